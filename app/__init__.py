@@ -1,0 +1,1 @@
+"""fcio: the backend of a fractional CIO practice."""

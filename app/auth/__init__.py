@@ -1,0 +1,1 @@
+"""Who is calling: principals, passwords, tokens, API keys and the permission rules."""

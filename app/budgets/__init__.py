@@ -1,0 +1,1 @@
+"""IT budgets by fiscal year: planned lines and actual spend by month."""

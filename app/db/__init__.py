@@ -1,0 +1,1 @@
+"""Database access: the model base, the engine, the tenant scope and the embedded servers."""

@@ -1,0 +1,37 @@
+"""The async engine. Every connection runs as the runtime role `fcio_app`, whatever role the URL names.
+
+`server_settings={"role": ...}` is sent in the startup packet, so the role is in force from the
+first statement and survives `RESET ALL` when the pool recycles a connection.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+RUNTIME_ROLE = "fcio_app"
+
+
+def async_url(url: str) -> str:
+    """Accept `postgresql://` and `postgres://` URLs too; the app always speaks asyncpg."""
+    for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix):]
+    raise ValueError(f"DATABASE_URL must be a postgresql:// URL, got {url.split(':', 1)[0]}://...")
+
+
+def make_engine(url: str, *, runtime_role: bool = True, pool_size: int = 10) -> AsyncEngine:
+    settings = {"jit": "off", "application_name": "fcio"}
+    if runtime_role:
+        settings["role"] = RUNTIME_ROLE
+    return create_async_engine(
+        async_url(url),
+        connect_args={"server_settings": settings},
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+    )
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker:
+    return async_sessionmaker(engine, expire_on_commit=False)

@@ -1,0 +1,1 @@
+"""PSA integrations (ConnectWise PSA, Autotask, HaloPSA): webhooks in, tickets out."""

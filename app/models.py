@@ -1,0 +1,25 @@
+"""Every area's models, imported once so the metadata (alembic, tests) sees all tables."""
+
+from app.audit.models import AuditEvent
+from app.auth.models import ApiKey
+from app.budgets.models import Budget, BudgetLine, BudgetSpend
+from app.db.base import Base
+from app.health.models import HealthScore, StaleHealthMonth
+from app.integrations.models import Integration, WebhookDelivery
+from app.planning.models import Initiative, ItPlan
+from app.policies.models import Policy
+from app.risks.models import Risk
+from app.steering.models import ActionItem, SteeringMeeting
+from app.tenants.models import Grant, Practice, Tenant, User
+from app.tickets.models import Ticket, TicketMonth
+from app.vendors.models import Vendor
+
+# Tables above tenancy: no row-level security, reached only through the API's principal checks.
+GLOBAL_TABLES = frozenset({"practices", "users", "tenants", "grants", "api_keys", "integrations"})
+
+__all__ = [
+    "ActionItem", "ApiKey", "AuditEvent", "Base", "Budget", "BudgetLine", "BudgetSpend", "GLOBAL_TABLES",
+    "Grant", "HealthScore", "Initiative", "Integration", "ItPlan", "Policy", "Practice", "Risk",
+    "StaleHealthMonth", "SteeringMeeting", "Tenant", "Ticket", "TicketMonth", "User", "Vendor",
+    "WebhookDelivery",
+]

@@ -1,0 +1,1 @@
+"""IT plans and the initiatives in them, valued in business terms."""

@@ -1,0 +1,1 @@
+"""IT policies: one per kind and tenant, with approval and review dates."""

@@ -1,0 +1,48 @@
+"""One Settings object, read from the environment only (`FCIO_*`, `DATABASE_URL`, `REDIS_URL`)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "dev-secret-change-me-0123456789abcdef"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FCIO_", extra="ignore")
+
+    env: Literal["dev", "test", "production"] = "dev"
+    secret_key: str = DEFAULT_SECRET
+    data_dir: Path = Path(".fcio")
+    # Unset means "start an embedded server under data_dir" (fcio dev and the tests only).
+    database_url: str | None = Field(default=None, validation_alias=AliasChoices("DATABASE_URL"))
+    redis_url: str | None = Field(default=None, validation_alias=AliasChoices("REDIS_URL"))
+    public_url: str = "http://localhost:8000"
+    token_ttl_seconds: int = 3600
+    db_pool_size: int = 10
+    health_batch_size: int = 500
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _refuse_default_secret_in_production(self) -> Settings:
+        if self.env == "production" and (not self.secret_key or self.secret_key == DEFAULT_SECRET):
+            raise ValueError(
+                "FCIO_SECRET_KEY is unset or the development default; production refuses to start. "
+                "Set FCIO_SECRET_KEY to a long random value (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)."
+            )
+        if len(self.secret_key) < 32:
+            raise ValueError("FCIO_SECRET_KEY must be at least 32 characters.")
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

