@@ -7,12 +7,15 @@ security fails closed.
 
 from __future__ import annotations
 
+import logging
 import uuid
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+log = logging.getLogger(__name__)
 
 SET_TENANTS = text("select set_config('app.tenant_ids', :ids, true)")
 
@@ -27,10 +30,33 @@ def tenant_array(tenant_ids: Iterable[uuid.UUID]) -> str:
 async def tenant_session(
     sessionmaker: async_sessionmaker, tenant_ids: Iterable[uuid.UUID]
 ) -> AsyncIterator[AsyncSession]:
-    """One session and one transaction that can see exactly `tenant_ids`; commits on success."""
-    async with sessionmaker() as session, session.begin():
-        await session.execute(SET_TENANTS, {"ids": tenant_array(tenant_ids)})
-        yield session
+    """One session and one transaction that can see exactly `tenant_ids`; commits on success.
+
+    Work registered with `after_commit` runs once the transaction has committed, never before
+    and never after a rollback.
+    """
+    async with sessionmaker() as session:
+        async with session.begin():
+            await session.execute(SET_TENANTS, {"ids": tenant_array(tenant_ids)})
+            yield session
+        await run_after_commit(session)
+
+
+def after_commit(session: AsyncSession, work: Callable[[], Awaitable[None]]) -> None:
+    """Schedule `work` (e.g. enqueueing a job) for after this session's transaction commits."""
+    session.info.setdefault("after_commit", []).append(work)
+
+
+async def run_after_commit(session: AsyncSession) -> None:
+    """Run the scheduled work; a failure is logged, not raised: the write has already landed.
+
+    Every kind of after-commit work must have a repair path (e.g. the stale-health sweeper).
+    """
+    for work in session.info.pop("after_commit", []):
+        try:
+            await work()
+        except Exception:
+            log.exception("after-commit work failed; the sweeper will repair it")
 
 
 async def set_tenants(session: AsyncSession, tenant_ids: Iterable[uuid.UUID]) -> None:
