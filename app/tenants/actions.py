@@ -36,7 +36,9 @@ async def create_user(
     password: str,
     role: Role,
     tenant_ids: list[uuid.UUID] = (),
+    actor: Principal | None = None,
 ) -> User:
+    """A user of the practice. Audited under each tenant granted (audit events are per tenant)."""
     email = v.text(email, "email", max_length=254).lower()
     if "@" not in email:
         raise Invalid("email must be an email address.", ["email"])
@@ -59,6 +61,11 @@ async def create_user(
     for tenant_id in set(tenant_ids):
         session.add(Grant(user_id=user.id, tenant_id=tenant_id))
     await session.flush()
+    if actor is not None and tenant_ids:
+        await set_tenants(session, actor.tenant_ids | set(tenant_ids))
+        after = snapshot(user, exclude=("password_hash",))
+        for tenant_id in sorted(set(tenant_ids)):
+            await record(session, actor, tenant_id, "user.create", "User", user.id, None, after)
     return user
 
 
@@ -202,3 +209,15 @@ async def grant_access(session: AsyncSession, actor: Principal, user_id: uuid.UU
     await set_tenants(session, actor.tenant_ids | {tenant_id})
     await record(session, actor, tenant_id, "grant.create", "Grant", user_id, None, {"user_id": str(user_id)})
     return grant
+
+
+async def revoke_access(session: AsyncSession, actor: Principal, user_id: uuid.UUID, tenant_id: uuid.UUID) -> None:
+    if not actor.is_admin:
+        raise Forbidden("Only practice admins manage access.")
+    grant = await session.get(Grant, (user_id, tenant_id))
+    tenant = await session.get(Tenant, tenant_id)
+    if grant is None or tenant is None or tenant.practice_id != actor.practice_id:
+        raise NotFound("No such access.", ["userId"])
+    await session.delete(grant)
+    await session.flush()
+    await record(session, actor, tenant_id, "grant.delete", "Grant", user_id, {"user_id": str(user_id)}, None)

@@ -1,0 +1,1 @@
+"""The GraphQL API (strawberry): one module per business area, composed in `schema.py`."""

@@ -1,0 +1,8 @@
+"""PLACEHOLDER (lead writes it)."""
+
+import strawberry
+
+
+@strawberry.type
+class AuditQueries:
+    pass

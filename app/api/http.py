@@ -1,0 +1,119 @@
+"""`POST /graphql`: our own thin endpoint around strawberry's executor.
+
+Why not strawberry's view: we want one session and one transaction per request with the tenant
+scope set before any resolver runs, after-commit hooks, only JSON POSTs (no GET queries, so no
+mutation through GET or a form), no batching, a body limit, and errors coded and masked our way.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+import orjson
+from graphql import GraphQLError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from app.api.context import Context, Db, Unauthenticated
+from app.auth import access
+from app.db.scope import run_after_commit, set_tenants
+from app.errors import DomainError, Forbidden
+
+log = logging.getLogger("fcio.api")
+
+MAX_BODY = 1024 * 1024
+
+
+def json_response(payload: dict, status: int = 200, headers: dict | None = None) -> Response:
+    return Response(orjson.dumps(payload), status_code=status, media_type="application/json", headers=headers)
+
+
+def problem(status: int, message: str, code: str, headers: dict | None = None) -> Response:
+    return json_response({"errors": [{"message": message, "extensions": {"code": code}}]}, status, headers)
+
+
+async def read_body(request: Request) -> bytes | None:
+    """The body, or None when it is over the limit (checked while reading, not after)."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_BODY:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def format_error(error: GraphQLError, request_id: str) -> dict:
+    original = error.original_error
+    out: dict = {"message": error.message}
+    if error.path:
+        out["path"] = error.path
+    if error.locations:
+        out["locations"] = [{"line": loc.line, "column": loc.column} for loc in error.locations]
+    if original is None:
+        out["extensions"] = {"code": "GRAPHQL_VALIDATION_FAILED"}
+    elif isinstance(original, Unauthenticated):
+        out["extensions"] = {"code": "UNAUTHENTICATED"}
+    elif isinstance(original, Forbidden):
+        out["extensions"] = {"code": "FORBIDDEN"}
+    elif isinstance(original, DomainError):
+        out["extensions"] = {"code": original.code, "field": original.field}
+    else:
+        log.error("unexpected error %s", request_id, exc_info=original)
+        out["message"] = f"Internal error. Quote request id {request_id} when reporting it."
+        out["extensions"] = {"code": "INTERNAL", "requestId": request_id}
+    return out
+
+
+async def graphql_endpoint(request: Request) -> Response:
+    services = request.app.state.services
+    schema = request.app.state.schema
+    if request.method == "GET":
+        if services.settings.is_production or "text/html" not in request.headers.get("accept", ""):
+            return problem(405, "Send GraphQL operations as POST with Content-Type: application/json.", "METHOD_NOT_ALLOWED")
+        return HTMLResponse(request.app.state.graphiql_html)
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+        return problem(415, "Only Content-Type: application/json is accepted.", "UNSUPPORTED_MEDIA_TYPE")
+    body = await read_body(request)
+    if body is None:
+        return problem(413, f"The request body is over {MAX_BODY} bytes.", "PAYLOAD_TOO_LARGE")
+    try:
+        payload = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return problem(400, "The body is not valid JSON (UTF-8).", "BAD_REQUEST")
+    if not isinstance(payload, dict):
+        return problem(400, "Send one operation per request: batching is off.", "BAD_REQUEST")
+    query, variables = payload.get("query"), payload.get("variables")
+    operation_name = payload.get("operationName")
+    if not isinstance(query, str) or not isinstance(variables, dict | None) or not isinstance(operation_name, str | None):
+        return problem(400, "Expected {query: string, variables?: object, operationName?: string}.", "BAD_REQUEST")
+
+    request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+    try:
+        async with services.sessionmaker() as session:
+            async with session.begin():
+                principal = await access.resolve(
+                    session, services.settings.secret_key, request.headers.get("authorization")
+                )
+                await set_tenants(session, principal.tenant_ids if principal else ())
+                context = Context(services, Db(session), principal, request.client.host if request.client else "")
+                result = await schema.execute(
+                    query, variables, context_value=context, operation_name=operation_name
+                )
+            await run_after_commit(session)
+    except (OperationalError, DBAPIError, OSError) as error:
+        if isinstance(error, DBAPIError) and not error.connection_invalidated and not isinstance(error, OperationalError):
+            raise
+        log.warning("database unavailable: %s", error)
+        return problem(503, "The database is unavailable. Retry shortly.", "UNAVAILABLE", {"Retry-After": "2"})
+
+    response: dict = {"data": result.data}
+    if result.errors:
+        response["errors"] = [format_error(e, request_id) for e in result.errors]
+    status = 400 if result.data is None and result.errors and all(e.original_error is None for e in result.errors) else 200
+    return json_response(response, status, {"x-request-id": request_id})

@@ -1,0 +1,95 @@
+"""Loading pages of lists for many parents in one statement (window functions per parent)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any
+
+from sqlalchemy import Select, func, select, tuple_
+
+from app.api import pagination
+from app.api.context import Context
+
+
+async def fetch_pages(
+    ctx: Context,
+    query: Select,
+    parent,
+    order_by: Sequence,
+    parents: list,
+    offset: int,
+    first: int,
+) -> list[tuple[list, int]]:
+    """(rows, total) for each parent in `parents` order; `query` selects the rows of all of them."""
+    inner = query.add_columns(
+        func.count().over(partition_by=parent).label("_total"),
+        func.row_number().over(partition_by=parent, order_by=order_by).label("_pos"),
+    ).subquery()
+    statement = (
+        select(inner)
+        .where(inner.c._pos > offset, inner.c._pos <= offset + first + 1)
+        .order_by(inner.c[parent.key], inner.c._pos)
+    )
+    grouped: dict[Any, list] = {p: [] for p in parents}
+    totals: dict[Any, int] = {}
+    for row in await ctx.db.rows(statement):
+        key = getattr(row, parent.key)
+        grouped[key].append(row)
+        totals[key] = row._total
+    return [(grouped[p], totals.get(p, 0)) for p in parents]
+
+
+async def child_connection(
+    ctx: Context,
+    *,
+    name: str,
+    parent_id,
+    first: int | None,
+    after: str | None,
+    filters: Hashable,
+    make_query: Callable[[list], Select],
+    parent_column,
+    order_by: Sequence,
+    make_node: Callable[[Any], Any],
+    connection: type[pagination.Connection],
+) -> pagination.Connection:
+    """A page of one parent's list, batched with every sibling asking for the same page shape.
+
+    `filters` names the list (filters and order); with the page's offset and size it keys the
+    request's loader, so all tenants of a portfolio asking `risks(first: 5)` share one statement.
+    """
+    size = pagination.page_size(first)
+    token = pagination.list_token(parent_id, filters)
+    offset = pagination.cursor_position(after, token)
+    if offset is None:
+        return pagination.empty(connection)
+
+    async def batch(parents: list) -> list:
+        return await fetch_pages(ctx, make_query(parents), parent_column, order_by, parents, offset, size)
+
+    rows, total = await ctx.loader((name, filters, offset, size), batch).load(parent_id)
+    return pagination.build(connection, rows, total, offset, size, token, make_node)
+
+
+async def row_by_key(ctx: Context, model, tenant_id, id) -> Any:
+    """One tenant-owned row by primary key, batched per request (`<Model>ByKeyLoader`)."""
+    table = model.__table__
+
+    async def batch(keys: list) -> list:
+        rows = await ctx.db.rows(select(table).where(tuple_(table.c.tenant_id, table.c.id).in_(keys)))
+        found = {(r.tenant_id, r.id): r for r in rows}
+        return [found.get(k) for k in keys]
+
+    return await ctx.loader(f"{model.__name__}ByKey", batch).load((tenant_id, id))
+
+
+async def rows_by_tenant(ctx: Context, name: Hashable, tenant_id, make_query: Callable[[list], Select]) -> list:
+    """All rows of a short per-tenant list (vendors, policies, ...), batched over tenants."""
+
+    async def batch(keys: list) -> list:
+        grouped: dict[Any, list] = {k: [] for k in keys}
+        for row in await ctx.db.rows(make_query(keys)):
+            grouped[row.tenant_id].append(row)
+        return [grouped[k] for k in keys]
+
+    return await ctx.loader(name, batch).load(tenant_id)

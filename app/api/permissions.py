@@ -1,0 +1,37 @@
+"""Who may call what: checks used by resolvers before they touch data."""
+
+from __future__ import annotations
+
+import uuid
+
+from app.api import ids
+from app.api.context import Context
+from app.errors import Forbidden, NotFound
+
+
+def tenant_key(ctx: Context, global_id: str, field: str = "tenantId") -> uuid.UUID:
+    """The tenant behind a `Tenant` id the viewer can see; NOT_FOUND for anything else."""
+    key = ids.decode_as(global_id, "Tenant")
+    if key is None or not ctx.viewer.sees(key.id):
+        raise NotFound("Tenant not found.", [field])
+    return key.id
+
+
+def object_key(ctx: Context, global_id: str, type_name: str, field: str = "id") -> ids.Key:
+    """A tenant-owned object's key, if its tenant is visible; NOT_FOUND for anything else."""
+    key = ids.decode_as(global_id, type_name)
+    if key is None or key.tenant_id is None or not ctx.viewer.sees(key.tenant_id):
+        raise NotFound(f"{type_name} not found.", [field])
+    return key
+
+
+def require_staff(ctx: Context) -> None:
+    """Practice admins and CIOs (the portfolio, audit log)."""
+    viewer = ctx.user_viewer()
+    if viewer.role is None or viewer.role.value not in ("PRACTICE_ADMIN", "CIO"):
+        raise Forbidden("Only practice admins and CIOs may do this.")
+
+
+def require_admin(ctx: Context) -> None:
+    if not ctx.user_viewer().is_admin:
+        raise Forbidden("Only practice admins may do this.")

@@ -1,0 +1,441 @@
+"""Tenants, users, grants, API keys and login: types, queries and mutations."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from sqlalchemy import select
+
+from app.api import ids
+from app.api.context import Info
+from app.api.errors import UserError
+from app.api.lists import child_connection
+from app.api.mutations import perform
+from app.api.node import Node, from_row, resolves, resolve_node
+from app.api.pagination import Connection
+from app.api.permissions import require_admin, tenant_key
+from app.api.scalars import Month
+from app.auth import apikeys
+from app.auth.login import login as do_login
+from app.errors import NotFound
+from app.tenants import actions
+from app.tenants.models import Role as RoleModel
+from app.tenants.models import Tenant as TenantRow
+from app.tenants.models import TenantStatus
+from app.tenants.models import User as UserRow
+
+if TYPE_CHECKING:
+    from app.api.budgets import Budget
+    from app.api.health import HealthScore
+    from app.api.planning import InitiativeConnection, InitiativeOrder, InitiativeStatus
+    from app.api.policies import Policy
+    from app.api.risks import RiskConnection, RiskOrder, RiskStatus
+    from app.api.steering import SteeringMeeting
+    from app.api.tickets import TicketMonth
+    from app.api.vendors import Vendor
+
+Role = strawberry.enum(RoleModel, name="Role")
+
+TENANT_COLUMNS = TenantRow.__table__.c
+
+
+@strawberry.type
+class User(Node):
+    id: strawberry.ID
+    email: str
+    name: str
+    role: Role
+
+
+def user_node(row) -> User:
+    return from_row(User, row, id=ids.encode("User", row.id))
+
+
+@strawberry.type
+class Tenant(Node):
+    id: strawberry.ID
+    version: int
+    name: str
+    slug: str
+    industry: str | None
+    employee_count: int
+    fiscal_year_start_month: int
+    currency: str
+    tenant_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field(description="The score of `month`; the latest computed when omitted.")
+    async def health(self, info: Info, month: Month | None = None) -> Annotated["HealthScore", strawberry.lazy("app.api.health")] | None:
+        from app.api.health import tenant_health
+
+        return await tenant_health(info.context, self.tenant_id, month)
+
+    @strawberry.field
+    async def health_history(
+        self, info: Info, from_: Annotated[Month, strawberry.argument(name="from")], to: Month
+    ) -> list[Annotated["HealthScore", strawberry.lazy("app.api.health")]]:
+        from app.api.health import tenant_health_history
+
+        return await tenant_health_history(info.context, self.tenant_id, from_, to)
+
+    @strawberry.field
+    async def initiatives(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        status: list[Annotated["InitiativeStatus", strawberry.lazy("app.api.planning")]] | None = None,
+        order_by: Annotated["InitiativeOrder", strawberry.lazy("app.api.planning")] | None = None,
+    ) -> Annotated["InitiativeConnection", strawberry.lazy("app.api.planning")]:
+        from app.api.planning import tenant_initiatives
+
+        return await tenant_initiatives(info.context, self.tenant_id, first, after, status, order_by)
+
+    @strawberry.field
+    async def budget(self, info: Info, fiscal_year: int) -> Annotated["Budget", strawberry.lazy("app.api.budgets")] | None:
+        from app.api.budgets import tenant_budget
+
+        return await tenant_budget(info.context, self.tenant_id, fiscal_year)
+
+    @strawberry.field
+    async def ticket_metrics(
+        self, info: Info, from_: Annotated[Month, strawberry.argument(name="from")], to: Month
+    ) -> list[Annotated["TicketMonth", strawberry.lazy("app.api.tickets")]]:
+        from app.api.tickets import tenant_ticket_metrics
+
+        return await tenant_ticket_metrics(info.context, self.tenant_id, self.employee_count, from_, to)
+
+    @strawberry.field
+    async def risks(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        status: list[Annotated["RiskStatus", strawberry.lazy("app.api.risks")]] | None = None,
+        min_score: int | None = None,
+        order_by: Annotated["RiskOrder", strawberry.lazy("app.api.risks")] | None = None,
+    ) -> Annotated["RiskConnection", strawberry.lazy("app.api.risks")]:
+        from app.api.risks import tenant_risks
+
+        return await tenant_risks(info.context, self.tenant_id, first, after, status, min_score, order_by)
+
+    @strawberry.field(description="One per PolicyKind, MISSING where none is recorded.")
+    async def policies(self, info: Info) -> list[Annotated["Policy", strawberry.lazy("app.api.policies")]]:
+        from app.api.policies import tenant_policies
+
+        return await tenant_policies(info.context, self.tenant_id)
+
+    @strawberry.field
+    async def vendors(self, info: Info) -> list[Annotated["Vendor", strawberry.lazy("app.api.vendors")]]:
+        from app.api.vendors import tenant_vendors
+
+        return await tenant_vendors(info.context, self.tenant_id)
+
+    @strawberry.field
+    async def steering_meetings(
+        self,
+        info: Info,
+        from_: Annotated[dt.date | None, strawberry.argument(name="from")] = None,
+        to: dt.date | None = None,
+    ) -> list[Annotated["SteeringMeeting", strawberry.lazy("app.api.steering")]]:
+        from app.api.steering import tenant_meetings
+
+        return await tenant_meetings(info.context, self.tenant_id, from_, to)
+
+    @strawberry.field
+    async def next_steering_meeting(self, info: Info) -> Annotated["SteeringMeeting", strawberry.lazy("app.api.steering")] | None:
+        from app.api.steering import next_meeting
+
+        return await next_meeting(info.context, self.tenant_id)
+
+
+def tenant_node(row) -> Tenant:
+    return from_row(Tenant, row, id=ids.encode("Tenant", row.id), tenant_id=row.id)
+
+
+async def load_tenants(info_or_ctx, tenant_ids: list[uuid.UUID]) -> list[Tenant | None]:
+    ctx = getattr(info_or_ctx, "context", info_or_ctx)
+
+    async def batch(keys: list) -> list:
+        rows = await ctx.db.rows(
+            select(TenantRow.__table__).where(TENANT_COLUMNS.id.in_(keys), TENANT_COLUMNS.status == TenantStatus.ACTIVE)
+        )
+        found = {r.id: tenant_node(r) for r in rows}
+        return [found.get(k) for k in keys]
+
+    visible = [t for t in tenant_ids if ctx.viewer.sees(t)]
+    loaded = dict(zip(visible, await ctx.loader("TenantById", batch).load_many(visible), strict=True))
+    return [loaded.get(t) for t in tenant_ids]
+
+
+@resolves("Tenant")
+async def _tenant_by_key(ctx, key: ids.Key):
+    return (await load_tenants(ctx, [key.id]))[0]
+
+
+@resolves("User")
+async def _user_by_key(ctx, key: ids.Key):
+    viewer = ctx.viewer
+    if key.id != viewer.id and not viewer.is_admin:
+        return None
+    row = (await ctx.db.rows(select(UserRow.__table__).where(UserRow.id == key.id, UserRow.practice_id == viewer.practice_id)))
+    return user_node(row[0]) if row else None
+
+
+@strawberry.type
+class TenantConnection(Connection[Tenant]):
+    pass
+
+
+@strawberry.type
+class TenantQueries:
+    @strawberry.field
+    async def me(self, info: Info) -> User:
+        viewer = info.context.user_viewer()
+        return await _user_by_key(info.context, ids.Key("User", None, viewer.id))
+
+    @strawberry.field
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        return await resolve_node(info.context, id)
+
+    @strawberry.field
+    async def tenants(
+        self, info: Info, first: int | None = None, after: str | None = None, search: str | None = None
+    ) -> TenantConnection:
+        ctx = info.context
+        visible = sorted(ctx.viewer.tenant_ids)
+        term = (search or "").strip()[:100]
+
+        def query(_parents):
+            q = select(TenantRow.__table__, TENANT_COLUMNS.practice_id.label("_parent")).where(
+                TENANT_COLUMNS.id.in_(visible), TENANT_COLUMNS.status == TenantStatus.ACTIVE
+            )
+            if term:
+                q = q.where(TENANT_COLUMNS.name.ilike("%" + term.replace("%", r"\%").replace("_", r"\_") + "%"))
+            return q
+
+        return await child_connection(
+            ctx,
+            name="tenants",
+            parent_id=ctx.viewer.practice_id,
+            first=first,
+            after=after,
+            filters=(term, tuple(visible)),
+            make_query=query,
+            parent_column=TENANT_COLUMNS.practice_id,
+            order_by=[TENANT_COLUMNS.name, TENANT_COLUMNS.id],
+            make_node=tenant_node,
+            connection=TenantConnection,
+        )
+
+    @strawberry.field
+    async def tenant(self, info: Info, id: strawberry.ID) -> Tenant | None:
+        key = ids.decode_as(id, "Tenant")
+        return (await load_tenants(info, [key.id]))[0] if key else None
+
+
+# ---- mutations -------------------------------------------------------------------------------
+
+@strawberry.input
+class LoginInput:
+    email: str
+    password: str
+
+
+@strawberry.type
+class LoginPayload:
+    access_token: str | None
+    user: User | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class CreateUserInput:
+    email: str
+    name: str
+    password: str
+    role: Role
+    tenant_ids: list[strawberry.ID] | None = None
+
+
+@strawberry.type
+class UserPayload:
+    user: User | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class CreateApiKeyInput:
+    name: str
+    tenant_ids: list[strawberry.ID] | None = None
+
+
+@strawberry.type
+class ApiKeyPayload:
+    key: str | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class RevokeApiKeyInput:
+    id: strawberry.ID
+
+
+@strawberry.type
+class RevokeApiKeyPayload:
+    revoked_id: strawberry.ID | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class CreateTenantInput:
+    name: str
+    employee_count: int
+    industry: str | None = None
+    fiscal_year_start_month: int | None = 1
+    currency: str | None = "USD"
+
+
+@strawberry.input
+class UpdateTenantInput:
+    id: strawberry.ID
+    expected_version: int | None = None
+    name: str | None = None
+    employee_count: int | None = None
+    industry: str | None = None
+
+
+@strawberry.type
+class TenantPayload:
+    tenant: Tenant | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class TenantAccessInput:
+    user_id: strawberry.ID
+    tenant_id: strawberry.ID
+
+
+@strawberry.type
+class TenantAccessPayload:
+    user: User | None
+    tenant: Tenant | None
+    user_errors: list[UserError]
+
+
+def practice_tenant_ids(ctx, values: list[strawberry.ID] | None, field: str = "tenantIds") -> list[uuid.UUID] | None:
+    """Decode ids of tenants the (admin) viewer sees; NOT_FOUND if any is not one."""
+    if values is None:
+        return None
+    return [tenant_key(ctx, v, field) for v in values]
+
+
+@strawberry.type
+class TenantMutations:
+    @strawberry.mutation
+    async def login(self, info: Info, input: LoginInput) -> LoginPayload:
+        ctx = info.context
+
+        async def work(session):
+            return await do_login(session, ctx.services.redis, ctx.services.settings, input.email, input.password, ctx.client_address)
+
+        result, errors = await perform(ctx, work, anonymous=True)
+        if errors:
+            return LoginPayload(access_token=None, user=None, user_errors=errors)
+        token, user = result
+        return LoginPayload(access_token=token, user=user_node(user), user_errors=[])
+
+    @strawberry.mutation(description="Practice admins only.")
+    async def create_user(self, info: Info, input: CreateUserInput) -> UserPayload:
+        ctx = info.context
+        require_admin(ctx)
+        viewer = ctx.viewer
+        tenant_ids = practice_tenant_ids(ctx, input.tenant_ids) or []
+        user, errors = await perform(
+            ctx,
+            lambda s: actions.create_user(
+                s, viewer.practice_id, email=input.email, name=input.name, password=input.password,
+                role=RoleModel(input.role.value), tenant_ids=tenant_ids, actor=viewer,
+            ),
+        )
+        return UserPayload(user=user_node(user) if user else None, user_errors=errors)
+
+    @strawberry.mutation(description="Practice admins only. The key is shown once.")
+    async def create_api_key(self, info: Info, input: CreateApiKeyInput) -> ApiKeyPayload:
+        ctx = info.context
+        require_admin(ctx)
+        tenant_ids = practice_tenant_ids(ctx, input.tenant_ids)
+        result, errors = await perform(ctx, lambda s: apikeys.create_api_key(s, ctx.viewer, input.name, tenant_ids))
+        return ApiKeyPayload(key=result[1] if result else None, user_errors=errors)
+
+    @strawberry.mutation(description="Practice admins only. The key stops working at once.")
+    async def revoke_api_key(self, info: Info, input: RevokeApiKeyInput) -> RevokeApiKeyPayload:
+        ctx = info.context
+        require_admin(ctx)
+        key = ids.decode_as(input.id, "ApiKey")
+
+        async def work(session):
+            if key is None:
+                raise NotFound("API key not found.", ["id"])
+            return await apikeys.revoke_api_key(session, ctx.viewer, key.id)
+
+        revoked, errors = await perform(ctx, work)
+        return RevokeApiKeyPayload(revoked_id=input.id if revoked else None, user_errors=errors)
+
+    @strawberry.mutation(description="Practice admins and CIOs.")
+    async def create_tenant(self, info: Info, input: CreateTenantInput) -> TenantPayload:
+        ctx = info.context
+        tenant, errors = await perform(
+            ctx,
+            lambda s: actions.create_tenant(
+                s, ctx.user_viewer(), name=input.name, employee_count=input.employee_count, industry=input.industry,
+                fiscal_year_start_month=input.fiscal_year_start_month or 1, currency=input.currency or "USD",
+            ),
+        )
+        return TenantPayload(tenant=tenant_node(tenant) if tenant else None, user_errors=errors)
+
+    @strawberry.mutation
+    async def update_tenant(self, info: Info, input: UpdateTenantInput) -> TenantPayload:
+        ctx = info.context
+
+        async def work(session):
+            tenant_id = tenant_key(ctx, input.id, "id")
+            return await actions.update_tenant(
+                session, ctx.viewer, tenant_id, expected_version=input.expected_version, name=input.name,
+                employee_count=input.employee_count, industry=input.industry,
+            )
+
+        tenant, errors = await perform(ctx, work)
+        return TenantPayload(tenant=tenant_node(tenant) if tenant else None, user_errors=errors)
+
+    @strawberry.mutation(description="Practice admins only: give a CIO or client executive access to a tenant.")
+    async def grant_tenant_access(self, info: Info, input: TenantAccessInput) -> TenantAccessPayload:
+        return await _change_access(info, input, actions.grant_access)
+
+    @strawberry.mutation(description="Practice admins only.")
+    async def revoke_tenant_access(self, info: Info, input: TenantAccessInput) -> TenantAccessPayload:
+        return await _change_access(info, input, actions.revoke_access)
+
+
+async def _change_access(info: Info, input: TenantAccessInput, action) -> TenantAccessPayload:
+    ctx = info.context
+    require_admin(ctx)
+
+    async def work(session):
+        user = ids.decode_as(input.user_id, "User")
+        if user is None:
+            raise NotFound("User not found.", ["userId"])
+        tenant_id = tenant_key(ctx, input.tenant_id)
+        await action(session, ctx.viewer, user.id, tenant_id)
+        return user.id, tenant_id
+
+    result, errors = await perform(ctx, work)
+    if errors:
+        return TenantAccessPayload(user=None, tenant=None, user_errors=errors)
+    user = await _user_by_key(ctx, ids.Key("User", None, result[0]))
+    tenant = (await load_tenants(ctx, [result[1]]))[0]
+    return TenantAccessPayload(user=user, tenant=tenant, user_errors=[])
+

@@ -1,0 +1,94 @@
+"""API keys `fcio_<id>_<secret>`: the id finds the row, a SHA-256 of the 256-bit secret checks it.
+
+A fast hash is right here: the secret is random and long, so there is nothing to brute-force.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+import uuid
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app import validation as v
+from app.auth.models import ApiKey
+from app.auth.principal import Principal
+from app.errors import Forbidden, NotFound
+from app.tenants.models import Tenant
+
+PREFIX = "fcio_"
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def parse(token: str) -> tuple[uuid.UUID, str] | None:
+    if not token.startswith(PREFIX):
+        return None
+    try:
+        key_id, secret = token[len(PREFIX):].split("_", 1)
+        return uuid.UUID(hex=key_id), secret
+    except ValueError:
+        return None
+
+
+async def create_api_key(
+    session: AsyncSession, actor: Principal, name: str, tenant_ids: list[uuid.UUID] | None
+) -> tuple[ApiKey, str]:
+    """Returns the key row and the full key, which is shown once and never stored."""
+    if not actor.is_admin:
+        raise Forbidden("Only practice admins create API keys.")
+    name = v.text(name, "name")
+    if tenant_ids is not None:
+        wanted = set(tenant_ids)
+        found = set(
+            await session.scalars(
+                select(Tenant.id).where(Tenant.practice_id == actor.practice_id, Tenant.id.in_(wanted))
+            )
+        )
+        if not wanted or found != wanted:
+            raise NotFound("Tenant not found.", ["tenantIds"])
+    secret = secrets.token_urlsafe(32)
+    key = ApiKey(
+        practice_id=actor.practice_id,
+        name=name,
+        prefix=secret[:8],
+        secret_hash=_hash(secret),
+        tenant_ids=sorted(set(tenant_ids)) if tenant_ids is not None else None,
+        created_by=actor.id,
+    )
+    session.add(key)
+    await session.flush()
+    return key, f"{PREFIX}{key.id.hex}_{secret}"
+
+
+async def authenticate(session: AsyncSession, token: str) -> ApiKey | None:
+    parsed = parse(token)
+    if parsed is None:
+        return None
+    key_id, secret = parsed
+    key = await session.get(ApiKey, key_id)
+    if key is None or key.revoked_at is not None or not hmac.compare_digest(key.secret_hash, _hash(secret)):
+        return None
+    # Coarse (once a minute) so a busy key does not write on every request.
+    now = dt.datetime.now(dt.UTC)
+    if key.last_used_at is None or now - key.last_used_at > dt.timedelta(minutes=1):
+        await session.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now))
+    return key
+
+
+async def revoke_api_key(session: AsyncSession, actor: Principal, key_id: uuid.UUID) -> ApiKey:
+    if not actor.is_admin:
+        raise Forbidden("Only practice admins revoke API keys.")
+    key = await session.get(ApiKey, key_id)
+    if key is None or key.practice_id != actor.practice_id:
+        raise NotFound("API key not found.", ["id"])
+    if key.revoked_at is None:
+        key.revoked_at = dt.datetime.now(dt.UTC)
+        await session.flush()
+    return key

@@ -1,0 +1,78 @@
+"""The create / update / delete steps every tenant area shares: scope, version, audit.
+
+Areas keep their own rules (what is valid, what follows a change) in their `actions.py` and use
+these for the mechanics, so every write is checked and audited the same way.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit.actions import record, snapshot
+from app.auth.principal import Principal
+from app.errors import NotFound
+from app.tenants.actions import check_version, require_writer, visible_tenant
+
+M = TypeVar("M")
+
+
+def audit_name(model: type) -> str:
+    return model.__tablename__.removesuffix("s")
+
+
+async def create(session: AsyncSession, actor: Principal, tenant_id: uuid.UUID, obj: M) -> M:
+    """Insert `obj` (already validated) into a tenant the actor may write."""
+    await visible_tenant(session, actor, tenant_id)
+    require_writer(actor)
+    obj.tenant_id = tenant_id
+    session.add(obj)
+    await session.flush()
+    await record(session, actor, tenant_id, f"{audit_name(type(obj))}.create", type(obj).__name__, obj.id, None, snapshot(obj))
+    return obj
+
+
+async def load(session: AsyncSession, actor: Principal, model: type[M], tenant_id: uuid.UUID, id: uuid.UUID) -> M:
+    """The object if the actor sees its tenant; NOT_FOUND otherwise (also for "not yours")."""
+    obj = await session.get(model, (tenant_id, id)) if actor.sees(tenant_id) else None
+    if obj is None:
+        raise NotFound(f"{model.__name__} not found.", ["id"])
+    return obj
+
+
+async def update(
+    session: AsyncSession,
+    actor: Principal,
+    model: type[M],
+    tenant_id: uuid.UUID,
+    id: uuid.UUID,
+    changes: dict[str, Any],
+    expected_version: int | None = None,
+) -> tuple[M, dict]:
+    """Apply `changes` (None values are left out) and audit; returns the object and its `before`."""
+    obj = await load(session, actor, model, tenant_id, id)
+    require_writer(actor)
+    check_version(obj, expected_version)
+    before = snapshot(obj)
+    for name, value in changes.items():
+        if value is not None:
+            setattr(obj, name, value)
+    await session.flush()
+    await record(session, actor, tenant_id, f"{audit_name(model)}.update", model.__name__, id, before, snapshot(obj))
+    return obj, before
+
+
+async def delete(
+    session: AsyncSession, actor: Principal, model: type[M], tenant_id: uuid.UUID, id: uuid.UUID,
+    expected_version: int | None = None,
+) -> M:
+    obj = await load(session, actor, model, tenant_id, id)
+    require_writer(actor)
+    check_version(obj, expected_version)
+    before = snapshot(obj)
+    await session.delete(obj)
+    await session.flush()
+    await record(session, actor, tenant_id, f"{audit_name(model)}.delete", model.__name__, id, before, None)
+    return obj
