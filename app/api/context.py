@@ -33,6 +33,11 @@ class Db:
         async with self.lock:
             return (await self.session.execute(statement, params or {})).all()
 
+    async def read(self, work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
+        """Run read-only code that takes the session (e.g. the health inputs of a batch)."""
+        async with self.lock:
+            return await work(self.session)
+
     async def run(self, work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
         """Run an action on the session, inside a savepoint: a domain error undoes its writes."""
         async with self.lock:

@@ -19,6 +19,7 @@ from starlette.responses import HTMLResponse, Response
 from app.api.context import Context, Db, Unauthenticated
 from app.auth import access
 from app.db.scope import run_after_commit, set_tenants
+from app.health.recompute import use_queue
 from app.errors import DomainError, Forbidden
 
 log = logging.getLogger("fcio.api")
@@ -96,6 +97,7 @@ async def graphql_endpoint(request: Request) -> Response:
     request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
     try:
         async with services.sessionmaker() as session:
+            use_queue(session, services.redis)
             async with session.begin():
                 principal = await access.resolve(
                     session, services.settings.secret_key, request.headers.get("authorization")

@@ -94,4 +94,8 @@ def build(cls: type[Connection], nodes: list, total: int, offset: int, first: in
 
 
 def empty(cls: type[Connection]) -> Connection:
-    return cls(edges=[], page_info=PageInfo(False, False, None, None), total_count=0)
+    return cls(
+        edges=[],
+        page_info=PageInfo(has_next_page=False, has_previous_page=False, start_cursor=None, end_cursor=None),
+        total_count=0,
+    )

@@ -1,17 +1,145 @@
-"""PLACEHOLDER (lead writes it)."""
+"""Ticket figures by month, hand-entered figures and the bulk ticket push for scripts and PSAs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
 
 import strawberry
+from sqlalchemy import func, select
+
+from app.api.context import Context, Info
+from app.api.errors import UserError
+from app.api.mutations import perform
+from app.api.permissions import tenant_key
+from app.api.scalars import Month
+from app.health.formula import ticket_target
+from app.tickets.models import TicketCategory as CategoryModel
+from app.tickets.models import TicketMonth as MonthRow
+from app.validation import add_months
+
+TicketCategory = strawberry.enum(CategoryModel, name="TicketCategory")
+MAX_MONTHS = 120
 
 
 @strawberry.type
 class TicketMonth:
+    month: Month
+    support: int
+    change: int
+    alert: int
     total: int
+    target: int = strawberry.field(description="One ticket a month per five employees (at least 1).")
 
 
-async def tenant_ticket_metrics(ctx, tenant_id, employees, from_, to):
-    return []
+async def tenant_ticket_metrics(
+    ctx: Context, tenant_id: uuid.UUID, employees: int, from_: dt.date, to: dt.date
+) -> list[TicketMonth]:
+    """Months with figures in [from, to], summed over every source (manual and PSAs)."""
+    if to < from_ or add_months(from_, MAX_MONTHS) <= to:
+        return []
+
+    async def batch(keys: list) -> list:
+        rows = await ctx.db.rows(
+            select(
+                MonthRow.tenant_id, MonthRow.month, func.sum(MonthRow.support).label("support"),
+                func.sum(MonthRow.change).label("change"), func.sum(MonthRow.alert).label("alert"),
+            )
+            .where(MonthRow.tenant_id.in_(keys), MonthRow.month.between(from_, to))
+            .group_by(MonthRow.tenant_id, MonthRow.month)
+            .order_by(MonthRow.tenant_id, MonthRow.month)
+        )
+        grouped: dict = {k: [] for k in keys}
+        for r in rows:
+            grouped[r.tenant_id].append(r)
+        return [grouped[k] for k in keys]
+
+    rows = await ctx.loader(("TicketMonthsByTenant", from_, to), batch).load(tenant_id)
+    return [month_node(r, employees) for r in rows]
+
+
+def month_node(row, employees: int) -> TicketMonth:
+    support, change, alert = int(row.support), int(row.change), int(row.alert)
+    return TicketMonth(
+        month=row.month, support=support, change=change, alert=alert, total=support + change + alert,
+        target=ticket_target(employees),
+    )
+
+
+@strawberry.input
+class RecordTicketMetricsInput:
+    tenant_id: strawberry.ID
+    month: Month
+    support: int
+    change: int
+    alert: int
+
+
+@strawberry.type
+class TicketMonthPayload:
+    ticket_month: TicketMonth | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class TicketInput:
+    external_id: str
+    category: TicketCategory
+    priority: str | None = None
+    title: str | None = None
+    opened_at: dt.datetime
+    closed_at: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
+
+
+@strawberry.input
+class IngestTicketsInput:
+    tenant_id: strawberry.ID
+    source: str
+    tickets: list[TicketInput] = strawberry.field(description="At most 1,000.")
+
+
+@strawberry.type
+class IngestTicketsPayload:
+    accepted: int = strawberry.field(description="Tickets stored or updated.")
+    user_errors: list[UserError] = strawberry.field(description='The bad ticket\'s field: ["tickets", "3", "openedAt"].')
 
 
 @strawberry.type
 class TicketMutations:
-    pass
+    @strawberry.mutation(description="Sets (replaces) the month's hand-entered figures.")
+    async def record_ticket_metrics(self, info: Info, input: RecordTicketMetricsInput) -> TicketMonthPayload:
+        from app.tickets.actions import record_ticket_metrics
+
+        ctx = info.context
+
+        async def work(session):
+            tenant_id = tenant_key(ctx, input.tenant_id)
+            await record_ticket_metrics(session, ctx.viewer, tenant_id, input.month, input.support, input.change, input.alert)
+            return tenant_id
+
+        tenant_id, errors = await perform(ctx, work)
+        if errors:
+            return TicketMonthPayload(ticket_month=None, user_errors=errors)
+        from app.api.tenants import load_tenants
+
+        tenant = (await load_tenants(ctx, [tenant_id]))[0]
+        months = await tenant_ticket_metrics(ctx, tenant_id, tenant.employee_count, input.month, input.month)
+        return TicketMonthPayload(ticket_month=months[0] if months else None, user_errors=[])
+
+    @strawberry.mutation(description="API keys, admins and CIOs: upsert up to 1,000 tickets by external id.")
+    async def ingest_tickets(self, info: Info, input: IngestTicketsInput) -> IngestTicketsPayload:
+        from app.tickets.actions import ingest_tickets
+
+        ctx = info.context
+
+        async def work(session):
+            return await ingest_tickets(session, ctx.viewer, tenant_key(ctx, input.tenant_id), input.source, input.tickets)
+
+        result, errors = await perform(ctx, work)
+        if result is None:
+            return IngestTicketsPayload(accepted=0, user_errors=errors)
+        accepted, ticket_errors = result
+        from app.api.errors import user_errors
+
+        return IngestTicketsPayload(accepted=accepted, user_errors=[e for err in ticket_errors for e in user_errors(err)])

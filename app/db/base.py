@@ -49,7 +49,8 @@ class Versioned(Timestamps):
 
     @declared_attr.directive
     def __mapper_args__(cls):  # noqa: N805
-        return {"version_id_col": cls.version}
+        # eager_defaults: server-computed columns (risk score, updated_at) come back via RETURNING.
+        return {"version_id_col": cls.version, "eager_defaults": True}
 
 
 class TenantOwned:

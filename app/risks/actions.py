@@ -44,9 +44,7 @@ async def create_risk(
         treatment=treatment,
         description=v.text(description, "description", max_length=5000, required=False),
     )
-    risk = await editing.create(session, actor, tenant_id, risk)
-    await session.refresh(risk, ["score"])
-    return risk
+    return await editing.create(session, actor, tenant_id, risk)
 
 
 async def update_risk(
@@ -76,7 +74,6 @@ async def update_risk(
         "treatment": treatment,
     }
     risk, _ = await editing.update(session, actor, Risk, tenant_id, risk_id, changes, expected_version)
-    await session.refresh(risk, ["score"])
     return risk
 
 
