@@ -1,0 +1,71 @@
+"""SQL statements per request do not grow with the number of tenants or rows.
+
+On a change the test prints the statements, so the new one is easy to find.
+"""
+
+import datetime as dt
+from pathlib import Path
+
+from app.api import ids
+from app.auth.principal import Principal
+from app.db.scope import set_tenants
+from app.health.actions import score_batch
+from app.risks import actions as risks
+from app.risks.models import RiskCategory
+from app.tenants import actions as tenants
+from app.tenants.models import Role
+
+OPERATIONS = Path(__file__).resolve().parents[2] / "graphql" / "operations"
+MONTH = dt.date(2026, 10, 1)
+
+
+async def portfolio_of(world, sessionmaker, n: int):
+    practice = await world.practice()
+    system = Principal.system(practice_id=practice.id)
+    async with world.scope(()) as s:
+        made = []
+        for i in range(n):
+            tenant = await tenants.create_tenant(s, system, name=f"Client {i}", employee_count=10 + i)
+            made.append(tenant)
+        scoped = Principal.system([t.id for t in made], practice.id)
+        await set_tenants(s, scoped.tenant_ids)
+        for tenant in made:
+            for level in (2, 4):
+                await risks.create_risk(s, scoped, tenant.id, title=f"Risk {level}", category=RiskCategory.SECURITY, likelihood=level, impact=4)
+    await score_batch(sessionmaker, [t.id for t in made], MONTH)
+    admin = await world.user(practice, Role.PRACTICE_ADMIN)
+    return made, admin
+
+
+async def counted(api, count_statements, query, variables, token):
+    with count_statements() as log:
+        body = await api.post(query, variables, token)
+    assert not body.get("errors"), body
+    return len(log), log, body["data"]
+
+
+async def test_portfolio_and_dashboard_statements_do_not_grow(api, world, sessionmaker, count_statements):
+    portfolio = (OPERATIONS / "portfolio.graphql").read_text()
+    dashboard = (OPERATIONS / "tenant_dashboard.graphql").read_text()
+    top_risks = (OPERATIONS / "top_risks.graphql").read_text()
+    counts = {}
+    for n in (5, 40):
+        made, admin = await portfolio_of(world, sessionmaker, n)
+        token = await api.login(admin.email)
+        p, p_log, data = await counted(api, count_statements, portfolio, {"month": "2026-10"}, token)
+        assert data["portfolio"]["tenantCount"] == n
+        assert all(r["health"] is not None for r in data["portfolio"]["rows"])
+        d, d_log, _ = await counted(api, count_statements, dashboard, {
+            "id": ids.encode("Tenant", made[0].id), "from": "2026-01", "to": "2026-10", "fiscalYear": 2026}, token)
+        t, t_log, data = await counted(api, count_statements, top_risks, {"first": 200}, token)
+        assert len(data["tenants"]["edges"]) == n
+        assert all(len(e["node"]["risks"]["edges"]) == 2 for e in data["tenants"]["edges"])
+        counts[n] = (p, d, t, p_log, d_log, t_log)
+    small, large = counts[5], counts[40]
+    for i, name in enumerate(["portfolio", "dashboard", "top risks"]):
+        assert small[i] == large[i], f"{name}: {small[i]} vs {large[i]} statements\n{large[i + 3].report()}"
+    # The exact figures, so a new statement is a deliberate change.
+    assert (small[0], small[1], small[2]) == EXPECTED, "\n\n".join(log.report() for log in small[3:])
+
+
+EXPECTED = (0, 0, 0)
