@@ -9,7 +9,7 @@ import strawberry
 from sqlalchemy import func, select
 
 from app.api.context import Context, Info
-from app.api.errors import UserError
+from app.api.errors import UserError, user_errors
 from app.api.mutations import perform
 from app.api.permissions import tenant_key
 from app.api.scalars import Month
@@ -129,17 +129,23 @@ class TicketMutations:
 
     @strawberry.mutation(description="API keys, admins and CIOs: upsert up to 1,000 tickets by external id.")
     async def ingest_tickets(self, info: Info, input: IngestTicketsInput) -> IngestTicketsPayload:
-        from app.tickets.actions import ingest_tickets
+        from app.tickets import actions
 
         ctx = info.context
+        tickets = [
+            actions.TicketInput(
+                external_id=t.external_id, category=t.category.value, opened_at=t.opened_at, priority=t.priority,
+                title=t.title, closed_at=t.closed_at, updated_at=t.updated_at,
+            )
+            for t in input.tickets[: actions.MAX_BATCH + 1]
+        ]
 
         async def work(session):
-            return await ingest_tickets(session, ctx.viewer, tenant_key(ctx, input.tenant_id), input.source, input.tickets)
+            return await actions.ingest_tickets(session, ctx.viewer, tenant_key(ctx, input.tenant_id), input.source, tickets)
 
         result, errors = await perform(ctx, work)
         if result is None:
             return IngestTicketsPayload(accepted=0, user_errors=errors)
-        accepted, ticket_errors = result
-        from app.api.errors import user_errors
-
-        return IngestTicketsPayload(accepted=accepted, user_errors=[e for err in ticket_errors for e in user_errors(err)])
+        return IngestTicketsPayload(
+            accepted=result.accepted, user_errors=[e for error in result.errors for e in user_errors(error)]
+        )
