@@ -134,7 +134,7 @@ class PortfolioRow:
     )
 
     @strawberry.field
-    async def tenant(self, info: Info) -> Annotated["Tenant", strawberry.lazy("app.api.tenants")]:  # noqa: F821
+    async def tenant(self, info: Info) -> Annotated[Tenant, strawberry.lazy("app.api.tenants")]:  # noqa: F821
         from app.api.tenants import load_tenants
 
         return (await load_tenants(info.context, [self.tenant_id]))[0]
@@ -144,7 +144,7 @@ class PortfolioRow:
         return await tenant_health(info.context, self.tenant_id, self.month)
 
     @strawberry.field
-    async def next_steering_meeting(self, info: Info) -> Annotated["SteeringMeeting", strawberry.lazy("app.api.steering")] | None:  # noqa: F821
+    async def next_steering_meeting(self, info: Info) -> Annotated[SteeringMeeting, strawberry.lazy("app.api.steering")] | None:  # noqa: F821
         from app.api.steering import next_meeting
 
         return await next_meeting(info.context, self.tenant_id)

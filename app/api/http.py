@@ -11,7 +11,6 @@ import logging
 import uuid
 
 import orjson
-from graphql import GraphQLError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -19,8 +18,9 @@ from starlette.responses import HTMLResponse, Response
 from app.api.context import Context, Db, Unauthenticated
 from app.auth import access
 from app.db.scope import run_after_commit, set_tenants
-from app.health.recompute import use_queue
 from app.errors import DomainError, Forbidden
+from app.health.recompute import use_queue
+from graphql import GraphQLError
 
 log = logging.getLogger("fcio.api")
 

@@ -14,7 +14,7 @@ from app.api.context import Info
 from app.api.errors import UserError
 from app.api.lists import child_connection
 from app.api.mutations import perform
-from app.api.node import Node, from_row, resolves, resolve_node
+from app.api.node import Node, from_row, resolve_node, resolves
 from app.api.pagination import Connection
 from app.api.permissions import require_admin, tenant_key
 from app.api.scalars import Month
@@ -67,7 +67,7 @@ class Tenant(Node):
     tenant_id: strawberry.Private[uuid.UUID]
 
     @strawberry.field(description="The score of `month`; the latest computed when omitted.")
-    async def health(self, info: Info, month: Month | None = None) -> Annotated["HealthScore", strawberry.lazy("app.api.health")] | None:
+    async def health(self, info: Info, month: Month | None = None) -> Annotated[HealthScore, strawberry.lazy("app.api.health")] | None:
         from app.api.health import tenant_health
 
         return await tenant_health(info.context, self.tenant_id, month)
@@ -75,7 +75,7 @@ class Tenant(Node):
     @strawberry.field
     async def health_history(
         self, info: Info, from_: Annotated[Month, strawberry.argument(name="from")], to: Month
-    ) -> list[Annotated["HealthScore", strawberry.lazy("app.api.health")]]:
+    ) -> list[Annotated[HealthScore, strawberry.lazy("app.api.health")]]:
         from app.api.health import tenant_health_history
 
         return await tenant_health_history(info.context, self.tenant_id, from_, to)
@@ -86,15 +86,15 @@ class Tenant(Node):
         info: Info,
         first: int | None = None,
         after: str | None = None,
-        status: list[Annotated["InitiativeStatus", strawberry.lazy("app.api.planning")]] | None = None,
-        order_by: Annotated["InitiativeOrder", strawberry.lazy("app.api.planning")] | None = None,
-    ) -> Annotated["InitiativeConnection", strawberry.lazy("app.api.planning")]:
+        status: list[Annotated[InitiativeStatus, strawberry.lazy("app.api.planning")]] | None = None,
+        order_by: Annotated[InitiativeOrder, strawberry.lazy("app.api.planning")] | None = None,
+    ) -> Annotated[InitiativeConnection, strawberry.lazy("app.api.planning")]:
         from app.api.planning import tenant_initiatives
 
         return await tenant_initiatives(info.context, self.tenant_id, first, after, status, order_by)
 
     @strawberry.field
-    async def budget(self, info: Info, fiscal_year: int) -> Annotated["Budget", strawberry.lazy("app.api.budgets")] | None:
+    async def budget(self, info: Info, fiscal_year: int) -> Annotated[Budget, strawberry.lazy("app.api.budgets")] | None:
         from app.api.budgets import tenant_budget
 
         return await tenant_budget(info.context, self.tenant_id, fiscal_year)
@@ -102,7 +102,7 @@ class Tenant(Node):
     @strawberry.field
     async def ticket_metrics(
         self, info: Info, from_: Annotated[Month, strawberry.argument(name="from")], to: Month
-    ) -> list[Annotated["TicketMonth", strawberry.lazy("app.api.tickets")]]:
+    ) -> list[Annotated[TicketMonth, strawberry.lazy("app.api.tickets")]]:
         from app.api.tickets import tenant_ticket_metrics
 
         return await tenant_ticket_metrics(info.context, self.tenant_id, self.employee_count, from_, to)
@@ -113,22 +113,22 @@ class Tenant(Node):
         info: Info,
         first: int | None = None,
         after: str | None = None,
-        status: list[Annotated["RiskStatus", strawberry.lazy("app.api.risks")]] | None = None,
+        status: list[Annotated[RiskStatus, strawberry.lazy("app.api.risks")]] | None = None,
         min_score: int | None = None,
-        order_by: Annotated["RiskOrder", strawberry.lazy("app.api.risks")] | None = None,
-    ) -> Annotated["RiskConnection", strawberry.lazy("app.api.risks")]:
+        order_by: Annotated[RiskOrder, strawberry.lazy("app.api.risks")] | None = None,
+    ) -> Annotated[RiskConnection, strawberry.lazy("app.api.risks")]:
         from app.api.risks import tenant_risks
 
         return await tenant_risks(info.context, self.tenant_id, first, after, status, min_score, order_by)
 
     @strawberry.field(description="One per PolicyKind, MISSING where none is recorded.")
-    async def policies(self, info: Info) -> list[Annotated["Policy", strawberry.lazy("app.api.policies")]]:
+    async def policies(self, info: Info) -> list[Annotated[Policy, strawberry.lazy("app.api.policies")]]:
         from app.api.policies import tenant_policies
 
         return await tenant_policies(info.context, self.tenant_id)
 
     @strawberry.field
-    async def vendors(self, info: Info) -> list[Annotated["Vendor", strawberry.lazy("app.api.vendors")]]:
+    async def vendors(self, info: Info) -> list[Annotated[Vendor, strawberry.lazy("app.api.vendors")]]:
         from app.api.vendors import tenant_vendors
 
         return await tenant_vendors(info.context, self.tenant_id)
@@ -139,13 +139,13 @@ class Tenant(Node):
         info: Info,
         from_: Annotated[dt.date | None, strawberry.argument(name="from")] = None,
         to: dt.date | None = None,
-    ) -> list[Annotated["SteeringMeeting", strawberry.lazy("app.api.steering")]]:
+    ) -> list[Annotated[SteeringMeeting, strawberry.lazy("app.api.steering")]]:
         from app.api.steering import tenant_meetings
 
         return await tenant_meetings(info.context, self.tenant_id, from_, to)
 
     @strawberry.field
-    async def next_steering_meeting(self, info: Info) -> Annotated["SteeringMeeting", strawberry.lazy("app.api.steering")] | None:
+    async def next_steering_meeting(self, info: Info) -> Annotated[SteeringMeeting, strawberry.lazy("app.api.steering")] | None:
         from app.api.steering import next_meeting
 
         return await next_meeting(info.context, self.tenant_id)

@@ -2,9 +2,8 @@
 
 from pathlib import Path
 
-from graphql import parse, validate
-
 from app.api.schema import build_schema
+from graphql import parse, validate
 
 ROOT = Path(__file__).resolve().parents[2]
 

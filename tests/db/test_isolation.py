@@ -6,11 +6,11 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from app.auth.principal import Principal
 from app.db.engine import make_engine, make_sessionmaker
 from app.db.scope import tenant_session
 from app.risks import actions as risks
 from app.risks.models import RiskCategory
-from app.auth.principal import Principal
 from tests.db.test_catalog import tenant_tables
 
 
