@@ -133,7 +133,7 @@ def cmd_seed(args) -> None:
     async def work(services):
         return await seed_synthetic(
             services.sessionmaker, tenants=args.tenants, months=args.months, practice=args.practice, seed=args.seed,
-            cio_tenants=args.cio_tenants, progress=True,
+            cio_tenants=args.cio_tenants, cio_password=args.cio_password, progress=True,
         )
 
     summary = asyncio.run(_with_services(settings, work))
@@ -169,11 +169,17 @@ def cmd_schema_export(args) -> None:
 
 
 def cmd_deliveries_replay(args) -> None:
-    from app.integrations.cli import replay_deliveries
+    import uuid
+
+    from app.integrations.cli import replay_failed
 
     settings = settings_or_fail()
     require_urls(settings)
-    print(asyncio.run(_with_services(settings, lambda s: replay_deliveries(s, args.integration, failed_only=args.failed))))
+    try:
+        integration_id = uuid.UUID(args.integration)
+    except ValueError:
+        fail(f"--integration must be the integration's UUID, got {args.integration!r}.")
+    print(asyncio.run(_with_services(settings, lambda s: replay_failed(s, integration_id))))
 
 
 # ---- dev ------------------------------------------------------------------------------------
@@ -238,12 +244,13 @@ async def _seed_demo_and_score(services) -> list[str]:
     from app.validation import add_months, month_start
 
     summary = await seed_demo(services.sessionmaker)
+    print(summary.message)
     if summary.created:
         import datetime as dt
 
         last = add_months(month_start(dt.date.today()), -1)
         await recompute_months(services, add_months(last, -11), last, progress=True)
-    return summary.logins
+    return [f"{login.role.value:<16} {login.email}  password: {login.password}" for login in summary.logins]
 
 
 # ---- argument parsing -----------------------------------------------------------------------
@@ -286,6 +293,7 @@ def parser() -> argparse.ArgumentParser:
     seed.add_argument("--practice", default="Synthetic Practice")
     seed.add_argument("--seed", type=int, default=1)
     seed.add_argument("--cio-tenants", type=int, default=0, help="also create a CIO granted this many tenants")
+    seed.add_argument("--cio-password", default="benchmark-password-1", help="the password of that CIO")
     seed.set_defaults(func=cmd_seed)
 
     rec = sub.add_parser("recompute", help="score health for a month or a range of months now (backfills)")
@@ -302,7 +310,7 @@ def parser() -> argparse.ArgumentParser:
     deliveries = sub.add_parser("deliveries", help="PSA webhook deliveries").add_subparsers(dest="deliveries_command", required=True)
     replay = deliveries.add_parser("replay", help="process stored deliveries again (after fixing a mapping)")
     replay.add_argument("--integration", required=True, help="integration id")
-    replay.add_argument("--failed", action="store_true", help="only deliveries that failed")
+    replay.add_argument("--failed", action="store_true", required=True, help="replay the deliveries that failed")
     replay.set_defaults(func=cmd_deliveries_replay)
     return p
 

@@ -6,6 +6,7 @@ these for the mechanics, so every write is checked and audited the same way.
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any, TypeVar
 
@@ -20,7 +21,8 @@ M = TypeVar("M")
 
 
 def audit_name(model: type) -> str:
-    return model.__tablename__.removesuffix("s")
+    """`BudgetLine` -> `budget_line`: the audit action prefix (`budget_line.update`)."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", model.__name__).lower()
 
 
 async def create(session: AsyncSession, actor: Principal, tenant_id: uuid.UUID, obj: M) -> M:

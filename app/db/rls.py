@@ -9,7 +9,12 @@ from __future__ import annotations
 
 RUNTIME_ROLE = "fcio_app"
 POLICY = "tenant_isolation"
-TENANT_MATCH = "tenant_id = ANY ((SELECT NULLIF(current_setting('app.tenant_ids', true), ''))::uuid[])"
+# The cast sits inside the subquery too, so the id list is parsed once per statement, not once per
+# written row (85 us a row with 200 tenants in scope before, measured by the seed); the outer cast
+# keeps the planner reading `= ANY (array)` rather than a subquery (see DESIGN.md).
+TENANT_MATCH = (
+    "tenant_id = ANY ((SELECT NULLIF(current_setting('app.tenant_ids', true), '')::uuid[])::uuid[])"
+)
 
 
 def create_runtime_role() -> list[str]:

@@ -1,0 +1,161 @@
+"""The IT plan: `Initiative`, `Tenant.initiatives`, and create / update / delete."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from enum import Enum
+
+import strawberry
+from sqlalchemy import select
+
+from app.api import ids
+from app.api.context import Context, Info
+from app.api.errors import UserError
+from app.api.lists import child_connection, row_by_key
+from app.api.mutations import DeleteInput, DeletePayload, delete_object, perform
+from app.api.node import Node, from_row, resolves
+from app.api.pagination import Connection
+from app.api.permissions import object_key, tenant_key
+from app.api.scalars import Month
+from app.planning import actions
+from app.planning import models as m
+
+InitiativeStatus = strawberry.enum(m.InitiativeStatus, name="InitiativeStatus")
+
+COLUMNS = m.Initiative.__table__.c
+
+
+@strawberry.enum(description="Sort orders of a tenant's initiatives.")
+class InitiativeOrder(Enum):
+    TARGET_MONTH_ASC = "TARGET_MONTH_ASC"
+    PRIORITY_ASC = "PRIORITY_ASC"
+    CREATED_DESC = "CREATED_DESC"
+
+
+ORDERS = {
+    InitiativeOrder.TARGET_MONTH_ASC: [COLUMNS.target_month.asc().nulls_last(), COLUMNS.priority, COLUMNS.id],
+    InitiativeOrder.PRIORITY_ASC: [COLUMNS.priority, COLUMNS.target_month.asc().nulls_last(), COLUMNS.id],
+    InitiativeOrder.CREATED_DESC: [COLUMNS.id.desc()],
+}
+
+
+@strawberry.type
+class Initiative(Node):
+    id: strawberry.ID
+    version: int
+    title: str
+    status: InitiativeStatus
+    priority: int = strawberry.field(description="1 highest .. 5 lowest")
+    target_month: Month | None
+    cost_estimate: Decimal | None
+    hours_saved_per_month: float | None
+    revenue_at_risk: Decimal | None
+    description: str | None
+
+
+def initiative_node(row) -> Initiative:
+    return from_row(Initiative, row, id=ids.encode("Initiative", row.id, row.tenant_id))
+
+
+@strawberry.type
+class InitiativeConnection(Connection[Initiative]):
+    pass
+
+
+@resolves("Initiative")
+async def _initiative_by_key(ctx: Context, key: ids.Key) -> Initiative | None:
+    row = await row_by_key(ctx, m.Initiative, key.tenant_id, key.id)
+    return initiative_node(row) if row else None
+
+
+async def tenant_initiatives(
+    ctx: Context, tenant_id: uuid.UUID, first, after, status, order_by
+) -> InitiativeConnection:
+    statuses = tuple(sorted(s.value for s in status)) if status else None
+    order = order_by or InitiativeOrder.TARGET_MONTH_ASC
+
+    def query(tenant_ids):
+        q = select(m.Initiative.__table__).where(COLUMNS.tenant_id.in_(tenant_ids))
+        return q.where(COLUMNS.status.in_(statuses)) if statuses else q
+
+    return await child_connection(
+        ctx, name="initiatives", parent_id=tenant_id, first=first, after=after,
+        filters=(statuses, order.value), make_query=query, parent_column=COLUMNS.tenant_id,
+        order_by=ORDERS[order], make_node=initiative_node, connection=InitiativeConnection,
+    )
+
+
+@strawberry.input
+class CreateInitiativeInput:
+    tenant_id: strawberry.ID
+    title: str
+    status: InitiativeStatus | None = m.InitiativeStatus.PROPOSED
+    priority: int | None = 3
+    target_month: Month | None = None
+    cost_estimate: Decimal | None = None
+    hours_saved_per_month: float | None = None
+    revenue_at_risk: Decimal | None = None
+    description: str | None = None
+
+
+@strawberry.input(description="Fields left out keep their value.")
+class UpdateInitiativeInput:
+    id: strawberry.ID
+    expected_version: int | None = None
+    title: str | None = None
+    status: InitiativeStatus | None = None
+    priority: int | None = None
+    target_month: Month | None = None
+    cost_estimate: Decimal | None = None
+    hours_saved_per_month: float | None = None
+    revenue_at_risk: Decimal | None = None
+    description: str | None = None
+
+
+@strawberry.type
+class InitiativePayload:
+    initiative: Initiative | None
+    user_errors: list[UserError]
+
+
+FIELDS = ("title", "priority", "target_month", "cost_estimate", "hours_saved_per_month", "revenue_at_risk", "description")
+
+
+def _fields(input) -> dict:
+    """The initiative fields both inputs carry, as the actions' keyword arguments."""
+    return {name: getattr(input, name) for name in FIELDS}
+
+
+@strawberry.type
+class PlanningMutations:
+    @strawberry.mutation
+    async def create_initiative(self, info: Info, input: CreateInitiativeInput) -> InitiativePayload:
+        ctx = info.context
+
+        async def work(session):
+            return await actions.create_initiative(
+                session, ctx.viewer, tenant_key(ctx, input.tenant_id),
+                status=input.status or m.InitiativeStatus.PROPOSED, **_fields(input),
+            )
+
+        initiative, errors = await perform(ctx, work)
+        return InitiativePayload(initiative=initiative_node(initiative) if initiative else None, user_errors=errors)
+
+    @strawberry.mutation
+    async def update_initiative(self, info: Info, input: UpdateInitiativeInput) -> InitiativePayload:
+        ctx = info.context
+
+        async def work(session):
+            key = object_key(ctx, input.id, "Initiative")
+            return await actions.update_initiative(
+                session, ctx.viewer, key.tenant_id, key.id, expected_version=input.expected_version,
+                status=input.status, **_fields(input),
+            )
+
+        initiative, errors = await perform(ctx, work)
+        return InitiativePayload(initiative=initiative_node(initiative) if initiative else None, user_errors=errors)
+
+    @strawberry.mutation
+    async def delete_initiative(self, info: Info, input: DeleteInput) -> DeletePayload:
+        return await delete_object(info.context, input.id, "Initiative", actions.delete_initiative)

@@ -1,0 +1,287 @@
+"""Steering meetings and their action items: types, `Tenant.steeringMeetings`,
+`Tenant.nextSteeringMeeting`, and the mutations that schedule, record, edit and delete them.
+
+`attendees` are strings, "Name" or "Name (Function)" (as written, and as answered);
+`attendeeDetails` gives the same people with the function apart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import strawberry
+from sqlalchemy import func, select
+
+from app.api import ids
+from app.api.context import Context, Info
+from app.api.errors import UserError
+from app.api.lists import child_connection, row_by_key, rows_by_tenant
+from app.api.mutations import DeleteInput, DeletePayload, delete_object, perform
+from app.api.node import Node, from_row, resolves
+from app.api.pagination import Connection
+from app.api.permissions import object_key, tenant_key
+from app.steering import actions
+from app.steering import models as m
+
+MeetingStatus = strawberry.enum(m.MeetingStatus, name="MeetingStatus")
+ActionItemStatus = strawberry.enum(m.ActionItemStatus, name="ActionItemStatus")
+
+MEETINGS = m.SteeringMeeting.__table__
+ITEMS = m.ActionItem.__table__
+
+
+@strawberry.type
+class Attendee:
+    name: str
+    function: str | None
+
+
+@strawberry.type
+class ActionItem(Node):
+    id: strawberry.ID
+    version: int
+    title: str
+    owner: str | None
+    due_on: dt.date | None
+    status: ActionItemStatus
+    tenant_id: strawberry.Private[uuid.UUID]
+    meeting_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field(description="The meeting that agreed this item.")
+    async def meeting(self, info: Info) -> SteeringMeeting | None:
+        row = await row_by_key(info.context, m.SteeringMeeting, self.tenant_id, self.meeting_id)
+        return meeting_node(row) if row else None
+
+
+def item_node(row) -> ActionItem:
+    return from_row(ActionItem, row, id=ids.encode("ActionItem", row.id, row.tenant_id))
+
+
+@strawberry.type
+class ActionItemConnection(Connection[ActionItem]):
+    pass
+
+
+@strawberry.type
+class SteeringMeeting(Node):
+    id: strawberry.ID
+    version: int
+    scheduled_at: dt.datetime
+    status: MeetingStatus
+    attendees: list[str] = strawberry.field(description='"Name" or "Name (Function)".')
+    attendee_details: list[Attendee]
+    agenda: list[str]
+    decisions: list[str]
+    row_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field(description="Action items agreed in this meeting, oldest first.")
+    async def action_items(
+        self, info: Info, first: int | None = None, after: str | None = None, status: ActionItemStatus | None = None
+    ) -> ActionItemConnection:
+        wanted = status.value if status else None
+
+        def query(meeting_ids):
+            q = select(ITEMS).where(ITEMS.c.meeting_id.in_(meeting_ids))
+            return q.where(ITEMS.c.status == wanted) if wanted else q
+
+        return await child_connection(
+            info.context, name="actionItems", parent_id=self.row_id, first=first, after=after, filters=(wanted,),
+            make_query=query, parent_column=ITEMS.c.meeting_id, order_by=[ITEMS.c.id], make_node=item_node,
+            connection=ActionItemConnection,
+        )
+
+
+def meeting_node(row) -> SteeringMeeting:
+    attendees = row.attendees or []
+    return from_row(
+        SteeringMeeting, row, id=ids.encode("SteeringMeeting", row.id, row.tenant_id), row_id=row.id,
+        attendees=[actions.attendee_label(a) for a in attendees],
+        attendee_details=[Attendee(name=a["name"], function=a.get("function")) for a in attendees],
+        agenda=list(row.agenda or []), decisions=list(row.decisions or []),
+    )
+
+
+@resolves("SteeringMeeting")
+async def _meeting_by_key(ctx: Context, key: ids.Key) -> SteeringMeeting | None:
+    row = await row_by_key(ctx, m.SteeringMeeting, key.tenant_id, key.id)
+    return meeting_node(row) if row else None
+
+
+@resolves("ActionItem")
+async def _item_by_key(ctx: Context, key: ids.Key) -> ActionItem | None:
+    row = await row_by_key(ctx, m.ActionItem, key.tenant_id, key.id)
+    return item_node(row) if row else None
+
+
+def _utc_day(day: dt.date) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+
+
+async def tenant_meetings(ctx: Context, tenant_id: uuid.UUID, from_: dt.date | None, to: dt.date | None) -> list[SteeringMeeting]:
+    """Meetings whose UTC day is within [from, to] (either end open when omitted), by time."""
+
+    def query(tenant_ids):
+        q = select(MEETINGS).where(MEETINGS.c.tenant_id.in_(tenant_ids))
+        if from_ is not None:
+            q = q.where(MEETINGS.c.scheduled_at >= _utc_day(from_))
+        if to is not None and to < dt.date.max:
+            q = q.where(MEETINGS.c.scheduled_at < _utc_day(to + dt.timedelta(days=1)))
+        return q.order_by(MEETINGS.c.scheduled_at, MEETINGS.c.id)
+
+    rows = await rows_by_tenant(ctx, ("SteeringMeetingsByTenant", from_, to), tenant_id, query)
+    return [meeting_node(r) for r in rows]
+
+
+async def next_meeting(ctx: Context, tenant_id: uuid.UUID) -> SteeringMeeting | None:
+    """The first SCHEDULED meeting at or after now, for every asking tenant in one statement."""
+
+    async def batch(keys: list) -> list:
+        rows = await ctx.db.rows(
+            select(MEETINGS)
+            .where(
+                MEETINGS.c.tenant_id.in_(keys),
+                MEETINGS.c.status == m.MeetingStatus.SCHEDULED,
+                MEETINGS.c.scheduled_at >= func.now(),
+            )
+            .distinct(MEETINGS.c.tenant_id)
+            .order_by(MEETINGS.c.tenant_id, MEETINGS.c.scheduled_at, MEETINGS.c.id)
+        )
+        found = {r.tenant_id: meeting_node(r) for r in rows}
+        return [found.get(k) for k in keys]
+
+    return await ctx.loader("NextSteeringMeetingByTenant", batch).load(tenant_id)
+
+
+@strawberry.input
+class ScheduleSteeringMeetingInput:
+    tenant_id: strawberry.ID
+    scheduled_at: dt.datetime = strawberry.field(description="With a UTC offset.")
+    agenda: list[str] | None = None
+    attendees: list[str] | None = strawberry.field(default=None, description='"Name" or "Name (Function)".')
+
+
+@strawberry.input(description="Record how a meeting went; lists given replace the stored ones.")
+class RecordSteeringMeetingInput:
+    id: strawberry.ID
+    status: MeetingStatus
+    attendees: list[str] | None = None
+    decisions: list[str] | None = None
+    expected_version: int | None = None
+
+
+@strawberry.input(description="Reschedule or edit a meeting; fields left out keep their value.")
+class UpdateSteeringMeetingInput:
+    id: strawberry.ID
+    expected_version: int | None = None
+    scheduled_at: dt.datetime | None = None
+    agenda: list[str] | None = None
+    attendees: list[str] | None = None
+    decisions: list[str] | None = None
+
+
+@strawberry.type
+class SteeringMeetingPayload:
+    steering_meeting: SteeringMeeting | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class CreateActionItemInput:
+    meeting_id: strawberry.ID
+    title: str
+    owner: str | None = None
+    due_on: dt.date | None = None
+
+
+@strawberry.input(description="Fields left out keep their value.")
+class UpdateActionItemInput:
+    id: strawberry.ID
+    expected_version: int | None = None
+    title: str | None = None
+    owner: str | None = None
+    due_on: dt.date | None = None
+    status: ActionItemStatus | None = None
+
+
+@strawberry.type
+class ActionItemPayload:
+    action_item: ActionItem | None
+    user_errors: list[UserError]
+
+
+async def _meeting_payload(ctx: Context, work) -> SteeringMeetingPayload:
+    meeting, errors = await perform(ctx, work)
+    return SteeringMeetingPayload(steering_meeting=meeting_node(meeting) if meeting else None, user_errors=errors)
+
+
+async def _update_meeting(ctx: Context, input, **changes) -> SteeringMeetingPayload:
+    async def work(session):
+        key = object_key(ctx, input.id, "SteeringMeeting")
+        return await actions.update_meeting(
+            session, ctx.viewer, key.tenant_id, key.id, expected_version=input.expected_version,
+            attendees=input.attendees, decisions=input.decisions, **changes,
+        )
+
+    return await _meeting_payload(ctx, work)
+
+
+async def _item_payload(ctx: Context, work) -> ActionItemPayload:
+    item, errors = await perform(ctx, work)
+    return ActionItemPayload(action_item=item_node(item) if item else None, user_errors=errors)
+
+
+@strawberry.type
+class SteeringMutations:
+    @strawberry.mutation
+    async def schedule_steering_meeting(self, info: Info, input: ScheduleSteeringMeetingInput) -> SteeringMeetingPayload:
+        ctx = info.context
+
+        async def work(session):
+            return await actions.schedule_meeting(
+                session, ctx.viewer, tenant_key(ctx, input.tenant_id), scheduled_at=input.scheduled_at,
+                agenda=input.agenda, attendees=input.attendees,
+            )
+
+        return await _meeting_payload(ctx, work)
+
+    @strawberry.mutation(description="Marking a meeting HELD in a closed month gets that month's score recomputed.")
+    async def record_steering_meeting(self, info: Info, input: RecordSteeringMeetingInput) -> SteeringMeetingPayload:
+        return await _update_meeting(info.context, input, status=input.status)
+
+    @strawberry.mutation
+    async def update_steering_meeting(self, info: Info, input: UpdateSteeringMeetingInput) -> SteeringMeetingPayload:
+        return await _update_meeting(info.context, input, scheduled_at=input.scheduled_at, agenda=input.agenda)
+
+    @strawberry.mutation(description="Deletes the meeting and its action items.")
+    async def delete_steering_meeting(self, info: Info, input: DeleteInput) -> DeletePayload:
+        return await delete_object(info.context, input.id, "SteeringMeeting", actions.delete_meeting)
+
+    @strawberry.mutation
+    async def create_action_item(self, info: Info, input: CreateActionItemInput) -> ActionItemPayload:
+        ctx = info.context
+
+        async def work(session):
+            key = object_key(ctx, input.meeting_id, "SteeringMeeting", "meetingId")
+            return await actions.create_action_item(
+                session, ctx.viewer, key.tenant_id, key.id, title=input.title, owner=input.owner, due_on=input.due_on
+            )
+
+        return await _item_payload(ctx, work)
+
+    @strawberry.mutation
+    async def update_action_item(self, info: Info, input: UpdateActionItemInput) -> ActionItemPayload:
+        ctx = info.context
+
+        async def work(session):
+            key = object_key(ctx, input.id, "ActionItem")
+            return await actions.update_action_item(
+                session, ctx.viewer, key.tenant_id, key.id, expected_version=input.expected_version,
+                title=input.title, owner=input.owner, due_on=input.due_on, status=input.status,
+            )
+
+        return await _item_payload(ctx, work)
+
+    @strawberry.mutation
+    async def delete_action_item(self, info: Info, input: DeleteInput) -> DeletePayload:
+        return await delete_object(info.context, input.id, "ActionItem", actions.delete_action_item)

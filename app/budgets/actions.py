@@ -1,0 +1,218 @@
+"""The IT budget: one budget per tenant and fiscal year, lines planned for the year, spend per month.
+
+Fiscal years follow the health score's rule (`app.health.inputs.fiscal_year_of`): a fiscal year is
+named by the calendar year it starts in, so with a July start fiscal year 2026 runs from 2026-07
+to 2027-06 (with a January start it is the calendar year). Spend can only be recorded for a month
+of its line's fiscal year. A budget takes the tenant's currency when it is created.
+
+A spend change moves "actual to date" for its month and every later month of the fiscal year, so
+each of those months that has already closed is marked stale for the health score. Planned
+amounts are read as they stand when a score is computed, like the other registers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app import editing
+from app import validation as v
+from app.audit.actions import record
+from app.auth.principal import Principal
+from app.budgets.models import Budget, BudgetKind, BudgetLine, BudgetSpend
+from app.db.base import uuid7
+from app.errors import Conflict, Invalid, NotFound
+from app.planning.models import Initiative
+from app.tenants.actions import require_writer, visible_tenant
+from app.tenants.models import Tenant
+from app.vendors.models import Vendor
+
+FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR = 2000, 2100
+
+
+def fiscal_months(fiscal_year: int, start_month: int) -> tuple[dt.date, dt.date]:
+    """The first and last month of a fiscal year (see the module's docstring for the naming)."""
+    first = dt.date(fiscal_year, start_month, 1)
+    return first, v.add_months(first, 11)
+
+
+def current_month() -> dt.date:
+    return v.month_start(dt.datetime.now(dt.UTC).date())
+
+
+async def mark_closed_months_stale(session: AsyncSession, tenant_id: uuid.UUID, first: dt.date, last: dt.date) -> None:
+    """Mark every month from `first` to `last` that has closed (before the current UTC month)."""
+    from app.health.recompute import mark_stale
+
+    month, current = first, current_month()
+    while month <= last and month < current:
+        await mark_stale(session, tenant_id, month)
+        month = v.add_months(month, 1)
+
+
+def _line_fields(*, name, kind, category, planned, required: bool) -> dict:
+    """Checked column values of a line; None where not given (an update leaves those alone)."""
+    if required and planned is None:
+        raise Invalid("planned is required.", ["planned"])
+    return {
+        "name": v.text(name, "name") if name is not None or required else None,
+        "kind": kind,
+        "category": v.text(category, "category", max_length=100) if category is not None or required else None,
+        "planned": v.money(planned, "planned"),
+    }
+
+
+async def _check_links(session: AsyncSession, tenant_id: uuid.UUID, vendor_id, initiative_id) -> dict:
+    """The vendor and initiative a line points to must be the same tenant's (NOT_FOUND otherwise)."""
+    for model, id, field in ((Vendor, vendor_id, "vendorId"), (Initiative, initiative_id, "initiativeId")):
+        if id is not None and await session.get(model, (tenant_id, id)) is None:
+            raise NotFound(f"{model.__name__} not found.", [field])
+    return {"vendor_id": vendor_id, "initiative_id": initiative_id}
+
+
+async def _budget_for_year(session: AsyncSession, tenant: Tenant, fiscal_year: int) -> Budget:
+    """The tenant's budget for the year, created (race-free) with the tenant's currency if missing."""
+    await session.execute(
+        insert(Budget)
+        .values(tenant_id=tenant.id, id=uuid7(), fiscal_year=fiscal_year, currency=tenant.currency, version=1)
+        .on_conflict_do_nothing(index_elements=[Budget.tenant_id, Budget.fiscal_year])
+    )
+    return await session.scalar(select(Budget).where(Budget.tenant_id == tenant.id, Budget.fiscal_year == fiscal_year))
+
+
+async def _line_named(session: AsyncSession, tenant_id: uuid.UUID, budget_id: uuid.UUID, name: str) -> BudgetLine | None:
+    return await session.scalar(
+        select(BudgetLine).where(
+            BudgetLine.tenant_id == tenant_id, BudgetLine.budget_id == budget_id, BudgetLine.name == name
+        )
+    )
+
+
+async def set_budget_line(
+    session: AsyncSession,
+    actor: Principal,
+    tenant_id: uuid.UUID,
+    *,
+    fiscal_year: int,
+    name: str,
+    kind: BudgetKind,
+    category: str,
+    planned: Decimal,
+    vendor_id: uuid.UUID | None = None,
+    initiative_id: uuid.UUID | None = None,
+) -> BudgetLine:
+    """Create or update the line called `name` in the fiscal year's budget (created if missing).
+
+    Vendor and initiative links are set when given and left as they are when not.
+    """
+    tenant = await visible_tenant(session, actor, tenant_id)
+    require_writer(actor)
+    v.int_range(fiscal_year, "fiscalYear", FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR)
+    fields = _line_fields(name=name, kind=kind, category=category, planned=planned, required=True)
+    fields |= await _check_links(session, tenant_id, vendor_id, initiative_id)
+    budget = await _budget_for_year(session, tenant, fiscal_year)
+    existing = await _line_named(session, tenant_id, budget.id, fields["name"])
+    if existing is not None:
+        line, _ = await editing.update(session, actor, BudgetLine, tenant_id, existing.id, fields)
+        return line
+    return await editing.create(session, actor, tenant_id, BudgetLine(budget_id=budget.id, **fields))
+
+
+async def update_budget_line(
+    session: AsyncSession,
+    actor: Principal,
+    tenant_id: uuid.UUID,
+    line_id: uuid.UUID,
+    *,
+    expected_version: int | None = None,
+    name: str | None = None,
+    kind: BudgetKind | None = None,
+    category: str | None = None,
+    planned: Decimal | None = None,
+    vendor_id: uuid.UUID | None = None,
+    initiative_id: uuid.UUID | None = None,
+) -> BudgetLine:
+    """Change the given fields (None keeps a value); a name is unique within its budget (CONFLICT)."""
+    line = await editing.load(session, actor, BudgetLine, tenant_id, line_id)
+    changes = _line_fields(name=name, kind=kind, category=category, planned=planned, required=False)
+    changes |= await _check_links(session, tenant_id, vendor_id, initiative_id)
+    if changes["name"] is not None and changes["name"] != line.name:
+        if await _line_named(session, tenant_id, line.budget_id, changes["name"]) is not None:
+            raise Conflict(f"This budget already has a line named {changes['name']!r}.", ["name"])
+    line, _ = await editing.update(session, actor, BudgetLine, tenant_id, line_id, changes, expected_version)
+    return line
+
+
+async def _fiscal_year_of_line(session: AsyncSession, line: BudgetLine) -> tuple[int, dt.date, dt.date]:
+    year, start_month = (
+        await session.execute(
+            select(Budget.fiscal_year, Tenant.fiscal_year_start_month)
+            .join(Tenant, Tenant.id == Budget.tenant_id)
+            .where(Budget.tenant_id == line.tenant_id, Budget.id == line.budget_id)
+        )
+    ).one()
+    return (year, *fiscal_months(year, start_month))
+
+
+async def record_spend(
+    session: AsyncSession,
+    actor: Principal,
+    tenant_id: uuid.UUID,
+    line_id: uuid.UUID,
+    *,
+    month: dt.date,
+    amount: Decimal,
+) -> BudgetLine:
+    """Set (replace) the line's spend for `month`; returns the line."""
+    line = await editing.load(session, actor, BudgetLine, tenant_id, line_id)
+    require_writer(actor)
+    if amount is None:
+        raise Invalid("amount is required.", ["amount"])
+    amount = v.money(amount, "amount")
+    month = v.month_start(month)
+    year, first, last = await _fiscal_year_of_line(session, line)
+    if not first <= month <= last:
+        raise Invalid(
+            f"month must be within fiscal year {year} of this line, {first:%Y-%m} to {last:%Y-%m}.", ["month"]
+        )
+    key = {"tenant_id": tenant_id, "budget_line_id": line_id, "month": month}
+    before = await session.scalar(
+        select(BudgetSpend.amount).where(*(getattr(BudgetSpend, k) == value for k, value in key.items()))
+    )
+    await session.execute(
+        insert(BudgetSpend)
+        .values(**key, amount=amount)
+        .on_conflict_do_update(
+            index_elements=list(key), set_={"amount": amount, "updated_at": func.now()}
+        )
+    )
+    await record(
+        session, actor, tenant_id, "budget_spend.set", "BudgetSpend", line_id,
+        None if before is None else {"month": month.isoformat(), "amount": str(before)},
+        {"month": month.isoformat(), "amount": str(amount)},
+    )
+    if before != amount:
+        await mark_closed_months_stale(session, tenant_id, month, last)
+    return line
+
+
+async def delete_budget_line(
+    session: AsyncSession, actor: Principal, tenant_id: uuid.UUID, line_id: uuid.UUID
+) -> BudgetLine:
+    """Delete the line and its spend; closed months whose actual to date included it go stale."""
+    line = await editing.load(session, actor, BudgetLine, tenant_id, line_id)
+    first_spend = await session.scalar(
+        select(func.min(BudgetSpend.month)).where(
+            BudgetSpend.tenant_id == tenant_id, BudgetSpend.budget_line_id == line_id, BudgetSpend.amount > 0
+        )
+    )
+    _, _, last = await _fiscal_year_of_line(session, line)
+    line = await editing.delete(session, actor, BudgetLine, tenant_id, line_id)
+    if first_spend is not None:
+        await mark_closed_months_stale(session, tenant_id, first_spend, last)
+    return line

@@ -1,0 +1,121 @@
+"""Scoring a batch of tenants for a month, and the practice's health-score weights.
+
+`score_batch` is what every path runs (the monthly fan-out, recomputes, the CLI backfill): gather
+in SQL, score in Python, one bulk upsert. It is idempotent: a retry after a crash, or two
+workers scoring the same tenants at once, write the same rows; only `computed_at` moves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import uuid
+from collections.abc import Iterable, Mapping
+
+from sqlalchemy import delete, func
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.audit.actions import record
+from app.auth.principal import Principal
+from app.db.scope import tenant_session
+from app.errors import Forbidden, Invalid
+from app.health.formula import FORMULA_VERSION, KEYS, score
+from app.health.inputs import gather_inputs, in_batch
+from app.health.models import HealthScore, StaleHealthMonth
+from app.tenants.models import Practice
+
+WEIGHT_SUM_TOLERANCE = 1e-9
+
+
+def upsert_scores():
+    """One statement for the whole batch; a re-run overwrites the row with identical values."""
+    statement = insert(HealthScore)
+    new = statement.excluded
+    return statement.on_conflict_do_update(
+        index_elements=[HealthScore.tenant_id, HealthScore.month],
+        set_={
+            "score": new.score, "band": new.band, "components": new.components, "inputs": new.inputs,
+            "formula_version": new.formula_version, "computed_at": func.now(),
+        },
+    )
+
+
+async def score_batch(sessionmaker: async_sessionmaker, tenant_ids: Iterable[uuid.UUID], month: dt.date) -> int:
+    """Score the active tenants among `tenant_ids` for `month`; returns how many were scored.
+
+    The transaction is scoped to exactly the batch (a system principal's view). Tenants that are
+    offboarded or gone are skipped, not failed. The batch's stale marks are deleted FIRST: a mark
+    written by a transaction that has not committed yet is invisible to that delete and survives,
+    so a change that lands while the batch is being scored is always scored again later.
+    """
+    ids = sorted(set(tenant_ids))
+    if not ids:
+        return 0
+    async with tenant_session(sessionmaker, ids) as session:
+        await session.execute(
+            delete(StaleHealthMonth).where(
+                in_batch(StaleHealthMonth.tenant_id, ids),
+                StaleHealthMonth.month == month,
+                StaleHealthMonth.marked_at <= func.now(),
+            )
+        )
+        rows = []
+        for tenant in await gather_inputs(session, ids, month):
+            result = score(tenant.inputs, tenant.weights)
+            rows.append({
+                "tenant_id": tenant.tenant_id,
+                "month": month,
+                "score": result.score,
+                "band": result.band,
+                "components": result.components_json(),
+                "inputs": tenant.inputs.to_json(),
+                "formula_version": FORMULA_VERSION,
+            })
+        if rows:
+            # Rows in primary-key order: concurrent batches lock them in the same order.
+            await session.execute(upsert_scores(), rows)
+    return len(rows)
+
+
+def validate_weights(weights: Mapping[str, float] | None) -> dict[str, float] | None:
+    """The six component keys, each between 0 and 1, summing to 1; None restores the defaults."""
+    if weights is None:
+        return None
+    if set(weights) != set(KEYS):
+        raise Invalid(f"weights must name exactly these components: {', '.join(KEYS)}.", ["weights"])
+    clean = {}
+    for key in KEYS:
+        value = weights[key]
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise Invalid(f"The weight of {key} must be a number.", ["weights", key])
+        if not 0 <= value <= 1:
+            raise Invalid(f"The weight of {key} must be between 0 and 1.", ["weights", key])
+        clean[key] = float(value)
+    if abs(math.fsum(clean.values()) - 1) > WEIGHT_SUM_TOLERANCE:
+        raise Invalid(f"The weights must sum to 1 (they sum to {math.fsum(clean.values()):g}).", ["weights"])
+    return clean
+
+
+async def set_health_weights(
+    session: AsyncSession, actor: Principal, weights: Mapping[str, float] | None
+) -> Practice:
+    """Set the actor's practice's weights (practice admins only); they apply from the next scoring.
+
+    Stored scores keep the weights they were computed with (each component stores its share).
+    The audit trail is per tenant, so the change is recorded once under every tenant of the
+    practice the admin sees: each client's history shows why its scores may move.
+    """
+    if not actor.is_admin:
+        raise Forbidden("Only practice admins change the health-score weights.")
+    clean = validate_weights(weights)
+    practice = await session.get(Practice, actor.practice_id)
+    before = {"health_weights": practice.health_weights}
+    practice.health_weights = clean
+    await session.flush()
+    for tenant_id in sorted(actor.tenant_ids):
+        await record(
+            session, actor, tenant_id, "practice.health_weights", "Practice", practice.id, before,
+            {"health_weights": clean},
+        )
+    return practice

@@ -1,0 +1,256 @@
+"""Gathering the formula's inputs for a whole batch of tenants and one month, in set-based SQL.
+
+Seven statements per batch, whatever its size: the tenants (with their practice's weights), then
+one grouped statement per area. Each filters on `tenant_id = ANY(:ids)` so PostgreSQL walks the
+primary-key indexes, and all of them run inside the caller's `tenant_session`, so row-level
+security limits them to the batch as well.
+
+Month rules decided here (DESIGN.md leaves them open):
+- A fiscal year is named by the calendar year it starts in: with a July start, fiscal year 2026
+  runs from 2026-07 to 2027-06. Actual to date is every spend on that year's lines up to and
+  including month `m`.
+- "At the end of month m" means its last day: a risk whose review date is before that day is
+  overdue; a policy counts while its review date (approved_on + review interval) is on or after it.
+- Steering meetings fall in the month of `scheduled_at` in UTC.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import Date, and_, any_, bindparam, cast, func, select
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.budgets.models import Budget, BudgetLine, BudgetSpend
+from app.health.formula import CRITICAL, HIGH, MEDIUM, STEERING_WINDOW, HealthInputs
+from app.planning.models import Initiative, InitiativeStatus
+from app.policies.models import REQUIRED_KINDS, Policy, PolicyStatus
+from app.risks.models import Risk, RiskStatus
+from app.steering.models import MeetingStatus, SteeringMeeting
+from app.tenants.models import Practice, Tenant, TenantStatus
+from app.tickets.models import TicketMonth
+from app.validation import add_months
+
+ACTIVE_RISK = (RiskStatus.OPEN, RiskStatus.MITIGATING)
+NOT_PLANNED = (InitiativeStatus.CANCELLED, InitiativeStatus.DEFERRED)
+
+
+@dataclass(frozen=True)
+class TenantMonth:
+    """One active tenant of the batch: its inputs and its practice's weights (None: defaults)."""
+
+    tenant_id: uuid.UUID
+    weights: Mapping[str, float] | None
+    inputs: HealthInputs
+
+
+def fiscal_year_of(month: dt.date, start_month: int) -> tuple[int, int]:
+    """The fiscal year containing `month` (named by its starting year) and its months elapsed."""
+    year = month.year if month.month >= start_month else month.year - 1
+    return year, (month.month - start_month) % 12 + 1
+
+
+def last_day(month: dt.date) -> dt.date:
+    return add_months(month, 1) - dt.timedelta(days=1)
+
+
+def utc_month_start(month: dt.date) -> dt.datetime:
+    return dt.datetime(month.year, month.month, 1, tzinfo=dt.UTC)
+
+
+def in_batch(column, ids: list[uuid.UUID]):
+    return column == any_(bindparam("ids", ids, type_=ARRAY(UUID(as_uuid=True)), unique=True))
+
+
+def in_scope(column):
+    """The transaction's tenant scope applied to a table without row security (tenants)."""
+    scope = func.nullif(func.current_setting("app.tenant_ids", True), "")
+    return column == any_(cast(scope, ARRAY(UUID(as_uuid=True))))
+
+
+def count_where(condition):
+    return func.count().filter(condition)
+
+
+async def gather_inputs(
+    session: AsyncSession, tenant_ids: Iterable[uuid.UUID], month: dt.date
+) -> list[TenantMonth]:
+    """The inputs of every ACTIVE tenant among `tenant_ids` for `month`; others are left out.
+
+    Tenants outside the session's scope are left out too: the tenants table has no row security,
+    so the scope is applied to it explicitly.
+    """
+    ids = sorted(set(tenant_ids))
+    tenants = (
+        await session.execute(
+            select(
+                Tenant.id, Tenant.employee_count, Tenant.currency, Tenant.fiscal_year_start_month,
+                Tenant.created_at, Practice.health_weights,
+            )
+            .join(Practice, Practice.id == Tenant.practice_id)
+            .where(in_batch(Tenant.id, ids), in_scope(Tenant.id), Tenant.status == TenantStatus.ACTIVE)
+            .order_by(Tenant.id)
+        )
+    ).all()
+    if not tenants:
+        return []
+    ids = [t.id for t in tenants]
+    fiscal = {t.id: fiscal_year_of(month, t.fiscal_year_start_month) for t in tenants}
+    tickets = await _tickets(session, ids, month)
+    budgets = await _budgets(session, ids, month, {year for year, _ in fiscal.values()})
+    risks = await _risks(session, ids, month)
+    initiatives = await _initiatives(session, ids, month)
+    held = await _held_steering_months(session, ids, month)
+    policies = await _policies(session, ids, month)
+    gathered = []
+    for t in tenants:
+        year, elapsed = fiscal[t.id]
+        window = _steering_window(month, t.created_at)
+        lines, planned, actual, unplanned = budgets.get((t.id, year), (0, Decimal(0), Decimal(0), 0))
+        r = risks.get(t.id, (0, 0, 0, 0, 0))
+        total, due, done = initiatives.get(t.id, (0, 0, 0))
+        inputs = HealthInputs(
+            month=month,
+            employees=t.employee_count,
+            currency=t.currency,
+            tickets=tickets.get(t.id),
+            fiscal_year=year,
+            fiscal_months_elapsed=elapsed,
+            budget_lines=lines,
+            planned=planned,
+            actual=actual,
+            unplanned_lines=unplanned,
+            risks=r[0],
+            critical_risks=r[1],
+            high_risks=r[2],
+            medium_risks=r[3],
+            overdue_reviews=r[4],
+            initiatives=total,
+            initiatives_due=due,
+            initiatives_done=done,
+            steering_months=len(window),
+            steering_held=len(window & held.get(t.id, set())),
+            policies_current=policies.get(t.id, 0),
+        )
+        gathered.append(TenantMonth(t.id, t.health_weights, inputs))
+    return gathered
+
+
+def _steering_window(month: dt.date, created_at: dt.datetime) -> set[dt.date]:
+    """The months of the window ending at `month` that are not before the tenant's creation."""
+    created = created_at.astimezone(dt.UTC).date().replace(day=1)
+    return {m for m in (add_months(month, -k) for k in range(STEERING_WINDOW)) if m >= created}
+
+
+async def _tickets(session, ids, month) -> dict[uuid.UUID, int]:
+    rows = await session.execute(
+        select(TicketMonth.tenant_id, func.sum(TicketMonth.support + TicketMonth.change + TicketMonth.alert))
+        .where(in_batch(TicketMonth.tenant_id, ids), TicketMonth.month == month)
+        .group_by(TicketMonth.tenant_id)
+    )
+    return {tenant_id: int(total) for tenant_id, total in rows}
+
+
+async def _budgets(session, ids, month, years) -> dict[tuple[uuid.UUID, int], tuple]:
+    """Per tenant and candidate fiscal year: lines, planned, actual to date, unplanned lines.
+
+    Spend is summed per line first, so a line with many months of spend is counted once.
+    """
+    lines = (
+        select(BudgetLine.tenant_id, BudgetLine.id, BudgetLine.planned, Budget.fiscal_year)
+        .join(Budget, and_(Budget.tenant_id == BudgetLine.tenant_id, Budget.id == BudgetLine.budget_id))
+        .where(in_batch(Budget.tenant_id, ids), Budget.fiscal_year.in_(sorted(years)))
+        .cte("lines")
+    )
+    spent = (
+        select(BudgetSpend.tenant_id, BudgetSpend.budget_line_id, func.sum(BudgetSpend.amount).label("amount"))
+        .join(lines, and_(lines.c.tenant_id == BudgetSpend.tenant_id, lines.c.id == BudgetSpend.budget_line_id))
+        .where(BudgetSpend.month <= month)
+        .group_by(BudgetSpend.tenant_id, BudgetSpend.budget_line_id)
+        .subquery("spent")
+    )
+    rows = await session.execute(
+        select(
+            lines.c.tenant_id,
+            lines.c.fiscal_year,
+            func.count(),
+            func.sum(lines.c.planned),
+            func.coalesce(func.sum(spent.c.amount), 0),
+            count_where(and_(lines.c.planned == 0, spent.c.amount > 0)),
+        )
+        .select_from(lines)
+        .outerjoin(spent, and_(spent.c.tenant_id == lines.c.tenant_id, spent.c.budget_line_id == lines.c.id))
+        .group_by(lines.c.tenant_id, lines.c.fiscal_year)
+    )
+    return {(tenant_id, year): tuple(rest) for tenant_id, year, *rest in rows}
+
+
+async def _risks(session, ids, month) -> dict[uuid.UUID, tuple[int, int, int, int, int]]:
+    """Per tenant: register size, then open or mitigating risks by level, and overdue reviews."""
+    active = Risk.status.in_(ACTIVE_RISK)
+    rows = await session.execute(
+        select(
+            Risk.tenant_id,
+            func.count(),
+            count_where(and_(active, Risk.score >= CRITICAL)),
+            count_where(and_(active, Risk.score >= HIGH, Risk.score < CRITICAL)),
+            count_where(and_(active, Risk.score >= MEDIUM, Risk.score < HIGH)),
+            count_where(and_(active, Risk.review_due < last_day(month))),
+        )
+        .where(in_batch(Risk.tenant_id, ids))
+        .group_by(Risk.tenant_id)
+    )
+    return {tenant_id: tuple(rest) for tenant_id, *rest in rows}
+
+
+async def _initiatives(session, ids, month) -> dict[uuid.UUID, tuple[int, int, int]]:
+    due = and_(Initiative.target_month <= month, Initiative.status.not_in(NOT_PLANNED))
+    rows = await session.execute(
+        select(
+            Initiative.tenant_id,
+            func.count(),
+            count_where(due),
+            count_where(and_(due, Initiative.status == InitiativeStatus.DONE)),
+        )
+        .where(in_batch(Initiative.tenant_id, ids))
+        .group_by(Initiative.tenant_id)
+    )
+    return {tenant_id: tuple(rest) for tenant_id, *rest in rows}
+
+
+async def _held_steering_months(session, ids, month) -> dict[uuid.UUID, set[dt.date]]:
+    held_month = cast(func.date_trunc("month", func.timezone("UTC", SteeringMeeting.scheduled_at)), Date)
+    rows = await session.execute(
+        select(SteeringMeeting.tenant_id, held_month)
+        .distinct()
+        .where(
+            in_batch(SteeringMeeting.tenant_id, ids),
+            SteeringMeeting.status == MeetingStatus.HELD,
+            SteeringMeeting.scheduled_at >= utc_month_start(add_months(month, 1 - STEERING_WINDOW)),
+            SteeringMeeting.scheduled_at < utc_month_start(add_months(month, 1)),
+        )
+    )
+    held: dict[uuid.UUID, set[dt.date]] = {}
+    for tenant_id, held_in in rows:
+        held.setdefault(tenant_id, set()).add(held_in)
+    return held
+
+
+async def _policies(session, ids, month) -> dict[uuid.UUID, int]:
+    review_due = Policy.approved_on + func.make_interval(0, Policy.review_interval_months)
+    rows = await session.execute(
+        select(Policy.tenant_id, func.count())
+        .where(
+            in_batch(Policy.tenant_id, ids),
+            Policy.kind.in_(REQUIRED_KINDS),
+            Policy.status == PolicyStatus.APPROVED,
+            review_due >= last_day(month),
+        )
+        .group_by(Policy.tenant_id)
+    )
+    return dict(rows.all())

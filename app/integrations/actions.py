@@ -1,0 +1,489 @@
+"""PSA integrations: setting them up, receiving their webhook deliveries, turning deliveries into tickets.
+
+A delivery is stored raw before anything else (a provisional row, identity `pending:<id>`), then
+authenticated, then settled in a second transaction: rejected (kept as evidence, identity
+`rejected:<id>`, so a forged copy can never block the genuine delivery with the same identity),
+ignored (Autotask's unsigned notices), or accepted under its vendor identity. A unique
+constraint on that identity makes retries harmless: a verified copy of a delivery we already hold
+is dropped and answered 202 like the first. Accepted deliveries are processed by a worker job
+enqueued after commit; a sweeper re-enqueues what Redis lost. Processing that fails to parse or
+map keeps the delivery FAILED with its error until it is replayed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import ModuleType
+
+from redis.exceptions import RedisError
+from sqlalchemy import func, or_, select, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app import validation as v
+from app.audit.actions import record, snapshot
+from app.auth.principal import Principal
+from app.db.base import uuid7
+from app.db.scope import after_commit, tenant_session
+from app.errors import Conflict, Invalid, NotFound
+from app.health.recompute import use_queue
+from app.integrations import autotask, connectwise, halopsa, keys
+from app.integrations.events import PayloadError, TicketEvent, body_identity, json_object
+from app.integrations.mapping import MappingError, categorize, category_or_none, validate_rules
+from app.integrations.models import DeliveryStatus, Integration, PsaVendor, WebhookDelivery
+from app.integrations.secrets import decrypt, encrypt, new_secret
+from app.services import Services
+from app.settings import Settings
+from app.tenants.actions import check_version, require_writer, visible_tenant
+from app.tickets.actions import DELETED_STATUS, TicketRow, opened_month, refresh_months, upsert_tickets
+from app.tickets.models import Ticket
+
+log = logging.getLogger(__name__)
+
+VENDORS: dict[PsaVendor, ModuleType] = {
+    PsaVendor.CONNECTWISE: connectwise,
+    PsaVendor.AUTOTASK: autotask,
+    PsaVendor.HALOPSA: halopsa,
+}
+# ConnectWise signs with a key it serves itself; for these two we issue the secret.
+ISSUES_SECRET = frozenset({PsaVendor.AUTOTASK, PsaVendor.HALOPSA})
+DEFAULT_RATE_LIMIT_PER_MINUTE = 600
+PENDING, REJECTED, NOTICE = "pending:", "rejected:", "notice:"
+ALWAYS_KEPT_HEADERS = ("content-type", "content-length", "user-agent")
+JOB = "process_webhook_delivery"
+SWEEP_AFTER_SECONDS = 60
+SWEEP_BATCH = 1000
+KEEP = object()  # "leave unchanged" for update arguments where None is a meaningful value
+
+
+def source_of(vendor: PsaVendor) -> str:
+    """The tickets' `source`: one per vendor, so a re-created integration continues the same tickets."""
+    return vendor.value.lower()
+
+
+def webhook_url(settings: Settings, integration: Integration) -> str:
+    return f"{settings.public_url.rstrip('/')}/integrations/{integration.id}/webhook"
+
+
+def rate_limit_per_minute(integration: Integration) -> int:
+    return int(integration.settings.get("rate_limit_per_minute", DEFAULT_RATE_LIMIT_PER_MINUTE))
+
+
+def key_origins(integration: Integration) -> list[str]:
+    return list(integration.settings.get("key_origins") or keys.DEFAULT_KEY_ORIGINS)
+
+
+# --- setting integrations up -------------------------------------------------------------------
+
+
+def _settings(vendor: PsaVendor, rules, default_category, origins, rate_limit) -> dict:
+    default = category_or_none(default_category, ["defaultCategory"])
+    return {
+        "rules": validate_rules(rules, VENDORS[vendor].FIELDS),
+        "default": default.value if default else None,
+        "key_origins": keys.validate_origins(origins) if origins is not None else list(keys.DEFAULT_KEY_ORIGINS),
+        "rate_limit_per_minute": v.int_range(rate_limit, "rateLimitPerMinute", 1, 100_000),
+    }
+
+
+async def create_integration(
+    session: AsyncSession,
+    actor: Principal,
+    tenant_id: uuid.UUID,
+    vendor: PsaVendor | str,
+    *,
+    secret_key: str,
+    name: str | None = None,
+    rules: list | None = None,
+    default_category: str | None = "SUPPORT",
+    key_origins: list[str] | None = None,
+    rate_limit_per_minute: int = DEFAULT_RATE_LIMIT_PER_MINUTE,
+) -> tuple[Integration, str | None]:
+    """A new integration and, for Autotask and HaloPSA, its secret (returned once, stored encrypted)."""
+    tenant = await visible_tenant(session, actor, tenant_id)
+    require_writer(actor)
+    try:
+        vendor = PsaVendor(str(vendor).upper())
+    except ValueError:
+        raise Invalid("vendor must be CONNECTWISE, AUTOTASK or HALOPSA.", ["vendor"]) from None
+    clash = await session.scalar(
+        select(Integration.id).where(Integration.tenant_id == tenant_id, Integration.vendor == vendor, Integration.enabled)
+    )
+    if clash:
+        raise Conflict(f"This client already has an enabled {vendor.value} integration; disable it first.", ["vendor"])
+    secret = new_secret() if vendor in ISSUES_SECRET else None
+    integration = Integration(
+        practice_id=tenant.practice_id,
+        tenant_id=tenant_id,
+        vendor=vendor,
+        name=v.text(name, "name", required=False) or vendor.value.title(),
+        secret_encrypted=encrypt(secret_key, secret) if secret else None,
+        settings=_settings(vendor, rules, default_category, key_origins, rate_limit_per_minute),
+    )
+    session.add(integration)
+    await session.flush()
+    await record(session, actor, tenant_id, "integration.create", "Integration", integration.id, None, _audit(integration))
+    return integration, secret
+
+
+def _audit(integration: Integration) -> dict:
+    return snapshot(integration, exclude=("secret_encrypted",))
+
+
+async def _visible_integration(session: AsyncSession, actor: Principal, integration_id: uuid.UUID) -> Integration:
+    integration = await session.get(Integration, integration_id)
+    if integration is None or not actor.sees(integration.tenant_id):
+        raise NotFound("Integration not found.", ["id"])
+    return integration
+
+
+async def update_integration(
+    session: AsyncSession,
+    actor: Principal,
+    integration_id: uuid.UUID,
+    *,
+    expected_version: int | None = None,
+    name: str | None = None,
+    rules: list | None = None,
+    default_category: str | None | object = KEEP,
+    key_origins: list[str] | None = None,
+    rate_limit_per_minute: int | None = None,
+) -> Integration:
+    """Change name, mapping rules, default category (None: unmatched tickets fail), key origins, rate."""
+    integration = await _visible_integration(session, actor, integration_id)
+    require_writer(actor)
+    check_version(integration, expected_version)
+    before = _audit(integration)
+    current = integration.settings
+    integration.settings = _settings(
+        integration.vendor,
+        current["rules"] if rules is None else rules,
+        current.get("default") if default_category is KEEP else default_category,
+        current.get("key_origins") if key_origins is None else key_origins,
+        rate_limit_per_minute or current.get("rate_limit_per_minute", DEFAULT_RATE_LIMIT_PER_MINUTE),
+    )
+    if name is not None:
+        integration.name = v.text(name, "name")
+    await session.flush()
+    await record(session, actor, integration.tenant_id, "integration.update", "Integration", integration.id, before, _audit(integration))
+    return integration
+
+
+async def disable_integration(session: AsyncSession, actor: Principal, integration_id: uuid.UUID) -> Integration:
+    """Its webhook answers 404 from now on; stored tickets and deliveries stay."""
+    integration = await _visible_integration(session, actor, integration_id)
+    require_writer(actor)
+    before = _audit(integration)
+    integration.enabled = False
+    await session.flush()
+    await record(session, actor, integration.tenant_id, "integration.disable", "Integration", integration.id, before, _audit(integration))
+    return integration
+
+
+@dataclass(frozen=True)
+class IntegrationSummary:
+    integration: Integration
+    received: int  # every delivery stored, whatever became of it
+    rejected: int
+    failed: int
+
+
+async def list_integrations(session: AsyncSession, actor: Principal, tenant_id: uuid.UUID) -> list[IntegrationSummary]:
+    await visible_tenant(session, actor, tenant_id)
+    integrations = list(
+        await session.scalars(select(Integration).where(Integration.tenant_id == tenant_id).order_by(Integration.id))
+    )
+    counts = {
+        row.integration_id: row
+        for row in await session.execute(
+            select(
+                WebhookDelivery.integration_id,
+                func.count().label("received"),
+                func.count().filter(WebhookDelivery.status == DeliveryStatus.REJECTED).label("rejected"),
+                func.count().filter(WebhookDelivery.status == DeliveryStatus.FAILED).label("failed"),
+            )
+            .where(WebhookDelivery.tenant_id == tenant_id)
+            .group_by(WebhookDelivery.integration_id)
+        )
+    }
+    return [
+        IntegrationSummary(i, *(getattr(counts.get(i.id), k, 0) for k in ("received", "rejected", "failed")))
+        for i in integrations
+    ]
+
+
+async def list_deliveries(
+    session: AsyncSession,
+    actor: Principal,
+    integration_id: uuid.UUID,
+    status: DeliveryStatus | None = None,
+    limit: int = 50,
+) -> list[WebhookDelivery]:
+    """The newest deliveries of an integration, optionally of one status (e.g. FAILED, to replay)."""
+    integration = await _visible_integration(session, actor, integration_id)
+    query = select(WebhookDelivery).where(
+        WebhookDelivery.tenant_id == integration.tenant_id, WebhookDelivery.integration_id == integration.id
+    )
+    if status is not None:
+        query = query.where(WebhookDelivery.status == status)
+    return list(await session.scalars(query.order_by(WebhookDelivery.id.desc()).limit(min(limit, 200))))
+
+
+# --- receiving deliveries ------------------------------------------------------------------------
+
+
+async def enabled_integration(sessionmaker: async_sessionmaker, integration_id: uuid.UUID) -> Integration | None:
+    """The integration a webhook URL names (a global table: no tenant scope needed), if enabled."""
+    async with tenant_session(sessionmaker, ()) as session:
+        integration = await session.get(Integration, integration_id)
+    return integration if integration is not None and integration.enabled else None
+
+
+def kept_headers(vendor: PsaVendor, headers: Mapping[str, str]) -> dict[str, str]:
+    """The headers worth keeping with a delivery; credentials are reduced to their scheme."""
+    kept = {h: headers[h] for h in (*ALWAYS_KEPT_HEADERS, *VENDORS[vendor].HEADERS_KEPT) if h in headers}
+    if "authorization" in headers:
+        kept["authorization"] = headers["authorization"].split(" ", 1)[0] + " (redacted)"
+    return kept
+
+
+@dataclass(frozen=True)
+class Receipt:
+    status_code: int  # 202 accepted or ignored, 401 rejected
+    delivery_id: uuid.UUID | None
+    duplicate: bool = False
+
+
+async def receive_delivery(
+    services: Services, integration: Integration, headers: Mapping[str, str], body: bytes
+) -> Receipt:
+    """Store, authenticate, settle; the processing job is enqueued once the delivery is committed."""
+    sessionmaker, tenant_ids = services.sessionmaker, [integration.tenant_id]
+    delivery_id = uuid7()
+    async with tenant_session(sessionmaker, tenant_ids) as session:
+        session.add(
+            WebhookDelivery(
+                tenant_id=integration.tenant_id,
+                id=delivery_id,
+                integration_id=integration.id,
+                identity=f"{PENDING}{delivery_id}",
+                status=DeliveryStatus.RECEIVED,
+                headers=kept_headers(integration.vendor, headers),
+                body=body,
+            )
+        )
+    module, payload = VENDORS[integration.vendor], json_object(body)
+    if integration.vendor == PsaVendor.AUTOTASK and autotask.is_notice(payload):
+        await _settle(sessionmaker, integration, delivery_id, f"{NOTICE}{delivery_id}", DeliveryStatus.IGNORED)
+        return Receipt(202, delivery_id)
+    secret = decrypt(services.settings.secret_key, integration.secret_encrypted) if integration.secret_encrypted else None
+    if not await module.authenticate(body, headers, payload, secret, key_origins(integration)):
+        await _settle(sessionmaker, integration, delivery_id, f"{REJECTED}{delivery_id}", DeliveryStatus.REJECTED)
+        return Receipt(401, delivery_id)
+    identity = module.identity(payload) or body_identity(body)
+    try:
+        await _settle(sessionmaker, integration, delivery_id, identity, DeliveryStatus.RECEIVED, services=services)
+    except IntegrityError:
+        async with tenant_session(sessionmaker, tenant_ids) as session:
+            await session.delete(await session.get(WebhookDelivery, (integration.tenant_id, delivery_id)))
+        return Receipt(202, None, duplicate=True)
+    return Receipt(202, delivery_id)
+
+
+async def _settle(
+    sessionmaker: async_sessionmaker,
+    integration: Integration,
+    delivery_id: uuid.UUID,
+    identity: str,
+    status: DeliveryStatus,
+    services: Services | None = None,
+) -> None:
+    async with tenant_session(sessionmaker, [integration.tenant_id]) as session:
+        await session.execute(
+            update(WebhookDelivery)
+            .where(WebhookDelivery.tenant_id == integration.tenant_id, WebhookDelivery.id == delivery_id)
+            .values(
+                identity=identity,
+                status=status,
+                processed_at=None if status == DeliveryStatus.RECEIVED else func.now(),
+            )
+        )
+        if services is not None:
+            # Throttled to one write a second: a burst of deliveries must not queue on this row's lock.
+            await session.execute(
+                update(Integration)
+                .where(
+                    Integration.id == integration.id,
+                    or_(Integration.last_received_at.is_(None), Integration.last_received_at < func.now() - text("interval '1 second'")),
+                )
+                .values(last_received_at=func.now())
+                .execution_options(synchronize_session=False)
+            )
+            after_commit(session, lambda: enqueue(services, integration.tenant_id, delivery_id))
+
+
+async def enqueue(services: Services, tenant_id: uuid.UUID, delivery_id: uuid.UUID) -> None:
+    await services.redis.enqueue_job(JOB, str(tenant_id), str(delivery_id), _job_id=f"delivery:{delivery_id}")
+
+
+async def sweep_received(services: Services) -> int:
+    """Re-enqueue accepted deliveries still waiting (Redis was down when they came); for the worker cron."""
+    async with tenant_session(services.sessionmaker, ()) as session:
+        tenant_ids = set(await session.scalars(select(Integration.tenant_id).distinct()))
+    async with tenant_session(services.sessionmaker, tenant_ids) as session:
+        waiting = (
+            await session.execute(
+                select(WebhookDelivery.tenant_id, WebhookDelivery.id)
+                .where(
+                    WebhookDelivery.status == DeliveryStatus.RECEIVED,
+                    WebhookDelivery.identity.not_like(f"{PENDING}%"),
+                    WebhookDelivery.received_at < func.now() - dt.timedelta(seconds=SWEEP_AFTER_SECONDS),
+                )
+                .order_by(WebhookDelivery.received_at)
+                .limit(SWEEP_BATCH)
+            )
+        ).all()
+    try:
+        for tenant_id, delivery_id in waiting:
+            await enqueue(services, tenant_id, delivery_id)
+    except (RedisError, OSError) as error:
+        log.warning("sweeper could not enqueue deliveries: %s", error)
+        return 0
+    return len(waiting)
+
+
+# --- processing deliveries -----------------------------------------------------------------------
+
+
+async def process_delivery(services: Services, tenant_id: uuid.UUID, delivery_id: uuid.UUID) -> str:
+    """The worker's job: a delivery waiting to be processed is processed once; anything else is left."""
+    async with tenant_session(services.sessionmaker, [tenant_id]) as session:
+        use_queue(session, services.redis)
+        delivery = await session.get(WebhookDelivery, (tenant_id, delivery_id), with_for_update=True)
+        if delivery is None:
+            return "missing"
+        if delivery.status != DeliveryStatus.RECEIVED or delivery.identity.startswith(PENDING):
+            return delivery.status.value
+        integration = await session.get(Integration, delivery.integration_id)
+        await apply_delivery(session, integration, delivery)
+        return delivery.status.value
+
+
+async def apply_delivery(session: AsyncSession, integration: Integration, delivery: WebhookDelivery) -> None:
+    """Turn the delivery into a ticket write; parse and mapping failures are kept on the delivery."""
+    delivery.attempts += 1
+    delivery.processed_at = dt.datetime.now(dt.UTC)
+    payload = json_object(delivery.body)
+    try:
+        async with session.begin_nested():
+            if payload is None:
+                raise PayloadError("The body is not a JSON object.")
+            event = VENDORS[integration.vendor].parse(payload)
+            applied = event is not None and await apply_event(session, integration, event)
+    except (PayloadError, MappingError) as error:
+        delivery.status, delivery.error = DeliveryStatus.FAILED, str(error)
+    else:
+        delivery.status = DeliveryStatus.PROCESSED if applied else DeliveryStatus.IGNORED
+        delivery.error = None
+    await session.flush()
+
+
+COLUMNS = ("title", "status", "priority", "opened_at", "closed_at")
+
+
+async def apply_event(session: AsyncSession, integration: Integration, event: TicketEvent) -> bool:
+    """Overlay the event on the stored ticket and upsert it; False when there is nothing to do."""
+    source = source_of(integration.vendor)
+    stored = await session.scalar(
+        select(Ticket)
+        .where(Ticket.tenant_id == integration.tenant_id, Ticket.source == source, Ticket.external_id == event.external_id)
+        .with_for_update()
+    )
+    if event.deleted and stored is None:
+        return False
+    values = {c: getattr(stored, c) for c in COLUMNS} if stored else dict.fromkeys(COLUMNS)
+    values.update(event.values)
+    attributes = {**((stored.attributes or {}) if stored else {}), **event.attributes}
+    if event.deleted:
+        values["status"], category = DELETED_STATUS, stored.category
+    else:
+        category = categorize(integration.settings.get("rules", []), integration.settings.get("default"), attributes)
+    if values["opened_at"] is None:
+        raise PayloadError(f"Ticket {event.external_id} has no opening date (ConnectWise dateEntered, "
+                           "Autotask CreateDate, HaloPSA dateoccurred); include it in the webhook's fields.")
+    row = TicketRow(
+        external_id=event.external_id, category=category, attributes=attributes,
+        updated_at=event.updated_at, sequence=event.sequence, **values,
+    )
+    await upsert_tickets(session, integration.tenant_id, source, [row])
+    return True
+
+
+async def replay_delivery(
+    session: AsyncSession, actor: Principal, tenant_id: uuid.UUID, delivery_id: uuid.UUID
+) -> WebhookDelivery:
+    """Process a FAILED delivery again (after the mapping was fixed); the result is on the delivery."""
+    delivery = await session.get(WebhookDelivery, (tenant_id, delivery_id), with_for_update=True) if actor.sees(tenant_id) else None
+    if delivery is None:
+        raise NotFound("Delivery not found.", ["id"])
+    require_writer(actor)
+    if delivery.status != DeliveryStatus.FAILED:
+        raise Invalid(f"Only failed deliveries are replayed; this one is {delivery.status.value}.", ["id"])
+    before = {"status": delivery.status.value, "error": delivery.error}
+    await apply_delivery(session, await session.get(Integration, delivery.integration_id), delivery)
+    after = {"status": delivery.status.value, "error": delivery.error}
+    await record(session, actor, tenant_id, "webhook_delivery.replay", "WebhookDelivery", delivery.id, before, after)
+    return delivery
+
+
+@dataclass(frozen=True)
+class Recategorised:
+    changed: int  # tickets whose category changed
+    unmatched: int  # tickets no rule matches and no default covers: left as they were
+    months: frozenset[dt.date]  # months whose figures changed
+
+
+async def reapply_mapping(session: AsyncSession, actor: Principal, integration_id: uuid.UUID) -> Recategorised:
+    """Re-categorise the integration's stored tickets with its current rules; refresh the months."""
+    integration = await _visible_integration(session, actor, integration_id)
+    require_writer(actor)
+    source, tenant_id = source_of(integration.vendor), integration.tenant_id
+    tickets = (
+        await session.execute(
+            select(Ticket.id, Ticket.category, Ticket.attributes, Ticket.opened_at).where(
+                Ticket.tenant_id == tenant_id, Ticket.source == source
+            )
+        )
+    ).all()
+    rules, default = integration.settings.get("rules", []), integration.settings.get("default")
+    changes, unmatched = [], 0
+    for ticket in tickets:
+        try:
+            category = categorize(rules, default, ticket.attributes or {})
+        except MappingError:
+            unmatched += 1
+            continue
+        if category != ticket.category:
+            changes.append((ticket.id, category.value, ticket.opened_at))
+    if changes:
+        await session.execute(
+            text("""
+                UPDATE tickets t SET category = u.category::ticket_category, updated_at = now()
+                FROM unnest(CAST(:ids AS uuid[]), CAST(:categories AS text[])) AS u(id, category)
+                WHERE t.tenant_id = :tenant_id AND t.id = u.id
+            """),
+            {"tenant_id": tenant_id, "ids": [c[0] for c in changes], "categories": [c[1] for c in changes]},
+        )
+    months = await refresh_months(
+        session, tenant_id, source, {opened_month(opened) for *_, opened in changes}
+    )
+    result = Recategorised(len(changes), unmatched, frozenset(months))
+    await record(
+        session, actor, tenant_id, "integration.reapply_mapping", "Integration", integration.id, None,
+        {"changed": result.changed, "unmatched": result.unmatched, "months": sorted(m.isoformat() for m in months)},
+    )
+    return result

@@ -1,0 +1,88 @@
+"""ConnectWise PSA callbacks: signature check, delivery identity and the ticket inside.
+
+A callback body looks like `{"MessageId", "Action": "added|updated|deleted", "Type": "ticket",
+"ID", "Entity": "<the ticket as a JSON string>", "Metadata": {"key_url": ...}, ...}`. Its header
+`x-content-signature` is base64(HMAC-SHA256(key=SHA-256(signing key), msg=raw body)), where the
+signing key is what `Metadata.key_url` returns as `{"signing_key": ...}` (see keys.py for which
+URLs we agree to fetch).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping
+
+from app.integrations import keys
+from app.integrations.events import PayloadError, TicketEvent, attributes, parse_time, text
+
+SIGNATURE_HEADER = "x-content-signature"
+HEADERS_KEPT = (SIGNATURE_HEADER,)
+FIELDS = frozenset({"board", "type", "subType", "source"})
+
+
+def identity(payload: dict | None) -> str | None:
+    message_id = (payload or {}).get("MessageId")
+    return f"cw:{message_id}" if message_id not in (None, "") else None
+
+
+def signature(signing_key: str, body: bytes) -> str:
+    digest = hmac.new(hashlib.sha256(signing_key.encode()).digest(), body, hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()
+
+
+async def authenticate(
+    body: bytes, headers: Mapping[str, str], payload: dict | None, secret: str | None, key_origins: list[str]
+) -> bool:
+    given = headers.get(SIGNATURE_HEADER, "")
+    metadata = (payload or {}).get("Metadata")
+    key_url = metadata.get("key_url") if isinstance(metadata, dict) else None
+    if not given or not isinstance(key_url, str):
+        return False
+    was_cached = keys.is_cached(key_url)
+    key = await keys.signing_key(key_url, key_origins)
+    if key is not None and hmac.compare_digest(signature(key, body).encode(), given.encode()):
+        return True
+    if key is None or not was_cached:
+        return False
+    fresh = await keys.signing_key(key_url, key_origins, fresh=True)
+    return fresh is not None and hmac.compare_digest(signature(fresh, body).encode(), given.encode())
+
+
+def _name(entity: dict, key: str) -> str | None:
+    value = entity.get(key)
+    return value.get("name") if isinstance(value, dict) else None
+
+
+def parse(payload: dict) -> TicketEvent | None:
+    """The ticket of a callback; None for callbacks about anything else (companies, notes...)."""
+    if str(payload.get("Type", "")).lower() != "ticket":
+        return None
+    external_id = text(payload.get("ID"), 200)
+    if external_id is None:
+        raise PayloadError("ConnectWise callback without a ticket ID.")
+    if str(payload.get("Action", "")).lower() == "deleted":
+        return TicketEvent(external_id, deleted=True)
+    entity = payload.get("Entity")
+    try:
+        entity = json.loads(entity) if isinstance(entity, str) else entity
+    except ValueError:
+        raise PayloadError("ConnectWise callback Entity is not JSON.") from None
+    if not isinstance(entity, dict):
+        raise PayloadError("ConnectWise callback without the ticket in Entity.")
+    info = entity.get("_info") if isinstance(entity.get("_info"), dict) else {}
+    closed = entity.get("closedFlag") or entity.get("closedDate")
+    return TicketEvent(
+        external_id,
+        values={
+            "title": text(entity.get("summary"), 500),
+            "status": text(_name(entity, "status"), 100),
+            "priority": text(_name(entity, "priority"), 50),
+            "opened_at": parse_time(entity.get("dateEntered") or info.get("dateEntered"), "dateEntered"),
+            "closed_at": parse_time(entity.get("closedDate"), "closedDate") if closed else None,
+        },
+        attributes=attributes({key: _name(entity, key) for key in FIELDS}),
+        updated_at=parse_time(info.get("lastUpdated"), "_info.lastUpdated"),
+    )

@@ -1,0 +1,114 @@
+"""The IT plan's initiatives: what is planned, when, at what cost and with what benefit.
+
+Priority runs 1 (highest) to 5; money is non-negative with at most two decimals; a target month
+is stored as its first day. Initiatives are read as they stand when a score is computed (DESIGN.md),
+so no change here marks a past month stale.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import uuid
+from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app import editing
+from app import validation as v
+from app.auth.principal import Principal
+from app.errors import Invalid
+from app.planning.models import Initiative, InitiativeStatus
+
+MAX_HOURS_SAVED = 1_000_000.0
+
+
+def _priority(value: int | None) -> int | None:
+    return v.int_range(value, "priority", 1, 5)
+
+
+def _hours(value: float | None) -> float | None:
+    if value is None:
+        return None
+    if not math.isfinite(value) or value < 0 or value > MAX_HOURS_SAVED:
+        raise Invalid(f"hoursSavedPerMonth must be between 0 and {MAX_HOURS_SAVED:,.0f}.", ["hoursSavedPerMonth"])
+    return float(value)
+
+
+def _month(value: dt.date | None) -> dt.date | None:
+    return v.month_start(value) if value is not None else None
+
+
+def _fields(
+    *, title, priority, target_month, cost_estimate, hours_saved_per_month, revenue_at_risk, description,
+    title_required: bool,
+) -> dict:
+    """The checked column values of an initiative (None where not given)."""
+    return {
+        "title": v.text(title, "title") if title is not None or title_required else None,
+        "priority": _priority(priority),
+        "target_month": _month(target_month),
+        "cost_estimate": v.money(cost_estimate, "costEstimate"),
+        "hours_saved_per_month": _hours(hours_saved_per_month),
+        "revenue_at_risk": v.money(revenue_at_risk, "revenueAtRisk"),
+        "description": v.text(description, "description", max_length=5000, required=False),
+    }
+
+
+async def create_initiative(
+    session: AsyncSession,
+    actor: Principal,
+    tenant_id: uuid.UUID,
+    *,
+    title: str,
+    status: InitiativeStatus = InitiativeStatus.PROPOSED,
+    priority: int = 3,
+    target_month: dt.date | None = None,
+    cost_estimate: Decimal | None = None,
+    hours_saved_per_month: float | None = None,
+    revenue_at_risk: Decimal | None = None,
+    description: str | None = None,
+) -> Initiative:
+    fields = _fields(
+        title=title, priority=priority if priority is not None else 3, target_month=target_month,
+        cost_estimate=cost_estimate, hours_saved_per_month=hours_saved_per_month,
+        revenue_at_risk=revenue_at_risk, description=description, title_required=True,
+    )
+    initiative = Initiative(status=status or InitiativeStatus.PROPOSED, **fields)
+    return await editing.create(session, actor, tenant_id, initiative)
+
+
+async def update_initiative(
+    session: AsyncSession,
+    actor: Principal,
+    tenant_id: uuid.UUID,
+    initiative_id: uuid.UUID,
+    *,
+    expected_version: int | None = None,
+    title: str | None = None,
+    status: InitiativeStatus | None = None,
+    priority: int | None = None,
+    target_month: dt.date | None = None,
+    cost_estimate: Decimal | None = None,
+    hours_saved_per_month: float | None = None,
+    revenue_at_risk: Decimal | None = None,
+    description: str | None = None,
+) -> Initiative:
+    """Change the given fields; fields left out (None) keep their value."""
+    changes = _fields(
+        title=title, priority=priority, target_month=target_month, cost_estimate=cost_estimate,
+        hours_saved_per_month=hours_saved_per_month, revenue_at_risk=revenue_at_risk, description=description,
+        title_required=False,
+    )
+    changes["status"] = status
+    initiative, _ = await editing.update(
+        session, actor, Initiative, tenant_id, initiative_id, changes, expected_version
+    )
+    return initiative
+
+
+async def delete_initiative(
+    session: AsyncSession, actor: Principal, tenant_id: uuid.UUID, initiative_id: uuid.UUID
+) -> Initiative:
+    """Risks and budget lines linked to it keep existing, unlinked (foreign keys SET NULL)."""
+    return await editing.delete(session, actor, Initiative, tenant_id, initiative_id)

@@ -1,0 +1,206 @@
+"""Monthly steering meetings with the client's executives, and the action items they produce.
+
+Attendees are stored as `{"name", "function"}`; the API writes and reads them as strings, a name
+or "Name (Function)" (`parse_attendee` / `attendee_label` convert), so a client can send either.
+
+A meeting counts for the health score in the UTC month of `scheduled_at`, when it is HELD, and
+for the steering window of that month and the two after it. Whenever that changes (recorded as
+held or not, rescheduled to another month while held, deleted while held) the window's months
+that have already closed are marked stale.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app import editing
+from app import validation as v
+from app.auth.principal import Principal
+from app.budgets.actions import mark_closed_months_stale
+from app.errors import Invalid, Limit, NotFound
+from app.health.formula import STEERING_WINDOW
+from app.steering.models import ActionItem, ActionItemStatus, MeetingStatus, SteeringMeeting
+
+MAX_ATTENDEES = 100
+MAX_AGENDA = 100
+MAX_DECISIONS = 200
+# A meeting may be recorded as held on its day in any time zone, not before.
+HELD_TOLERANCE = dt.timedelta(days=1)
+
+_WITH_FUNCTION = re.compile(r"^(?P<name>[^()]+?)\s*\((?P<function>[^()]+)\)$")
+
+
+def parse_attendee(value: str) -> dict:
+    """ "Dana Ruiz (Finance)" -> {"name": "Dana Ruiz", "function": "Finance"}; a bare name has none."""
+    found = _WITH_FUNCTION.match(value)
+    if found:
+        return {"name": found["name"].strip(), "function": found["function"].strip()}
+    return {"name": value, "function": None}
+
+
+def attendee_label(attendee: dict) -> str:
+    function = attendee.get("function")
+    return f"{attendee['name']} ({function})" if function else attendee["name"]
+
+
+def _texts(values: list[str] | None, field: str, limit: int, max_length: int) -> list[str] | None:
+    """A list of trimmed non-empty strings; the field names the bad item (["decisions", "2"])."""
+    if values is None:
+        return None
+    if len(values) > limit:
+        raise Limit(f"{field} takes at most {limit} entries.", [field])
+    checked = []
+    for index, value in enumerate(values):
+        try:
+            checked.append(v.text(value, field, max_length=max_length))
+        except Invalid as error:
+            raise Invalid(error.message, [field, str(index)]) from None
+    return checked
+
+
+def _attendees(values: list[str] | None) -> list[dict] | None:
+    names = _texts(values, "attendees", MAX_ATTENDEES, 200)
+    return None if names is None else [parse_attendee(n) for n in names]
+
+
+def _instant(value: dt.datetime | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise Invalid("scheduledAt must include a UTC offset, e.g. 2026-11-24T15:00:00+01:00.", ["scheduledAt"])
+    value = value.astimezone(dt.UTC)
+    if not 2000 <= value.year <= 2100:
+        raise Invalid("scheduledAt must be between the years 2000 and 2100.", ["scheduledAt"])
+    return value
+
+
+def held_month(meeting: SteeringMeeting) -> dt.date | None:
+    """The UTC month a HELD meeting counts for; None when it does not count."""
+    if meeting.status != MeetingStatus.HELD:
+        return None
+    return v.month_start(meeting.scheduled_at.astimezone(dt.UTC).date())
+
+
+async def _steering_changed(session: AsyncSession, tenant_id: uuid.UUID, *months: dt.date | None) -> None:
+    for month in {m for m in months if m is not None}:
+        await mark_closed_months_stale(session, tenant_id, month, v.add_months(month, STEERING_WINDOW - 1))
+
+
+async def schedule_meeting(
+    session: AsyncSession,
+    actor: Principal,
+    tenant_id: uuid.UUID,
+    *,
+    scheduled_at: dt.datetime,
+    agenda: list[str] | None = None,
+    attendees: list[str] | None = None,
+) -> SteeringMeeting:
+    if scheduled_at is None:
+        raise Invalid("scheduledAt is required.", ["scheduledAt"])
+    meeting = SteeringMeeting(
+        scheduled_at=_instant(scheduled_at),
+        status=MeetingStatus.SCHEDULED,
+        agenda=_texts(agenda, "agenda", MAX_AGENDA, 500) or [],
+        attendees=_attendees(attendees) or [],
+        decisions=[],
+    )
+    return await editing.create(session, actor, tenant_id, meeting)
+
+
+async def update_meeting(
+    session: AsyncSession,
+    actor: Principal,
+    tenant_id: uuid.UUID,
+    meeting_id: uuid.UUID,
+    *,
+    expected_version: int | None = None,
+    scheduled_at: dt.datetime | None = None,
+    status: MeetingStatus | None = None,
+    attendees: list[str] | None = None,
+    agenda: list[str] | None = None,
+    decisions: list[str] | None = None,
+) -> SteeringMeeting:
+    """Reschedule, record (status, who came, what was decided) or edit; None keeps a value.
+
+    A list given replaces the stored one (an empty list clears it).
+    """
+    meeting = await editing.load(session, actor, SteeringMeeting, tenant_id, meeting_id)
+    counted_before = held_month(meeting)
+    changes = {
+        "scheduled_at": _instant(scheduled_at),
+        "status": status,
+        "attendees": _attendees(attendees),
+        "agenda": _texts(agenda, "agenda", MAX_AGENDA, 500),
+        "decisions": _texts(decisions, "decisions", MAX_DECISIONS, 2000),
+    }
+    when = changes["scheduled_at"] or meeting.scheduled_at
+    if (status or meeting.status) == MeetingStatus.HELD and when > dt.datetime.now(dt.UTC) + HELD_TOLERANCE:
+        raise Invalid("A meeting scheduled in the future cannot be recorded as HELD.", ["status"])
+    meeting, _ = await editing.update(
+        session, actor, SteeringMeeting, tenant_id, meeting_id, changes, expected_version
+    )
+    counted_after = held_month(meeting)
+    if counted_after != counted_before:
+        await _steering_changed(session, tenant_id, counted_before, counted_after)
+    return meeting
+
+
+async def delete_meeting(
+    session: AsyncSession, actor: Principal, tenant_id: uuid.UUID, meeting_id: uuid.UUID
+) -> SteeringMeeting:
+    """Delete the meeting and its action items."""
+    meeting = await editing.delete(session, actor, SteeringMeeting, tenant_id, meeting_id)
+    await _steering_changed(session, tenant_id, held_month(meeting))
+    return meeting
+
+
+def _item_fields(*, title, owner, due_on, required: bool) -> dict:
+    return {
+        "title": v.text(title, "title", max_length=500) if title is not None or required else None,
+        "owner": v.text(owner, "owner", required=False),
+        "due_on": due_on,
+    }
+
+
+async def create_action_item(
+    session: AsyncSession,
+    actor: Principal,
+    tenant_id: uuid.UUID,
+    meeting_id: uuid.UUID,
+    *,
+    title: str,
+    owner: str | None = None,
+    due_on: dt.date | None = None,
+) -> ActionItem:
+    fields = _item_fields(title=title, owner=owner, due_on=due_on, required=True)
+    if not actor.sees(tenant_id) or await session.get(SteeringMeeting, (tenant_id, meeting_id)) is None:
+        raise NotFound("SteeringMeeting not found.", ["meetingId"])
+    item = ActionItem(meeting_id=meeting_id, status=ActionItemStatus.OPEN, **fields)
+    return await editing.create(session, actor, tenant_id, item)
+
+
+async def update_action_item(
+    session: AsyncSession,
+    actor: Principal,
+    tenant_id: uuid.UUID,
+    item_id: uuid.UUID,
+    *,
+    expected_version: int | None = None,
+    title: str | None = None,
+    owner: str | None = None,
+    due_on: dt.date | None = None,
+    status: ActionItemStatus | None = None,
+) -> ActionItem:
+    changes = _item_fields(title=title, owner=owner, due_on=due_on, required=False) | {"status": status}
+    item, _ = await editing.update(session, actor, ActionItem, tenant_id, item_id, changes, expected_version)
+    return item
+
+
+async def delete_action_item(
+    session: AsyncSession, actor: Principal, tenant_id: uuid.UUID, item_id: uuid.UUID
+) -> ActionItem:
+    return await editing.delete(session, actor, ActionItem, tenant_id, item_id)

@@ -1,0 +1,1 @@
+"""Health scores: the formula, the batch inputs, scoring and recomputes."""

@@ -1,0 +1,159 @@
+"""From accepted deliveries to tickets: ordering, failures kept and replayed, re-categorising."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from app.db.scope import tenant_session
+from app.health.models import StaleHealthMonth
+from app.integrations import actions
+from app.integrations.cli import replay_failed
+from app.integrations.models import DeliveryStatus, PsaVendor
+from app.tickets.models import TicketCategory
+from tests.integrations import payloads
+from tests.integrations.conftest import deliveries, make_integration, months, process_all, tickets
+
+SEPTEMBER = dt.date(2026, 9, 1)
+
+
+async def post(client, integration, delivery):
+    body, headers = delivery
+    response = await client.post(f"/integrations/{integration.id}/webhook", content=body, headers=headers)
+    assert response.status_code == 202
+
+
+async def stale_months(services, tenant_id) -> set:
+    async with tenant_session(services.sessionmaker, [tenant_id]) as session:
+        return set(await session.scalars(select(StaleHealthMonth.month).where(StaleHealthMonth.tenant_id == tenant_id)))
+
+
+async def test_events_out_of_order_never_roll_a_ticket_back(services, client, client_tenant):
+    integration, secret = await make_integration(services, client_tenant, PsaVendor.AUTOTASK)
+    await post(client, integration, payloads.autotask(secret, sequence=2, status="5", title="Resolved title"))
+    await process_all(services, client_tenant.tenant.id)
+    await post(client, integration, payloads.autotask(secret, sequence=1, status="1", title="Old title"))
+
+    assert await process_all(services, client_tenant.tenant.id) == ["PROCESSED"]
+    [ticket] = await tickets(services, client_tenant.tenant.id)
+    assert (ticket.status, ticket.title, ticket.source_sequence) == ("5", "Resolved title", 2)
+
+
+async def test_a_newer_connectwise_update_wins_and_an_older_one_does_not(services, client, client_tenant, key_server):
+    integration, _ = await make_integration(services, client_tenant, PsaVendor.CONNECTWISE, key_origins=[key_server])
+    key_url, key = f"{key_server}/callbackkey?id=7", payloads_key()
+    await post(client, integration, payloads.connectwise(key_url, updated="2026-09-03T10:00:00Z", signing_key=key))
+    await post(client, integration, payloads.connectwise(
+        key_url, updated="2026-09-05T10:00:00Z", closed="2026-09-05T09:59:00Z", signing_key=key))
+    await post(client, integration, payloads.connectwise(key_url, updated="2026-09-04T10:00:00Z", signing_key=key))
+
+    await process_all(services, client_tenant.tenant.id)
+
+    [ticket] = await tickets(services, client_tenant.tenant.id)
+    assert ticket.closed_at == dt.datetime(2026, 9, 5, 9, 59, tzinfo=dt.UTC) and ticket.status == "Closed"
+
+
+def payloads_key():
+    from tests.integrations.conftest import SIGNING_KEY
+
+    return SIGNING_KEY
+
+
+async def test_a_mapping_that_fails_is_fixed_and_replayed_into_the_right_month(services, client, client_tenant):
+    integration, secret = await make_integration(
+        services, client_tenant, PsaVendor.HALOPSA, default_category=None,
+        rules=[{"when": {"tickettype": ["Change Request"]}, "category": "CHANGE"}],
+    )
+    await post(client, integration, payloads.halopsa(secret, tickettype="Incident"))
+
+    assert await process_all(services, client_tenant.tenant.id) == ["FAILED"]
+    [failed] = await deliveries(services, client_tenant.tenant.id)
+    assert "No mapping rule matched" in failed.error and "tickettype='Incident'" in failed.error
+    assert await tickets(services, client_tenant.tenant.id) == []
+
+    async with tenant_session(services.sessionmaker, client_tenant.actor.tenant_ids) as session:
+        await actions.update_integration(
+            session, client_tenant.actor, integration.id,
+            rules=[{"when": {"tickettype": ["incident"]}, "category": "SUPPORT"}],
+        )
+    report = await replay_failed(services, integration.id)
+
+    assert (report.replayed, report.still_failed) == (1, 0)
+    [delivery] = await deliveries(services, client_tenant.tenant.id)
+    assert delivery.status == DeliveryStatus.PROCESSED and delivery.error is None and delivery.attempts == 2
+    assert await months(services, client_tenant.tenant.id) == {(SEPTEMBER, "halopsa"): (1, 0, 0)}
+    assert await stale_months(services, client_tenant.tenant.id) == {SEPTEMBER}
+
+
+async def test_only_failed_deliveries_are_replayed(services, client, client_tenant):
+    import pytest
+
+    from app.errors import Invalid
+
+    integration, secret = await make_integration(services, client_tenant, PsaVendor.HALOPSA)
+    await post(client, integration, payloads.halopsa(secret))
+    await process_all(services, client_tenant.tenant.id)
+    [delivery] = await deliveries(services, client_tenant.tenant.id)
+    async with tenant_session(services.sessionmaker, client_tenant.actor.tenant_ids) as session:
+        with pytest.raises(Invalid):
+            await actions.replay_delivery(session, client_tenant.actor, client_tenant.tenant.id, delivery.id)
+
+
+async def test_reapplying_changed_rules_recategorises_stored_tickets_and_their_month(services, client, client_tenant):
+    integration, secret = await make_integration(services, client_tenant, PsaVendor.HALOPSA)
+    await post(client, integration, payloads.halopsa(secret, ticket_id=1, tickettype="Alert"))
+    await post(client, integration, payloads.halopsa(secret, ticket_id=2, tickettype="Request"))
+    await process_all(services, client_tenant.tenant.id)
+    assert await months(services, client_tenant.tenant.id) == {(SEPTEMBER, "halopsa"): (2, 0, 0)}
+
+    async with tenant_session(services.sessionmaker, client_tenant.actor.tenant_ids) as session:
+        await actions.update_integration(
+            session, client_tenant.actor, integration.id, rules=[{"when": {"tickettype": ["Alert"]}, "category": "ALERT"}]
+        )
+        result = await actions.reapply_mapping(session, client_tenant.actor, integration.id)
+
+    assert (result.changed, result.unmatched, set(result.months)) == (1, 0, {SEPTEMBER})
+    assert await months(services, client_tenant.tenant.id) == {(SEPTEMBER, "halopsa"): (1, 0, 1)}
+    categories = {t.external_id: t.category for t in await tickets(services, client_tenant.tenant.id)}
+    assert categories == {"1": TicketCategory.ALERT, "2": TicketCategory.SUPPORT}
+
+
+async def test_a_ticket_moved_to_another_month_leaves_the_old_month(services, client, client_tenant):
+    integration, secret = await make_integration(services, client_tenant, PsaVendor.HALOPSA)
+    await post(client, integration, payloads.halopsa(secret, occurred="2026-09-30T23:00:00Z"))
+    await post(client, integration, payloads.halopsa(
+        secret, occurred="2026-10-01T01:00:00Z", lastaction="2026-10-02T00:00:00Z"))
+
+    await process_all(services, client_tenant.tenant.id)
+
+    assert await months(services, client_tenant.tenant.id) == {(dt.date(2026, 10, 1), "halopsa"): (1, 0, 0)}
+    assert await stale_months(services, client_tenant.tenant.id) == {SEPTEMBER, dt.date(2026, 10, 1)}
+
+
+async def test_a_delivery_that_is_not_json_fails_with_its_reason(services, client, client_tenant):
+    integration, secret = await make_integration(services, client_tenant, PsaVendor.HALOPSA)
+    await post(client, integration, (b"not json", payloads.halopsa(secret)[1]))
+
+    assert await process_all(services, client_tenant.tenant.id) == ["FAILED"]
+    [delivery] = await deliveries(services, client_tenant.tenant.id)
+    assert delivery.error == "The body is not a JSON object."
+
+
+async def test_the_sweeper_re_enqueues_deliveries_redis_lost(services, client, client_tenant):
+    from sqlalchemy import update
+
+    from app.integrations.models import WebhookDelivery
+
+    integration, secret = await make_integration(services, client_tenant, PsaVendor.HALOPSA)
+    await post(client, integration, payloads.halopsa(secret))
+    [delivery] = await deliveries(services, client_tenant.tenant.id)
+    await services.redis.delete(f"arq:job:delivery:{delivery.id}")  # as if the enqueue never happened
+    async with tenant_session(services.sessionmaker, [client_tenant.tenant.id]) as session:
+        await session.execute(
+            update(WebhookDelivery).where(WebhookDelivery.tenant_id == client_tenant.tenant.id)
+            .values(received_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5))
+        )
+
+    assert await actions.sweep_received(services) >= 1
+    assert await services.redis.exists(f"arq:job:delivery:{delivery.id}")

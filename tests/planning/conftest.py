@@ -1,0 +1,3 @@
+"""The area tests run GraphQL operations through the shared harness."""
+
+from tests.apitools import api, scene  # noqa: F401

@@ -1,0 +1,59 @@
+"""The demo practice `fcio dev` loads: complete, with three working logins, and seeded only once."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from app.auth.passwords import verify_password
+from app.db.scope import tenant_session
+from app.seed.demo import DEMO_CLIENTS, DEMO_PRACTICE, seed_demo
+from app.tenants.models import Grant, Practice, Role, Tenant, User
+from app.tickets.models import TicketMonth
+from tests.seed.conftest import AREAS
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+async def test_demo_seeds_once_with_three_working_logins(sessionmaker):
+    first = await seed_demo(sessionmaker)
+    second = await seed_demo(sessionmaker)
+    assert first.created and not second.created
+    assert "already exists" in second.message
+    assert second.logins == first.logins
+
+    async with tenant_session(sessionmaker, ()) as s:
+        practice = await s.scalar(select(Practice).where(Practice.name == DEMO_PRACTICE))
+        tenants = {t.slug: t.id for t in await s.scalars(select(Tenant).where(Tenant.practice_id == practice.id))}
+        users = {u.email: u for u in await s.scalars(select(User).where(User.practice_id == practice.id))}
+        grants = {
+            email: set(await s.scalars(select(Grant.tenant_id).where(Grant.user_id == u.id)))
+            for email, u in users.items()
+        }
+    assert len(tenants) == len(DEMO_CLIENTS) == 8
+    assert set(users) == {login.email for login in first.logins}
+    for login in first.logins:
+        user = users[login.email]
+        assert user.role == login.role
+        assert verify_password(user.password_hash, login.password)
+        assert not verify_password(user.password_hash, "wrong-password-1")
+    by_role = {login.role: login.email for login in first.logins}
+    assert grants[by_role[Role.CIO]] == set(tenants.values())
+    assert grants[by_role[Role.CLIENT_EXECUTIVE]] == {tenants["harbor-dental-group"]}
+    assert by_role[Role.CLIENT_EXECUTIVE] == "exec@harbor-dental-group.example"
+
+
+async def test_demo_clients_have_a_year_of_data_in_every_area(sessionmaker):
+    await seed_demo(sessionmaker)
+    async with tenant_session(sessionmaker, ()) as s:
+        practice_id = await s.scalar(select(Practice.id).where(Practice.name == DEMO_PRACTICE))
+        tenant_ids = list(await s.scalars(select(Tenant.id).where(Tenant.practice_id == practice_id)))
+    async with tenant_session(sessionmaker, tenant_ids) as s:
+        for model in AREAS:
+            per_tenant = dict((await s.execute(select(model.tenant_id, func.count()).group_by(model.tenant_id))).all())
+            assert set(per_tenant) == set(tenant_ids), model.__tablename__
+        months = dict((await s.execute(
+            select(TicketMonth.tenant_id, func.count(func.distinct(TicketMonth.month))).group_by(TicketMonth.tenant_id)
+        )).all())
+    assert set(months) == set(tenant_ids)
+    assert min(months.values()) >= 9  # a year, less the odd month a struggling client did not report

@@ -1,0 +1,1 @@
+"""The arq workers, against a real Redis and real worker processes."""

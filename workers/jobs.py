@@ -1,0 +1,103 @@
+"""The job functions: each turns its arguments into app/ calls and nothing more.
+
+Every job may run more than once (a retry after a crash, a duplicate enqueue): all of them are
+idempotent. Plain exceptions are not retried by arq, so the errors that pass on their own (a
+database or Redis hiccup, a deadlock between two overlapping batches) become `Retry`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import uuid
+
+from arq import Retry
+from redis.exceptions import RedisError
+from sqlalchemy.exc import DBAPIError
+
+from app.health.actions import score_batch
+from app.health.recompute import batches, enqueue_month, sweep_stale
+from app.services import Services
+from app.validation import add_months, parse_month
+
+# SQLSTATE classes that a retry can cure: connection, transaction rollback (serialization,
+# deadlock), insufficient resources, operator intervention (server shutting down).
+TRANSIENT_SQLSTATES = ("08", "40", "53", "57P")
+
+
+def is_transient(error: BaseException) -> bool:
+    if isinstance(error, OSError | RedisError | TimeoutError):
+        return True
+    if isinstance(error, DBAPIError):
+        if error.connection_invalidated:
+            return True
+        cause: BaseException | None = error
+        while cause is not None:
+            state = getattr(cause, "sqlstate", None)
+            if isinstance(state, str) and state.startswith(TRANSIENT_SQLSTATES):
+                return True
+            cause = cause.__cause__
+    return False
+
+
+def retry_transient(job):
+    """Turn a transient failure into arq's `Retry`, later each try (max_tries still bounds it)."""
+
+    @functools.wraps(job)
+    async def run(ctx, *args, **kwargs):
+        try:
+            return await job(ctx, *args, **kwargs)
+        except Exception as error:
+            if is_transient(error):
+                raise Retry(defer=5 * ctx.get("job_try", 1)) from error
+            raise
+
+    return run
+
+
+def services(ctx) -> Services:
+    return ctx["services"]
+
+
+def tenant_uuids(tenant_ids: list[str]) -> list[uuid.UUID]:
+    return [uuid.UUID(t) for t in tenant_ids]
+
+
+@retry_transient
+async def score_health_batch(ctx, tenant_ids: list[str], month: str) -> int:
+    return await score_batch(services(ctx).sessionmaker, tenant_uuids(tenant_ids), parse_month(month))
+
+
+@retry_transient
+async def recompute_stale_health(ctx, tenant_id: str, month: str) -> int:
+    return await score_batch(services(ctx).sessionmaker, tenant_uuids([tenant_id]), parse_month(month))
+
+
+@retry_transient
+async def recompute_requested_health(ctx, tenant_ids: list[str], month: str) -> int:
+    """A user's request: may name every tenant they see, so it is scored batch by batch."""
+    s = services(ctx)
+    scored = 0
+    for batch in batches(tenant_uuids(tenant_ids), s.settings.health_batch_size):
+        scored += await score_batch(s.sessionmaker, batch, parse_month(month))
+    return scored
+
+
+def closed_month(ctx) -> dt.date:
+    """The month before the run's scheduled time (not the clock: a late retry scores the same month)."""
+    scheduled = dt.datetime.fromtimestamp(ctx["score"] / 1000, dt.UTC)
+    return add_months(scheduled.date().replace(day=1), -1)
+
+
+@retry_transient
+async def score_closed_month(ctx) -> int:
+    """Cron, the 1st of each month: one batch job per `health_batch_size` active tenants."""
+    s = services(ctx)
+    return await enqueue_month(ctx["redis"], s.sessionmaker, closed_month(ctx), s.settings.health_batch_size)
+
+
+@retry_transient
+async def sweep_stale_health(ctx) -> int:
+    """Cron, every few minutes: enqueue a recompute for every stale mark still left."""
+    s = services(ctx)
+    return await sweep_stale(ctx["redis"], s.sessionmaker, s.settings.health_batch_size)

@@ -1,0 +1,76 @@
+"""The arq worker: its functions, its crons and the process-wide clients it keeps in `ctx`.
+
+`fcio worker` calls `run_worker(settings)`; tests and `fcio dev` may `create_worker(...)` and
+await `async_run()`. Every job enqueued by the worker itself (the fan-out, the sweeper) goes
+through the worker's own pool, `ctx["redis"]`, so it lands on the queue the worker reads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from arq import cron, func
+from arq import worker as arq_worker
+from arq.worker import Worker
+
+from app.db.engine import make_engine, make_sessionmaker
+from app.health.recompute import RECOMPUTE_REQUESTED, RECOMPUTE_STALE, REQUEST_TTL_SECONDS, SCORE_BATCH
+from app.services import Services, redis_settings
+from app.settings import Settings
+from workers import jobs, psa_jobs
+
+SWEEP_EVERY_MINUTES = 5
+
+
+async def startup(ctx) -> None:
+    settings: Settings = ctx["settings"]
+    if not settings.database_url:
+        raise RuntimeError("DATABASE_URL must be set for the worker (or run `fcio dev`).")
+    engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
+    # The worker's own Redis pool: arq made it, arq closes it.
+    ctx["services"] = Services(settings, engine, make_sessionmaker(engine), ctx["redis"])
+
+
+async def shutdown(ctx) -> None:
+    services = ctx.pop("services", None)
+    if services is not None:
+        await services.engine.dispose()
+
+
+class WorkerSettings:
+    """Batch and stale jobs keep no result (keep_result=0): a finished job never blocks its id.
+
+    Timeouts are the worker's `job_timeout` (no per-function timeout), so a test can shorten the
+    time after which a crashed worker's job is retried (the largest timeout + 10 s).
+    """
+
+    functions = [
+        func(jobs.score_health_batch, name=SCORE_BATCH, keep_result=0),
+        func(jobs.recompute_stale_health, name=RECOMPUTE_STALE, keep_result=0),
+        func(jobs.recompute_requested_health, name=RECOMPUTE_REQUESTED, keep_result=REQUEST_TTL_SECONDS),
+        # No result kept: the delivery sweeper re-enqueues under the same id.
+        func(psa_jobs.process_webhook_delivery, name="process_webhook_delivery", keep_result=0),
+    ]
+    cron_jobs = [
+        cron(jobs.score_closed_month, day=1, hour=2, minute=0, unique=True, max_tries=5),
+        cron(jobs.sweep_stale_health, minute=set(range(0, 60, SWEEP_EVERY_MINUTES)), unique=True),
+        cron(psa_jobs.sweep_webhook_deliveries, minute=set(range(2, 60, SWEEP_EVERY_MINUTES)), unique=True),
+    ]
+    on_startup = startup
+    on_shutdown = shutdown
+    timezone = dt.UTC
+    max_tries = 5
+    job_timeout = 300
+
+
+def create_worker(settings: Settings, **overrides) -> Worker:
+    """A worker for `settings`; `overrides` are arq `Worker` options (queue_name, burst, ...)."""
+    if not settings.redis_url:
+        raise RuntimeError("REDIS_URL must be set for the worker (or run `fcio dev`).")
+    options = {"redis_settings": redis_settings(settings.redis_url), "ctx": {"settings": settings}, **overrides}
+    return arq_worker.create_worker(WorkerSettings, **options)
+
+
+def run_worker(settings: Settings, **overrides) -> None:
+    """Run the worker until SIGINT/SIGTERM (a running job is cancelled and retried later)."""
+    create_worker(settings, **overrides).run()

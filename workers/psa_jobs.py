@@ -1,0 +1,23 @@
+"""PSA webhook jobs: thin wrappers that hand a delivery (or the sweep) to app/integrations/actions.
+
+Register `process_webhook_delivery` with `keep_result=0`: the sweeper re-enqueues a delivery under
+the same job id (`delivery:<id>`), which a kept result would block until it expires.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from app.integrations.actions import process_delivery, sweep_received
+from workers.jobs import retry_transient, services
+
+
+@retry_transient
+async def process_webhook_delivery(ctx, tenant_id: str, delivery_id: str) -> str:
+    return await process_delivery(services(ctx), uuid.UUID(tenant_id), uuid.UUID(delivery_id))
+
+
+@retry_transient
+async def sweep_webhook_deliveries(ctx) -> int:
+    """Cron, every few minutes: re-enqueue accepted deliveries that Redis lost."""
+    return await sweep_received(services(ctx))
