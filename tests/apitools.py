@@ -52,7 +52,7 @@ class Api:
             await run_after_commit(session)
         body: dict[str, Any] = {"data": result.data}
         if result.errors:
-            body["errors"] = [format_error(e, "test") for e in result.errors]
+            body["errors"] = [format_error(e, "test", self.schema) for e in result.errors]
         return body
 
     async def data(self, user, query: str, variables: dict | None = None) -> dict:

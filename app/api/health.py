@@ -215,7 +215,7 @@ class HealthQueries:
 
         status = await job_status(info.context.services.redis, info.context.viewer, id)
         return None if status is None else HealthRecomputeJob(
-            id=id, status=status.status, tenant_count=status.tenant_count, error=status.error
+            id=id, status=status.status, tenant_count=status.tenant_count, error=status.reason
         )
 
 

@@ -8,6 +8,7 @@ mutation through GET or a form), no batching, a body limit, and errors coded and
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 
 import orjson
@@ -49,9 +50,39 @@ async def read_body(request: Request) -> bytes | None:
     return b"".join(chunks)
 
 
-def format_error(error: GraphQLError, request_id: str) -> dict:
+ENUM_ERROR = re.compile(r"does not exist in '(\w+)' enum")
+MAX_INPUT_LIST = 1000
+
+
+def allowed_values(message: str, schema) -> str:
+    """Unknown enum values are answered with the allowed ones (suggestions are off in production)."""
+    match = ENUM_ERROR.search(message)
+    enum_type = schema._schema.get_type(match[1]) if match else None
+    if enum_type is None or not hasattr(enum_type, "values"):
+        return message
+    return f"{message.rstrip('.')}. Allowed values: {', '.join(enum_type.values)}."
+
+
+def oversized_list(value, path: str = "variables") -> str | None:
+    """The path of the first input list longer than MAX_INPUT_LIST, if any."""
+    if isinstance(value, list):
+        if len(value) > MAX_INPUT_LIST:
+            return path
+        items = enumerate(value)
+    elif isinstance(value, dict):
+        items = value.items()
+    else:
+        return None
+    for key, item in items:
+        found = oversized_list(item, f"{path}.{key}")
+        if found:
+            return found
+    return None
+
+
+def format_error(error: GraphQLError, request_id: str, schema) -> dict:
     original = error.original_error
-    out: dict = {"message": error.message}
+    out: dict = {"message": allowed_values(error.message, schema)}
     if error.path:
         out["path"] = error.path
     if error.locations:
@@ -94,6 +125,10 @@ async def graphql_endpoint(request: Request) -> Response:
     if not isinstance(query, str) or not isinstance(variables, dict | None) or not isinstance(operation_name, str | None):
         return problem(400, "Expected {query: string, variables?: object, operationName?: string}.", "BAD_REQUEST")
 
+    too_long = oversized_list(variables)
+    if too_long:
+        return problem(400, f"{too_long} has more than {MAX_INPUT_LIST} items; split the request.", "LIMIT")
+
     request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
     try:
         async with services.sessionmaker() as session:
@@ -116,6 +151,6 @@ async def graphql_endpoint(request: Request) -> Response:
 
     response: dict = {"data": result.data}
     if result.errors:
-        response["errors"] = [format_error(e, request_id) for e in result.errors]
+        response["errors"] = [format_error(e, request_id, schema) for e in result.errors]
     status = 400 if result.data is None and result.errors and all(e.original_error is None for e in result.errors) else 200
     return json_response(response, status, {"x-request-id": request_id})

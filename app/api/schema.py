@@ -13,6 +13,7 @@ from app.api.integrations import IntegrationMutations, IntegrationQueries
 from app.api.planning import PlanningMutations
 from app.api.policies import PolicyMutations
 from app.api.risks import RiskMutations
+from app.api.scalars import SCALAR_MAP
 from app.api.steering import SteeringMutations
 from app.api.tenants import TenantMutations, TenantQueries
 from app.api.tickets import TicketMutations
@@ -56,5 +57,5 @@ def build_schema(production: bool) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         extensions=extensions,
-        config=StrawberryConfig(disable_field_suggestions=production),
+        config=StrawberryConfig(disable_field_suggestions=production, scalar_map=SCALAR_MAP),
     )

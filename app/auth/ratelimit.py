@@ -28,6 +28,19 @@ async def hit(redis, key: str, limit: int, window_seconds: int) -> int | None:
     return max(int(ttl), 1) if count > limit else None
 
 
+async def blocked(redis, key: str, limit: int) -> int | None:
+    """Seconds to wait if `key` is already at `limit` (without counting this request), else None."""
+    try:
+        async with redis.pipeline(transaction=True) as pipe:
+            pipe.get(f"fcio:rl:{key}")
+            pipe.ttl(f"fcio:rl:{key}")
+            count, ttl = await pipe.execute()
+    except (RedisError, OSError) as error:
+        log.warning("rate limiter unavailable: %s", error)
+        return None
+    return max(int(ttl), 1) if count is not None and int(count) >= limit else None
+
+
 async def reset(redis, key: str) -> None:
     try:
         await redis.delete(f"fcio:rl:{key}")
