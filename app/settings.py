@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     token_ttl_seconds: int = 3600
     db_pool_size: int = 10
     health_batch_size: int = 500
+    api_key_requests_per_minute: int = 600
     log_level: str = "INFO"
 
     @model_validator(mode="after")

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from app.api.context import Context, Db, Unauthenticated
-from app.auth import access
+from app.auth import access, ratelimit
 from app.db.scope import run_after_commit, set_tenants
 from app.errors import DomainError, Forbidden
 from app.health.recompute import use_queue
@@ -102,6 +102,13 @@ def format_error(error: GraphQLError, request_id: str, schema) -> dict:
     return out
 
 
+async def api_key_wait(services, principal) -> int | None:
+    """Scripts and PSAs share the database with people: each API key gets a per-minute budget."""
+    if principal is None or principal.kind != "api_key":
+        return None
+    return await ratelimit.hit(services.redis, f"apikey:{principal.id}", services.settings.api_key_requests_per_minute, 60)
+
+
 async def graphql_endpoint(request: Request) -> Response:
     services = request.app.state.services
     schema = request.app.state.schema
@@ -137,6 +144,10 @@ async def graphql_endpoint(request: Request) -> Response:
                 principal = await access.resolve(
                     session, services.settings.secret_key, request.headers.get("authorization")
                 )
+                wait = await api_key_wait(services, principal)
+                if wait:
+                    return problem(429, f"Too many requests for this API key. Retry in {wait} s.", "RATE_LIMITED",
+                                   {"Retry-After": str(wait)})
                 await set_tenants(session, principal.tenant_ids if principal else ())
                 context = Context(services, Db(session), principal, request.client.host if request.client else "")
                 result = await schema.execute(

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 
 import strawberry
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.api.context import Context, Info
 from app.api.errors import UserError, user_errors
@@ -14,6 +14,7 @@ from app.api.mutations import perform
 from app.api.permissions import tenant_key
 from app.api.scalars import Month
 from app.health.formula import ticket_target
+from app.tickets.figures import month_figures
 from app.tickets.models import TicketCategory as CategoryModel
 from app.tickets.models import TicketMonth as MonthRow
 from app.validation import add_months
@@ -35,16 +36,13 @@ class TicketMonth:
 async def tenant_ticket_metrics(
     ctx: Context, tenant_id: uuid.UUID, employees: int, from_: dt.date, to: dt.date
 ) -> list[TicketMonth]:
-    """Months with figures in [from, to], summed over every source (manual and PSAs)."""
+    """Months with figures in [from, to] (hand-entered figures win over PSA counts, as in the score)."""
     if to < from_ or add_months(from_, MAX_MONTHS) <= to:
         return []
 
     async def batch(keys: list) -> list:
         rows = await ctx.db.rows(
-            select(
-                MonthRow.tenant_id, MonthRow.month, func.sum(MonthRow.support).label("support"),
-                func.sum(MonthRow.change).label("change"), func.sum(MonthRow.alert).label("alert"),
-            )
+            select(MonthRow.tenant_id, MonthRow.month, *month_figures())
             .where(MonthRow.tenant_id.in_(keys), MonthRow.month.between(from_, to))
             .group_by(MonthRow.tenant_id, MonthRow.month)
             .order_by(MonthRow.tenant_id, MonthRow.month)

@@ -33,6 +33,7 @@ from app.policies.models import REQUIRED_KINDS, Policy, PolicyStatus
 from app.risks.models import Risk, RiskStatus
 from app.steering.models import MeetingStatus, SteeringMeeting
 from app.tenants.models import Practice, Tenant, TenantStatus
+from app.tickets.figures import month_figures
 from app.tickets.models import TicketMonth
 from app.validation import add_months
 
@@ -148,11 +149,11 @@ def _steering_window(month: dt.date, created_at: dt.datetime) -> set[dt.date]:
 
 
 async def _tickets(session, ids, month) -> dict[uuid.UUID, int]:
-    rows = await session.execute(
-        select(TicketMonth.tenant_id, func.sum(TicketMonth.support + TicketMonth.change + TicketMonth.alert))
-        .where(in_batch(TicketMonth.tenant_id, ids), TicketMonth.month == month)
-        .group_by(TicketMonth.tenant_id)
-    )
+    """Support + change + alert in `month` (hand-entered figures win; see app/tickets/figures.py)."""
+    figures = select(TicketMonth.tenant_id, *month_figures()).where(
+        in_batch(TicketMonth.tenant_id, ids), TicketMonth.month == month
+    ).group_by(TicketMonth.tenant_id).subquery()
+    rows = await session.execute(select(figures.c.tenant_id, figures.c.support + figures.c.change + figures.c.alert))
     return {tenant_id: int(total) for tenant_id, total in rows}
 
 

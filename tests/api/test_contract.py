@@ -95,7 +95,8 @@ async def test_ticket_metrics_and_push(api, world):
         "query($t: ID!) { tenant(id: $t) { ticketMetrics(from: \"2026-09\", to: \"2026-10\") { month total } } }",
         {"t": gid(a)}, tokens["exec"],
     ))["tenant"]["ticketMetrics"]
-    assert months == [{"month": "2026-09", "total": 17}, {"month": "2026-10", "total": 1}]
+    # September has hand-entered figures: they are the month's figures, the pushed ticket does not add.
+    assert months == [{"month": "2026-09", "total": 16}, {"month": "2026-10", "total": 1}]
     # The key is scoped to A: B does not exist for it, and nothing is stored there.
     other = (await api.data(push, {"i": {"tenantId": gid(b), "source": "script", "tickets": tickets[:1]}}, tokens["key"]))["ingestTickets"]
     assert other == {"accepted": 0, "userErrors": [{"field": ["tenantId"], "code": "NOT_FOUND"}]}
@@ -188,3 +189,21 @@ async def test_role_matrix(api, world, name, query, variables, allowed):
             assert not refused and codes <= {"CONFLICT"}, (name, role, body)
         else:
             assert refused and set(errors) <= {"FORBIDDEN", "UNAUTHENTICATED"}, (name, role, body)
+
+
+async def test_api_keys_are_rate_limited(api, world, services):
+    _, a, _, _, tokens = await people(world, api)
+    limit = services.settings.api_key_requests_per_minute
+    services.settings.api_key_requests_per_minute = 3
+    try:
+        statuses = []
+        for _ in range(5):
+            response = await api.http.post("/graphql", json={"query": "{ tenants { totalCount } }"},
+                                           headers={"Authorization": f"Bearer {tokens['key']}"})
+            statuses.append(response.status_code)
+        assert statuses == [200, 200, 200, 429, 429]
+        assert int(response.headers["retry-after"]) >= 1
+        # People are not limited by a key's budget.
+        assert (await api.data("{ tenants { totalCount } }", token=tokens["cio"]))["tenants"]["totalCount"] == 1
+    finally:
+        services.settings.api_key_requests_per_minute = limit
