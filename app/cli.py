@@ -182,6 +182,25 @@ def cmd_deliveries_replay(args) -> None:
     print(asyncio.run(_with_services(settings, lambda s: replay_failed(s, integration_id))))
 
 
+def cmd_tenants_import(args) -> None:
+    import orjson
+
+    from app.errors import DomainError
+    from app.tenants.export import import_document
+
+    settings = settings_or_fail()
+    require_urls(settings)
+    try:
+        document = orjson.loads(Path(args.file).read_bytes())
+    except (OSError, orjson.JSONDecodeError) as error:
+        fail(f"cannot read {args.file}: {error}")
+    try:
+        tenant_id, rows = asyncio.run(_with_services(settings, lambda s: import_document(s.sessionmaker, document)))
+    except DomainError as error:
+        fail(f"{error.message} ({error.code})")
+    print(f"imported tenant {tenant_id}: {rows} rows")
+
+
 # ---- dev ------------------------------------------------------------------------------------
 
 def cmd_dev(args) -> None:
@@ -306,6 +325,11 @@ def parser() -> argparse.ArgumentParser:
     export = schema.add_parser("export", help="write the SDL exported from the code")
     export.add_argument("--output", default="graphql/schema.graphql")
     export.set_defaults(func=cmd_schema_export)
+
+    tenants = sub.add_parser("tenants", help="client data").add_subparsers(dest="tenants_command", required=True)
+    imp = tenants.add_parser("import", help="re-import a tenant from its exportTenant JSON (the tenant must not exist)")
+    imp.add_argument("file", help="the JSON document exportTenant returned (its `export` field)")
+    imp.set_defaults(func=cmd_tenants_import)
 
     deliveries = sub.add_parser("deliveries", help="PSA webhook deliveries").add_subparsers(dest="deliveries_command", required=True)
     replay = deliveries.add_parser("replay", help="process stored deliveries again (after fixing a mapping)")

@@ -36,11 +36,13 @@ async def create(session: AsyncSession, actor: Principal, tenant_id: uuid.UUID, 
     return obj
 
 
-async def load(session: AsyncSession, actor: Principal, model: type[M], tenant_id: uuid.UUID, id: uuid.UUID) -> M:
-    """The object if the actor sees its tenant; NOT_FOUND otherwise (also for "not yours")."""
+async def load(
+    session: AsyncSession, actor: Principal, model: type[M], tenant_id: uuid.UUID, id: uuid.UUID, field: str = "id"
+) -> M:
+    """The object if the actor sees its tenant; NOT_FOUND on the input `field` otherwise (also for "not yours")."""
     obj = await session.get(model, (tenant_id, id)) if actor.sees(tenant_id) else None
     if obj is None:
-        raise NotFound(f"{model.__name__} not found.", ["id"])
+        raise NotFound(f"{model.__name__} not found.", [field])
     return obj
 
 

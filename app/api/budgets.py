@@ -26,7 +26,6 @@ from app.api.scalars import Month
 from app.api.vendors import Vendor, vendor_node
 from app.budgets import actions
 from app.budgets import models as m
-from app.errors import NotFound
 from app.planning.models import Initiative as InitiativeRow
 from app.tenants.models import Tenant as TenantRow
 from app.vendors.models import Vendor as VendorRow
@@ -189,14 +188,19 @@ async def _changed_line(ctx: Context, line) -> BudgetLine:
     return line_node(rows[0])
 
 
+NOWHERE = uuid.UUID(int=0)  # no row has it: the action answers NOT_FOUND for it
+
+
 def _link(ctx: Context, value: strawberry.ID | None, type_name: str, field: str, tenant_id: uuid.UUID):
-    """The id of a vendor or initiative of the same tenant; NOT_FOUND for anything else."""
+    """The id of a vendor or initiative of the same tenant, else an id that exists nowhere.
+
+    The action checks links after the caller's right to write, so a malformed id is answered
+    exactly like a missing one (NOT_FOUND, or FORBIDDEN for a reader).
+    """
     if value is None:
         return None
-    key = object_key(ctx, value, type_name, field)
-    if key.tenant_id != tenant_id:
-        raise NotFound(f"{type_name} not found.", [field])
-    return key.id
+    key = ids.decode_as(value, type_name)
+    return key.id if key and key.tenant_id == tenant_id else NOWHERE
 
 
 @strawberry.input(description="Creates the fiscal year's budget if needed, then creates or updates the line by name.")

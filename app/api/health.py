@@ -276,7 +276,7 @@ class HealthMutations:
 
         async def work(_session):
             require_writer(ctx.viewer)
-            tenant_ids = [tenant_key(ctx, input.tenant_id)] if input.tenant_id else sorted(ctx.viewer.tenant_ids)
+            tenant_ids = [tenant_key(ctx, input.tenant_id)] if input.tenant_id is not None else sorted(ctx.viewer.tenant_ids)
             return await enqueue_recompute(ctx.services.redis, ctx.viewer, tenant_ids, input.month)
 
         job_id, errors = await perform(ctx, work)

@@ -12,12 +12,13 @@ import re
 import uuid
 
 import orjson
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from app.api.context import Context, Db, Unauthenticated
 from app.auth import access, ratelimit
+from app.db.outage import database_unavailable
 from app.db.scope import run_after_commit, set_tenants
 from app.errors import DomainError, Forbidden
 from app.health.recompute import use_queue
@@ -154,8 +155,8 @@ async def graphql_endpoint(request: Request) -> Response:
                     query, variables, context_value=context, operation_name=operation_name
                 )
             await run_after_commit(session)
-    except (OperationalError, DBAPIError, OSError) as error:
-        if isinstance(error, DBAPIError) and not error.connection_invalidated and not isinstance(error, OperationalError):
+    except (SQLAlchemyError, OSError) as error:
+        if not database_unavailable(error):
             raise
         log.warning("database unavailable: %s", error)
         return problem(503, "The database is unavailable. Retry shortly.", "UNAVAILABLE", {"Retry-After": "2"})

@@ -15,6 +15,8 @@ from typing import NamedTuple
 import strawberry
 
 MAX_ID_LENGTH = 200
+# Objects above tenancy: their ids never carry a tenant part (one that does is forged).
+UNSCOPED_TYPES = frozenset({"Tenant", "User", "ApiKey", "Integration"})
 
 
 class Key(NamedTuple):
@@ -36,7 +38,7 @@ def decode(value: str | None) -> Key | None:
         parts = raw.split(":")
         if len(parts) == 2:
             return Key(parts[0], None, uuid.UUID(parts[1]))
-        if len(parts) == 3:
+        if len(parts) == 3 and parts[0] not in UNSCOPED_TYPES:
             return Key(parts[0], uuid.UUID(parts[1]), uuid.UUID(parts[2]))
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None

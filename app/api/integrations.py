@@ -68,7 +68,7 @@ class WebhookDelivery:
 def decode_integration(global_id: str) -> uuid.UUID:
     key = ids.decode_as(global_id, "Integration")
     if key is None:
-        raise NotFound("Integration not found.", ["integrationId"])
+        raise NotFound("Integration not found.", ["id"])  # the same answer as a missing one
     return key.id
 
 
@@ -195,10 +195,11 @@ class IntegrationMutations:
         ctx = info.context
 
         async def work(session):
+            viewer = ctx.user_viewer()  # before the id: an API key is refused whatever id it sends
             key = ids.decode_as(input.id, "WebhookDelivery")
             if key is None or key.tenant_id is None:
                 raise NotFound("Delivery not found.", ["id"])
-            return await actions.replay_delivery(session, ctx.user_viewer(), key.tenant_id, key.id)
+            return await actions.replay_delivery(session, viewer, key.tenant_id, key.id)
 
         row, errors = await perform(ctx, work)
         return ReplayPayload(status=row.status if row else None, error=row.error if row else None, user_errors=errors)

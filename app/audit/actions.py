@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -42,23 +43,28 @@ def snapshot(obj: Any, *, exclude: tuple[str, ...] = ()) -> dict:
 async def record(
     session: AsyncSession,
     actor: Principal,
-    tenant_id: uuid.UUID,
+    tenant_id: uuid.UUID | Iterable[uuid.UUID],
     action: str,
     object_type: str,
     object_id: Any = None,
     before: dict | None = None,
     after: dict | None = None,
 ) -> None:
-    await session.execute(
-        insert(AuditEvent).values(
-            tenant_id=tenant_id,
-            id=uuid7(),
-            actor_type=actor.kind,
-            actor_id=actor.id,
-            action=action,
-            object_type=object_type,
-            object_id=None if object_id is None else str(object_id),
-            before=before,
-            after=after,
-        )
-    )
+    """One audit event, or (for a practice-level change) one per tenant it affects, in one INSERT.
+
+    Audit events belong to tenants, so a change above tenancy (weights, an API key, an admin) is
+    recorded in the history of every tenant it reaches.
+    """
+    tenant_ids = [tenant_id] if isinstance(tenant_id, uuid.UUID) else sorted(set(tenant_id))
+    if not tenant_ids:
+        return
+    common = {
+        "actor_type": actor.kind,
+        "actor_id": actor.id,
+        "action": action,
+        "object_type": object_type,
+        "object_id": None if object_id is None else str(object_id),
+        "before": before,
+        "after": after,
+    }
+    await session.execute(insert(AuditEvent), [{"tenant_id": t, "id": uuid7(), **common} for t in tenant_ids])

@@ -15,8 +15,10 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import validation as v
+from app.audit.actions import record, snapshot
 from app.auth.models import ApiKey
 from app.auth.principal import Principal
+from app.db.scope import set_tenants
 from app.errors import Forbidden, NotFound
 from app.tenants.models import Tenant
 
@@ -64,7 +66,18 @@ async def create_api_key(
     )
     session.add(key)
     await session.flush()
+    await set_tenants(session, actor.tenant_ids)
+    await record(session, actor, reach(actor, key), "api_key.create", "ApiKey", key.id, None, _audited(key))
     return key, f"{PREFIX}{key.id.hex}_{secret}"
+
+
+def reach(actor: Principal, key: ApiKey) -> frozenset[uuid.UUID]:
+    """The tenants a key can touch: its scope, or every tenant of the practice."""
+    return actor.tenant_ids if key.tenant_ids is None else actor.tenant_ids & set(key.tenant_ids)
+
+
+def _audited(key: ApiKey) -> dict:
+    return snapshot(key, exclude=("secret_hash",))
 
 
 async def authenticate(session: AsyncSession, token: str) -> ApiKey | None:
@@ -89,6 +102,9 @@ async def revoke_api_key(session: AsyncSession, actor: Principal, key_id: uuid.U
     if key is None or key.practice_id != actor.practice_id:
         raise NotFound("API key not found.", ["id"])
     if key.revoked_at is None:
+        before = _audited(key)
         key.revoked_at = dt.datetime.now(dt.UTC)
         await session.flush()
+        await set_tenants(session, actor.tenant_ids)
+        await record(session, actor, reach(actor, key), "api_key.revoke", "ApiKey", key.id, before, _audited(key))
     return key

@@ -169,7 +169,7 @@ async def record_spend(
     amount: Decimal,
 ) -> BudgetLine:
     """Set (replace) the line's spend for `month`; returns the line."""
-    line = await editing.load(session, actor, BudgetLine, tenant_id, line_id)
+    line = await editing.load(session, actor, BudgetLine, tenant_id, line_id, "budgetLineId")
     require_writer(actor)
     if amount is None:
         raise Invalid("amount is required.", ["amount"])

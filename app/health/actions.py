@@ -113,9 +113,8 @@ async def set_health_weights(
     before = {"health_weights": practice.health_weights}
     practice.health_weights = clean
     await session.flush()
-    for tenant_id in sorted(actor.tenant_ids):
-        await record(
-            session, actor, tenant_id, "practice.health_weights", "Practice", practice.id, before,
-            {"health_weights": clean},
-        )
+    await record(
+        session, actor, actor.tenant_ids, "practice.health_weights", "Practice", practice.id, before,
+        {"health_weights": clean},
+    )
     return practice

@@ -38,7 +38,7 @@ async def create_user(
     tenant_ids: list[uuid.UUID] = (),
     actor: Principal | None = None,
 ) -> User:
-    """A user of the practice. Audited under each tenant granted (audit events are per tenant)."""
+    """A user of the practice, audited under each tenant the user can reach (audit is per tenant)."""
     email = v.text(email, "email", max_length=254).lower()
     if "@" not in email:
         raise Invalid("email must be an email address.", ["email"])
@@ -61,11 +61,11 @@ async def create_user(
     for tenant_id in set(tenant_ids):
         session.add(Grant(user_id=user.id, tenant_id=tenant_id))
     await session.flush()
-    if actor is not None and tenant_ids:
+    if actor is not None:
+        # An admin reaches every tenant the creating admin sees; others their grants.
+        reach = actor.tenant_ids if role == Role.PRACTICE_ADMIN else set(tenant_ids)
         await set_tenants(session, actor.tenant_ids | set(tenant_ids))
-        after = snapshot(user, exclude=("password_hash",))
-        for tenant_id in sorted(set(tenant_ids)):
-            await record(session, actor, tenant_id, "user.create", "User", user.id, None, after)
+        await record(session, actor, reach, "user.create", "User", user.id, None, snapshot(user, exclude=("password_hash",)))
     return user
 
 

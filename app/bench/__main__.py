@@ -1,0 +1,199 @@
+"""`python -m app.bench [--quick]`: every path a user waits on, beside the peer and the ideal SQL.
+
+Seeds (once) and serves a bench database, drives `fcio serve` and PostGraphile alternately from
+this process over loopback, counts statements, times scoring, ingestion and webhooks, then writes
+BENCHMARKS.md and the plot. Everything it starts is stopped before it returns.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import secrets
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import orjson
+
+from app.bench import database, load, pgbench, processes, report, statements, workloads
+from app.bench import peer as peer_module
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def say(message: str) -> None:
+    print(f"bench: {message}", flush=True)
+
+
+def options(argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m app.bench", description=__doc__)
+    p.add_argument("--quick", action="store_true", help="250 tenants, short runs (checks the harness in < 2 min)")
+    p.add_argument("--data-dir", type=Path, default=ROOT / ".bench")
+    p.add_argument("--seconds", type=float, help="measuring time per figure (default 6, quick 1.5)")
+    p.add_argument("--workers", type=int, default=2, help="API processes (fcio serve --workers)")
+    p.add_argument("--no-peer", action="store_true", help="skip PostGraphile")
+    p.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
+    p.add_argument("--plot", type=Path, default=ROOT / "bench-latency.png")
+    return p.parse_args(argv)
+
+
+def environment(servers: database.Servers, data_dir: Path) -> dict:
+    """Production settings for the served API; the secret is kept, as it encrypts the integration's."""
+    secret = data_dir / "secret_key"
+    if not secret.exists():
+        secret.write_text(secrets.token_urlsafe(48))
+    return dict(os.environ, DATABASE_URL=servers.database_url, REDIS_URL=servers.redis_url, FCIO_ENV="production",
+                FCIO_SECRET_KEY=secret.read_text().strip(), FCIO_LOG_LEVEL="WARNING")
+
+
+def machine() -> dict:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), "unknown CPU")
+    memory = int(Path("/proc/meminfo").read_text().split()[1]) // 1024 // 1024
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gb": memory, "python": sys.version.split()[0],
+            "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")}
+
+
+async def measure_reads(paths: dict, seconds: float, rounds: int = 2) -> dict:
+    """p50/p99/rps at c=1 and c=4 for every path; ours and the peer alternate round by round."""
+    results: dict = {}
+    for concurrency in (1, 4):
+        for _ in range(rounds):
+            for name, (url, make) in paths.items():
+                got = await load.run(name, url, make, concurrency=concurrency, seconds=seconds / rounds)
+                results.setdefault((name, concurrency), []).append(got)
+                say(f"{name:<20} c={concurrency}  p50 {got.p50:6.1f} ms  p99 {got.p99:6.1f} ms  {got.rps:7.1f} rps")
+    return {key: merge(parts) for key, parts in results.items()}
+
+
+def merge(parts: list[load.Result]) -> load.Result:
+    first = parts[0]
+    return load.Result(first.name, first.concurrency, sum(p.requests for p in parts), sum(p.seconds for p in parts),
+                       tuple(x for p in parts for x in p.latencies_ms))
+
+
+async def count_statements(servers: database.Servers, paths: dict) -> dict:
+    if servers.log_path is None:
+        return {}
+    counts = {}
+    async with httpx.AsyncClient(timeout=60) as client:
+        for name, (url, make) in paths.items():
+            async def send(url=url, make=make):
+                body, headers = make(0)
+                load.check(await client.post(url, content=body, headers=headers), 200)
+
+            application = "peer" if "peer" in name else "fcio"
+            counts[name] = await statements.count(servers.database_url, servers.log_path, application, 5, send)
+    return counts
+
+
+def score_month(env: dict, month: dt.date) -> dict:
+    out = subprocess.run([sys.executable, "-m", "app.bench.scoring", "--month", f"{month:%Y-%m}"], env=env,
+                         check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main(argv=None) -> None:
+    args = options(argv)
+    started = time.perf_counter()
+    size = database.Size(250, 24, 200) if args.quick else database.Size(5000, 24, 200)
+    seconds = args.seconds or (1.5 if args.quick else 6)
+    args.data_dir.mkdir(parents=True, exist_ok=True)
+    servers = database.start(args.data_dir, size)
+    try:
+        env = environment(servers, args.data_dir)
+        month = database.prepare(servers, size, env, say)
+        os.environ.update(env)
+        from app.bench import actors as actors_module
+        from app.services import Services
+        from app.settings import get_settings
+
+        get_settings.cache_clear()
+
+        async def create():
+            services = await Services.start(get_settings())
+            try:
+                return await actors_module.create(services)
+            finally:
+                await services.close()
+
+        actors = actors_module.load_or_create(args.data_dir / f"{size.database}.actors.json", lambda: asyncio.run(create()))
+        results = run_servers(args, servers, env, actors, month, seconds)
+        say("month-end scoring of every tenant ...")
+        results["scoring"] = score_month(env, month)
+        say(f"scoring: {results['scoring']}")
+        results["profile"] = profile_slowest(results, env, actors, month, args.quick)
+    finally:
+        servers.close()
+    results.update(machine=machine(), size=size, seconds=seconds, month=month, quick=args.quick,
+                   wall_seconds=time.perf_counter() - started, workers=args.workers)
+    report.write(results, args.output, args.plot)
+    say(f"wrote {args.output.name} and {args.plot.name} in {time.perf_counter() - started:.0f} s")
+
+
+def run_servers(args, servers, env, actors, month, seconds) -> dict:
+    """Everything measured over HTTP, with our API and the peer running side by side."""
+    from contextlib import ExitStack
+
+    with ExitStack() as stack:
+        api_port = stack.enter_context(processes.running(
+            processes.api_command(args.workers), env, lambda p: f"http://127.0.0.1:{p}/healthz",
+            log=args.data_dir / "api.log"))
+        api = f"http://127.0.0.1:{api_port}/graphql"
+        peer = None
+        if not args.no_peer:
+            peer_dir = args.data_dir / "peer"
+            node = peer_module.install(peer_dir, say)
+            peer_url = database.plain_url(servers.database_url)
+            peer_url += ("&" if "?" in peer_url else "?") + "application_name=peer"
+            peer_env = dict(os.environ, PEER_DATABASE_URL=peer_url, PEER_PORT="{port}", GRAPHILE_ENV="production")
+            peer_port = stack.enter_context(processes.running(
+                peer_module.command(peer_dir, node), peer_env, lambda p: f"http://127.0.0.1:{p}/graphql",
+                cwd=peer_dir, log=args.data_dir / "peer.log"))
+            peer = f"http://127.0.0.1:{peer_port}/graphql"
+        cio = workloads.login(api, actors.cio_email, actors.password)
+        executive = workloads.login(api, actors.executive_email, actors.password)
+        paths = workloads.reads(api, peer, actors, month, cio, executive)
+        results: dict = {"same_data": None}
+        if peer:
+            ours = orjson.loads(httpx.post(api, content=paths["top risks"][1](0)[0], headers=paths["top risks"][1](0)[1], timeout=60).content)
+            theirs = orjson.loads(httpx.post(peer, content=paths["top risks (peer)"][1](0)[0],
+                                             headers=paths["top risks (peer)"][1](0)[1], timeout=60).content)
+            results["same_data"] = workloads.same_top_risks(ours, theirs)
+            results["response_bytes"] = {"ours": len(orjson.dumps(ours)), "peer": len(orjson.dumps(theirs))}
+            say(f"same data from both: {results['same_data']}")
+        results["reads"] = asyncio.run(measure_reads(paths, seconds))
+        results["statements"] = asyncio.run(count_statements(servers, paths))
+        say(f"statements per request: {results['statements']}")
+        tenant_ids = actors.cio_tenant_ids
+        results["ideal"] = {c: pgbench.run(database.plain_url(servers.database_url), tenant_ids, c, max(2, int(seconds)))
+                            for c in (1, 4)}
+        say(f"ideal SQL (pgbench): {results['ideal']}")
+        run_id = f"{time.time_ns():x}"
+        results["ingest"] = asyncio.run(load.run("ingestTickets", api, workloads.ingest_request(actors, month, run_id),
+                                                 concurrency=2, seconds=seconds, warmup=0.3))
+        say(f"ingestTickets: {results['ingest'].rps * 1000:.0f} tickets/s")
+        webhook = f"http://127.0.0.1:{api_port}/integrations/{actors.integration_id}/webhook"
+        results["webhook"] = asyncio.run(load.run("webhook", webhook, workloads.webhook_request(actors, month, run_id),
+                                                  concurrency=50, seconds=seconds, warmup=0.3, expect=202))
+        say(f"webhook c=50: p99 {results['webhook'].p99:.1f} ms, {results['webhook'].rps:.0f} deliveries/s")
+    return results
+
+
+def profile_slowest(results: dict, env: dict, actors, month, quick: bool) -> dict:
+    from app.bench.profile import profile
+
+    ours = {name: r for (name, c), r in results["reads"].items() if c == 1 and "peer" not in name}
+    slowest = max(ours, key=lambda n: ours[n].p50)
+    say(f"profiling {slowest} in process ...")
+    return {"path": slowest, "summary": asyncio.run(profile(slowest, actors, month, 10 if quick else 40))}
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,146 @@
+"""The bench's own servers and data: embedded PostgreSQL and Redis under `.bench/`, or the given ones.
+
+Seeding 5,000 tenants takes minutes, so each size gets its own database (`bench_<tenants>x<months>`)
+that is kept and reused while its practice has all its tenants and the months are scored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import psutil
+
+from app.db.engine import async_url
+from app.validation import add_months, month_start
+
+PRACTICE = "Bench Practice"
+CIO_PASSWORD = "benchmark-password-1"
+
+
+@dataclass(frozen=True)
+class Size:
+    tenants: int
+    months: int
+    cio_tenants: int
+
+    @property
+    def database(self) -> str:
+        return f"bench_{self.tenants}x{self.months}"
+
+
+@dataclass
+class Servers:
+    """Where the bench runs: URLs for the app (asyncpg) and for libpq/node clients, and the handles."""
+
+    database_url: str  # postgresql+asyncpg://... of the bench database
+    redis_url: str
+    handles: list
+    log_path: Path | None  # the embedded server's log (statement counting reads it)
+
+    def close(self) -> None:
+        for handle in reversed(self.handles):
+            (getattr(handle, "cleanup", None) or handle.shutdown)()
+
+
+def with_database(url: str, name: str) -> str:
+    parts = urlsplit(async_url(url))
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+def plain_url(url: str) -> str:
+    """asyncpg/libpq/node form of an app URL (no `+asyncpg`)."""
+    return async_url(url).replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+def start(data_dir: Path, size: Size) -> Servers:
+    """Embedded servers under `data_dir` unless DATABASE_URL / REDIS_URL are set; creates the database."""
+    from app.db.embedded import start_postgres, start_redis
+
+    handles, log_path = [], None
+    base = os.environ.get("DATABASE_URL")
+    if not base:
+        forget_dead_handles(data_dir / "pg")
+        server, base = start_postgres(data_dir)
+        handles.append(server)
+        log_path = Path(server.pgdata) / "log"
+    redis_url = os.environ.get("REDIS_URL")
+    if not redis_url:
+        server, redis_url = start_redis(data_dir / "redis")
+        handles.append(server)
+    asyncio.run(create_database(base, size.database))
+    return Servers(with_database(base, size.database), redis_url, handles, log_path)
+
+
+def forget_dead_handles(pgdata: Path) -> None:
+    """The embedded server stops when its last registered process exits; a bench that was killed
+    stays registered and would keep it running forever, so dead processes are dropped first."""
+    handles = pgdata / ".handle_pids.json"
+    if handles.exists():
+        handles.write_text(json.dumps([pid for pid in json.loads(handles.read_text() or "[]") if psutil.pid_exists(pid)]))
+
+
+async def create_database(base_url: str, name: str) -> None:
+    conn = await asyncpg.connect(plain_url(base_url))
+    try:
+        if not await conn.fetchval("select 1 from pg_database where datname = $1", name):
+            await conn.execute(f'create database "{name}"')
+    finally:
+        await conn.close()
+
+
+def last_full_month(today: dt.date | None = None) -> dt.date:
+    return add_months(month_start(today or dt.date.today()), -1)
+
+
+def scored_months(end: dt.date) -> tuple[dt.date, dt.date]:
+    """The months the read paths need: a year of history up to the last full month."""
+    return add_months(end, -11), end
+
+
+async def state(url: str, size: Size, end: dt.date) -> tuple[int, int]:
+    """(tenants seeded in the bench practice, tenant-months scored in the needed range); (0, 0) before."""
+    conn = await asyncpg.connect(plain_url(url))
+    try:
+        if not await conn.fetchval("select to_regclass('public.tenants') is not null"):
+            return 0, 0
+        tenants = await conn.fetchval(
+            "select count(*) from tenants t join practices p on p.id = t.practice_id where p.name = $1", PRACTICE
+        )
+        first, last = scored_months(end)
+        scored = await conn.fetchval(
+            "select count(*) from health_scores where month between $1 and $2", first, last
+        )
+        return tenants, scored
+    finally:
+        await conn.close()
+
+
+def fcio(env: dict, *args: str) -> None:
+    subprocess.run([sys.executable, "-m", "app.cli", *args], env=env, check=True)
+
+
+def prepare(servers: Servers, size: Size, env: dict, say) -> dt.date:
+    """Migrate, seed and score unless already done; returns the last full month."""
+    end = last_full_month()
+    fcio(env, "migrate")
+    tenants, scored = asyncio.run(state(servers.database_url, size, end))
+    if tenants == 0:
+        say(f"seeding {size.tenants} tenants x {size.months} months (once; kept in {size.database}) ...")
+        fcio(env, "seed", "--tenants", str(size.tenants), "--months", str(size.months), "--practice", PRACTICE,
+             "--cio-tenants", str(size.cio_tenants), "--cio-password", CIO_PASSWORD)
+    elif tenants != size.tenants:
+        raise SystemExit(f"{size.database} holds {tenants} bench tenants, expected {size.tenants}: drop it and rerun.")
+    first, last = scored_months(end)
+    if scored < size.tenants * 12:
+        say(f"scoring {first:%Y-%m}..{last:%Y-%m} ...")
+        fcio(env, "recompute", "--from", f"{first:%Y-%m}", "--month", f"{last:%Y-%m}")
+    return end

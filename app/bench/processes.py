@@ -1,0 +1,64 @@
+"""The servers under test as child processes: `fcio serve` as in production, and the peer.
+
+Each runs in its own process group, so stopping it stops its workers too; `stopping` guarantees
+that nothing is left running, whatever happens in between.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+
+from app.db.embedded import free_port
+
+
+def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"{process.args[:3]} exited with {process.returncode} before answering {url}")
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise SystemExit(f"{url} did not answer within {timeout} s")
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@contextlib.contextmanager
+def running(command: list[str], env: dict, ready_url_of, cwd: Path | None = None, log: Path | None = None) -> Iterator[int]:
+    """Start `command` on a free port (passed through `env` by the caller's `ready_url_of(port)`), yield the port."""
+    port = free_port()
+    env = {k: v.replace("{port}", str(port)) for k, v in env.items()}
+    command = [c.replace("{port}", str(port)) for c in command]
+    out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 -- closed below
+    process = subprocess.Popen(command, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        wait_until_up(ready_url_of(port), process)
+        yield port
+    finally:
+        stop(process)
+        if log:
+            out.close()
+
+
+def api_command(workers: int) -> list[str]:
+    return [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", "{port}", "--workers", str(workers)]

@@ -1,0 +1,111 @@
+"""Month-end scoring of every tenant, run in its own process (`python -m app.bench.scoring`).
+
+Its own process, so its peak memory is the scoring's alone: it scores `--month` for all active
+tenants with the workers' code path (`score_batch` per batch of FCIO_HEALTH_BATCH_SIZE) and prints
+one JSON line. `limit_seconds` times the floor: one INSERT ... SELECT ... ON CONFLICT that reads
+the same rows per tenant and writes one row per tenant, inside PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import resource
+import time
+
+from sqlalchemy import text
+
+from app.db.engine import make_engine
+from app.health.actions import score_batch
+from app.health.formula import CRITICAL, HIGH, MEDIUM, STEERING_WINDOW
+from app.health.recompute import active_tenant_ids, batches
+from app.services import Services
+from app.settings import get_settings
+from app.validation import parse_month
+
+LIMIT_TABLE = "create temp table if not exists bench_limit (tenant_id uuid, month date, inputs jsonb, primary key (tenant_id, month))"
+
+# The inputs of inputs.py, per tenant, in one statement (ticket figures summed over sources).
+LIMIT = text(f"""
+insert into bench_limit (tenant_id, month, inputs)
+select t.id, :month, jsonb_build_object(
+  'employees', t.employee_count, 'tickets', tk.total,
+  'budget_lines', b.lines, 'planned', b.planned, 'actual', b.actual, 'unplanned', b.unplanned,
+  'risks', r.n, 'critical', r.critical, 'high', r.high, 'medium', r.medium, 'overdue', r.overdue,
+  'initiatives', i.n, 'due', i.due, 'done', i.done, 'held', s.held, 'policies', p.n)
+from tenants t
+left join (select tenant_id, sum(support + change + alert) total from ticket_months
+           where month = :month group by tenant_id) tk on tk.tenant_id = t.id
+left join (select l.tenant_id, bu.fiscal_year, count(*) lines, sum(l.planned) planned,
+                  coalesce(sum(sp.amount), 0) actual, count(*) filter (where l.planned = 0 and sp.amount > 0) unplanned
+           from budget_lines l join budgets bu on bu.tenant_id = l.tenant_id and bu.id = l.budget_id
+           left join (select tenant_id, budget_line_id, sum(amount) amount from budget_spend
+                      where month <= :month group by tenant_id, budget_line_id) sp
+             on sp.tenant_id = l.tenant_id and sp.budget_line_id = l.id
+           group by l.tenant_id, bu.fiscal_year) b
+  on b.tenant_id = t.id and b.fiscal_year = extract(year from :month)::int
+     - case when extract(month from :month) >= t.fiscal_year_start_month then 0 else 1 end
+left join (select tenant_id, count(*) n,
+                  count(*) filter (where status in ('OPEN', 'MITIGATING') and score >= {CRITICAL}) critical,
+                  count(*) filter (where status in ('OPEN', 'MITIGATING') and score >= {HIGH} and score < {CRITICAL}) high,
+                  count(*) filter (where status in ('OPEN', 'MITIGATING') and score >= {MEDIUM} and score < {HIGH}) medium,
+                  count(*) filter (where status in ('OPEN', 'MITIGATING') and review_due < :month_end) overdue
+           from risks group by tenant_id) r on r.tenant_id = t.id
+left join (select tenant_id, count(*) n,
+                  count(*) filter (where target_month <= :month and status not in ('CANCELLED', 'DEFERRED')) due,
+                  count(*) filter (where target_month <= :month and status = 'DONE') done
+           from initiatives group by tenant_id) i on i.tenant_id = t.id
+left join (select tenant_id, count(distinct date_trunc('month', scheduled_at at time zone 'UTC')) held
+           from steering_meetings where status = 'HELD'
+             and scheduled_at >= (:month - interval '{STEERING_WINDOW - 1} months') and scheduled_at < (:month + interval '1 month')
+           group by tenant_id) s on s.tenant_id = t.id
+left join (select tenant_id, count(*) n from policies
+           where status = 'APPROVED' and approved_on + make_interval(0, review_interval_months) >= :month_end
+           group by tenant_id) p on p.tenant_id = t.id
+where t.id = any(:ids) and t.status = 'ACTIVE'
+on conflict (tenant_id, month) do update set inputs = excluded.inputs
+""")
+
+
+async def score_all(services: Services, month) -> dict:
+    ids = await active_tenant_ids(services.sessionmaker)
+    started = time.perf_counter()
+    scored = 0
+    for batch in batches(ids, services.settings.health_batch_size):
+        scored += await score_batch(services.sessionmaker, batch, month)
+    seconds = time.perf_counter() - started
+    limit = await limit_seconds(services, ids, month)
+    return {"tenants": scored, "seconds": seconds, "limit_seconds": limit,
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+async def limit_seconds(services: Services, ids: list, month) -> float:
+    """As the owner, without row security: a policy comparing each row against 5,000 ids costs more
+    than the work itself (the app scores batches of 500), and the floor should be the work."""
+    from app.health.inputs import last_day
+
+    owner = make_engine(services.settings.database_url, runtime_role=False, pool_size=1)
+    try:
+        async with owner.connect() as conn:
+            async with conn.begin():
+                await conn.execute(text(LIMIT_TABLE))
+                started = time.perf_counter()
+                await conn.execute(LIMIT, {"month": month, "month_end": last_day(month), "ids": ids})
+                return time.perf_counter() - started
+    finally:
+        await owner.dispose()
+
+
+async def main(month: str) -> None:
+    services = await Services.start(get_settings())
+    try:
+        print(json.dumps(await score_all(services, parse_month(month))))
+    finally:
+        await services.close()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description="score every tenant for one month and time it")
+    parser.add_argument("--month", required=True)
+    asyncio.run(main(parser.parse_args().month))

@@ -1,0 +1,163 @@
+"""The cast of the attacks: two practices, three tenants full of objects, every role and an API key.
+
+Everything is built through the real GraphQL mutations as each practice's admin, so the objects
+are exactly what a client would have made. Every object's text carries its tenant's `marker`, so
+a response that leaks one is recognisable whatever its shape.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+import httpx
+
+from app.api import ids
+from app.tenants.models import Role
+from tests.conftest import World
+
+PASSWORD = "correct horse battery"
+
+
+class Gql:
+    """`POST /graphql` over an httpx client; answers (status, JSON body)."""
+
+    def __init__(self, http: httpx.AsyncClient):
+        self.http = http
+
+    async def post(self, query: str, variables: dict | None = None, token: str | None = None) -> tuple[int, dict]:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        response = await self.http.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
+        return response.status_code, response.json()
+
+    async def data(self, query: str, variables: dict | None = None, token: str | None = None) -> dict:
+        status, body = await self.post(query, variables, token)
+        assert status == 200 and not body.get("errors"), body
+        return body["data"]
+
+    async def mutate_raw(self, token: str, mutation: str, input: dict, selection: str) -> dict:
+        """The payload of `mutation(input: ...)`, user errors and all."""
+        input_type = mutation[0].upper() + mutation[1:] + "Input"
+        data = await self.data(
+            f"mutation($i: {input_type}!) {{ {mutation}(input: $i) {{ {selection} userErrors {{ code message }} }} }}",
+            {"i": input}, token,
+        )
+        return data[mutation]
+
+    async def mutate(self, token: str, mutation: str, input: dict, selection: str) -> dict:
+        """The payload of a mutation that must succeed."""
+        payload = await self.mutate_raw(token, mutation, input, selection)
+        assert payload["userErrors"] == [], payload
+        return payload
+
+    async def login(self, email: str) -> str:
+        payload = await self.mutate("", "login", {"email": email, "password": PASSWORD}, "accessToken")
+        return payload["accessToken"]
+
+
+@dataclass
+class Holdings:
+    """One tenant and the global ids of one object of every type in it."""
+
+    tenant: object
+    marker: str
+    ids: dict[str, str] = field(default_factory=dict)
+    halo_secret: str = ""
+
+    @property
+    def gid(self) -> str:
+        return ids.encode("Tenant", self.tenant.id)
+
+
+@dataclass
+class Caller:
+    name: str
+    token: str
+    home: Holdings  # a tenant the caller sees
+    practice_id: uuid.UUID
+    hidden: list[Holdings]  # tenants the caller must never reach
+    hidden_users: list[str] = field(default_factory=list)  # global ids of another practice's users
+    me: str = ""  # the caller's own user id (an API key: its admin's)
+
+
+@dataclass
+class Cast:
+    a1: Holdings
+    a2: Holdings
+    b1: Holdings
+    callers: list[Caller]
+    users: dict[str, object]
+    key_a_id: uuid.UUID
+
+    @property
+    def holdings(self) -> list[Holdings]:
+        return [self.a1, self.a2, self.b1]
+
+
+async def fill(gql: Gql, token: str, holdings: Holdings) -> None:
+    """One object of every type in the tenant, each carrying the tenant's marker."""
+    t, m, found = holdings.gid, holdings.marker, holdings.ids
+    found["Tenant"] = t
+    found["Risk"] = (await gql.mutate(token, "createRisk", {
+        "tenantId": t, "title": f"Risk {m}", "category": "SECURITY", "likelihood": 4, "impact": 5,
+    }, "risk { id }"))["risk"]["id"]
+    found["Initiative"] = (await gql.mutate(token, "createInitiative", {
+        "tenantId": t, "title": f"Initiative {m}", "targetMonth": "2026-03",
+    }, "initiative { id }"))["initiative"]["id"]
+    found["Vendor"] = (await gql.mutate(token, "createVendor", {
+        "tenantId": t, "name": f"Vendor {m}", "relationship": "PARTNER", "annualCost": "1200.00",
+    }, "vendor { id }"))["vendor"]["id"]
+    found["BudgetLine"] = (await gql.mutate(token, "setBudgetLine", {
+        "tenantId": t, "fiscalYear": 2026, "name": f"Line {m}", "kind": "OPEX", "category": "Licences",
+        "planned": "5000.00", "vendorId": found["Vendor"], "initiativeId": found["Initiative"],
+    }, "budgetLine { id }"))["budgetLine"]["id"]
+    found["SteeringMeeting"] = (await gql.mutate(token, "scheduleSteeringMeeting", {
+        "tenantId": t, "scheduledAt": "2026-02-10T15:00:00+00:00", "agenda": [f"Agenda {m}"],
+    }, "steeringMeeting { id }"))["steeringMeeting"]["id"]
+    found["ActionItem"] = (await gql.mutate(token, "createActionItem", {
+        "meetingId": found["SteeringMeeting"], "title": f"Action {m}",
+    }, "actionItem { id }"))["actionItem"]["id"]
+    integration = await gql.mutate(token, "createIntegration", {
+        "tenantId": t, "vendor": "HALOPSA", "name": f"Halo {m}",
+    }, "integration { id } secret")
+    found["Integration"], holdings.halo_secret = integration["integration"]["id"], integration["secret"]
+    await gql.mutate(token, "setPolicy", {
+        "tenantId": t, "kind": "BACKUP_AND_RECOVERY", "status": "APPROVED", "approvedOn": "2026-01-05",
+        "documentUrl": f"https://docs.example.com/{m}",
+    }, "policy { kind }")
+    await gql.mutate(token, "recordTicketMetrics", {
+        "tenantId": t, "month": "2026-01", "support": 7, "change": 2, "alert": 1,
+    }, "ticketMonth { total }")
+
+
+async def build_cast(gql: Gql, world: World) -> Cast:
+    practice_a, practice_b = await world.practice(), await world.practice()
+    a1, a2, b1 = (await world.tenant(practice_a), await world.tenant(practice_a), await world.tenant(practice_b))
+    users = {
+        "admin_a": await world.user(practice_a, Role.PRACTICE_ADMIN),
+        "cio_a": await world.user(practice_a, Role.CIO, [a1]),
+        "exec_a": await world.user(practice_a, Role.CLIENT_EXECUTIVE, [a1]),
+        "admin_b": await world.user(practice_b, Role.PRACTICE_ADMIN),
+    }
+    tokens = {name: await gql.login(user.email) for name, user in users.items()}
+    holdings = {name: Holdings(t, f"MARK{uuid.uuid4().hex[:10]}") for name, t in (("a1", a1), ("a2", a2), ("b1", b1))}
+    for name in ("a1", "a2"):
+        await fill(gql, tokens["admin_a"], holdings[name])
+    await fill(gql, tokens["admin_b"], holdings["b1"])
+    tokens["key_a"] = (await gql.mutate(tokens["admin_a"], "createApiKey", {
+        "name": "PSA push", "tenantIds": [holdings["a1"].gid],
+    }, "key"))["key"]
+    h = holdings
+    user_ids = {name: ids.encode("User", user.id) for name, user in users.items()}
+    of_a = [user_ids[n] for n in ("admin_a", "cio_a", "exec_a")]
+    callers = [
+        Caller("admin_a", tokens["admin_a"], h["a1"], practice_a.id, [h["b1"]], [user_ids["admin_b"]]),
+        Caller("cio_a", tokens["cio_a"], h["a1"], practice_a.id, [h["a2"], h["b1"]], [user_ids["admin_b"]]),
+        Caller("exec_a", tokens["exec_a"], h["a1"], practice_a.id, [h["a2"], h["b1"]], [user_ids["admin_b"]]),
+        Caller("key_a", tokens["key_a"], h["a1"], practice_a.id, [h["a2"], h["b1"]], [user_ids["admin_b"]]),
+        Caller("admin_b", tokens["admin_b"], h["b1"], practice_b.id, [h["a1"], h["a2"]], of_a),
+    ]
+    for caller in callers:
+        caller.me = user_ids["admin_a" if caller.name == "key_a" else caller.name]
+    key_id = uuid.UUID(hex=tokens["key_a"].split("_")[1])
+    return Cast(h["a1"], h["a2"], h["b1"], callers, users, key_id)

@@ -1,0 +1,115 @@
+"""The audit trail: one event per mutation with actor, tenant, before and after; append-only for the app."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from app.api import ids
+from app.db.scope import tenant_session
+from app.tenants.models import Role
+from tests.conftest import World
+from tests.security.cast import Gql
+
+# (mutation, input builder over the ids made so far, selection, where the new id is, kind of change)
+STEPS = [
+    ("createRisk", lambda t, k: {"tenantId": t, "title": "Backups untested", "category": "CONTINUITY", "likelihood": 3, "impact": 4},
+     "risk { id }", ("risk", "Risk"), "create"),
+    ("updateRisk", lambda t, k: {"id": k["Risk"], "likelihood": 5}, "risk { id }", None, "update"),
+    ("createInitiative", lambda t, k: {"tenantId": t, "title": "Move to M365"}, "initiative { id }", ("initiative", "Initiative"), "create"),
+    ("updateInitiative", lambda t, k: {"id": k["Initiative"], "status": "APPROVED"}, "initiative { id }", None, "update"),
+    ("createVendor", lambda t, k: {"tenantId": t, "name": "Contoso", "relationship": "PARTNER"}, "vendor { id }", ("vendor", "Vendor"), "create"),
+    ("updateVendor", lambda t, k: {"id": k["Vendor"], "annualCost": "900.00"}, "vendor { id }", None, "update"),
+    ("setBudgetLine", lambda t, k: {"tenantId": t, "fiscalYear": 2026, "name": "Licences", "kind": "OPEX", "category": "Software",
+                                    "planned": "1000.00", "vendorId": k["Vendor"]}, "budgetLine { id }", ("budgetLine", "BudgetLine"), "create"),
+    ("recordSpend", lambda t, k: {"budgetLineId": k["BudgetLine"], "month": "2026-03", "amount": "80.00"}, "budgetLine { id }", None, "create"),
+    ("updateBudgetLine", lambda t, k: {"id": k["BudgetLine"], "planned": "1200.00"}, "budgetLine { id }", None, "update"),
+    ("recordTicketMetrics", lambda t, k: {"tenantId": t, "month": "2026-03", "support": 4, "change": 1, "alert": 0},
+     "ticketMonth { total }", None, "any"),
+    ("ingestTickets", lambda t, k: {"tenantId": t, "source": "script", "tickets": [
+        {"externalId": "A-1", "category": "SUPPORT", "openedAt": "2026-03-02T09:00:00Z"}]}, "accepted", None, "any"),
+    ("setPolicy", lambda t, k: {"tenantId": t, "kind": "REMOTE_ACCESS", "status": "DRAFT"}, "policy { kind }", None, "create"),
+    ("deletePolicy", lambda t, k: {"tenantId": t, "kind": "REMOTE_ACCESS"}, "policy { kind }", None, "delete"),
+    ("scheduleSteeringMeeting", lambda t, k: {"tenantId": t, "scheduledAt": "2026-03-10T10:00:00+00:00"},
+     "steeringMeeting { id }", ("steeringMeeting", "SteeringMeeting"), "create"),
+    ("recordSteeringMeeting", lambda t, k: {"id": k["SteeringMeeting"], "status": "HELD", "decisions": ["Go"]},
+     "steeringMeeting { id }", None, "update"),
+    ("createActionItem", lambda t, k: {"meetingId": k["SteeringMeeting"], "title": "Order laptops"}, "actionItem { id }",
+     ("actionItem", "ActionItem"), "create"),
+    ("updateActionItem", lambda t, k: {"id": k["ActionItem"], "status": "DONE"}, "actionItem { id }", None, "update"),
+    ("deleteActionItem", lambda t, k: {"id": k["ActionItem"]}, "deletedId", None, "delete"),
+    ("deleteSteeringMeeting", lambda t, k: {"id": k["SteeringMeeting"]}, "deletedId", None, "delete"),
+    ("deleteBudgetLine", lambda t, k: {"id": k["BudgetLine"]}, "deletedId", None, "delete"),
+    ("deleteVendor", lambda t, k: {"id": k["Vendor"]}, "deletedId", None, "delete"),
+    ("deleteInitiative", lambda t, k: {"id": k["Initiative"]}, "deletedId", None, "delete"),
+    ("deleteRisk", lambda t, k: {"id": k["Risk"]}, "deletedId", None, "delete"),
+    ("updateTenant", lambda t, k: {"id": t, "employeeCount": 55}, "tenant { id }", None, "update"),
+    ("createIntegration", lambda t, k: {"tenantId": t, "vendor": "AUTOTASK"}, "integration { id }",
+     ("integration", "Integration"), "create"),
+    ("updateIntegration", lambda t, k: {"id": k["Integration"], "name": "Autotask EU"}, "integration { id }", None, "update"),
+    ("disableIntegration", lambda t, k: {"id": k["Integration"]}, "integration { id }", None, "update"),
+]
+INPUT_TYPES = {"deleteActionItem": "DeleteInput", "deleteSteeringMeeting": "DeleteInput", "deleteBudgetLine": "DeleteInput",
+               "deleteVendor": "DeleteInput", "deleteInitiative": "DeleteInput", "deleteRisk": "DeleteInput",
+               "disableIntegration": "IdInput"}
+
+
+async def events(owner_engine, tenant_id) -> list:
+    async with owner_engine.connect() as conn:
+        return list(await conn.execute(
+            text("select actor_type, actor_id, tenant_id, action, before, after from audit_events where tenant_id = :t order by id"),
+            {"t": tenant_id},
+        ))
+
+
+async def run(gql: Gql, token: str, name: str, input: dict, selection: str) -> dict:
+    input_type = INPUT_TYPES.get(name, name[0].upper() + name[1:] + "Input")
+    data = await gql.data(f"mutation($i: {input_type}!) {{ {name}(input: $i) {{ {selection} userErrors {{ code }} }} }}",
+                          {"i": input}, token)
+    return data[name]
+
+
+async def test_every_mutation_leaves_exactly_one_audit_event_with_actor_tenant_before_and_after(gql, sessionmaker, owner_engine):
+    world = World(sessionmaker)
+    practice = await world.practice()
+    tenant = await world.tenant(practice)
+    cio = await world.user(practice, Role.CIO, [tenant])
+    token = await gql.login(cio.email)
+    gid, made, wrong = ids.encode("Tenant", tenant.id), {}, []
+
+    for name, build, selection, created, kind in STEPS:
+        before = len(await events(owner_engine, tenant.id))
+        payload = await run(gql, token, name, build(gid, made), selection)
+        assert payload["userErrors"] == [], (name, payload)
+        if created:
+            made[created[1]] = payload[created[0]]["id"]
+        new = (await events(owner_engine, tenant.id))[before:]
+        shape_ok = len(new) == 1 and new[0].actor_type == "user" and new[0].actor_id == cio.id and new[0].tenant_id == tenant.id
+        if shape_ok and kind != "any":
+            shape_ok = (new[0].before is None, new[0].after is None) == {
+                "create": (True, False), "update": (False, False), "delete": (False, True)}[kind]
+        if not shape_ok:
+            wrong.append((name, [tuple(e) for e in new]))
+    refused = await run(gql, token, "updateRisk", {"id": ids.encode("Risk", tenant.id, tenant.id), "title": "x"}, "risk { id }")
+    after_refusal = len(await events(owner_engine, tenant.id))
+
+    assert wrong == []
+    assert refused["userErrors"] and after_refusal == len(await events(owner_engine, tenant.id))
+
+
+@pytest.mark.parametrize("statement", [
+    "update audit_events set action = 'nothing.happened' where tenant_id = :t",
+    "delete from audit_events where tenant_id = :t",
+    "truncate audit_events",
+])
+async def test_the_runtime_role_cannot_change_or_delete_audit_events(sessionmaker, owner_engine, world, statement):
+    practice = await world.practice()
+    tenant = await world.tenant(practice)  # creating it wrote "tenant.create"
+    trail = await events(owner_engine, tenant.id)
+
+    with pytest.raises(DBAPIError, match="permission denied"):
+        async with tenant_session(sessionmaker, [tenant.id]) as session:
+            await session.execute(text(statement), {"t": tenant.id})
+
+    assert trail and await events(owner_engine, tenant.id) == trail

@@ -1,0 +1,250 @@
+"""Cross-tenant attacks, generated: every caller tries ids it may not see in every id-taking field.
+
+Hypothesis draws (caller, probe, hostile id); a probe is one query field or mutation with one id
+slot under attack, the others filled with the caller's own valid ids. Each attempt must answer
+exactly what the same request answers for an id that does not exist (same status, same body once
+the ids are blanked), show no marker of a hidden tenant, and, over the whole run, change no row.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import orjson
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from app.api import ids
+from tests.security.cast import Caller, Cast
+from tests.security.database import changed, digest
+
+ATTEMPTS = 2200
+TENANT_OWNED = ("Risk", "Initiative", "Vendor", "BudgetLine", "SteeringMeeting", "ActionItem")
+NODE_TYPES = ("Tenant", "User", "Integration", *TENANT_OWNED)
+NODE_SELECTION = (
+    "__typename id ... on Risk { title } ... on Initiative { title } ... on Vendor { name } "
+    "... on BudgetLine { name } ... on SteeringMeeting { agenda } ... on ActionItem { title } "
+    "... on Integration { name } ... on Tenant { name } ... on User { email }"
+)
+PAYLOAD = "userErrors { code field message }"
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One field with one id slot under attack; `variables(attack, caller)` fills the rest validly."""
+
+    name: str
+    slot: str  # the type of object the slot expects
+    query: str
+    variables: Callable[[str, Caller], dict]
+
+
+SHARED_INPUTS = {"disableIntegration": "IdInput", "reapplyIntegrationMapping": "IdInput", "replayWebhookDelivery": "IdInput"}
+
+
+def input_type_of(name: str) -> str:
+    if name in SHARED_INPUTS:
+        return SHARED_INPUTS[name]
+    if name.startswith("delete") and name != "deletePolicy":
+        return "DeleteInput"
+    return name[0].upper() + name[1:] + "Input"
+
+
+def mutation(name: str, slot: str, selection: str, build: Callable[[str, Caller], dict]) -> Probe:
+    input_type = input_type_of(name)
+    query = f"mutation($i: {input_type}!) {{ {name}(input: $i) {{ {selection} {PAYLOAD} }} }}"
+    return Probe(f"{name}.{slot}", slot, query, lambda attack, caller: {"i": build(attack, caller)})
+
+
+def home(caller: Caller, type_name: str) -> str:
+    return caller.home.ids[type_name]
+
+
+TICKET = {"externalId": "T-1", "category": "SUPPORT", "openedAt": "2026-01-04T09:00:00Z"}
+LINE = {"fiscalYear": 2026, "name": "Probe line", "kind": "OPEX", "category": "Licences", "planned": "10.00"}
+PROBES: list[Probe] = [
+    *[Probe(f"node.{t}", t, f"query($id: ID!) {{ node(id: $id) {{ {NODE_SELECTION} }} }}",
+            lambda a, c: {"id": a}) for t in NODE_TYPES],
+    Probe("tenant", "Tenant", "query($id: ID!) { tenant(id: $id) { id name risks { totalCount } } }",
+          lambda a, c: {"id": a}),
+    Probe("auditEvents", "Tenant", "query($id: ID!) { auditEvents(tenantId: $id) { totalCount nodes { action } } }",
+          lambda a, c: {"id": a}),
+    Probe("integrations", "Tenant", "query($id: ID!) { integrations(tenantId: $id) { id name } }",
+          lambda a, c: {"id": a}),
+    Probe("webhookDeliveries", "Integration",
+          "query($id: ID!) { webhookDeliveries(integrationId: $id) { id status } }", lambda a, c: {"id": a}),
+    mutation("updateTenant", "Tenant", "tenant { id name }", lambda a, c: {"id": a, "name": "Renamed"}),
+    mutation("createRisk", "Tenant", "risk { id }", lambda a, c: {
+        "tenantId": a, "title": "Planted", "category": "SECURITY", "likelihood": 1, "impact": 1}),
+    mutation("createInitiative", "Tenant", "initiative { id }", lambda a, c: {"tenantId": a, "title": "Planted"}),
+    mutation("createVendor", "Tenant", "vendor { id }", lambda a, c: {
+        "tenantId": a, "name": "Planted", "relationship": "COMMODITY"}),
+    mutation("setBudgetLine", "Tenant", "budgetLine { id }", lambda a, c: {"tenantId": a, **LINE}),
+    mutation("setBudgetLine", "Vendor", "budgetLine { id }", lambda a, c: {
+        "tenantId": c.home.gid, **LINE, "vendorId": a}),
+    mutation("setBudgetLine", "Initiative", "budgetLine { id }", lambda a, c: {
+        "tenantId": c.home.gid, **LINE, "initiativeId": a}),
+    mutation("recordTicketMetrics", "Tenant", "ticketMonth { total }", lambda a, c: {
+        "tenantId": a, "month": "2026-02", "support": 1, "change": 0, "alert": 0}),
+    mutation("ingestTickets", "Tenant", "accepted", lambda a, c: {"tenantId": a, "source": "probe", "tickets": [TICKET]}),
+    mutation("setPolicy", "Tenant", "policy { kind status }", lambda a, c: {
+        "tenantId": a, "kind": "REMOTE_ACCESS", "status": "DRAFT"}),
+    mutation("deletePolicy", "Tenant", "policy { kind status }", lambda a, c: {"tenantId": a, "kind": "BACKUP_AND_RECOVERY"}),
+    mutation("scheduleSteeringMeeting", "Tenant", "steeringMeeting { id }", lambda a, c: {
+        "tenantId": a, "scheduledAt": "2026-05-01T10:00:00+00:00"}),
+    mutation("requestHealthRecompute", "Tenant", "jobId", lambda a, c: {"tenantId": a, "month": "2026-01"}),
+    mutation("createIntegration", "Tenant", "integration { id } secret", lambda a, c: {"tenantId": a, "vendor": "HALOPSA"}),
+    mutation("createUser", "Tenant", "user { id }", lambda a, c: {
+        "email": f"planted-{uuid.uuid4().hex[:6]}@example.com", "name": "Planted", "password": "long enough password",
+        "role": "CIO", "tenantIds": [a]}),
+    mutation("createApiKey", "Tenant", "key", lambda a, c: {"name": "Planted", "tenantIds": [a]}),
+    mutation("grantTenantAccess", "Tenant", "user { id } tenant { id }", lambda a, c: {"userId": c.me, "tenantId": a}),
+    mutation("grantTenantAccess", "User", "user { id } tenant { id }", lambda a, c: {"userId": a, "tenantId": c.home.gid}),
+    mutation("revokeTenantAccess", "User", "user { id } tenant { id }", lambda a, c: {"userId": a, "tenantId": c.home.gid}),
+    mutation("revokeApiKey", "ApiKey", "revokedId", lambda a, c: {"id": a}),
+    mutation("updateRisk", "Risk", "risk { id title }", lambda a, c: {"id": a, "title": "Renamed", "likelihood": 1}),
+    mutation("deleteRisk", "Risk", "deletedId", lambda a, c: {"id": a}),
+    mutation("updateInitiative", "Initiative", "initiative { id }", lambda a, c: {"id": a, "title": "Renamed"}),
+    mutation("deleteInitiative", "Initiative", "deletedId", lambda a, c: {"id": a}),
+    mutation("updateBudgetLine", "BudgetLine", "budgetLine { id }", lambda a, c: {"id": a, "planned": "1.00"}),
+    mutation("updateBudgetLine", "Vendor", "budgetLine { id }", lambda a, c: {"id": home(c, "BudgetLine"), "vendorId": a}),
+    mutation("updateBudgetLine", "Initiative", "budgetLine { id }", lambda a, c: {
+        "id": home(c, "BudgetLine"), "initiativeId": a}),
+    mutation("recordSpend", "BudgetLine", "budgetLine { id }", lambda a, c: {"budgetLineId": a, "month": "2026-01", "amount": "9.00"}),
+    mutation("deleteBudgetLine", "BudgetLine", "deletedId", lambda a, c: {"id": a}),
+    mutation("updateVendor", "Vendor", "vendor { id }", lambda a, c: {"id": a, "name": "Renamed"}),
+    mutation("deleteVendor", "Vendor", "deletedId", lambda a, c: {"id": a}),
+    mutation("recordSteeringMeeting", "SteeringMeeting", "steeringMeeting { id }", lambda a, c: {"id": a, "status": "HELD"}),
+    mutation("updateSteeringMeeting", "SteeringMeeting", "steeringMeeting { id }", lambda a, c: {"id": a, "agenda": ["x"]}),
+    mutation("deleteSteeringMeeting", "SteeringMeeting", "deletedId", lambda a, c: {"id": a}),
+    mutation("createActionItem", "SteeringMeeting", "actionItem { id }", lambda a, c: {"meetingId": a, "title": "Planted"}),
+    mutation("updateActionItem", "ActionItem", "actionItem { id }", lambda a, c: {"id": a, "status": "DONE"}),
+    mutation("deleteActionItem", "ActionItem", "deletedId", lambda a, c: {"id": a}),
+    mutation("updateIntegration", "Integration", "integration { id }", lambda a, c: {"id": a, "name": "Renamed"}),
+    mutation("disableIntegration", "Integration", "integration { id enabled }", lambda a, c: {"id": a}),
+    mutation("reapplyIntegrationMapping", "Integration", "changed", lambda a, c: {"id": a}),
+    mutation("replayWebhookDelivery", "WebhookDelivery", "status error", lambda a, c: {"id": a}),
+]
+
+
+def raw_id(global_id: str) -> uuid.UUID:
+    return ids.decode(global_id).id
+
+
+def missing_id(slot: str, caller: Caller) -> str:
+    """An id of the slot's type that exists nowhere: the answer every attack must be identical to."""
+    if slot in (*TENANT_OWNED, "WebhookDelivery"):
+        return ids.encode(slot, uuid.uuid4(), caller.home.tenant.id)
+    return ids.encode(slot, uuid.uuid4())
+
+
+def b64(raw: str) -> str:
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def hostile_ids(cast: Cast, caller: Caller, slot: str, any_type: bool) -> st.SearchStrategy[str]:
+    """Ids the caller may not use in a `slot` field: real ones of hidden tenants, forged, malformed."""
+    hidden_objects = [(h, t, gid) for h in caller.hidden for t, gid in h.ids.items()]
+    same_type = [gid for h, t, gid in hidden_objects if t == slot]
+    if slot == "User":
+        same_type += caller.hidden_users
+    if slot == "ApiKey" and caller.name == "admin_b":
+        same_type.append(ids.encode("ApiKey", cast.key_a_id))
+    other_type = [gid for _, t, gid in hidden_objects if t != slot]
+    if not any_type:  # the caller's own objects of another type (node() takes every type: no attack)
+        other_type += [gid for t, gid in caller.home.ids.items() if t != slot]
+    home_tenant = caller.home.tenant.id
+    # The right tenant with another tenant's object, and another tenant with a right object.
+    forged = [ids.encode(slot, raw_id(gid), home_tenant) for _, _, gid in hidden_objects]
+    forged += [ids.encode(slot, raw_id(gid), h.tenant.id) for h in caller.hidden for gid in caller.home.ids.values()]
+    forged += [ids.encode(slot, raw_id(gid)) for _, _, gid in hidden_objects]
+    strategies = [st.sampled_from(other_type), st.sampled_from(forged)]
+    if same_type:
+        strategies.append(st.sampled_from(same_type))
+    uuids = st.uuids().map(str)
+    malformed = st.one_of(
+        st.text(max_size=40),
+        st.binary(max_size=60).map(lambda b: base64.urlsafe_b64encode(b).decode()),
+        st.builds(lambda u: b64(f"{slot}:{u}:{u}:{u}"), uuids),
+        st.builds(lambda junk: b64(f"{slot}:{junk}"), st.text(max_size=30)),
+        st.builds(lambda u: b64(f"{slot}:{home_tenant}:{u}'; drop table risks; --"), uuids),
+        st.integers(201, 120_000).map(lambda n: ("A" * n)),
+        st.sampled_from(["", " ", "null", "0", "-1", "%00", "\u0000", "Risk", "VGVuYW50", "=" * 8]),
+    )
+    strategies.append(malformed)
+    return st.one_of(*strategies)
+
+
+def collect_attempts(cast: Cast, count: int) -> list[tuple[Caller, Probe, str]]:
+    """Let hypothesis draw `count` attempts (it explores the strategies; we run them afterwards)."""
+    attempts: list[tuple[Caller, Probe, str]] = []
+
+    @st.composite
+    def attempt(draw):
+        caller = draw(st.sampled_from(cast.callers))
+        probe = draw(st.sampled_from(PROBES))
+        return caller, probe, draw(hostile_ids(cast, caller, probe.slot, probe.name.startswith("node.")))
+
+    @settings(max_examples=count, database=None, deadline=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example])
+    @given(attempt())
+    def draw(one):
+        attempts.append(one)
+
+    draw()
+    return attempts
+
+
+def blanked(status: int, body: dict, *values: str) -> bytes:
+    """The answer with the ids it was asked about blanked, for comparison with the "missing" answer."""
+
+    def blank(node):
+        if isinstance(node, dict):
+            return {k: blank(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [blank(v) for v in node]
+        return "<ID>" if isinstance(node, str) and node in values else node
+
+    return orjson.dumps({"status": status, "body": blank(body)}, option=orjson.OPT_SORT_KEYS)
+
+
+@pytest.mark.slow
+async def test_generated_cross_tenant_attempts_see_and_change_nothing(gql, cast, owner_engine):
+    attempts = collect_attempts(cast, ATTEMPTS)
+    baselines: dict[tuple[str, str], tuple[str, int, dict]] = {}
+    before = await digest(owner_engine)
+
+    async def baseline(caller: Caller, probe: Probe) -> tuple[str, int, dict]:
+        key = (caller.name, probe.name)
+        if key not in baselines:
+            missing = missing_id(probe.slot, caller)
+            baselines[key] = (missing, *await gql.post(probe.query, probe.variables(missing, caller), caller.token))
+        return baselines[key]
+
+    failures: list[str] = []
+
+    async def run(caller: Caller, probe: Probe, attack: str) -> None:
+        missing, missing_status, missing_body = await baseline(caller, probe)
+        expected = blanked(missing_status, missing_body, missing, attack)
+        status, body = await gql.post(probe.query, probe.variables(attack, caller), caller.token)
+        answer = orjson.dumps(body).decode()
+        leaked = [h.marker for h in caller.hidden if h.marker in answer]
+        if leaked or status >= 500 or blanked(status, body, attack, missing) != expected:
+            failures.append(f"{caller.name} {probe.name} {attack[:80]!r}: {status} {answer[:300]} (expected {expected[:300]!r})")
+
+    for start in range(0, len(attempts), 8):
+        await asyncio.gather(*(run(*a) for a in attempts[start:start + 8]))
+    after = await digest(owner_engine)
+
+    probes_hit = {p.name for _, p, _ in attempts}
+    print(f"\ncross-tenant: {len(attempts)} attempts, {len(probes_hit)}/{len(PROBES)} probes, "
+          f"{len(cast.callers)} callers, {len(failures)} leaks or differences, tables changed: {changed(before, after)}")
+    assert len(attempts) >= 2000
+    assert len(probes_hit) == len(PROBES)
+    assert failures == [], "\n".join(failures[:20])
+    assert changed(before, after) == []
