@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import time
 
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
@@ -94,6 +95,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     async def lifespan(app: Starlette):
         owned = services is None
         app.state.services = services or await Services.start(settings)
+        # Objects alive after start-up (schema, modules) live as long as the process: keep them
+        # out of the collector's full passes, which otherwise add ~100 ms to one request in ~15.
+        gc.freeze()
         try:
             yield
         finally:

@@ -6,6 +6,7 @@ first statement and survives `RESET ALL` when the pool recycles a connection.
 
 from __future__ import annotations
 
+import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 RUNTIME_ROLE = "fcio_app"
@@ -25,6 +26,9 @@ def make_engine(url: str, *, runtime_role: bool = True, pool_size: int = 10) -> 
         settings["role"] = RUNTIME_ROLE
     return create_async_engine(
         async_url(url),
+        # JSONB columns (score components and inputs, audit snapshots) dominate bulk writes.
+        json_serializer=lambda value: orjson.dumps(value).decode(),
+        json_deserializer=orjson.loads,
         connect_args={"server_settings": settings},
         pool_size=pool_size,
         max_overflow=pool_size,
