@@ -33,6 +33,10 @@ class Forbidden(DomainError):
 class Limit(DomainError):
     code = "LIMIT"
 
+    def __init__(self, message: str, field: list[str] | None = None, retry_after: int | None = None):
+        super().__init__(message, field)
+        self.retry_after = retry_after  # seconds; the HTTP answer becomes 429 with Retry-After
+
 
 class ValidationErrors(DomainError):
     """Several field errors at once (e.g. a bulk ticket push)."""

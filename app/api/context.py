@@ -52,6 +52,8 @@ class Context:
     principal: Principal | None
     client_address: str = ""
     loaders: dict[Hashable, DataLoader] = field(default_factory=dict)
+    # Set when an operation was refused for rate: the response becomes 429 with Retry-After.
+    retry_after: int | None = None
 
     @property
     def viewer(self) -> Principal:

@@ -165,4 +165,8 @@ async def graphql_endpoint(request: Request) -> Response:
     if result.errors:
         response["errors"] = [format_error(e, request_id, schema) for e in result.errors]
     status = 400 if result.data is None and result.errors and all(e.original_error is None for e in result.errors) else 200
-    return json_response(response, status, {"x-request-id": request_id})
+    headers = {"x-request-id": request_id}
+    if context.retry_after:
+        # Same body (the LIMIT user error), but an HTTP status that clients and proxies understand.
+        status, headers["Retry-After"] = 429, str(context.retry_after)
+    return json_response(response, status, headers)

@@ -12,7 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.api.context import Context
 from app.api.errors import UserError, user_errors
 from app.api.permissions import object_key
-from app.errors import Conflict, DomainError, Forbidden, Invalid
+from app.errors import Conflict, DomainError, Forbidden, Invalid, Limit
 
 
 async def perform(
@@ -30,6 +30,8 @@ async def perform(
     except Forbidden:
         raise
     except DomainError as error:
+        if isinstance(error, Limit) and error.retry_after:
+            ctx.retry_after = error.retry_after
         return None, user_errors(error)
     except StaleDataError:
         return None, user_errors(Conflict("This object was changed concurrently. Reload it and try again."))

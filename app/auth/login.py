@@ -22,7 +22,7 @@ async def login(session: AsyncSession, redis, settings: Settings, email: str, pa
     for key, (limit, _) in limits:
         wait = await ratelimit.blocked(redis, key, limit)
         if wait:
-            raise Limit(f"Too many failed sign-in attempts. Try again in {wait} seconds.")
+            raise Limit(f"Too many failed sign-in attempts. Try again in {wait} seconds.", retry_after=wait)
     user = await session.scalar(select(User).where(User.email == email))
     # Verify against a dummy hash when the user is unknown, so both cases take the same time.
     valid = verify_password(user.password_hash if user else None, password or "")

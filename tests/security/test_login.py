@@ -28,11 +28,16 @@ async def attempt(http: httpx.AsyncClient, email: str, password: str) -> tuple[s
     response = await http.post("/graphql", json={"query": LOGIN, "variables": {"i": {"email": email, "password": password}}})
     elapsed = time.perf_counter() - started
     payload = response.json()["data"]["login"]
-    return (payload["userErrors"][0]["code"] if payload["userErrors"] else None), elapsed
+    code = payload["userErrors"][0]["code"] if payload["userErrors"] else None
+    # A refusal for rate is also an HTTP 429 with Retry-After; nothing else is.
+    assert (response.status_code == 429) == (code == "LIMIT"), response.status_code
+    if code == "LIMIT":
+        assert int(response.headers["retry-after"]) >= 1
+    return code, elapsed
 
 
 def random_address() -> str:
-    return f"198.18.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250 + 1}"
+    return f"127.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250 + 1}"
 
 
 async def test_one_address_spraying_many_accounts_is_slowed_and_other_addresses_are_not(asgi_app, sessionmaker):
