@@ -214,9 +214,15 @@ async def grant_access(session: AsyncSession, actor: Principal, user_id: uuid.UU
 async def revoke_access(session: AsyncSession, actor: Principal, user_id: uuid.UUID, tenant_id: uuid.UUID) -> None:
     if not actor.is_admin:
         raise Forbidden("Only practice admins manage access.")
-    grant = await session.get(Grant, (user_id, tenant_id))
+    user = await session.get(User, user_id)
     tenant = await session.get(Tenant, tenant_id)
-    if grant is None or tenant is None or tenant.practice_id != actor.practice_id:
+    # The same answers as a malformed id would get: nothing tells another practice's user apart.
+    if user is None or user.practice_id != actor.practice_id:
+        raise NotFound("User not found.", ["userId"])
+    if tenant is None or tenant.practice_id != actor.practice_id:
+        raise NotFound("Tenant not found.", ["tenantId"])
+    grant = await session.get(Grant, (user_id, tenant_id))
+    if grant is None:
         raise NotFound("No such access.", ["userId"])
     await session.delete(grant)
     await session.flush()

@@ -44,7 +44,10 @@ class Probe:
     variables: Callable[[str, Caller], dict]
 
 
-SHARED_INPUTS = {"disableIntegration": "IdInput", "reapplyIntegrationMapping": "IdInput", "replayWebhookDelivery": "IdInput"}
+SHARED_INPUTS = {
+    "disableIntegration": "IdInput", "reapplyIntegrationMapping": "IdInput", "replayWebhookDelivery": "IdInput",
+    "grantTenantAccess": "TenantAccessInput", "revokeTenantAccess": "TenantAccessInput",
+}
 
 
 def input_type_of(name: str) -> str:

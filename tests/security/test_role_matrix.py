@@ -1,0 +1,42 @@
+"""API.md's "Who may do what", for every mutation: the roles that may not are refused and change nothing.
+
+Each mutation is sent with valid input aimed at the caller's OWN tenant and objects, so a refusal
+cannot hide behind "not found": client executives are read-only, API keys write ticket data only,
+and CIOs cannot manage users, keys or access. The allowed side is exercised by each area's tests.
+"""
+
+from tests.security.database import changed, digest
+from tests.security.test_cross_tenant import PROBES
+
+ADMIN_ONLY = {"createUser", "createApiKey", "grantTenantAccess", "revokeTenantAccess", "revokeApiKey"}
+KEY_MAY = {"ingestTickets"}
+
+
+def refused_roles(mutation: str) -> set[str]:
+    refused = {"exec_a"} | ({"key_a"} if mutation not in KEY_MAY else set())
+    return refused | ({"cio_a"} if mutation in ADMIN_ONLY else set())
+
+
+def own_id(caller, slot: str) -> str | None:
+    return caller.me if slot == "User" else caller.home.ids.get(slot)
+
+
+async def test_every_mutation_refuses_the_roles_api_md_refuses(gql, cast, owner_engine):
+    callers = {c.name: c for c in cast.callers}
+    mutations = [p for p in PROBES if p.query.startswith("mutation")]
+    assert len({p.query.split("{", 2)[1].split("(")[0].strip() for p in mutations}) >= 30
+    before = await digest(owner_engine)
+    tried = 0
+    for probe in mutations:
+        name = probe.name.split(".")[0]
+        for role in sorted(refused_roles(name)):
+            caller = callers[role]
+            target = own_id(caller, probe.slot)
+            if target is None:
+                continue
+            status, body = await gql.post(probe.query, probe.variables(target, caller), caller.token)
+            codes = {e.get("extensions", {}).get("code") for e in body.get("errors", [])}
+            assert codes == {"FORBIDDEN"}, (probe.name, role, status, body)
+            tried += 1
+    assert tried >= 80
+    assert changed(before, await digest(owner_engine)) == []
