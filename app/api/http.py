@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from app.api.context import Context, Db, Unauthenticated
+from app.api.limits import MAX_INPUT_LIST, MAX_TOKENS, oversized_list, too_many_tokens
 from app.auth import access, ratelimit
 from app.db.outage import database_unavailable
 from app.db.scope import run_after_commit, set_tenants
@@ -52,7 +53,6 @@ async def read_body(request: Request) -> bytes | None:
 
 
 ENUM_ERROR = re.compile(r"does not exist in '(\w+)' enum")
-MAX_INPUT_LIST = 1000
 
 
 def allowed_values(message: str, schema) -> str:
@@ -62,23 +62,6 @@ def allowed_values(message: str, schema) -> str:
     if enum_type is None or not hasattr(enum_type, "values"):
         return message
     return f"{message.rstrip('.')}. Allowed values: {', '.join(enum_type.values)}."
-
-
-def oversized_list(value, path: str = "variables") -> str | None:
-    """The path of the first input list longer than MAX_INPUT_LIST, if any."""
-    if isinstance(value, list):
-        if len(value) > MAX_INPUT_LIST:
-            return path
-        items = enumerate(value)
-    elif isinstance(value, dict):
-        items = value.items()
-    else:
-        return None
-    for key, item in items:
-        found = oversized_list(item, f"{path}.{key}")
-        if found:
-            return found
-    return None
 
 
 def format_error(error: GraphQLError, request_id: str, schema) -> dict:
@@ -133,6 +116,8 @@ async def graphql_endpoint(request: Request) -> Response:
     if not isinstance(query, str) or not isinstance(variables, dict | None) or not isinstance(operation_name, str | None):
         return problem(400, "Expected {query: string, variables?: object, operationName?: string}.", "BAD_REQUEST")
 
+    if too_many_tokens(query):
+        return problem(400, f"The document has more than {MAX_TOKENS} tokens.", "GRAPHQL_VALIDATION_FAILED")
     too_long = oversized_list(variables)
     if too_long:
         return problem(400, f"{too_long} has more than {MAX_INPUT_LIST} items; split the request.", "LIMIT")

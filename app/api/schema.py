@@ -13,6 +13,7 @@ from app.api.audit import AuditQueries
 from app.api.budgets import BudgetMutations
 from app.api.health import HealthMutations, HealthQueries
 from app.api.integrations import IntegrationMutations, IntegrationQueries
+from app.api.limits import MAX_TOKENS
 from app.api.offboarding import OffboardingMutations
 from app.api.planning import PlanningMutations
 from app.api.policies import PolicyMutations
@@ -50,11 +51,10 @@ class AliasLimit(MaxAliasesLimiter):
 
 
 class TokenLimit(MaxTokensLimiter):
-    # 1,000, not the API issue's 5,000: lexing 5,000 tokens in Python takes 20-30 ms, which breaks
-    # the attack suite's 50 ms p99 for refusals on 2 cores. Our largest documented operation has
-    # 189 tokens, so 1,000 leaves five times that.
+    # Documents over the limit are refused before parsing (app/api/http.py); this stays as the
+    # parser's own guard for anything that reaches it.
     def __init__(self):
-        super().__init__(max_token_count=1000)
+        super().__init__(max_token_count=MAX_TOKENS)
 
 
 class Schema(strawberry.Schema):
