@@ -5,11 +5,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import os
 import signal
-import sys
 
 import pytest
 from arq.constants import in_progress_key_prefix
@@ -21,7 +18,8 @@ from app.health.models import HealthScore
 from app.health.recompute import SCORE_BATCH, batch_job_id
 from tests.health.rows import stored_scores, without_computed_at
 from tests.workers.conftest import queue, queue_name, run_burst, settings  # noqa: F401 -- the worker fixtures
-from tests.workers.test_health_jobs import ROOT, tenants_with_tickets, wait_until
+from tests.workers.slow_worker import signal_inside_a_later_batch
+from tests.workers.test_health_jobs import tenants_with_tickets
 
 MONTH = dt.date(2019, 7, 1)  # a month no other test scores
 
@@ -42,22 +40,11 @@ async def test_a_sigterm_mid_batch_loses_nothing_and_duplicates_nothing(
     async def inside_a_later_batch() -> bool:
         return await stored() >= 3 and any([await queue.exists(in_progress_key_prefix + batch_job_id(MONTH, b)) for b in batches[1:]])
 
-    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "QUEUE_NAME": queue_name,
-           "JOB_TIMEOUT": "30", "SLOW_COMMIT_SECONDS": "1.0", "FCIO_ENV": "test"}
-    log = (tmp_path / "worker.log").open("wb")
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.workers.slow_worker", cwd=ROOT, env=env, stdout=log, stderr=log
-    )
-    try:
-        await wait_until(inside_a_later_batch, 30, "the first batch to commit and the next to start")
-        await asyncio.sleep(0.3)  # inside the next batch's transaction, before its COMMIT
-        process.send_signal(signal.SIGTERM)
-        await asyncio.wait_for(process.wait(), 20)
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-        log.close()
+    with (tmp_path / "worker.log").open("wb") as log:
+        await signal_inside_a_later_batch(
+            database_url=database_url, redis_url=redis_url, queue_name=queue_name, job_timeout=30,
+            log=log, ready=inside_a_later_batch, sig=signal.SIGTERM, wait=20,
+        )
     stopped_at = await stored()
 
     worker = await run_burst(job_timeout=30)

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import datetime as dt
 import logging
 import os
 import signal
-import sys
-from pathlib import Path
 
 import pytest
 from arq.connections import ArqRedis
@@ -43,10 +40,10 @@ from tests.health.rows import (
     stored_scores,
     without_computed_at,
 )
+from tests.workers.slow_worker import signal_inside_a_later_batch
 from workers.main import WorkerSettings
 
 UTC = dt.UTC
-ROOT = Path(__file__).resolve().parents[2]
 MONTHLY = next(c for c in WorkerSettings.cron_jobs if c.name == "cron:score_closed_month")
 
 
@@ -102,14 +99,6 @@ async def test_the_monthly_fan_out_scores_every_active_tenant_once_and_a_rerun_c
     assert all(second[t]["computed_at"] > first[t]["computed_at"] for t in first)
 
 
-async def wait_until(condition, seconds: float, what: str):
-    deadline = asyncio.get_running_loop().time() + seconds
-    while not await condition():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
-
-
 @pytest.fixture
 def worker_log(tmp_path):
     path = tmp_path / "worker.log"
@@ -135,20 +124,10 @@ async def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_nothing(
     async def started_after_first_commit() -> bool:
         return await stored() >= 3 and any([await queue.exists(in_progress_key_prefix + batch_job_id(month, b)) for b in batches[1:]])
 
-    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "QUEUE_NAME": queue_name,
-           "JOB_TIMEOUT": str(job_timeout), "SLOW_COMMIT_SECONDS": "1.0", "FCIO_ENV": "test"}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.workers.slow_worker", cwd=ROOT, env=env, stdout=worker_log, stderr=worker_log
+    await signal_inside_a_later_batch(
+        database_url=database_url, redis_url=redis_url, queue_name=queue_name, job_timeout=job_timeout,
+        log=worker_log, ready=started_after_first_commit, sig=signal.SIGKILL, wait=10,
     )
-    try:
-        await wait_until(started_after_first_commit, 30, "the first batch to commit and the next to start")
-        await asyncio.sleep(0.3)  # inside the next batch's transaction, before its COMMIT
-        process.send_signal(signal.SIGKILL)
-        await asyncio.wait_for(process.wait(), 10)
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
     killed_at = await stored()
     assert 3 <= killed_at < len(ids)
     assert any([await queue.exists(in_progress_key_prefix + batch_job_id(month, b)) for b in batches]), "no job was killed mid-run"
