@@ -10,7 +10,7 @@ import strawberry
 from sqlalchemy import select
 
 from app.api import ids
-from app.api.context import Info
+from app.api.context import Context, Info
 from app.api.errors import UserError
 from app.api.lists import child_connection
 from app.api.mutations import perform
@@ -155,8 +155,8 @@ def tenant_node(row) -> Tenant:
     return from_row(Tenant, row, id=ids.encode("Tenant", row.id), tenant_id=row.id)
 
 
-async def load_tenants(info_or_ctx, tenant_ids: list[uuid.UUID]) -> list[Tenant | None]:
-    ctx = getattr(info_or_ctx, "context", info_or_ctx)
+async def load_tenants(ctx: Context, tenant_ids: list[uuid.UUID]) -> list[Tenant | None]:
+    """`TenantByIdLoader`, limited to the viewer's tenants: any other id loads as None."""
 
     async def batch(keys: list) -> list:
         rows = await ctx.db.rows(
@@ -233,7 +233,7 @@ class TenantQueries:
     @strawberry.field
     async def tenant(self, info: Info, id: strawberry.ID) -> Tenant | None:
         key = ids.decode_as(id, "Tenant")
-        return (await load_tenants(info, [key.id]))[0] if key else None
+        return (await load_tenants(info.context, [key.id]))[0] if key else None
 
 
 # ---- mutations -------------------------------------------------------------------------------

@@ -184,7 +184,9 @@ def check_version(obj, expected_version: int | None) -> None:
         )
 
 
-async def grant_access(session: AsyncSession, actor: Principal, user_id: uuid.UUID, tenant_id: uuid.UUID) -> Grant:
+async def _access_parties(session: AsyncSession, actor: Principal, user_id: uuid.UUID, tenant_id: uuid.UUID) -> User:
+    """The user and tenant of a grant, both of the admin's practice; anything else is "not found",
+    exactly as a malformed id is, so nothing tells another practice's user apart."""
     if not actor.is_admin:
         raise Forbidden("Only practice admins manage access.")
     user = await session.get(User, user_id)
@@ -193,6 +195,11 @@ async def grant_access(session: AsyncSession, actor: Principal, user_id: uuid.UU
         raise NotFound("User not found.", ["userId"])
     if tenant is None or tenant.practice_id != actor.practice_id:
         raise NotFound("Tenant not found.", ["tenantId"])
+    return user
+
+
+async def grant_access(session: AsyncSession, actor: Principal, user_id: uuid.UUID, tenant_id: uuid.UUID) -> Grant:
+    user = await _access_parties(session, actor, user_id, tenant_id)
     if user.role == Role.PRACTICE_ADMIN:
         raise Invalid("Practice admins already see every tenant of the practice.", ["userId"])
     existing = await session.get(Grant, (user_id, tenant_id))
@@ -212,15 +219,7 @@ async def grant_access(session: AsyncSession, actor: Principal, user_id: uuid.UU
 
 
 async def revoke_access(session: AsyncSession, actor: Principal, user_id: uuid.UUID, tenant_id: uuid.UUID) -> None:
-    if not actor.is_admin:
-        raise Forbidden("Only practice admins manage access.")
-    user = await session.get(User, user_id)
-    tenant = await session.get(Tenant, tenant_id)
-    # The same answers as a malformed id would get: nothing tells another practice's user apart.
-    if user is None or user.practice_id != actor.practice_id:
-        raise NotFound("User not found.", ["userId"])
-    if tenant is None or tenant.practice_id != actor.practice_id:
-        raise NotFound("Tenant not found.", ["tenantId"])
+    await _access_parties(session, actor, user_id, tenant_id)
     grant = await session.get(Grant, (user_id, tenant_id))
     if grant is None:
         raise NotFound("No such access.", ["userId"])
