@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     health_batch_size: int = 500
     api_key_requests_per_minute: int = 600
     log_level: str = "INFO"
+    # Hot read documents answered by one compiled statement (app/api/compiled); off: the executor only.
+    compiled_reads: bool = True
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

@@ -106,6 +106,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     app = Starlette(routes=routes(), lifespan=lifespan)
     app.state.schema = build_schema(settings.is_production)
+    app.state.compiled_reads = settings.compiled_reads
     app.state.graphiql_html = get_graphql_ide_html(graphql_ide="graphiql")
     if services is not None:
         app.state.services = services

@@ -141,7 +141,7 @@ class Budget:
         return [line_node(r) for r in rows]
 
 
-def _budget_totals() -> Select:
+def budget_totals() -> Select:
     of_budget = and_(LINES.c.tenant_id == BUDGETS.c.tenant_id, LINES.c.budget_id == BUDGETS.c.id)
     planned = select(money_sum(LINES.c.planned)).where(of_budget).scalar_subquery()
     actual = (
@@ -160,7 +160,7 @@ async def tenant_budget(ctx: Context, tenant_id: uuid.UUID, fiscal_year: int) ->
         return None  # no budget can exist for it (and the column is a smallint)
 
     async def batch(keys: list) -> list:
-        rows = await ctx.db.rows(_budget_totals().where(tuple_(BUDGETS.c.tenant_id, BUDGETS.c.fiscal_year).in_(keys)))
+        rows = await ctx.db.rows(budget_totals().where(tuple_(BUDGETS.c.tenant_id, BUDGETS.c.fiscal_year).in_(keys)))
         found = {(r.tenant_id, r.fiscal_year): r for r in rows}
         return [found.get(k) for k in keys]
 

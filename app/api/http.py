@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from app.api import compiled
 from app.api.context import Context, Db, Unauthenticated
 from app.api.limits import MAX_INPUT_LIST, MAX_TOKENS, oversized_list, too_many_tokens
 from app.auth import access, ratelimit
@@ -23,7 +24,7 @@ from app.db.outage import database_unavailable
 from app.db.scope import run_after_commit, set_tenants
 from app.errors import DomainError, Forbidden
 from app.health.recompute import use_queue
-from graphql import GraphQLError
+from graphql import ExecutionResult, GraphQLError
 
 log = logging.getLogger("fcio.api")
 
@@ -93,6 +94,14 @@ async def api_key_wait(services, principal) -> int | None:
     return await ratelimit.hit(services.redis, f"apikey:{principal.id}", services.settings.api_key_requests_per_minute, 60)
 
 
+async def run_compiled(request: Request, session, principal, query, variables, operation_name) -> ExecutionResult | None:
+    """The answer of the one-statement path (app/api/compiled), when the document compiles and it is on."""
+    if not request.app.state.compiled_reads:
+        return None
+    data = await compiled.execute(session, request.app.state.schema, principal, query, variables, operation_name)
+    return None if data is None else ExecutionResult(data=data, errors=None)
+
+
 async def graphql_endpoint(request: Request) -> Response:
     services = request.app.state.services
     schema = request.app.state.schema
@@ -136,7 +145,8 @@ async def graphql_endpoint(request: Request) -> Response:
                                    {"Retry-After": str(wait)})
                 await set_tenants(session, principal.tenant_ids if principal else ())
                 context = Context(services, Db(session), principal, request.client.host if request.client else "")
-                result = await schema.execute(
+                fast = await run_compiled(request, session, principal, query, variables, operation_name)
+                result = fast or await schema.execute(
                     query, variables, context_value=context, operation_name=operation_name
                 )
             await run_after_commit(session)

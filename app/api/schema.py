@@ -62,6 +62,9 @@ class Schema(strawberry.Schema):
     request id. Logging every refused document in full let one client flood the log and cost
     100+ ms a request (found by tests/security/test_hostile_requests.py)."""
 
+    # The depth and alias rules, for documents validated outside the executor (app/api/compiled).
+    compiled_validation_rules = (*DepthLimit().validation_rules, *AliasLimit().validation_rules)
+
     def process_errors(self, errors, execution_context=None) -> None:
         return None
 

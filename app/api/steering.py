@@ -114,7 +114,7 @@ async def _item_by_key(ctx: Context, key: ids.Key) -> ActionItem | None:
     return item_node(row) if row else None
 
 
-def _utc_day(day: dt.date) -> dt.datetime:
+def utc_day(day: dt.date) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
 
 
@@ -124,9 +124,9 @@ async def tenant_meetings(ctx: Context, tenant_id: uuid.UUID, from_: dt.date | N
     def query(tenant_ids):
         q = select(MEETINGS).where(MEETINGS.c.tenant_id.in_(tenant_ids))
         if from_ is not None:
-            q = q.where(MEETINGS.c.scheduled_at >= _utc_day(from_))
+            q = q.where(MEETINGS.c.scheduled_at >= utc_day(from_))
         if to is not None and to < dt.date.max:
-            q = q.where(MEETINGS.c.scheduled_at < _utc_day(to + dt.timedelta(days=1)))
+            q = q.where(MEETINGS.c.scheduled_at < utc_day(to + dt.timedelta(days=1)))
         return q.order_by(MEETINGS.c.scheduled_at, MEETINGS.c.id)
 
     rows = await rows_by_tenant(ctx, ("SteeringMeetingsByTenant", from_, to), tenant_id, query)

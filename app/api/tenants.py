@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NamedTuple
 
 import strawberry
 from sqlalchemy import select
@@ -15,11 +15,12 @@ from app.api.errors import UserError
 from app.api.lists import child_connection
 from app.api.mutations import perform
 from app.api.node import Node, from_row, resolve_node, resolves
-from app.api.pagination import Connection
+from app.api.pagination import Connection, list_token
 from app.api.permissions import require_admin, tenant_key
 from app.api.scalars import Month
 from app.auth import apikeys
 from app.auth.login import login as do_login
+from app.auth.principal import Principal
 from app.errors import NotFound
 from app.tenants import actions
 from app.tenants.models import Role as RoleModel
@@ -189,6 +190,23 @@ class TenantConnection(Connection[Tenant]):
     pass
 
 
+class TenantList(NamedTuple):
+    """`Query.tenants` for a viewer: the tenants it sees, the search as an ILIKE pattern, the list token."""
+
+    visible: list[uuid.UUID]
+    pattern: str | None
+    filters: tuple
+    token: str
+
+
+def visible_tenant_list(viewer: Principal, search: str | None) -> TenantList:
+    visible = sorted(viewer.tenant_ids)
+    term = (search or "").strip()[:100]
+    pattern = "%" + term.replace("%", r"\%").replace("_", r"\_") + "%" if term else None
+    filters = (term, tuple(visible))
+    return TenantList(visible, pattern, filters, list_token(viewer.practice_id, filters))
+
+
 @strawberry.type
 class TenantQueries:
     @strawberry.field
@@ -205,16 +223,13 @@ class TenantQueries:
         self, info: Info, first: int | None = None, after: str | None = None, search: str | None = None
     ) -> TenantConnection:
         ctx = info.context
-        visible = sorted(ctx.viewer.tenant_ids)
-        term = (search or "").strip()[:100]
+        listing = visible_tenant_list(ctx.viewer, search)
 
         def query(_parents):
             q = select(TenantRow.__table__, TENANT_COLUMNS.practice_id.label("_parent")).where(
-                TENANT_COLUMNS.id.in_(visible), TENANT_COLUMNS.status == TenantStatus.ACTIVE
+                TENANT_COLUMNS.id.in_(listing.visible), TENANT_COLUMNS.status == TenantStatus.ACTIVE
             )
-            if term:
-                q = q.where(TENANT_COLUMNS.name.ilike("%" + term.replace("%", r"\%").replace("_", r"\_") + "%"))
-            return q
+            return q.where(TENANT_COLUMNS.name.ilike(listing.pattern)) if listing.pattern else q
 
         return await child_connection(
             ctx,
@@ -222,7 +237,7 @@ class TenantQueries:
             parent_id=ctx.viewer.practice_id,
             first=first,
             after=after,
-            filters=(term, tuple(visible)),
+            filters=listing.filters,
             make_query=query,
             parent_column=TENANT_COLUMNS.practice_id,
             order_by=[TENANT_COLUMNS.name, TENANT_COLUMNS.id],

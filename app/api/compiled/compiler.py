@@ -1,0 +1,147 @@
+"""The walk over a selection: one `json_build_object` per object, in the order the client asked.
+
+Field compilers (`fields.py`) register per (GraphQL type, field); anything unregistered raises
+`Unsupported` and the request goes to the executor. Values reach the statement as bind
+parameters only, so the statement's text depends on the document's shape, not on its values, and
+the driver's prepared-statement cache serves every request of the same document.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from typing import Any
+
+from graphql.execution.values import get_argument_values
+
+from app.api import pagination
+from app.api.compiled import sql
+from app.auth.principal import Principal
+from graphql import FieldNode, GraphQLSchema
+
+MAX_KEYS = 50  # json_build_object takes at most 100 arguments
+
+
+class Unsupported(Exception):
+    """The selection holds something the compiler does not build: the executor answers instead."""
+
+
+FieldCompiler = Callable[["Compiler", str, FieldNode, dict], str]
+FIELDS: dict[tuple[str, str], FieldCompiler] = {}
+
+
+def compiles(type_name: str, *field_names: str):
+    def register(fn: FieldCompiler) -> FieldCompiler:
+        for name in field_names:
+            FIELDS[(type_name, name)] = fn
+        return fn
+
+    return register
+
+
+def selected(node) -> list[tuple[str, str, FieldNode]]:
+    """(field name, response key, node) of a selection; fragments, directives and repeats unsupported."""
+    out, keys = [], set()
+    for child in node.selection_set.selections:
+        if not isinstance(child, FieldNode) or child.directives:
+            raise Unsupported("fragments and directives")
+        key = (child.alias or child.name).value
+        if key in keys or len(keys) >= MAX_KEYS:
+            raise Unsupported(f"response key {key}")
+        keys.add(key)
+        out.append((child.name.value, key, child))
+    return out
+
+
+def build_object(parts: list[str]) -> str:
+    return f"json_build_object({', '.join(parts)})"
+
+
+def fixed_object(node, choices: dict[str, Callable[[FieldNode], str]]) -> str:
+    """An object of a type with fixed fields (connection, edge, page info): SQL per field name."""
+    parts = []
+    for name, key, child in selected(node):
+        if name not in choices:
+            raise Unsupported(f"field {name}")
+        parts.append(f"'{key}', {choices[name](child)}")
+    return build_object(parts)
+
+
+class Compiler:
+    def __init__(self, schema: GraphQLSchema, variables: dict[str, Any], viewer: Principal):
+        self.schema = schema
+        self.variables = variables
+        self.viewer = viewer
+        self.params: dict[str, Any] = {}
+        self._aliases = itertools.count()
+
+    def param(self, value: Any, sql_type: str) -> str:
+        name = f"p{len(self.params)}"
+        self.params[name] = value
+        return f"CAST(:{name} AS {sql_type})"
+
+    def alias(self) -> str:
+        return f"a{next(self._aliases)}"
+
+    def object(self, type_name: str, row: str, node: FieldNode) -> str:
+        """The JSON object for `node`'s selection on `row` (a table alias of `type_name`)."""
+        parts = []
+        for name, key, child in selected(node):
+            compile_field = FIELDS.get((type_name, name))
+            if compile_field is None:
+                raise Unsupported(f"{type_name}.{name}")
+            parts.append(f"'{key}', {compile_field(self, row, child, self.arguments(type_name, child))}")
+        return build_object(parts)
+
+    def arguments(self, type_name: str, node: FieldNode) -> dict[str, Any]:
+        field = self.schema.get_type(type_name).fields[node.name.value]
+        values = get_argument_values(field, node, self.variables)
+        return {k: getattr(v, "value", v) if not isinstance(v, list) else [getattr(i, "value", i) for i in v]
+                for k, v in values.items()}
+
+    def connection(self, type_name: str, node: FieldNode, *, source: str, order: str, first: int, offset: int,
+                   token: Callable[[str], str]) -> str:
+        """A Relay connection over `source` (a FROM clause with alias `r` and its WHERE), one page.
+
+        Like the executor (`lists.fetch_pages`, `pagination.build`) it reads one row past the page
+        to know whether there is a next one; `token(row)` is the list token's SQL; positions are
+        absolute, so cursors equal the executor's.
+        """
+        page = self.alias()
+        position, total = f"{page}._pos", f"coalesce(max({page}._total), 0)"
+        shown = f"{position} <= {self.param(offset + first, 'integer')}"
+        body = fixed_object(node, {
+            "totalCount": lambda child: total,
+            "nodes": lambda child: sql.json_list(self.object(type_name, page, child), position, shown),
+            "edges": lambda child: sql.json_list(self.edge(type_name, page, child, token), position, shown),
+            "pageInfo": lambda child: self.page_info(page, child, token, shown, first, offset),
+        })
+        return (
+            f"(SELECT {body} FROM (SELECT r.*, "
+            f"row_number() OVER (ORDER BY {order}) AS _pos, count(*) OVER () AS _total {source} "
+            f"ORDER BY {order} LIMIT {self.param(first + 1, 'integer')} OFFSET {self.param(offset, 'integer')}) AS {page})"
+        )
+
+    def edge(self, type_name: str, page: str, node: FieldNode, token: Callable[[str], str]) -> str:
+        return fixed_object(node, {
+            "node": lambda child: self.object(type_name, page, child),
+            "cursor": lambda child: sql.cursor(token(page), f"{page}._pos"),
+        })
+
+    def page_info(self, page: str, node: FieldNode, token: Callable[[str], str], shown: str, first: int,
+                  offset: int) -> str:
+        cursor = sql.cursor(token(page), f"{page}._pos")
+        return fixed_object(node, {
+            "hasNextPage": lambda child: f"count(*) > {self.param(first, 'integer')}",
+            "hasPreviousPage": lambda child: "true" if offset > 0 else "false",
+            "startCursor": lambda child: f"(array_agg({cursor} ORDER BY {page}._pos) FILTER (WHERE {shown}))[1]",
+            "endCursor": lambda child: f"(array_agg({cursor} ORDER BY {page}._pos DESC) FILTER (WHERE {shown}))[1]",
+        })
+
+
+def page_bounds(first: int | None) -> int:
+    """The page size the resolver would use; arguments it refuses go to the executor (it says why)."""
+    try:
+        return pagination.page_size(first)
+    except Exception as error:
+        raise Unsupported("page size") from error

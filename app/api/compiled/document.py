@@ -1,0 +1,55 @@
+"""Documents parsed and validated once per text, and the query operation a request runs.
+
+Clients send the same few documents over and over; parsing and validating one costs about a
+millisecond, so the result is kept per document text (a bounded cache). Validation uses the
+same rules as the executor: the specification's, plus our depth and alias limits.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from graphql.execution.values import get_variable_values
+
+from app.api.limits import MAX_TOKENS
+from graphql import (
+    DocumentNode,
+    GraphQLError,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    OperationType,
+    parse,
+    specified_rules,
+    validate,
+)
+
+
+@lru_cache(maxsize=512)
+def valid_document(schema: GraphQLSchema, rules: tuple, query: str) -> DocumentNode | None:
+    """The parsed document, or None when it does not parse or validate (the executor answers why)."""
+    try:
+        document = parse(query, max_tokens=MAX_TOKENS, no_location=True)
+    except GraphQLError:
+        return None
+    return None if validate(schema, document, [*specified_rules, *rules]) else document
+
+
+def query_operation(document: DocumentNode, operation_name: str | None) -> OperationDefinitionNode | None:
+    """The one query to run: named, or the document's only operation; None otherwise."""
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name is None:
+        chosen = operations[0] if len(operations) == 1 else None
+    else:
+        chosen = next((o for o in operations if o.name and o.name.value == operation_name), None)
+    if chosen is None or chosen.operation != OperationType.QUERY:
+        return None
+    return chosen
+
+
+def coerced_variables(
+    schema: GraphQLSchema, operation: OperationDefinitionNode, variables: dict | None
+) -> dict[str, Any] | None:
+    """Variables parsed by the schema's scalars (e.g. Month to a date); None when invalid."""
+    values = get_variable_values(schema, operation.variable_definitions or (), variables or {})
+    return None if isinstance(values, list) else values

@@ -1,0 +1,78 @@
+"""SQL expressions that produce exactly what the executor's serialisers produce.
+
+Every value type has one expression here, so the compiled answer and the executor's agree to the
+byte once both go through orjson: global ids and cursors are the same base64 text, months are
+"YYYY-MM", date-times are Python's `isoformat()`, decimals are their text, and floats stay floats
+(PostgreSQL writes 40.0 as 40, which would come back as an integer).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.dialects import postgresql
+
+
+def base64url(text_sql: str, padded: bool) -> str:
+    """URL-safe base64 of a text expression (PostgreSQL breaks lines every 76 characters)."""
+    encoded = f"translate(encode(convert_to({text_sql}, 'UTF8'), 'base64'), E'+/\\n', '-_')"
+    return encoded if padded else f"rtrim({encoded}, '=')"
+
+
+def global_id(type_name: str, row: str, tenant_scoped: bool = True) -> str:
+    """`ids.encode`: "Type:<tenant>:<id>" for tenant-owned objects, "Type:<id>" above tenancy."""
+    raw = (f"'{type_name}:' || CAST({row}.tenant_id AS text) || ':' || CAST({row}.id AS text)" if tenant_scoped
+           else f"'{type_name}:' || CAST({row}.id AS text)")
+    return base64url(raw, padded=False)
+
+
+def cursor(token_sql: str, position_sql: str) -> str:
+    """`pagination.encode_cursor`: base64 of "<list token>:<position>", padded."""
+    return base64url(f"{token_sql} || ':' || CAST({position_sql} AS text)", padded=True)
+
+
+def list_token(parent_sql: str, filters_json_param: str) -> str:
+    """`pagination.list_token` of a nested list: sha256 of json.dumps([str(parent), filters])[:16]."""
+    dumped = f"'[\"' || CAST({parent_sql} AS text) || '\", ' || {filters_json_param} || ']'"
+    return f"left(encode(sha256(convert_to({dumped}, 'UTF8')), 'hex'), 16)"
+
+
+def month(column: str) -> str:
+    return f"to_char({column}, 'YYYY-MM')"
+
+
+def datetime(column: str) -> str:
+    """`datetime.isoformat()` of a UTC timestamp: microseconds only when not zero, then +00:00."""
+    utc = f"({column} AT TIME ZONE 'UTC')"
+    return (f"to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN to_char({utc}, 'US') = '000000' THEN '' "
+            f"ELSE '.' || to_char({utc}, 'US') END || '+00:00'")
+
+
+def decimal(column: str) -> str:
+    """Strawberry's Decimal is the value's text (scale kept: "1200.00")."""
+    return f"CAST({column} AS text)"
+
+
+def float_value(column: str) -> str:
+    """A float8 as JSON that reads back as a float: 40 becomes 40.0, like Python's."""
+    return (f"CAST(CASE WHEN {column} = trunc({column}) AND abs({column}) < 1e15 "
+            f"THEN CAST(CAST({column} AS numeric) AS text) || '.0' ELSE CAST({column} AS text) END AS json)")
+
+
+def json_list(item_sql: str, order_sql: str, where_sql: str | None = None) -> str:
+    only = f" FILTER (WHERE {where_sql})" if where_sql else ""
+    return f"coalesce(json_agg({item_sql} ORDER BY {order_sql}){only}, CAST('[]' AS json))"
+
+
+
+def core(statement) -> str:
+    """A SQLAlchemy Core statement of a resolver as SQL text (constants inlined), compiled once.
+
+    Per-request values are marked in the statement with `literal_column("__name__")` and put in
+    place by `fill` (a parent's alias, a bind parameter).
+    """
+    return str(statement.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
+
+
+def fill(template: str, **values: str) -> str:
+    for name, value in values.items():
+        template = template.replace(f"__{name}__", value)
+    return template

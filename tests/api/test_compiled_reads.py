@@ -1,0 +1,176 @@
+"""The one-statement read path answers exactly like the executor, and never outside the viewer's tenants.
+
+Each document is sent to two apps over the same database, one with compiled reads and one
+without; the response bodies must be equal byte for byte, and the compiled app must have run
+one statement after authentication (so the test fails if a document silently fell back).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+import pytest_asyncio
+from sqlalchemy import select
+
+from app.api import ids
+from app.db.scope import tenant_session
+from app.health.actions import score_batch
+from app.seed.synthetic import seed_synthetic
+from app.settings import Settings
+from app.tenants.models import Practice, Role, Tenant
+from app.web import create_app
+from tests.api.conftest import PASSWORD
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+OPERATIONS = Path(__file__).resolve().parents[2] / "graphql" / "operations"
+END = dt.date(2026, 6, 1)
+
+RISK = "id version title category status likelihood impact score owner reviewDue mitigation treatment description"
+INITIATIVE = "id version title status priority targetMonth costEstimate hoursSavedPerMonth revenueAtRisk description"
+PAGE_INFO = "pageInfo { hasNextPage hasPreviousPage startCursor endCursor }"
+EVERYTHING = f"""query Everything($first: Int, $after: String, $search: String, $month: Month) {{
+  tenants(first: $first, after: $after, search: $search) {{
+    totalCount {PAGE_INFO}
+    edges {{ cursor node {{
+      id version name slug industry employeeCount fiscalYearStartMonth currency
+      health(month: $month) {{ month score band change formulaVersion computedAt components {{ key score weight explanation }} }}
+      latest: health {{ month score }}
+      healthHistory(from: "2025-10", to: "2026-06") {{ month score band change }}
+      risks(first: 3, status: [OPEN, MITIGATING], minScore: 4, orderBy: REVIEW_DUE_ASC) {{
+        totalCount {PAGE_INFO} edges {{ cursor node {{ {RISK} }} }} nodes {{ id }} }}
+      allRisks: risks {{ totalCount nodes {{ id score }} }}
+      initiatives(first: 2, orderBy: PRIORITY_ASC) {{ totalCount {PAGE_INFO} edges {{ cursor node {{ {INITIATIVE} }} }} }}
+      vendors {{ id version name relationship annualCost contractEnd }}
+      policies {{ kind status approvedOn reviewIntervalMonths reviewDue documentUrl version }}
+      budget(fiscalYear: 2026) {{ fiscalYear currency planned actual firstMonth lastMonth }}
+      noBudget: budget(fiscalYear: 1990) {{ planned }}
+      ticketMetrics(from: "2025-12", to: "2026-06") {{ month support change alert total target }}
+      steeringMeetings(from: "2026-01-01", to: "2026-04-30") {{
+        id version scheduledAt status attendees attendeeDetails {{ name function }} agenda decisions }}
+      nextSteeringMeeting {{ id scheduledAt status }}
+    }} }}
+  }}
+}}"""
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def practice(sessionmaker):
+    name = f"Compiled {uuid.uuid4().hex[:6]}"  # data differ run to run: the equality must hold for any
+    summary = await seed_synthetic(sessionmaker, tenants=8, months=12, practice=name, progress=False, end_month=END,
+                                   cio_tenants=6, cio_password=PASSWORD)
+    async with tenant_session(sessionmaker, ()) as s:
+        tenants = list(await s.scalars(select(Tenant).where(Tenant.practice_id == summary.practice_id)))
+    for month in (dt.date(2026, 4, 1), dt.date(2026, 5, 1), END):
+        await score_batch(sessionmaker, [t.id for t in tenants], month)
+    return summary, tenants
+
+
+@pytest.fixture(scope="module")
+def executor_app(services):
+    settings = Settings(database_url=services.settings.database_url, redis_url=services.settings.redis_url,
+                        env="test", compiled_reads=False)
+    return create_app(settings, services)
+
+
+async def both(asgi_app, executor_app, count_statements, query: str, variables: dict, token: str) -> dict:
+    """The body from each app; they must be identical and the compiled one must be one statement."""
+    bodies = []
+    for app in (asgi_app, executor_app):
+        transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            with count_statements() as log:
+                response = await http.post("/graphql", json={"query": query, "variables": variables},
+                                           headers={"Authorization": f"Bearer {token}"})
+        bodies.append((response.status_code, response.content, log))
+    (status, compiled, log), (_, executed, _) = bodies
+    assert status == 200
+    assert compiled == executed, first_difference(compiled, executed)
+    assert [s for s in log.statements if "json_build_object" in s], f"not compiled:\n{log.report()}"
+    return httpx.Response(200, content=compiled).json()
+
+
+async def test_the_contract_operations_answer_byte_for_byte(api, asgi_app, executor_app, count_statements, practice):
+    summary, tenants = practice
+    token = await api.login(summary.cio_email)
+    top = await both(asgi_app, executor_app, count_statements, (OPERATIONS / "top_risks.graphql").read_text(),
+                     {"first": 200}, token)
+    assert len(top["data"]["tenants"]["edges"]) == 6
+    assert any(e["node"]["risks"]["edges"] for e in top["data"]["tenants"]["edges"])
+    dashboard = (OPERATIONS / "tenant_dashboard.graphql").read_text()
+    shown = 0
+    for tenant in tenants:
+        variables = {"id": ids.encode("Tenant", tenant.id), "from": "2025-07", "to": "2026-06", "fiscalYear": 2026}
+        body = await both(asgi_app, executor_app, count_statements, dashboard, variables, token)
+        shown += body["data"]["tenant"] is not None
+    assert shown == 6, "the CIO sees the six tenants granted, and only those"
+
+
+async def test_every_compiled_field_and_page_matches(api, asgi_app, executor_app, count_statements, practice, world):
+    summary, _ = practice
+    token = await api.login(summary.cio_email)
+    first = await both(asgi_app, executor_app, count_statements, EVERYTHING, {"first": 4, "month": "2026-05"}, token)
+    page = first["data"]["tenants"]
+    assert page["totalCount"] == 6 and page["pageInfo"]["hasNextPage"]
+    nodes = [e["node"] for e in page["edges"]]
+    assert all(n["health"]["month"] == "2026-05" and n["healthHistory"] and n["policies"] for n in nodes)
+    assert any(n["ticketMetrics"] for n in nodes) and any(n["budget"] for n in nodes)
+    assert all(n["noBudget"] is None for n in nodes)
+    second = await both(asgi_app, executor_app, count_statements, EVERYTHING,
+                        {"first": 4, "after": page["pageInfo"]["endCursor"]}, token)
+    assert len(second["data"]["tenants"]["edges"]) == 2 and second["data"]["tenants"]["pageInfo"]["hasPreviousPage"]
+    await both(asgi_app, executor_app, count_statements, EVERYTHING, {"search": "e", "first": 0}, token)
+    aliased = "{ a: tenants(first: 2) { n: nodes { x: name } } b: tenants { totalCount } }"
+    await both(asgi_app, executor_app, count_statements, aliased, {}, token)
+
+
+async def test_documents_it_does_not_compile_are_executed(api, asgi_app, count_statements, practice):
+    summary, _ = practice
+    token = await api.login(summary.cio_email)
+    for query in (
+        "{ tenants { edges { node { ...T } } } } fragment T on Tenant { name }",
+        "{ tenants { edges { node { __typename name } } } }",
+        "query($x: Boolean!) { tenants { edges { node { name @include(if: $x) } } } }",
+        "{ tenants { edges { node { risks(first: 500) { totalCount } } } } }",
+        "{ tenants { edges { node { risks(after: \"eHl6OjE=\") { totalCount } } } } }",
+    ):
+        with count_statements() as log:
+            response = await api.http.post("/graphql", json={"query": query, "variables": {"x": True}},
+                                           headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 200, response.text
+        assert not [s for s in log.statements if "json_build_object" in s], query
+
+
+async def test_a_viewer_never_reaches_another_tenant_or_practice(api, asgi_app, executor_app, count_statements,
+                                                                 practice, world):
+    summary, tenants = practice
+    own, other = tenants[0], tenants[1]
+    executive = await world.user(await world_practice(world, summary), Role.CLIENT_EXECUTIVE, tenants=[own])
+    token = await api.login(executive.email)
+    listed = await both(asgi_app, executor_app, count_statements, EVERYTHING, {"first": 50}, token)
+    assert [e["node"]["id"] for e in listed["data"]["tenants"]["edges"]] == [ids.encode("Tenant", own.id)]
+    query = "query($a: ID!, $b: ID!) { a: tenant(id: $a) { name risks { totalCount } } b: tenant(id: $b) { name } }"
+    answer = await both(asgi_app, executor_app, count_statements, query,
+                        {"a": ids.encode("Tenant", own.id), "b": ids.encode("Tenant", other.id)}, token)
+    assert answer["data"]["a"]["name"] == own.name and answer["data"]["b"] is None
+    stranger = await world.user(await world.practice(), Role.PRACTICE_ADMIN)
+    token = await api.login(stranger.email)
+    answer = await both(asgi_app, executor_app, count_statements, query,
+                        {"a": ids.encode("Tenant", own.id), "b": ids.encode("Tenant", other.id)}, token)
+    assert answer["data"] == {"a": None, "b": None}
+    empty = await both(asgi_app, executor_app, count_statements, EVERYTHING, {}, token)
+    assert empty["data"]["tenants"]["edges"] == []
+
+
+async def world_practice(world, summary):
+    async with tenant_session(world.sessionmaker, ()) as s:
+        return await s.get(Practice, summary.practice_id)
+
+
+def first_difference(a: bytes, b: bytes) -> str:
+    at = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+    return f"compiled: ...{a[max(0, at - 150):at + 150]!r}\nexecutor: ...{b[max(0, at - 150):at + 150]!r}"
