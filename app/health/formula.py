@@ -94,7 +94,8 @@ class HealthResult:
     components: tuple[Component, ...]
 
     def components_json(self) -> list[dict]:
-        return [dataclasses.asdict(c) for c in self.components]
+        return [{"key": c.key, "score": c.score, "weight": c.weight, "explanation": c.explanation}
+                for c in self.components]
 
 
 def round_half_up(value: Fraction) -> int:
