@@ -1,11 +1,12 @@
 """PSA integrations: setting them up, receiving their webhook deliveries, turning deliveries into tickets.
 
-A delivery is stored raw before anything else (a provisional row, identity `pending:<id>`), then
-authenticated, then settled in a second transaction: rejected (kept as evidence, identity
-`rejected:<id>`, so a forged copy can never block the genuine delivery with the same identity),
-ignored (Autotask's unsigned notices), or accepted under its vendor identity. A unique
-constraint on that identity makes retries harmless: a verified copy of a delivery we already hold
-is dropped and answered 202 like the first. Accepted deliveries are processed by a worker job
+A delivery is authenticated in memory, then stored raw with its outcome in one statement and
+one commit before it is answered: rejected (kept as evidence, identity `rejected:<id>`, so a
+forged copy can never block the genuine delivery with the same identity), ignored (Autotask's
+unsigned notices), or accepted under its vendor identity. (Until 2026-11 a provisional row,
+identity `pending:<id>`, was stored first and settled in a second transaction; such rows are
+still recognised.) A unique constraint on that identity makes retries harmless: a verified copy
+of a delivery we already hold is skipped and answered 202 like the first. Accepted deliveries are processed by a worker job
 enqueued after commit; a sweeper re-enqueues what Redis lost. Processing that fails to parse or
 map keeps the delivery FAILED with its error until it is replayed.
 """
@@ -19,9 +20,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import ModuleType
 
+import orjson
 from redis.exceptions import RedisError
-from sqlalchemy import func, or_, select, text, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import validation as v
@@ -238,7 +239,7 @@ async def list_deliveries(
 
 async def enabled_integration(sessionmaker: async_sessionmaker, integration_id: uuid.UUID) -> Integration | None:
     """The integration a webhook URL names (a global table: no tenant scope needed), if enabled."""
-    async with tenant_session(sessionmaker, ()) as session:
+    async with sessionmaker() as session:
         integration = await session.get(Integration, integration_id)
     return integration if integration is not None and integration.enabled else None
 
@@ -261,69 +262,69 @@ class Receipt:
 async def receive_delivery(
     services: Services, integration: Integration, headers: Mapping[str, str], body: bytes
 ) -> Receipt:
-    """Store, authenticate, settle; the processing job is enqueued once the delivery is committed."""
-    sessionmaker, tenant_ids = services.sessionmaker, [integration.tenant_id]
+    """Authenticate, then store the delivery with its outcome in one statement and one commit.
+
+    Authentication is in memory (a signature or a secret; ConnectWise's key comes from a cache or
+    one allow-listed fetch that answers False when it fails), so a delivery is never answered 202
+    before its row is committed. Should authentication raise anyway, the raw delivery is stored as
+    rejected before the error propagates: nothing that reached us is lost.
+    """
     delivery_id = uuid7()
-    async with tenant_session(sessionmaker, tenant_ids) as session:
-        session.add(
-            WebhookDelivery(
-                tenant_id=integration.tenant_id,
-                id=delivery_id,
-                integration_id=integration.id,
-                identity=f"{PENDING}{delivery_id}",
-                status=DeliveryStatus.RECEIVED,
-                headers=kept_headers(integration.vendor, headers),
-                body=body,
-            )
-        )
     module, payload = VENDORS[integration.vendor], json_object(body)
+    status, identity = DeliveryStatus.RECEIVED, None
     if integration.vendor == PsaVendor.AUTOTASK and autotask.is_notice(payload):
-        await _settle(sessionmaker, integration, delivery_id, f"{NOTICE}{delivery_id}", DeliveryStatus.IGNORED)
-        return Receipt(202, delivery_id)
-    secret = decrypt(services.settings.secret_key, integration.secret_encrypted) if integration.secret_encrypted else None
-    if not await module.authenticate(body, headers, payload, secret, key_origins(integration)):
-        await _settle(sessionmaker, integration, delivery_id, f"{REJECTED}{delivery_id}", DeliveryStatus.REJECTED)
+        status, identity = DeliveryStatus.IGNORED, f"{NOTICE}{delivery_id}"
+    else:
+        secret = decrypt(services.settings.secret_key, integration.secret_encrypted) if integration.secret_encrypted else None
+        try:
+            genuine = await module.authenticate(body, headers, payload, secret, key_origins(integration))
+        except Exception:
+            await _store(services, integration, delivery_id, headers, body, DeliveryStatus.REJECTED, f"{REJECTED}{delivery_id}")
+            raise
+        if genuine:
+            identity = module.identity(payload) or body_identity(body)
+        else:
+            status, identity = DeliveryStatus.REJECTED, f"{REJECTED}{delivery_id}"
+    stored = await _store(services, integration, delivery_id, headers, body, status, identity)
+    if status == DeliveryStatus.REJECTED:
         return Receipt(401, delivery_id)
-    identity = module.identity(payload) or body_identity(body)
-    try:
-        await _settle(sessionmaker, integration, delivery_id, identity, DeliveryStatus.RECEIVED, services=services)
-    except IntegrityError:
-        async with tenant_session(sessionmaker, tenant_ids) as session:
-            await session.delete(await session.get(WebhookDelivery, (integration.tenant_id, delivery_id)))
-        return Receipt(202, None, duplicate=True)
-    return Receipt(202, delivery_id)
+    return Receipt(202, delivery_id) if stored else Receipt(202, None, duplicate=True)
 
 
-async def _settle(
-    sessionmaker: async_sessionmaker,
-    integration: Integration,
-    delivery_id: uuid.UUID,
-    identity: str,
-    status: DeliveryStatus,
-    services: Services | None = None,
-) -> None:
-    async with tenant_session(sessionmaker, [integration.tenant_id]) as session:
-        await session.execute(
-            update(WebhookDelivery)
-            .where(WebhookDelivery.tenant_id == integration.tenant_id, WebhookDelivery.id == delivery_id)
-            .values(
-                identity=identity,
-                status=status,
-                processed_at=None if status == DeliveryStatus.RECEIVED else func.now(),
-            )
-        )
-        if services is not None:
-            # Throttled to one write a second: a burst of deliveries must not queue on this row's lock.
-            await session.execute(
-                update(Integration)
-                .where(
-                    Integration.id == integration.id,
-                    or_(Integration.last_received_at.is_(None), Integration.last_received_at < func.now() - text("interval '1 second'")),
-                )
-                .values(last_received_at=func.now())
-                .execution_options(synchronize_session=False)
-            )
+# One statement: the delivery (a copy of one we hold is skipped by the identity's unique
+# constraint) and the integration's last_received_at, written at most once a second so a burst
+# of deliveries does not queue on that row's lock.
+STORE_DELIVERY = text("""
+WITH stored AS (
+    INSERT INTO webhook_deliveries (tenant_id, id, integration_id, identity, status, headers, body, attempts,
+                                    received_at, processed_at)
+    VALUES (:tenant_id, :id, :integration_id, :identity, CAST(:status AS delivery_status), CAST(:headers AS jsonb),
+            :body, 0, now(), CASE WHEN :status = 'RECEIVED' THEN NULL ELSE now() END)
+    ON CONFLICT (tenant_id, integration_id, identity) DO NOTHING
+    RETURNING id
+), touched AS (
+    UPDATE integrations SET last_received_at = now()
+    WHERE id = :integration_id AND :status = 'RECEIVED' AND EXISTS (SELECT 1 FROM stored)
+      AND (last_received_at IS NULL OR last_received_at < now() - interval '1 second')
+)
+SELECT count(*) FROM stored
+""")
+
+
+async def _store(
+    services: Services, integration: Integration, delivery_id: uuid.UUID, headers: Mapping[str, str], body: bytes,
+    status: DeliveryStatus, identity: str,
+) -> bool:
+    """Whether the delivery was stored (False: a copy of one we hold); accepted ones are queued after commit."""
+    async with tenant_session(services.sessionmaker, [integration.tenant_id]) as session:
+        stored = (await session.execute(STORE_DELIVERY, {
+            "tenant_id": integration.tenant_id, "id": delivery_id, "integration_id": integration.id,
+            "identity": identity, "status": status.value, "body": body,
+            "headers": orjson.dumps(kept_headers(integration.vendor, headers)).decode(),
+        })).scalar_one() == 1
+        if stored and status == DeliveryStatus.RECEIVED:
             after_commit(session, lambda: enqueue(services, integration.tenant_id, delivery_id))
+    return stored
 
 
 async def enqueue(services: Services, tenant_id: uuid.UUID, delivery_id: uuid.UUID) -> None:
