@@ -86,7 +86,8 @@ async def count_statements(servers: database.Servers, paths: dict) -> dict:
         for name, (url, make) in paths.items():
             async def send(url=url, make=make):
                 body, headers = make(0)
-                load.check(await client.post(url, content=body, headers=headers), 200)
+                response = await client.post(url, content=body, headers=headers)
+                load.check(response.status_code, response.content, 200)
 
             application = "peer" if "peer" in name else "fcio"
             counts[name] = await statements.count(servers.database_url, servers.log_path, application, 5, send)
@@ -180,9 +181,13 @@ def run_servers(args, servers, env, actors, month, seconds) -> dict:
                                                  concurrency=2, seconds=seconds, warmup=0.3))
         say(f"ingestTickets: {results['ingest'].rps * 1000:.0f} tickets/s")
         webhook = f"http://127.0.0.1:{api_port}/integrations/{actors.integration_id}/webhook"
+        stored_before = asyncio.run(database.deliveries(servers.database_url, actors.integration_id))
         results["webhook"] = asyncio.run(load.run("webhook", webhook, workloads.webhook_request(actors, month, run_id),
                                                   concurrency=50, seconds=seconds, warmup=0.3, expect=202))
-        say(f"webhook c=50: p99 {results['webhook'].p99:.1f} ms, {results['webhook'].rps:.0f} deliveries/s")
+        stored = asyncio.run(database.deliveries(servers.database_url, actors.integration_id)) - stored_before
+        results["webhook_lost"] = results["webhook"].answered - stored
+        say(f"webhook c=50: p99 {results['webhook'].p99:.1f} ms, {results['webhook'].rps:.0f} deliveries/s, "
+            f"{results['webhook_lost']} of {results['webhook'].answered} answered 202 not stored")
     return results
 
 

@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -95,6 +96,16 @@ async def create_database(base_url: str, name: str) -> None:
             await conn.execute(f'create database "{name}"')
     finally:
         await conn.close()
+
+
+async def deliveries(url: str, integration_id: str) -> int:
+    """Webhook deliveries stored for the integration (read as the owner: every tenant)."""
+    connection = await asyncpg.connect(plain_url(url))
+    try:
+        return await connection.fetchval("select count(*) from webhook_deliveries where integration_id = $1",
+                                         uuid.UUID(integration_id))
+    finally:
+        await connection.close()
 
 
 def last_full_month(today: dt.date | None = None) -> dt.date:

@@ -112,6 +112,9 @@ def targets(results: dict) -> list[tuple[str, bool | None, str]]:
          f"{scoring['seconds']:.2f} s vs {scoring['limit_seconds']:.2f} s ({limit_ratio:.1f}x)"),
         ("Ingestion >= 5,000 tickets/s", tickets >= 5000, f"{tickets:,.0f} tickets/s"),
     ]
+    hook, lost = results["webhook"], results.get("webhook_lost")
+    out.append(("Webhook p99 < 50 ms at 50 connections, no delivery lost", hook.p99 < 50 and lost == 0,
+                f"p99 {hook.p99:.1f} ms; {hook.answered:,} answered 202, {lost if lost is not None else '?'} not stored"))
     return out
 
 
@@ -167,6 +170,8 @@ def markdown(results: dict, plot_name: str) -> str:
         "|---|---|",
         f"| scoring {s['tenants']:,} tenants (one month) | {s['seconds']:.2f} s, {s['tenants'] / s['seconds']:,.0f} tenants/s |",
         f"| scoring process peak RSS | {s['peak_rss_mb']:.0f} MB |",
+        "| scoring time split (summed over batches, two at once) | "
+        + ", ".join(f"{phase} {seconds:.2f} s" for phase, seconds in s.get("split", {}).items()) + " |",
         f"| the single INSERT ... SELECT ... ON CONFLICT | {s['limit_seconds']:.2f} s "
         f"({s['tenants'] / s['limit_seconds']:,.0f} tenants/s); ours {s['seconds'] / s['limit_seconds']:.1f}x |",
         f"| ingestTickets (1,000 a call, 2 connections) | {ingest.rps * 1000:,.0f} tickets/s, p50 {ingest.p50:.0f} ms |",

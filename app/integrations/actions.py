@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import ModuleType
 
-import orjson
 from redis.exceptions import RedisError
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -37,6 +37,7 @@ from app.integrations.events import PayloadError, TicketEvent, body_identity, js
 from app.integrations.mapping import MappingError, categorize, category_or_none, validate_rules
 from app.integrations.models import DeliveryStatus, Integration, PsaVendor, WebhookDelivery
 from app.integrations.secrets import decrypt, encrypt, new_secret
+from app.integrations.writer import Delivery, writer_for
 from app.services import Services
 from app.settings import Settings
 from app.tenants.actions import check_version, require_writer, visible_tenant
@@ -56,6 +57,7 @@ DEFAULT_RATE_LIMIT_PER_MINUTE = 600
 PENDING, REJECTED, NOTICE = "pending:", "rejected:", "notice:"
 ALWAYS_KEPT_HEADERS = ("content-type", "content-length", "user-agent")
 JOB = "process_webhook_delivery"
+BATCH_JOB = "process_webhook_deliveries"
 SWEEP_AFTER_SECONDS = 60
 SWEEP_BATCH = 1000
 KEEP = object()  # "leave unchanged" for update arguments where None is a meaningful value
@@ -170,6 +172,7 @@ async def update_integration(
     if name is not None:
         integration.name = v.text(name, "name")
     await session.flush()
+    forget_lookup_after_commit(session, integration)
     await record(session, actor, integration.tenant_id, "integration.update", "Integration", integration.id, before, _audit(integration))
     return integration
 
@@ -181,6 +184,7 @@ async def disable_integration(session: AsyncSession, actor: Principal, integrati
     before = _audit(integration)
     integration.enabled = False
     await session.flush()
+    forget_lookup_after_commit(session, integration)
     await record(session, actor, integration.tenant_id, "integration.disable", "Integration", integration.id, before, _audit(integration))
     return integration
 
@@ -237,11 +241,35 @@ async def list_deliveries(
 # --- receiving deliveries ------------------------------------------------------------------------
 
 
+# Webhook URLs are looked up on every delivery; a lookup is a third of a delivery's database work.
+# Each process keeps what it read for one second: an integration disabled or changed elsewhere
+# is refused everywhere within a second (at once in the process that changed it).
+LOOKUP_SECONDS = 1.0
+_looked_up: dict[uuid.UUID, tuple[float, Integration | None]] = {}
+
+
 async def enabled_integration(sessionmaker: async_sessionmaker, integration_id: uuid.UUID) -> Integration | None:
     """The integration a webhook URL names (a global table: no tenant scope needed), if enabled."""
+    now = time.monotonic()
+    cached = _looked_up.get(integration_id)
+    if cached is not None and cached[0] > now:
+        return cached[1]
     async with sessionmaker() as session:
         integration = await session.get(Integration, integration_id)
-    return integration if integration is not None and integration.enabled else None
+    found = integration if integration is not None and integration.enabled else None
+    if len(_looked_up) > 10_000:
+        _looked_up.clear()
+    _looked_up[integration_id] = (now + LOOKUP_SECONDS, found)
+    return found
+
+
+def forget_lookup_after_commit(session: AsyncSession, integration: Integration) -> None:
+    """This process sees a change to the integration as soon as it is committed."""
+
+    async def forget() -> None:
+        _looked_up.pop(integration.id, None)
+
+    after_commit(session, forget)
 
 
 def kept_headers(vendor: PsaVendor, headers: Mapping[str, str]) -> dict[str, str]:
@@ -291,44 +319,33 @@ async def receive_delivery(
     return Receipt(202, delivery_id) if stored else Receipt(202, None, duplicate=True)
 
 
-# One statement: the delivery (a copy of one we hold is skipped by the identity's unique
-# constraint) and the integration's last_received_at, written at most once a second so a burst
-# of deliveries does not queue on that row's lock.
-STORE_DELIVERY = text("""
-WITH stored AS (
-    INSERT INTO webhook_deliveries (tenant_id, id, integration_id, identity, status, headers, body, attempts,
-                                    received_at, processed_at)
-    VALUES (:tenant_id, :id, :integration_id, :identity, CAST(:status AS delivery_status), CAST(:headers AS jsonb),
-            :body, 0, now(), CASE WHEN :status = 'RECEIVED' THEN NULL ELSE now() END)
-    ON CONFLICT (tenant_id, integration_id, identity) DO NOTHING
-    RETURNING id
-), touched AS (
-    UPDATE integrations SET last_received_at = now()
-    WHERE id = :integration_id AND :status = 'RECEIVED' AND EXISTS (SELECT 1 FROM stored)
-      AND (last_received_at IS NULL OR last_received_at < now() - interval '1 second')
-)
-SELECT count(*) FROM stored
-""")
-
-
 async def _store(
     services: Services, integration: Integration, delivery_id: uuid.UUID, headers: Mapping[str, str], body: bytes,
     status: DeliveryStatus, identity: str,
 ) -> bool:
-    """Whether the delivery was stored (False: a copy of one we hold); accepted ones are queued after commit."""
-    async with tenant_session(services.sessionmaker, [integration.tenant_id]) as session:
-        stored = (await session.execute(STORE_DELIVERY, {
-            "tenant_id": integration.tenant_id, "id": delivery_id, "integration_id": integration.id,
-            "identity": identity, "status": status.value, "body": body,
-            "headers": orjson.dumps(kept_headers(integration.vendor, headers)).decode(),
-        })).scalar_one() == 1
-        if stored and status == DeliveryStatus.RECEIVED:
-            after_commit(session, lambda: enqueue(services, integration.tenant_id, delivery_id))
-    return stored
+    """Whether the delivery was stored (False: a copy of one we hold); accepted ones are queued first."""
+    delivery = Delivery(integration.tenant_id, delivery_id, integration.id, identity, status,
+                        kept_headers(integration.vendor, headers), body)
+    return await writer_for(services, enqueue_batch).store(delivery)
 
 
 async def enqueue(services: Services, tenant_id: uuid.UUID, delivery_id: uuid.UUID) -> None:
     await services.redis.enqueue_job(JOB, str(tenant_id), str(delivery_id), _job_id=f"delivery:{delivery_id}")
+
+
+async def enqueue_batch(services: Services, tenant_id: uuid.UUID, delivery_ids: list[uuid.UUID]) -> None:
+    """One job for deliveries of one tenant stored together (a burst is one job, not one each)."""
+    await services.redis.enqueue_job(BATCH_JOB, str(tenant_id), [str(i) for i in delivery_ids],
+                                     _job_id=f"deliveries:{delivery_ids[0]}")
+
+
+async def process_deliveries(services: Services, tenant_id: uuid.UUID, delivery_ids: list[uuid.UUID]) -> dict:
+    """The batch job: each delivery as `process_delivery` would (a retry skips what was done)."""
+    outcomes: dict[str, int] = {}
+    for delivery_id in delivery_ids:
+        outcome = await process_delivery(services, tenant_id, delivery_id)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
 
 
 async def sweep_received(services: Services) -> int:

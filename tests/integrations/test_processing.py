@@ -148,7 +148,7 @@ async def test_the_sweeper_re_enqueues_deliveries_redis_lost(services, client, c
     integration, secret = await make_integration(services, client_tenant, PsaVendor.HALOPSA)
     await post(client, integration, payloads.halopsa(secret))
     [delivery] = await deliveries(services, client_tenant.tenant.id)
-    await services.redis.delete(f"arq:job:delivery:{delivery.id}")  # as if the enqueue never happened
+    await services.redis.delete(f"arq:job:deliveries:{delivery.id}")  # as if the enqueue never happened
     async with tenant_session(services.sessionmaker, [client_tenant.tenant.id]) as session:
         await session.execute(
             update(WebhookDelivery).where(WebhookDelivery.tenant_id == client_tenant.tenant.id)

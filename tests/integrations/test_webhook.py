@@ -7,11 +7,13 @@ import datetime as dt
 import uuid
 
 import pytest
+from arq.jobs import Job
 
 from app.integrations.models import DeliveryStatus, PsaVendor
 from app.tickets.models import Ticket, TicketCategory
 from tests.integrations import payloads
 from tests.integrations.conftest import count, deliveries, make_integration, months, process_all, tickets
+from workers.main import create_worker
 
 RULES = {
     PsaVendor.CONNECTWISE: [{"when": {"board": ["Alerts"]}, "category": "ALERT"}],
@@ -214,3 +216,34 @@ async def test_accepted_deliveries_update_last_received_at(services, client, cli
         [summary] = await list_integrations(session, client_tenant.actor, client_tenant.tenant.id)
     assert summary.integration.last_received_at is not None
     assert (summary.received, summary.rejected, summary.failed) == (2, 1, 0)
+
+
+async def test_a_burst_is_stored_in_batches_and_every_delivery_is_processed_by_the_worker(
+    services, client, client_tenant, key_server
+):
+    integration, secret = await setup(services, client_tenant, PsaVendor.HALOPSA, key_server)
+    tenant_id = client_tenant.tenant.id
+    queued_before = set(await services.redis.keys("arq:job:deliveries:*"))
+    burst = [payloads.halopsa(secret, ticket_id=7000 + i) for i in range(40)]
+
+    responses = await asyncio.gather(*(client.post(url(integration), content=b, headers=h) for b, h in burst))
+
+    assert {r.status_code for r in responses} == {202}
+    stored = {d.id for d in await deliveries(services, tenant_id)}
+    assert len(stored) == 40
+    jobs = set(await services.redis.keys("arq:job:deliveries:*")) - queued_before
+    queued = []
+    for key in jobs:
+        info = await Job(key.decode().removeprefix("arq:job:"), services.redis).info()
+        assert info.args[0] == str(tenant_id)
+        queued += [uuid.UUID(i) for i in info.args[1]]
+    assert sorted(queued) == sorted(stored), "every stored delivery is in exactly one job"
+    assert len(jobs) < 40, "deliveries arriving together share a batch and a job"
+
+    worker = create_worker(services.settings, burst=True, handle_signals=False, poll_delay=0.05, cron_jobs=[])
+    try:
+        await worker.async_run()
+    finally:
+        await worker.close()
+    assert len(await tickets(services, tenant_id)) == 40
+    assert {d.status for d in await deliveries(services, tenant_id)} == {DeliveryStatus.PROCESSED}
