@@ -32,7 +32,10 @@ def make_engine(url: str, *, runtime_role: bool = True, pool_size: int = 10) -> 
         connect_args={"server_settings": settings},
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
+        # No pre-ping: with asyncpg it is a BEGIN and a ROLLBACK before every transaction (two
+        # round trips, a fifth of a dashboard request). After a database restart the first use
+        # of each stale connection fails instead; that request answers 503 (app/db/outage.py),
+        # and the failure invalidates the whole pool, so the next requests connect afresh.
         pool_recycle=1800,
     )
 

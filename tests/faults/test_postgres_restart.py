@@ -15,6 +15,7 @@ from tests.security.cast import Gql
 WRITERS, READERS = 8, 4
 BEFORE, DOWN, AFTER = 1.5, 2.0, 6.0  # seconds of load before the crash, of outage, after the restart
 RECOVERY_LIMIT = 5.0
+STARTING = 0.25  # seconds between the server accepting connections and start() returning
 CREATE = "mutation($i: CreateRiskInput!) { createRisk(input: $i) { risk { id title } userErrors { code } } }"
 READ = "query($t: ID!) { tenant(id: $t) { risks(first: 5) { totalCount nodes { title } } } }"
 
@@ -94,7 +95,8 @@ async def test_a_database_restart_under_load_answers_503_recovers_and_loses_no_a
           f"{len(acknowledged)} acknowledged writes, {len(acknowledged - stored)} missing")
 
     # In flight during the outage: a clear 503, or (having waited for a connection) a success once it is back.
-    assert during and all(o.status == 503 or (o.status == 200 and o.ended >= up_at) for o in during), [
+    # The server accepts connections a moment before `start()` returns, hence the small allowance.
+    assert during and all(o.status == 503 or (o.status == 200 and o.ended >= up_at - STARTING) for o in during), [
         (o.status, o.code, o.ended - up_at) for o in during if o.status != 503]
     assert bad == []
     assert recovery < RECOVERY_LIMIT
