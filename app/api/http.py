@@ -17,8 +17,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from app.api import compiled
+from app.api.compiled import document
 from app.api.context import Context, Db, Unauthenticated
-from app.api.limits import MAX_INPUT_LIST, MAX_TOKENS, oversized_list, too_many_tokens
+from app.api.limits import MAX_INPUT_LIST, oversized_list, refusal
 from app.auth import access, ratelimit
 from app.db.outage import database_unavailable
 from app.db.scope import run_after_commit, set_tenants
@@ -125,11 +126,17 @@ async def graphql_endpoint(request: Request) -> Response:
     if not isinstance(query, str) or not isinstance(variables, dict | None) or not isinstance(operation_name, str | None):
         return problem(400, "Expected {query: string, variables?: object, operationName?: string}.", "BAD_REQUEST")
 
-    if too_many_tokens(query):
-        return problem(400, f"The document has more than {MAX_TOKENS} tokens.", "GRAPHQL_VALIDATION_FAILED")
+    refused = refusal(query)
+    if refused:
+        return problem(400, refused, "GRAPHQL_VALIDATION_FAILED")
     too_long = oversized_list(variables)
     if too_long:
         return problem(400, f"{too_long} has more than {MAX_INPUT_LIST} items; split the request.", "LIMIT")
+
+    parsed = document.valid_document(schema._schema, schema.compiled_validation_rules, query)
+    if parsed is not None and document.ambiguous(parsed, operation_name):
+        return problem(400, "The document has several operations: name the one to run in operationName.",
+                       "GRAPHQL_VALIDATION_FAILED")
 
     request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
     try:

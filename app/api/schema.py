@@ -13,7 +13,7 @@ from app.api.audit import AuditQueries
 from app.api.budgets import BudgetMutations
 from app.api.health import HealthMutations, HealthQueries
 from app.api.integrations import IntegrationMutations, IntegrationQueries
-from app.api.limits import MAX_TOKENS
+from app.api.limits import MAX_ALIASES, MAX_TOKENS
 from app.api.offboarding import OffboardingMutations
 from app.api.planning import PlanningMutations
 from app.api.policies import PolicyMutations
@@ -47,7 +47,7 @@ class DepthLimit(QueryDepthLimiter):
 
 class AliasLimit(MaxAliasesLimiter):
     def __init__(self):
-        super().__init__(max_alias_count=30)
+        super().__init__(max_alias_count=MAX_ALIASES)
 
 
 class TokenLimit(MaxTokensLimiter):

@@ -35,6 +35,11 @@ def valid_document(schema: GraphQLSchema, rules: tuple, query: str) -> DocumentN
     return None if validate(schema, document, [*specified_rules, *rules]) else document
 
 
+def ambiguous(document: DocumentNode, operation_name: str | None) -> bool:
+    """Several operations and no operationName: the specification says refuse (the executor ran the first)."""
+    return operation_name is None and sum(isinstance(d, OperationDefinitionNode) for d in document.definitions) > 1
+
+
 def query_operation(document: DocumentNode, operation_name: str | None) -> OperationDefinitionNode | None:
     """The one query to run: named, or the document's only operation; None otherwise."""
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
