@@ -10,6 +10,7 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.db import global_ids
 from app.db.base import Base, TenantEntity, Versioned, tenant_fk
 from app.tenants.models import pg_enum
 
@@ -58,3 +59,4 @@ class Initiative(TenantEntity, Versioned, Base):
     cost_estimate: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     hours_saved_per_month: Mapped[float | None]
     revenue_at_risk: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    gid: Mapped[str] = global_ids.column("Initiative")  # its Relay id, stored (app/db/global_ids.py)

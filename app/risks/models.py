@@ -9,6 +9,7 @@ import uuid
 from sqlalchemy import CheckConstraint, Computed, Index, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.db import global_ids
 from app.db.base import Base, TenantEntity, Versioned, tenant_fk
 from app.tenants.models import pg_enum
 
@@ -64,3 +65,4 @@ class Risk(TenantEntity, Versioned, Base):
     residual_impact: Mapped[int | None] = mapped_column(SmallInteger)
     review_due: Mapped[dt.date | None]
     initiative_id: Mapped[uuid.UUID | None]
+    gid: Mapped[str] = global_ids.column("Risk")  # its Relay id, stored (app/db/global_ids.py)

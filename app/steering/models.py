@@ -10,6 +10,7 @@ from sqlalchemy import Index, String, Text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.db import global_ids
 from app.db.base import Base, TenantEntity, Versioned, tenant_fk
 from app.tenants.models import pg_enum
 
@@ -37,6 +38,7 @@ class SteeringMeeting(TenantEntity, Versioned, Base):
     attendees: Mapped[list] = mapped_column(JSONB, default=list)
     agenda: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
     decisions: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
+    gid: Mapped[str] = global_ids.column("SteeringMeeting")  # its Relay id, stored (app/db/global_ids.py)
 
 
 class ActionItem(TenantEntity, Versioned, Base):

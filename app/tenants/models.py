@@ -10,6 +10,7 @@ from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, Text, f
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.db import global_ids
 from app.db.base import Base, Timestamps, Versioned, uuid7
 
 
@@ -56,6 +57,7 @@ class Tenant(Versioned, Base):
     fiscal_year_start_month: Mapped[int] = mapped_column(default=1)
     currency: Mapped[str] = mapped_column(String(3), default="USD")
     status: Mapped[TenantStatus] = mapped_column(pg_enum(TenantStatus, "tenant_status"), default=TenantStatus.ACTIVE)
+    gid: Mapped[str] = global_ids.column("Tenant", tenant_scoped=False)  # its Relay id, stored (app/db/global_ids.py)
 
 
 class User(Versioned, Base):

@@ -9,6 +9,7 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.db import global_ids
 from app.db.base import Base, TenantEntity, Versioned
 from app.tenants.models import pg_enum
 
@@ -26,3 +27,4 @@ class Vendor(TenantEntity, Versioned, Base):
     relationship: Mapped[VendorRelationship] = mapped_column(pg_enum(VendorRelationship, "vendor_relationship"))
     annual_cost: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     contract_end: Mapped[dt.date | None]
+    gid: Mapped[str] = global_ids.column("Vendor")  # its Relay id, stored (app/db/global_ids.py)

@@ -113,7 +113,7 @@ def _tenant(c: Compiler, row, node, args):
 
 columns(
     "Tenant",
-    id=lambda row: sql.global_id("Tenant", row, tenant_scoped=False),
+    id=sql.global_id,
     version=col("version"), name=col("name"), slug=col("slug"), industry=col("industry"),
     employeeCount=col("employee_count"), fiscalYearStartMonth=col("fiscal_year_start_month"), currency=col("currency"),
 )
@@ -245,7 +245,7 @@ columns(
 
 columns(
     "Risk",
-    id=lambda row: sql.global_id("Risk", row), version=col("version"), title=col("title"), category=col("category"),
+    id=sql.global_id, version=col("version"), title=col("title"), category=col("category"),
     status=col("status"), likelihood=col("likelihood"), impact=col("impact"), score=col("score"), owner=col("owner"),
     reviewDue=col("review_due"), mitigation=col("mitigation"), treatment=col("treatment"),
     description=col("description"),
@@ -253,7 +253,7 @@ columns(
 
 columns(
     "Initiative",
-    id=lambda row: sql.global_id("Initiative", row), version=col("version"), title=col("title"), status=col("status"),
+    id=sql.global_id, version=col("version"), title=col("title"), status=col("status"),
     priority=col("priority"), targetMonth=col("target_month", sql.month), costEstimate=col("cost_estimate", sql.decimal),
     hoursSavedPerMonth=col("hours_saved_per_month", sql.float_value),
     revenueAtRisk=col("revenue_at_risk", sql.decimal), description=col("description"),
@@ -261,7 +261,7 @@ columns(
 
 columns(
     "Vendor",
-    id=lambda row: sql.global_id("Vendor", row), version=col("version"), name=col("name"),
+    id=sql.global_id, version=col("version"), name=col("name"),
     relationship=col("relationship"), annualCost=col("annual_cost", sql.decimal), contractEnd=col("contract_end"),
 )
 
@@ -303,7 +303,7 @@ def attendees(c: Compiler, row: str, item: Callable[[str], str]) -> str:
 
 columns(
     "SteeringMeeting",
-    id=lambda row: sql.global_id("SteeringMeeting", row), version=col("version"),
+    id=sql.global_id, version=col("version"),
     scheduledAt=col("scheduled_at", sql.datetime), status=col("status"),
     agenda=lambda row: f"to_json(coalesce({row}.agenda, CAST('{{}}' AS text[])))",
     decisions=lambda row: f"to_json(coalesce({row}.decisions, CAST('{{}}' AS text[])))",
