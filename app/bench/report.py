@@ -8,41 +8,48 @@ PEER = "top risks (peer)"
 OURS = "top risks"
 
 NOTES = """\
-## Why the read targets are missed, and what would close them
+## What made the paths fast, and what is still missing
 
-- The peer workload is CPU-bound in the API process, not in PostgreSQL: the ideal statement
-  answers in about 4 ms, PostGraphile (one statement, JSON built by PostgreSQL) in about 12 ms,
-  while our request spends its time in graphql-core/strawberry executing ~1,400 objects field by
-  field, in async resolvers and dataloaders, and turning rows into Python objects (see the
-  profile above: the self time is spread over graphql-core, strawberry, SQLAlchemy and asyncio,
-  no single hot spot). PEERS.md measured the same shape: a plain strawberry stack is at ~0.15-0.25x
-  the peer. At c=4 the two API processes share 2 cores with PostgreSQL and the load generator,
-  so throughput does not rise with concurrency.
-- Tuning (orjson is already in use, covering indexes, granian, more processes) cannot close a
-  7-10x gap; the database side is already 3x faster than the peer end to end. What would close
-  it is design: compile the hot read operations (portfolio, top risks, tenant dashboard) into one
-  SQL statement each that builds the response JSON (as `app/bench/pgbench.py` does for the ideal
-  run), selected when the request's operation is one of `graphql/operations/` with a supported
-  selection, with global ids and cursors encoded in SQL, and the general executor as fallback;
-  a test must compare both answers byte for byte for every operation, and RLS stays as it is
-  (same role, same transaction-local setting). Expected: about 5-8 ms at c=1, i.e. at or above
-  the peer, with 4 statements per request.
-- The tenant dashboard (one tenant, 10 sections) is ~20 ms at c=1 for the same reason (14
-  statements through the dataloaders, each a round trip, plus field execution); the same compiled
-  path brings it under 15 ms.
-- Scoring: `score_batch` gathers the inputs in 7 grouped statements per batch of 500 and scores in
-  Python; the per-tenant Python work (formula, JSON of components and inputs) and the ORM upsert
-  dominate. Computing the inputs with the single statement's SQL and keeping only the formula in
-  Python, with a larger batch, is the way to the target.
+- Reads: the documents users wait on are compiled into one SQL statement that builds the
+  response JSON (`app/api/compiled`): `tenants`, `tenant` and what hangs off a tenant (health,
+  history, risks, initiatives, budget, ticket months, policies, vendors, meetings), with the
+  resolvers' own filters, orders, list tokens and cursors. A request is BEGIN, one statement that
+  authenticates (the user with the tenants it sees), the tenant setting, the answer, COMMIT; RLS
+  applies as on every path. Anything else (another field, a fragment, a directive, a cursor into a
+  nested list) runs on graphql-core as before, and `tests/api/test_compiled_reads.py` compares both
+  answers byte for byte. Relay ids are stored as generated columns (migration 0003), parsed and
+  validated documents are cached per text, and the pool no longer pre-pings (a BEGIN/ROLLBACK
+  before every transaction with asyncpg).
+- Still missing: "within 2x of the ideal SQL". The ideal is the bare statement under pgbench (no
+  HTTP, no authentication, no ids or cursors, no JSON handed to a client). Our statement is about
+  6 ms of PostgreSQL CPU against the ideal's 4, and each request adds about 3 ms of Python (HTTP,
+  JWT, three more round trips, parsing the 240 kB answer into the response). At c=4 the two API
+  processes, PostgreSQL and the load generator share 2 cores, so about 10 ms of CPU per request
+  caps throughput near 170/s; PostGraphile is at 0.25x the ideal for the same reasons. Closing it
+  would take a cache of whole answers per document, variables and tenant set, invalidated exactly
+  on every write to those tenants (the data changes monthly; the answers are read all day), or
+  handing PostgreSQL's JSON text to the client unparsed (whitespace then differs from the
+  executor's answers), or more cores than processes.
+- The portfolio operation still runs on the executor (its figures come from the health inputs
+  computed live, `app/health/inputs.py`): about 90 ms for 200 tenants, the slowest path (profile
+  above). Compiling it needs the inputs in SQL, shared with scoring.
+- Scoring writes each batch in one `INSERT ... SELECT FROM jsonb_to_recordset` (an executemany of
+  500 rows took 0.3 s) and the bench, like the worker, runs two batch jobs at once, so one's SQL
+  overlaps the other's formula. The split sums each phase over all batches.
+- Webhooks: deliveries arriving together are stored in one statement and one commit and queued as
+  one job per tenant and batch (`app/integrations/writer.py`); nobody is answered before the
+  commit holding their row, and the run counts the stored rows against the 202s.
 - Statement counts here include what the test (`tests/api/test_statement_counts.py`) leaves out:
-  BEGIN, COMMIT and the pool's pre-ping.
+  BEGIN and COMMIT.
 
 ## How it is measured
 
 - `make bench` (`python -m app.bench`) seeds its own database once (embedded PostgreSQL in
   `.bench/`, or `DATABASE_URL`), scores a year of months, starts `fcio serve --workers 2`
   (production settings) and PostGraphile v5 (Node 22, `.bench/peer`) side by side, and drives both
-  from the bench process over loopback with closed-loop keep-alive connections. Ours and the peer
+  from the bench process over loopback with closed-loop keep-alive connections (a minimal HTTP/1.1
+  client, `app/bench/load.py`: httpx spent about a millisecond of CPU per request, CPU the servers
+  under test need on 2 cores). Ours and the peer
   alternate in rounds within each concurrency; every answer is checked (HTTP status, no GraphQL
   errors). The load generator shares the 2 cores with the servers, for both systems alike.
 - The peer answers the peer workload under the same runtime role (`fcio_app`) and the same
@@ -54,10 +61,11 @@ NOTES = """\
 - The ideal SQL is one statement building the same JSON, run by `pgbench -M prepared` in a
   transaction with the same role and tenant setting.
 - Scoring runs in its own process (`python -m app.bench.scoring`, the workers' `score_batch` per
-  batch of 500), so its peak RSS is the scoring's own. Its limit is one
+  batch of 500, two batches at once as the worker runs them), so its peak RSS is the scoring's own. Its limit is one
   `INSERT ... SELECT ... ON CONFLICT` reading the same rows per tenant into a temp table.
 - Ingestion: `ingestTickets` with 1,000 new tickets a call, an API key, 2 connections. Webhook:
-  HaloPSA deliveries (Basic auth) from 50 connections; each is stored and answered 202.
+  HaloPSA deliveries (Basic auth) from 50 connections; each is stored and answered 202, and the
+  deliveries stored are counted against the 202s answered.
 """
 
 
