@@ -129,6 +129,10 @@ def main(argv=None) -> None:
         say("month-end scoring of every tenant ...")
         results["scoring"] = score_month(env, month)
         say(f"scoring: {results['scoring']}")
+        if not args.quick:
+            say("month-end scoring at 10,000 tenants x 12 months ...")
+            results["scoring_10k"] = score_month(database.scoring_database(servers, env, say), month)
+            say(f"scoring 10,000: {results['scoring_10k']}")
         results["profile"] = profile_slowest(results, env, actors, month, args.quick)
     finally:
         servers.close()

@@ -135,6 +135,21 @@ async def state(url: str, size: Size, end: dt.date) -> tuple[int, int]:
         await conn.close()
 
 
+def scoring_database(servers: Servers, env: dict, say) -> dict:
+    """The API issue's scoring benchmark: its own database of 10,000 tenants x 12 months, seeded
+    once (nothing scored: the run scores it); returns the environment that points at it."""
+    size = Size(10000, 12, 0)
+    url = with_database(servers.database_url, size.database)
+    asyncio.run(create_database(servers.database_url, size.database))
+    scale_env = dict(env, DATABASE_URL=url)
+    fcio(scale_env, "migrate")
+    tenants, _ = asyncio.run(state(url, size, last_full_month()))
+    if tenants == 0:
+        say(f"seeding {size.tenants} tenants x {size.months} months (once; kept in {size.database}) ...")
+        fcio(scale_env, "seed", "--tenants", str(size.tenants), "--months", str(size.months), "--practice", PRACTICE)
+    return scale_env
+
+
 def fcio(env: dict, *args: str) -> None:
     subprocess.run([sys.executable, "-m", "app.cli", *args], env=env, check=True)
 
