@@ -22,7 +22,7 @@ from app.api.context import Context, Db, Unauthenticated
 from app.api.limits import MAX_INPUT_LIST, oversized_list, refusal
 from app.auth import access, ratelimit
 from app.db.outage import database_unavailable
-from app.db.scope import run_after_commit, set_tenants
+from app.db.scope import run_after_commit
 from app.errors import DomainError, Forbidden
 from app.health.recompute import use_queue
 from graphql import ExecutionResult, GraphQLError
@@ -143,6 +143,7 @@ async def graphql_endpoint(request: Request) -> Response:
         async with services.sessionmaker() as session:
             use_queue(session, services.redis)
             async with session.begin():
+                # Also sets the transaction's tenant scope to exactly the caller's tenants.
                 principal = await access.resolve(
                     session, services.settings.secret_key, request.headers.get("authorization")
                 )
@@ -150,7 +151,6 @@ async def graphql_endpoint(request: Request) -> Response:
                 if wait:
                     return problem(429, f"Too many requests for this API key. Retry in {wait} s.", "RATE_LIMITED",
                                    {"Retry-After": str(wait)})
-                await set_tenants(session, principal.tenant_ids if principal else ())
                 context = Context(services, Db(session), principal, request.client.host if request.client else "")
                 fast = await run_compiled(request, session, principal, query, variables, operation_name)
                 result = fast or await schema.execute(

@@ -7,6 +7,7 @@ statements than `{ __typename }` (which runs no resolver) sends with the same to
 from __future__ import annotations
 
 import gc
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -186,7 +187,7 @@ async def test_a_hostile_request_is_refused_fast_with_no_resolver_run(production
         timings.append(elapsed)
         assert refused(status, body) is None, (hostile.name, refused(status, body))
         assert len(log) <= len(quiet), f"{hostile.name} ran SQL a refusal should not:\n{log.report()}"
-    p99 = sorted(timings)[min(len(timings) - 1, int(len(timings) * 0.99))]
+    p99 = sorted(timings)[math.ceil(len(timings) * 0.99) - 1]  # the 99th of 100, as REPEAT says
     print(f"\nhostile {hostile.name!r}: {status} {body['errors'][0]['extensions']['code']} p99 {p99:.1f} ms")
     assert p99 < P99_LIMIT_MS, (hostile.name, timings)
 
