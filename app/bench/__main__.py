@@ -192,6 +192,7 @@ def run_servers(args, servers, env, actors, month, seconds) -> dict:
                                                   concurrency=50, seconds=seconds, warmup=0.3, expect=202))
         stored = asyncio.run(database.deliveries(servers.database_url, actors.integration_id)) - stored_before
         results["webhook_lost"] = results["webhook"].answered - stored
+        asyncio.run(database.forget_writes(servers.database_url, actors.ingest_tenant_id, actors.integration_id))
         say(f"webhook c=50: p99 {results['webhook'].p99:.1f} ms, {results['webhook'].rps:.0f} deliveries/s, "
             f"{results['webhook_lost']} of {results['webhook'].answered} answered 202 not stored")
     return results

@@ -108,6 +108,20 @@ async def deliveries(url: str, integration_id: str) -> int:
         await connection.close()
 
 
+async def forget_writes(url: str, tenant_id: str, integration_id: str) -> None:
+    """Remove what a run's ingestion and webhook loads wrote, so every run starts from the same
+    database (a month that grew by 50,000 tickets a run made each run's ingestion slower)."""
+    connection = await asyncpg.connect(plain_url(url))
+    try:
+        async with connection.transaction():
+            await connection.execute("delete from tickets where tenant_id = $1 and source = 'bench'", uuid.UUID(tenant_id))
+            await connection.execute("delete from ticket_months where tenant_id = $1 and source = 'bench'",
+                                     uuid.UUID(tenant_id))
+            await connection.execute("delete from webhook_deliveries where integration_id = $1", uuid.UUID(integration_id))
+    finally:
+        await connection.close()
+
+
 def last_full_month(today: dt.date | None = None) -> dt.date:
     return add_months(month_start(today or dt.date.today()), -1)
 
