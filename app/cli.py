@@ -244,6 +244,7 @@ def cmd_dev(args) -> None:
     except KeyboardInterrupt:
         pass
     finally:
+        print("stopping the API and the worker ...", flush=True)
         for child in children:
             if child.poll() is None:
                 child.terminate()
@@ -253,6 +254,7 @@ def cmd_dev(args) -> None:
             except subprocess.TimeoutExpired:
                 child.kill()
         for handle in handles:
+            print(f"stopping embedded {'PostgreSQL' if hasattr(handle, 'cleanup') else 'Redis'} ...", flush=True)
             (getattr(handle, "cleanup", None) or handle.shutdown)()
         print("stopped")
 

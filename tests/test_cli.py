@@ -66,6 +66,10 @@ def test_dev_starts_with_embedded_servers_and_stops_cleanly(tmp_path):
         assert all(r["health"] is not None for r in portfolio["data"]["portfolio"]["rows"])
     finally:
         process.send_signal(signal.SIGINT)
-        output = process.communicate(timeout=60)[0]
+        try:
+            output = process.communicate(timeout=120)[0]
+        except subprocess.TimeoutExpired:
+            process.kill()
+            pytest.fail("fcio dev did not stop within 120 s of Ctrl-C; its output:\n" + process.communicate()[0])
     assert process.returncode == 0, output
     assert "stopped" in output
