@@ -238,6 +238,9 @@ def cmd_dev(args) -> None:
         print(f"  {line}")
     stop = {"now": False}
     signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
+    # Ctrl-C stops everything even when started from a background job, which inherits SIGINT
+    # ignored (Python then installs no KeyboardInterrupt handler of its own).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         while not stop["now"] and all(c.poll() is None for c in children):
             time.sleep(0.3)
