@@ -38,9 +38,7 @@ async def user_principal(session: AsyncSession, user_id, *, scope: bool = False)
         select(*columns).select_from(User).join(visible, true()).where(User.id == user_id)
     )).one_or_none()
     if row is None or row.disabled_at is not None:
-        if row is None and scope:
-            await set_tenants(session, ())
-        return None
+        return None  # with `scope`, `resolve` clears the setting for a caller it does not know
     return Principal("user", row.id, row.practice_id, row.role, frozenset(row.ids))
 
 

@@ -17,6 +17,7 @@ from graphql.execution.values import get_argument_values
 from app.api import pagination
 from app.api.compiled import sql
 from app.auth.principal import Principal
+from app.errors import Invalid
 from graphql import FieldNode, GraphQLSchema
 
 MAX_KEYS = 50  # json_build_object takes at most 100 arguments
@@ -143,5 +144,5 @@ def page_bounds(first: int | None) -> int:
     """The page size the resolver would use; arguments it refuses go to the executor (it says why)."""
     try:
         return pagination.page_size(first)
-    except Exception as error:
+    except Invalid as error:
         raise Unsupported("page size") from error

@@ -76,6 +76,13 @@ def nested_page(c: Compiler, node, args: dict, type_name: str, *, parent: str, t
     )
 
 
+def owned_list(c: Compiler, node, type_name: str, table: str, alias: str, parent: str, order: str,
+               where: tuple[str, ...] = ()) -> str:
+    """A tenant's rows of `table` (as `alias`) as a JSON list of `type_name` objects, in `order`."""
+    conditions = " AND ".join([f"{alias}.tenant_id = {parent}.id", *where])
+    return f"(SELECT {sql.json_list(c.object(type_name, alias, node), order)} FROM {table} {alias} WHERE {conditions})"
+
+
 def statuses(c: Compiler, args: dict, enum_type: str) -> tuple[tuple | None, list[str]]:
     """The `status` filter as the resolvers key it (sorted values) and as SQL on the enum column."""
     chosen = tuple(sorted(args["status"])) if args.get("status") else None
@@ -130,9 +137,8 @@ def _health(c: Compiler, row, node, args):
 @compiles("Tenant", "healthHistory")
 def _health_history(c: Compiler, row, node, args):
     h = c.alias()
-    return (f"(SELECT {sql.json_list(c.object('HealthScore', h, node), f'{h}.month')} FROM health_scores {h} "
-            f"WHERE {h}.tenant_id = {row}.id AND {h}.month BETWEEN {c.param(args['from'], 'date')} "
-            f"AND {c.param(args['to'], 'date')})")
+    between = f"{h}.month BETWEEN {c.param(args['from'], 'date')} AND {c.param(args['to'], 'date')}"
+    return owned_list(c, node, "HealthScore", "health_scores", h, row, f"{h}.month", (between,))
 
 
 @compiles("Tenant", "risks")
@@ -157,8 +163,7 @@ def _initiatives(c: Compiler, row, node, args):
 @compiles("Tenant", "vendors")
 def _vendors(c: Compiler, row, node, args):
     v = c.alias()
-    return (f"(SELECT {sql.json_list(c.object('Vendor', v, node), f'{v}.name, {v}.id')} FROM vendors {v} "
-            f"WHERE {v}.tenant_id = {row}.id)")
+    return owned_list(c, node, "Vendor", "vendors", v, row, f"{v}.name, {v}.id")
 
 
 @compiles("Tenant", "policies")
@@ -208,13 +213,12 @@ def _next_meeting(c: Compiler, row, node, args):
 @compiles("Tenant", "steeringMeetings")
 def _meetings(c: Compiler, row, node, args):
     s = c.alias()
-    where = [f"{s}.tenant_id = {row}.id"]
+    where = []
     if args.get("from") is not None:
         where.append(f"{s}.scheduled_at >= {c.param(utc_day(args['from']), 'timestamptz')}")
     if args.get("to") is not None and args["to"] < args["to"].max:
         where.append(f"{s}.scheduled_at < {c.param(utc_day(args['to']) + dt.timedelta(days=1), 'timestamptz')}")
-    return (f"(SELECT {sql.json_list(c.object('SteeringMeeting', s, node), f'{s}.scheduled_at, {s}.id')} "
-            f"FROM steering_meetings {s} WHERE {' AND '.join(where)})")
+    return owned_list(c, node, "SteeringMeeting", "steering_meetings", s, row, f"{s}.scheduled_at, {s}.id", tuple(where))
 
 
 # ---- objects below a tenant ----------------------------------------------------------------
