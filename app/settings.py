@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # Hot read documents answered by one compiled statement (app/api/compiled); off: the executor only.
     compiled_reads: bool = True
+    # Their whole answers kept per API process while the tenants' data is unchanged (0: off).
+    answer_cache_mb: int = 64
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from strawberry.http.ides import get_graphql_ide_html
 
+from app.api.compiled.answers import Answers
 from app.api.http import graphql_endpoint
 from app.api.schema import build_schema
 from app.services import Services
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app = Starlette(routes=routes(), lifespan=lifespan)
     app.state.schema = build_schema(settings.is_production)
     app.state.compiled_reads = settings.compiled_reads
+    app.state.answers = Answers(settings.answer_cache_mb * 1024 * 1024)
     app.state.graphiql_html = get_graphql_ide_html(graphql_ide="graphiql")
     if services is not None:
         app.state.services = services

@@ -15,6 +15,8 @@ from arq import Retry
 from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError
 
+from app.db import versions
+from app.db.scope import tenant_session
 from app.health.actions import score_batch
 from app.health.recompute import batches, enqueue_month, sweep_stale
 from app.services import Services
@@ -101,3 +103,10 @@ async def sweep_stale_health(ctx) -> int:
     """Cron, every few minutes: enqueue a recompute for every stale mark still left."""
     s = services(ctx)
     return await sweep_stale(ctx["redis"], s.sessionmaker, s.settings.health_batch_size)
+
+
+@retry_transient
+async def fold_tenant_versions(ctx) -> int:
+    """Cron, hourly: keep the change counters' rows few (app/db/versions.py); no sum changes."""
+    async with tenant_session(services(ctx).sessionmaker, ()) as session:
+        return await versions.fold(session)

@@ -25,7 +25,7 @@ from app.db.outage import database_unavailable
 from app.db.scope import run_after_commit
 from app.errors import DomainError, Forbidden
 from app.health.recompute import use_queue
-from graphql import ExecutionResult, GraphQLError
+from graphql import GraphQLError
 
 log = logging.getLogger("fcio.api")
 
@@ -95,12 +95,19 @@ async def api_key_wait(services, principal) -> int | None:
     return await ratelimit.hit(services.redis, f"apikey:{principal.id}", services.settings.api_key_requests_per_minute, 60)
 
 
-async def run_compiled(request: Request, session, principal, query, variables, operation_name) -> ExecutionResult | None:
-    """The answer of the one-statement path (app/api/compiled), when the document compiles and it is on."""
+async def run_compiled(request: Request, session, principal, query, variables, operation_name) -> bytes | None:
+    """The body of the one-statement path (app/api/compiled), when the document compiles and it is on."""
     if not request.app.state.compiled_reads:
         return None
-    data = await compiled.execute(session, request.app.state.schema, principal, query, variables, operation_name)
-    return None if data is None else ExecutionResult(data=data, errors=None)
+    return await compiled.execute(session, request.app.state.schema, principal, query, variables, operation_name,
+                                  request.app.state.answers)
+
+
+def may_be_stored(request: Request, parsed, operation_name: str | None) -> bool:
+    """A query the compiled path may answer from the answer cache: worth reading the tenants' counter."""
+    state = request.app.state
+    return (state.compiled_reads and state.answers.enabled and parsed is not None
+            and document.query_operation(parsed, operation_name) is not None)
 
 
 async def graphql_endpoint(request: Request) -> Response:
@@ -145,17 +152,18 @@ async def graphql_endpoint(request: Request) -> Response:
             async with session.begin():
                 # Also sets the transaction's tenant scope to exactly the caller's tenants.
                 principal = await access.resolve(
-                    session, services.settings.secret_key, request.headers.get("authorization")
+                    session, services.settings.secret_key, request.headers.get("authorization"),
+                    versioned=may_be_stored(request, parsed, operation_name),
                 )
                 wait = await api_key_wait(services, principal)
                 if wait:
                     return problem(429, f"Too many requests for this API key. Retry in {wait} s.", "RATE_LIMITED",
                                    {"Retry-After": str(wait)})
                 context = Context(services, Db(session), principal, request.client.host if request.client else "")
-                fast = await run_compiled(request, session, principal, query, variables, operation_name)
-                result = fast or await schema.execute(
-                    query, variables, context_value=context, operation_name=operation_name
-                )
+                answer = await run_compiled(request, session, principal, query, variables, operation_name)
+                if answer is None:
+                    result = await schema.execute(query, variables, context_value=context,
+                                                  operation_name=operation_name)
             await run_after_commit(session)
     except (SQLAlchemyError, OSError) as error:
         if not database_unavailable(error):
@@ -163,6 +171,8 @@ async def graphql_endpoint(request: Request) -> Response:
         log.warning("database unavailable: %s", error)
         return problem(503, "The database is unavailable. Retry shortly.", "UNAVAILABLE", {"Retry-After": "2"})
 
+    if answer is not None:
+        return Response(answer, media_type="application/json", headers={"x-request-id": request_id})
     response: dict = {"data": result.data}
     if result.errors:
         response["errors"] = [format_error(e, request_id, schema) for e in result.errors]

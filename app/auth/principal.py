@@ -19,6 +19,8 @@ class Principal:
     practice_id: uuid.UUID | None
     role: Role | None
     tenant_ids: frozenset[uuid.UUID] = field(default_factory=frozenset)
+    # The change counter of its tenants' data when it was resolved, when asked for (app/db/versions.py).
+    data_version: int | None = None
 
     @classmethod
     def system(cls, tenant_ids=(), practice_id: uuid.UUID | None = None) -> Principal:

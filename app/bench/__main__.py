@@ -72,6 +72,23 @@ async def measure_reads(paths: dict, seconds: float, rounds: int = 2) -> dict:
     return {key: merge(parts) for key, parts in results.items()}
 
 
+WRITE_EVERY = 0.1  # seconds between two edits of a CIO's tenant's risks
+
+
+async def while_writing(servers: database.Servers, actors, path: tuple, seconds: float) -> dict:
+    """Top risks at c=4 while one of the CIO's tenants changes every WRITE_EVERY s: what stored
+    answers are worth when they keep being invalidated (every answer is still checked)."""
+    stop, started = asyncio.Event(), time.perf_counter()
+    writer = asyncio.create_task(database.keep_changing_risks(servers.database_url, actors.cio_tenant_ids,
+                                                              WRITE_EVERY, stop))
+    try:
+        got = await load.run("top risks while writing", *path, concurrency=4, seconds=seconds / 2)
+    finally:
+        stop.set()
+    writes = await writer
+    return {"rps": got.rps, "p50": got.p50, "p99": got.p99, "writes_per_s": writes / (time.perf_counter() - started)}
+
+
 def merge(parts: list[load.Result]) -> load.Result:
     first = parts[0]
     return load.Result(first.name, first.concurrency, sum(p.requests for p in parts), sum(p.seconds for p in parts),
@@ -134,6 +151,7 @@ def main(argv=None) -> None:
             say("month-end scoring at 10,000 tenants x 12 months ...")
             scoring["scoring_10k"] = score_month(database.scoring_database(servers, env, say), month)
             say(f"scoring 10,000: {scoring['scoring_10k']}")
+        asyncio.run(database.settle(servers.database_url))
         results = run_servers(args, servers, env, actors, month, seconds) | scoring
         results["profile"] = profile_slowest(results, env, actors, month, args.quick)
     finally:
@@ -153,6 +171,10 @@ def run_servers(args, servers, env, actors, month, seconds) -> dict:
             processes.api_command(args.workers), env, lambda p: f"http://127.0.0.1:{p}/healthz",
             log=args.data_dir / "api.log"))
         api = f"http://127.0.0.1:{api_port}/graphql"
+        computed_port = stack.enter_context(processes.running(
+            processes.api_command(args.workers), env | {"FCIO_ANSWER_CACHE_MB": "0"},
+            lambda p: f"http://127.0.0.1:{p}/healthz", log=args.data_dir / "api.log"))
+        computed = f"http://127.0.0.1:{computed_port}/graphql"
         peer = None
         if not args.no_peer:
             peer_dir = args.data_dir / "peer"
@@ -166,7 +188,7 @@ def run_servers(args, servers, env, actors, month, seconds) -> dict:
             peer = f"http://127.0.0.1:{peer_port}/graphql"
         cio = workloads.login(api, actors.cio_email, actors.password)
         executive = workloads.login(api, actors.executive_email, actors.password)
-        paths = workloads.reads(api, peer, actors, month, cio, executive)
+        paths = workloads.reads(api, computed, peer, actors, month, cio, executive)
         results: dict = {"same_data": None}
         if peer:
             ours = orjson.loads(httpx.post(api, content=paths["top risks"][1](0)[0], headers=paths["top risks"][1](0)[1], timeout=60).content)
@@ -176,6 +198,8 @@ def run_servers(args, servers, env, actors, month, seconds) -> dict:
             results["response_bytes"] = {"ours": len(orjson.dumps(ours)), "peer": len(orjson.dumps(theirs))}
             say(f"same data from both: {results['same_data']}")
         results["reads"] = asyncio.run(measure_reads(paths, seconds))
+        results["while_writing"] = asyncio.run(while_writing(servers, actors, paths["top risks"], seconds))
+        say(f"top risks c=4 while risks change: {results['while_writing']}")
         results["statements"] = asyncio.run(count_statements(servers, paths))
         say(f"statements per request: {results['statements']}")
         tenant_ids = actors.cio_tenant_ids

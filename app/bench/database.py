@@ -7,6 +7,7 @@ that is kept and reused while its practice has all its tenants and the months ar
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import os
@@ -118,6 +119,36 @@ async def forget_writes(url: str, tenant_id: str, integration_id: str) -> None:
             await connection.execute("delete from ticket_months where tenant_id = $1 and source = 'bench'",
                                      uuid.UUID(tenant_id))
             await connection.execute("delete from webhook_deliveries where integration_id = $1", uuid.UUID(integration_id))
+    finally:
+        await connection.close()
+
+
+async def keep_changing_risks(url: str, tenant_ids: str, every: float, stop: asyncio.Event) -> int:
+    """Until `stop`, rewrite the risks of one of `tenant_ids` (a PostgreSQL array literal, in
+    turn) every `every` seconds, as a CIO editing the register would; returns the writes made.
+    Each write bumps the tenant's change counter, so the next read of a CIO seeing it recomputes."""
+    connection = await asyncpg.connect(plain_url(url))
+    writes = 0
+    try:
+        while not stop.is_set():
+            async with connection.transaction():
+                await connection.execute("SELECT set_config('app.tenant_ids', $1, true)", tenant_ids)
+                await connection.execute("UPDATE risks SET title = title WHERE tenant_id = (CAST($1 AS uuid[]))[$2]",
+                                         tenant_ids, writes % tenant_ids.count(",") + 1)
+            writes += 1
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), every)
+    finally:
+        await connection.close()
+    return writes
+
+
+async def settle(url: str) -> None:
+    """VACUUM (ANALYZE) after the writing steps, so autovacuum does not wake up during the read
+    measurements (it took a core in the middle of one run's reads, peer and ideal SQL included)."""
+    connection = await asyncpg.connect(plain_url(url))
+    try:
+        await connection.execute("VACUUM (ANALYZE)")
     finally:
         await connection.close()
 

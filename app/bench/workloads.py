@@ -35,8 +35,11 @@ def login(url: str, email: str, password: str) -> str:
     return token
 
 
-def reads(api: str, peer: str | None, actors: Actors, month: dt.date, cio: str, executive: str) -> dict:
-    """name -> (url, request maker) of every read path measured."""
+COMPUTED = "top risks (no stored answers)"
+
+
+def reads(api: str, computed: str, peer: str | None, actors: Actors, month: dt.date, cio: str, executive: str) -> dict:
+    """name -> (url, request maker) of every read path measured; `computed` is an API that stores no answers."""
     bearer = {"authorization": f"Bearer {cio}"}
     dashboard = {
         "id": ids.encode("Tenant", actors.dashboard_tenant_id), "from": f"{add_months(month, -11):%Y-%m}",
@@ -45,6 +48,7 @@ def reads(api: str, peer: str | None, actors: Actors, month: dt.date, cio: str, 
     paths = {
         "portfolio": (api, graphql_request(operation("portfolio"), {"month": f"{month:%Y-%m}"}, bearer)),
         "top risks": (api, graphql_request(operation("top_risks"), {"first": 200}, bearer)),
+        COMPUTED: (computed, graphql_request(operation("top_risks"), {"first": 200}, bearer)),
         "tenant dashboard": (api, graphql_request(operation("tenant_dashboard"), dashboard,
                                                   {"authorization": f"Bearer {executive}"})),
     }

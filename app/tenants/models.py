@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 import uuid
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, Text, func
+from sqlalchemy import BigInteger, CheckConstraint, Enum, ForeignKey, Index, String, Text, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -83,3 +83,16 @@ class Grant(Base):
         ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     created_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
+
+
+class TenantVersion(Base):
+    """One backend's share of a tenant's change counter, kept by triggers (app/db/versions.py).
+
+    Never deleted but by folding, so no foreign key; backend 0 holds what was folded.
+    """
+
+    __tablename__ = "tenant_versions"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    backend: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)

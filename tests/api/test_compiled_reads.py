@@ -70,17 +70,26 @@ async def practice(sessionmaker):
     return summary, tenants
 
 
+def app_with(services, **settings):
+    return create_app(Settings(database_url=services.settings.database_url, redis_url=services.settings.redis_url,
+                               env="test", **settings), services)
+
+
 @pytest.fixture(scope="module")
 def executor_app(services):
-    settings = Settings(database_url=services.settings.database_url, redis_url=services.settings.redis_url,
-                        env="test", compiled_reads=False)
-    return create_app(settings, services)
+    return app_with(services, compiled_reads=False)
 
 
-async def both(asgi_app, executor_app, count_statements, query: str, variables: dict, token: str) -> dict:
+@pytest.fixture(scope="module")
+def compiled_app(services):
+    """Compiled reads without stored answers: every request here runs its statement (test_answer_cache.py)."""
+    return app_with(services, answer_cache_mb=0)
+
+
+async def both(compiled_app, executor_app, count_statements, query: str, variables: dict, token: str) -> dict:
     """The body from each app; they must be identical and the compiled one must be one statement."""
     bodies = []
-    for app in (asgi_app, executor_app):
+    for app in (compiled_app, executor_app):
         transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
             with count_statements() as log:
@@ -94,10 +103,10 @@ async def both(asgi_app, executor_app, count_statements, query: str, variables: 
     return httpx.Response(200, content=compiled).json()
 
 
-async def test_the_contract_operations_answer_byte_for_byte(api, asgi_app, executor_app, count_statements, practice):
+async def test_the_contract_operations_answer_byte_for_byte(api, compiled_app, executor_app, count_statements, practice):
     summary, tenants = practice
     token = await api.login(summary.cio_email)
-    top = await both(asgi_app, executor_app, count_statements, (OPERATIONS / "top_risks.graphql").read_text(),
+    top = await both(compiled_app, executor_app, count_statements, (OPERATIONS / "top_risks.graphql").read_text(),
                      {"first": 200}, token)
     assert len(top["data"]["tenants"]["edges"]) == 6
     assert any(e["node"]["risks"]["edges"] for e in top["data"]["tenants"]["edges"])
@@ -105,27 +114,27 @@ async def test_the_contract_operations_answer_byte_for_byte(api, asgi_app, execu
     shown = 0
     for tenant in tenants:
         variables = {"id": ids.encode("Tenant", tenant.id), "from": "2025-07", "to": "2026-06", "fiscalYear": 2026}
-        body = await both(asgi_app, executor_app, count_statements, dashboard, variables, token)
+        body = await both(compiled_app, executor_app, count_statements, dashboard, variables, token)
         shown += body["data"]["tenant"] is not None
     assert shown == 6, "the CIO sees the six tenants granted, and only those"
 
 
-async def test_every_compiled_field_and_page_matches(api, asgi_app, executor_app, count_statements, practice, world):
+async def test_every_compiled_field_and_page_matches(api, compiled_app, executor_app, count_statements, practice, world):
     summary, _ = practice
     token = await api.login(summary.cio_email)
-    first = await both(asgi_app, executor_app, count_statements, EVERYTHING, {"first": 4, "month": "2026-05"}, token)
+    first = await both(compiled_app, executor_app, count_statements, EVERYTHING, {"first": 4, "month": "2026-05"}, token)
     page = first["data"]["tenants"]
     assert page["totalCount"] == 6 and page["pageInfo"]["hasNextPage"]
     nodes = [e["node"] for e in page["edges"]]
     assert all(n["health"]["month"] == "2026-05" and n["healthHistory"] and n["policies"] for n in nodes)
     assert any(n["ticketMetrics"] for n in nodes) and any(n["budget"] for n in nodes)
     assert all(n["noBudget"] is None for n in nodes)
-    second = await both(asgi_app, executor_app, count_statements, EVERYTHING,
+    second = await both(compiled_app, executor_app, count_statements, EVERYTHING,
                         {"first": 4, "after": page["pageInfo"]["endCursor"]}, token)
     assert len(second["data"]["tenants"]["edges"]) == 2 and second["data"]["tenants"]["pageInfo"]["hasPreviousPage"]
-    await both(asgi_app, executor_app, count_statements, EVERYTHING, {"search": "e", "first": 0}, token)
+    await both(compiled_app, executor_app, count_statements, EVERYTHING, {"search": "e", "first": 0}, token)
     aliased = "{ a: tenants(first: 2) { n: nodes { x: name } } b: tenants { totalCount } }"
-    await both(asgi_app, executor_app, count_statements, aliased, {}, token)
+    await both(compiled_app, executor_app, count_statements, aliased, {}, token)
 
 
 async def test_documents_it_does_not_compile_are_executed(api, asgi_app, count_statements, practice):
@@ -145,24 +154,24 @@ async def test_documents_it_does_not_compile_are_executed(api, asgi_app, count_s
         assert not [s for s in log.statements if "json_build_object" in s], query
 
 
-async def test_a_viewer_never_reaches_another_tenant_or_practice(api, asgi_app, executor_app, count_statements,
+async def test_a_viewer_never_reaches_another_tenant_or_practice(api, compiled_app, executor_app, count_statements,
                                                                  practice, world):
     summary, tenants = practice
     own, other = tenants[0], tenants[1]
     executive = await world.user(await world_practice(world, summary), Role.CLIENT_EXECUTIVE, tenants=[own])
     token = await api.login(executive.email)
-    listed = await both(asgi_app, executor_app, count_statements, EVERYTHING, {"first": 50}, token)
+    listed = await both(compiled_app, executor_app, count_statements, EVERYTHING, {"first": 50}, token)
     assert [e["node"]["id"] for e in listed["data"]["tenants"]["edges"]] == [ids.encode("Tenant", own.id)]
     query = "query($a: ID!, $b: ID!) { a: tenant(id: $a) { name risks { totalCount } } b: tenant(id: $b) { name } }"
-    answer = await both(asgi_app, executor_app, count_statements, query,
+    answer = await both(compiled_app, executor_app, count_statements, query,
                         {"a": ids.encode("Tenant", own.id), "b": ids.encode("Tenant", other.id)}, token)
     assert answer["data"]["a"]["name"] == own.name and answer["data"]["b"] is None
     stranger = await world.user(await world.practice(), Role.PRACTICE_ADMIN)
     token = await api.login(stranger.email)
-    answer = await both(asgi_app, executor_app, count_statements, query,
+    answer = await both(compiled_app, executor_app, count_statements, query,
                         {"a": ids.encode("Tenant", own.id), "b": ids.encode("Tenant", other.id)}, token)
     assert answer["data"] == {"a": None, "b": None}
-    empty = await both(asgi_app, executor_app, count_statements, EVERYTHING, {}, token)
+    empty = await both(compiled_app, executor_app, count_statements, EVERYTHING, {}, token)
     assert empty["data"]["tenants"]["edges"] == []
 
 

@@ -74,6 +74,7 @@ class Compiler:
         self.variables = variables
         self.viewer = viewer
         self.params: dict[str, Any] = {}
+        self.volatile = False  # set by a field whose value depends on the clock
         self._aliases = itertools.count()
 
     def param(self, value: Any, sql_type: str) -> str:

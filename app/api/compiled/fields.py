@@ -205,6 +205,7 @@ def _ticket_metrics(c: Compiler, row, node, args):
 
 @compiles("Tenant", "nextSteeringMeeting")
 def _next_meeting(c: Compiler, row, node, args):
+    c.volatile = True  # "next" is relative to now(): such an answer is never stored
     s = c.alias()
     return (f"(SELECT {c.object('SteeringMeeting', s, node)} FROM steering_meetings {s} WHERE {s}.tenant_id = {row}.id "
             f"AND {s}.status = 'SCHEDULED' AND {s}.scheduled_at >= now() ORDER BY {s}.scheduled_at, {s}.id LIMIT 1)")

@@ -1,21 +1,29 @@
-"""Answer a request with its compiled statement, or say None so the executor answers it."""
+"""Answer a request with its compiled statement (or a stored answer), or say None so the executor answers it."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.api.compiled import document, fields  # noqa: F401  (fields registers the compilers)
+from app.api.compiled import answers, document, fields  # noqa: F401  (fields registers the compilers)
 from app.api.compiled.compiler import Compiler, Unsupported
 from app.auth.principal import Principal
 
 
+@dataclass(frozen=True)
+class Compiled:
+    statement: str
+    params: dict[str, Any]
+    volatile: bool  # the answer depends on the clock: never stored
+
+
 def compile_request(schema, principal: Principal, query: str, variables: dict | None,
-                    operation_name: str | None) -> tuple[str, dict[str, Any]] | None:
-    """(SQL, parameters) for the request, or None when the executor must answer it."""
+                    operation_name: str | None) -> Compiled | None:
+    """The request's statement, or None when the executor must answer it."""
     graphql_schema = schema._schema
     parsed = document.valid_document(graphql_schema, schema.compiled_validation_rules, query)
     operation = document.query_operation(parsed, operation_name) if parsed else None
@@ -27,16 +35,29 @@ def compile_request(schema, principal: Principal, query: str, variables: dict | 
         body = compiler.object("Query", "", operation)
     except Unsupported:
         return None
-    return f"SELECT CAST({body} AS text)", compiler.params
+    return Compiled(f"SELECT CAST({body} AS text)", compiler.params, compiler.volatile)
 
 
 async def execute(session: AsyncSession, schema, principal: Principal | None, query: str, variables: dict | None,
-                  operation_name: str | None) -> dict | None:
-    """The response's `data`, computed by one statement; None when the executor must answer."""
+                  operation_name: str | None, stored: answers.Answers) -> bytes | None:
+    """The response body (`{"data": ...}`), stored or computed by one statement; None when the executor must answer.
+
+    The principal's `data_version` (when it was resolved with one) decides whether a stored
+    answer is still true, and is what a new answer is stored under (app/api/compiled/answers.py).
+    """
     if principal is None:
         return None
+    version = principal.data_version if stored.enabled else None
+    entry_key = answers.key(principal, query, variables, operation_name) if version is not None else None
+    if entry_key is not None:
+        body = stored.get(entry_key, version)
+        if body is not None:
+            return body
     compiled = compile_request(schema, principal, query, variables, operation_name)
     if compiled is None:
         return None
-    statement, params = compiled
-    return orjson.loads((await session.execute(text(statement), params)).scalar_one())
+    data = orjson.loads((await session.execute(text(compiled.statement), compiled.params)).scalar_one())
+    body = orjson.dumps({"data": data})
+    if entry_key is not None and not compiled.volatile:
+        stored.put(entry_key, version, body)
+    return body

@@ -1,0 +1,172 @@
+"""Stored answers (app/api/compiled/answers.py): served only while exactly true, and only to their caller.
+
+A stored answer is served by one statement (the authentication, which also reads the tenants'
+change counter). Every test writes through a real path (a mutation, the scoring worker's batch,
+a grant, a PSA-style write in another session) and checks that the very next read shows it,
+and that callers with other tenants, roles or practices never receive another caller's answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from app.api import ids
+from app.api.compiled.answers import Answers
+from app.api.compiled.compiler import FIELDS
+from app.api.compiled.run import compile_request
+from app.api.schema import build_schema
+from app.auth.principal import Principal
+from app.db import versions
+from app.health.actions import score_batch
+from app.tenants import actions as tenant_actions
+from app.tenants.models import Role
+from graphql import TypeInfo, TypeInfoVisitor, Visitor, parse, visit
+from tests.api.test_compiled_reads import EVERYTHING
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+OPERATIONS = Path(__file__).resolve().parents[2] / "graphql" / "operations"
+TOP_RISKS = (OPERATIONS / "top_risks.graphql").read_text()
+DASHBOARD = (OPERATIONS / "tenant_dashboard.graphql").read_text()
+CREATE_RISK = """mutation($i: CreateRiskInput!) { createRisk(input: $i) { risk { id } userErrors { code message } } }"""
+
+
+async def read(api, count_statements, token: str, query: str = TOP_RISKS, variables: dict | None = None):
+    """(statements the app sent, the answer's data)."""
+    with count_statements() as log:
+        data = await api.data(query, variables or {"first": 200}, token)
+    return len(log), data
+
+
+def risk_titles(data: dict) -> dict[str, list[str]]:
+    return {e["node"]["name"]: [r["node"]["title"] for r in e["node"]["risks"]["edges"]]
+            for e in data["tenants"]["edges"]}
+
+
+async def add_risk(api, token: str, tenant, title: str, likelihood: int = 5) -> None:
+    data = await api.data(CREATE_RISK, {"i": {"tenantId": ids.encode("Tenant", tenant.id), "title": title,
+                                              "category": "SECURITY", "likelihood": likelihood, "impact": 5}}, token)
+    assert data["createRisk"]["userErrors"] == []
+
+
+async def test_a_repeated_read_is_one_statement_until_its_tenants_change(api, world, sessionmaker, count_statements):
+    practice = await world.practice()
+    a, b = await world.tenant(practice, "Alpha"), await world.tenant(practice, "Beta")
+    cio = await world.user(practice, Role.CIO, tenants=[a, b])
+    token = await api.login(cio.email)
+    await add_risk(api, token, a, "Backups untested")
+
+    computed, first = await read(api, count_statements, token)
+    stored, again = await read(api, count_statements, token)
+    assert (computed, stored) == (2, 1) and again == first  # authentication (+ counter), then the answer
+
+    await add_risk(api, token, b, "No MFA")  # a mutation
+    statements, data = await read(api, count_statements, token)
+    assert statements == 2 and risk_titles(data) == {"Alpha": ["Backups untested"], "Beta": ["No MFA"]}
+
+    await score_batch(sessionmaker, [a.id], dt.date(2026, 10, 1))  # the scoring worker's write
+    _, data = await read(api, count_statements, token)
+    assert data["tenants"]["edges"][0]["node"]["health"]["month"] == "2026-10"
+
+    async with world.scope([b.id]) as s:  # any other writer, e.g. PSA processing in a worker
+        await s.execute(text("UPDATE risks SET title = 'MFA for admins only' WHERE tenant_id = :t"), {"t": b.id})
+    _, data = await read(api, count_statements, token)
+    assert risk_titles(data)["Beta"] == ["MFA for admins only"]
+    assert (await read(api, count_statements, token))[0] == 1
+
+
+async def test_a_stored_answer_never_reaches_another_caller(api, world, count_statements):
+    practice = await world.practice()
+    a, b = await world.tenant(practice, "Alpha"), await world.tenant(practice, "Beta")
+    admin = await world.user(practice, Role.PRACTICE_ADMIN)
+    cio_a = await world.user(practice, Role.CIO, tenants=[a])
+    cio_b = await world.user(practice, Role.CIO, tenants=[b])
+    executive = await world.user(practice, Role.CLIENT_EXECUTIVE, tenants=[a])
+    stranger = await world.user(await world.practice(), Role.PRACTICE_ADMIN)
+    tokens = {u: await api.login(u.email) for u in (admin, cio_a, cio_b, executive, stranger)}
+    await add_risk(api, tokens[admin], a, "Risk of Alpha")
+    await add_risk(api, tokens[admin], b, "Risk of Beta")
+
+    expected = {admin: {"Alpha", "Beta"}, cio_a: {"Alpha"}, cio_b: {"Beta"}, executive: {"Alpha"}, stranger: set()}
+    for _ in range(2):  # the second round is served from stored answers
+        for user, names in expected.items():
+            _, data = await read(api, count_statements, tokens[user])
+            assert set(risk_titles(data)) == names, user.role
+    dashboard = {"id": ids.encode("Tenant", a.id), "from": "2026-01", "to": "2026-10", "fiscalYear": 2026}
+    for _ in range(2):
+        for user in expected:
+            _, data = await read(api, count_statements, tokens[user], DASHBOARD, dashboard)
+            assert (data["tenant"] is not None) == ("Alpha" in expected[user]), user.role
+
+    async with world.scope([a.id, b.id]) as s:  # a grant taken away shows at once, though no tenant data changed
+        await tenant_actions.revoke_access(s, Principal("user", admin.id, practice.id, Role.PRACTICE_ADMIN,
+                                                        frozenset({a.id, b.id})), cio_a.id, a.id)
+    _, data = await read(api, count_statements, tokens[cio_a])
+    assert data["tenants"]["edges"] == []
+    _, data = await read(api, count_statements, tokens[cio_a], DASHBOARD, dashboard)
+    assert data["tenant"] is None
+
+
+async def test_answers_that_depend_on_the_clock_are_not_stored(api, world, count_statements):
+    practice = await world.practice()
+    tenant = await world.tenant(practice)
+    cio = await world.user(practice, Role.CIO, tenants=[tenant])
+    token = await api.login(cio.email)
+    query = "{ tenants { edges { node { name nextSteeringMeeting { scheduledAt } } } } }"
+    counts = [(await read(api, count_statements, token, query, {}))[0] for _ in range(2)]
+    assert counts == [2, 2]
+
+
+async def test_compiled_statements_read_only_watched_tables(world):
+    """A compiled field reading a table without counters would be served stale: none may.
+
+    The documents below select every field the compiler knows (checked first), so their
+    statements hold every table a compiled answer can read.
+    """
+    practice = await world.practice()
+    tenant = await world.tenant(practice)
+    viewer = Principal("user", None, practice.id, Role.PRACTICE_ADMIN, frozenset({tenant.id}))
+    schema = build_schema(False)
+    dashboard = {"id": ids.encode("Tenant", tenant.id), "from": "2026-01", "to": "2026-10", "fiscalYear": 2026}
+    documents = ((EVERYTHING, {"first": 4, "month": "2026-05"}), (DASHBOARD, dashboard))
+    selected = set().union(*(fields_selected(schema._schema, query) for query, _ in documents))
+    assert set(FIELDS) <= selected, f"add to EVERYTHING: {sorted(set(FIELDS) - selected)}"
+    read_tables = set()
+    for query, variables in documents:
+        compiled = compile_request(schema, viewer, query, variables, None)
+        assert compiled is not None
+        read_tables |= set(re.findall(r"\b(?:FROM|JOIN)\s+([a-z_]+)\b(?!\s*\()", compiled.statement))
+    async with world.scope(()) as s:
+        tables = set(await s.scalars(text("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")))
+    read_tables &= tables  # drop subquery aliases
+    assert read_tables >= {"tenants", "risks", "health_scores", "ticket_months", "budget_lines"}
+    assert not read_tables & versions.UNWATCHED
+
+
+def fields_selected(schema, query: str) -> set[tuple[str, str]]:
+    """(parent type, field) of every field a document selects."""
+    type_info, found = TypeInfo(schema), set()
+
+    class Collect(Visitor):
+        def enter_field(self, node, *_):
+            found.add((type_info.get_parent_type().name, node.name.value))
+
+    visit(parse(query), TypeInfoVisitor(type_info, Collect()))
+    return found
+
+
+async def test_the_byte_budget_evicts_the_least_recently_used():
+    answers = Answers(2000)
+    for name in "abcd":
+        answers.put(name, 1, name.encode() * 500)
+    assert answers.get("a", 1) is not None  # a is now the most recent
+    answers.put("e", 1, b"e" * 500)
+    assert answers.get("b", 1) is None and answers.get("a", 1) and answers.get("e", 1)
+    assert answers.get("a", 2) is None  # another counter: not served
+    answers.put("huge", 1, b"x" * 501)  # over a quarter of the budget: not kept
+    assert answers.get("huge", 1) is None and len(answers) == 4
