@@ -133,7 +133,7 @@ async def keep_changing_risks(url: str, tenant_ids: str, every: float, stop: asy
         while not stop.is_set():
             async with connection.transaction():
                 await connection.execute("SELECT set_config('app.tenant_ids', $1, true)", tenant_ids)
-                await connection.execute("UPDATE risks SET title = title WHERE tenant_id = (CAST($1 AS uuid[]))[$2]",
+                await connection.execute("UPDATE risks SET title = title WHERE tenant_id = (CAST(CAST($1 AS text) AS uuid[]))[$2]",
                                          tenant_ids, writes % tenant_ids.count(",") + 1)
             writes += 1
             with contextlib.suppress(TimeoutError):

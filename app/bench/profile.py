@@ -33,7 +33,7 @@ async def profile(path: str, actors, month, requests: int) -> str:
             for email in (actors.cio_email, actors.executive_email):
                 body = workloads.login_body(email, actors.password)
                 tokens.append((await client.post(BASE, content=body, headers=login)).json()["data"]["login"]["accessToken"])
-            _, make = workloads.reads(BASE, None, actors, month, *tokens)[path]
+            _, make = workloads.reads(BASE, BASE, None, actors, month, *tokens)[path]
             for _ in range(3):
                 await post(*make(0))
             profiler = Profiler(async_mode="enabled", interval=0.0005)
