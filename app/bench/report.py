@@ -46,6 +46,15 @@ NOTES = """\
 - Webhooks: deliveries arriving together are stored in one statement and one commit and queued as
   one job per tenant and batch (`app/integrations/writer.py`); nobody is answered before the
   commit holding their row, and the run counts the stored rows against the 202s.
+- Webhook p99 is missed on this machine. The 202 path did not change, but the worker processes
+  the same deliveries on the same 2 cores, and p99 at 50 connections is mostly queueing behind
+  that work. It was 23-45 ms on the previous sessions' Xeon; on this AMD EPYC (the peer and the
+  ideal SQL about 1.5-2x slower than there) 40 ms with the change-counter triggers off and 52-56
+  ms with them on, early in the session, and 63-85 ms later as the machine slowed further. The
+  counters cost the worker one trigger per statement on ticket_months (raw tickets are not
+  watched). What would close it: process a job's deliveries in one transaction instead of one
+  each (one ticket upsert, one month refresh and one counter bump per batch rather than per
+  delivery), or keep the worker to a share of the cores while a burst is being answered.
 - Statement counts here include what the test (`tests/api/test_statement_counts.py`) leaves out:
   BEGIN and COMMIT.
 
