@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from sqlalchemy import ARRAY, Text, Uuid, and_, case, cast, func, literal, select, true, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -60,9 +58,6 @@ async def resolve(session: AsyncSession, secret: str, authorization: str | None,
     principal = await _caller(session, secret, authorization, versioned)
     if principal is None or principal.kind != "user":
         await set_tenants(session, principal.tenant_ids if principal else ())
-    if principal is not None and versioned and principal.data_version is None:
-        ids = literal(sorted(principal.tenant_ids), ARRAY(Uuid))
-        principal = replace(principal, data_version=await session.scalar(select(versions.version_of(ids))))
     return principal
 
 
@@ -76,7 +71,10 @@ async def _caller(session: AsyncSession, secret: str, authorization: str | None,
         if key is None:
             return None
         tenant_ids = await visible_tenant_ids(session, key.practice_id, only=key.tenant_ids)
-        return Principal("api_key", key.id, key.practice_id, None, tenant_ids)
+        version = None
+        if versioned:
+            version = await session.scalar(select(versions.version_of(literal(sorted(tenant_ids), ARRAY(Uuid)))))
+        return Principal("api_key", key.id, key.practice_id, None, tenant_ids, version)
     user_id = tokens.verify(secret, token)
     if user_id is None:
         return None

@@ -123,6 +123,12 @@ async def forget_writes(url: str, tenant_id: str, integration_id: str) -> None:
         await connection.close()
 
 
+CHANGE_RISKS = """
+UPDATE risks SET title = title
+WHERE tenant_id = (SELECT ids[1 + $2 % cardinality(ids)] FROM (SELECT CAST(CAST($1 AS text) AS uuid[]) AS ids) AS s)
+"""
+
+
 async def keep_changing_risks(url: str, tenant_ids: str, every: float, stop: asyncio.Event) -> int:
     """Until `stop`, rewrite the risks of one of `tenant_ids` (a PostgreSQL array literal, in
     turn) every `every` seconds, as a CIO editing the register would; returns the writes made.
@@ -133,8 +139,7 @@ async def keep_changing_risks(url: str, tenant_ids: str, every: float, stop: asy
         while not stop.is_set():
             async with connection.transaction():
                 await connection.execute("SELECT set_config('app.tenant_ids', $1, true)", tenant_ids)
-                await connection.execute("UPDATE risks SET title = title WHERE tenant_id = (CAST(CAST($1 AS text) AS uuid[]))[$2]",
-                                         tenant_ids, writes % tenant_ids.count(",") + 1)
+                await connection.execute(CHANGE_RISKS, tenant_ids, writes)
             writes += 1
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), every)

@@ -85,7 +85,6 @@ def create_fold() -> str:
         INSERT INTO tenant_versions AS v (id, backend, version)
         SELECT id, 0, sum(version) FROM folded GROUP BY id ORDER BY id
         ON CONFLICT (id, backend) DO UPDATE SET version = v.version + excluded.version
-        RETURNING 1
       )
       SELECT CAST(count(*) AS integer) FROM folded
     $$"""

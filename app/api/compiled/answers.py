@@ -19,7 +19,7 @@ evicted least recently used first, within a byte budget (`FCIO_ANSWER_CACHE_MB` 
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Hashable
+from collections.abc import Hashable
 
 import orjson
 

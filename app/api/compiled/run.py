@@ -47,7 +47,7 @@ async def execute(session: AsyncSession, schema, principal: Principal | None, qu
     """
     if principal is None:
         return None
-    version = principal.data_version if stored.enabled else None
+    version = principal.data_version
     entry_key = answers.key(principal, query, variables, operation_name) if version is not None else None
     if entry_key is not None:
         body = stored.get(entry_key, version)
