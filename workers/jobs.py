@@ -16,30 +16,18 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError
 
 from app.db import versions
+from app.db.errors import transient
 from app.db.scope import tenant_session
 from app.health.actions import score_batch
 from app.health.recompute import batches, enqueue_month, sweep_stale
 from app.services import Services
 from app.validation import add_months, parse_month
 
-# SQLSTATE classes that a retry can cure: connection, transaction rollback (serialization,
-# deadlock), insufficient resources, operator intervention (server shutting down).
-TRANSIENT_SQLSTATES = ("08", "40", "53", "57P")
-
 
 def is_transient(error: BaseException) -> bool:
     if isinstance(error, OSError | RedisError | TimeoutError):
         return True
-    if isinstance(error, DBAPIError):
-        if error.connection_invalidated:
-            return True
-        cause: BaseException | None = error
-        while cause is not None:
-            state = getattr(cause, "sqlstate", None)
-            if isinstance(state, str) and state.startswith(TRANSIENT_SQLSTATES):
-                return True
-            cause = cause.__cause__
-    return False
+    return isinstance(error, DBAPIError) and transient(error)
 
 
 def retry_transient(job):

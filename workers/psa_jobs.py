@@ -7,6 +7,7 @@ the same job id (`delivery:<id>`), which a kept result would block until it expi
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 
 from app.integrations.actions import process_deliveries, process_delivery, sweep_received
 from workers.jobs import retry_transient, services
@@ -19,8 +20,8 @@ async def process_webhook_delivery(ctx, tenant_id: str, delivery_id: str) -> str
 
 @retry_transient
 async def process_webhook_deliveries(ctx, tenant_id: str, delivery_ids: list[str]) -> dict:
-    """Deliveries of one tenant that were stored together (app/integrations/writer.py)."""
-    return await process_deliveries(services(ctx), uuid.UUID(tenant_id), [uuid.UUID(i) for i in delivery_ids])
+    """Deliveries of one tenant that were stored together (app/integrations/writer.py): outcomes counted."""
+    return Counter(await process_deliveries(services(ctx), uuid.UUID(tenant_id), [uuid.UUID(i) for i in delivery_ids]))
 
 
 @retry_transient

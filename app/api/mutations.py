@@ -12,6 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.api.context import Context
 from app.api.errors import UserError, user_errors
 from app.api.permissions import object_key
+from app.db.errors import sqlstate
 from app.errors import Conflict, DomainError, Forbidden, Invalid, Limit
 
 
@@ -41,8 +42,7 @@ async def perform(
 
 def integrity_error(error: IntegrityError) -> DomainError:
     """A constraint the actions did not pre-check (a race, usually): a clear error, not a 500."""
-    sqlstate = getattr(error.orig, "sqlstate", None) or getattr(getattr(error.orig, "__cause__", None), "sqlstate", None)
-    if sqlstate == "23505":
+    if sqlstate(error) == "23505":
         return Conflict("This already exists (it may have been created concurrently).")
     return Invalid("The change breaks a data rule: " + str(error.orig).splitlines()[0][:200])
 

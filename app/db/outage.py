@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncpg
 from sqlalchemy.exc import DBAPIError, OperationalError, PendingRollbackError
 
+from app.db.errors import sqlstate
+
 # 08: connection exception; 57P01/02/03: admin shutdown, crash shutdown, cannot connect now (starting up).
 UNAVAILABLE_STATES = ("08", "57P01", "57P02", "57P03")
 
@@ -24,5 +26,4 @@ def database_unavailable(error: BaseException) -> bool:
     if error.connection_invalidated:
         return True
     cause = error.orig.__cause__ if error.orig is not None and error.orig.__cause__ is not None else error.orig
-    state = getattr(cause, "sqlstate", None) or getattr(error.orig, "sqlstate", None) or ""
-    return isinstance(cause, OSError | asyncpg.PostgresConnectionError | asyncpg.InterfaceError) or state.startswith(UNAVAILABLE_STATES)
+    return isinstance(cause, OSError | asyncpg.PostgresConnectionError | asyncpg.InterfaceError) or sqlstate(error).startswith(UNAVAILABLE_STATES)

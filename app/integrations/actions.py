@@ -23,12 +23,15 @@ from types import ModuleType
 
 from redis.exceptions import RedisError
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import validation as v
 from app.audit.actions import record, snapshot
 from app.auth.principal import Principal
 from app.db.base import uuid7
+from app.db.errors import transient
+from app.db.outage import database_unavailable
 from app.db.scope import after_commit, tenant_session
 from app.errors import Conflict, Invalid, NotFound
 from app.health.recompute import use_queue
@@ -41,7 +44,7 @@ from app.integrations.writer import Delivery, writer_for
 from app.services import Services
 from app.settings import Settings
 from app.tenants.actions import check_version, require_writer, visible_tenant
-from app.tickets.actions import DELETED_STATUS, TicketRow, opened_month, refresh_months, upsert_tickets
+from app.tickets.actions import DELETED_STATUS, TicketRow, opened_month, refresh_months, write_tickets
 from app.tickets.models import Ticket
 
 log = logging.getLogger(__name__)
@@ -339,15 +342,6 @@ async def enqueue_batch(services: Services, tenant_id: uuid.UUID, delivery_ids: 
                                      _job_id=f"deliveries:{delivery_ids[0]}")
 
 
-async def process_deliveries(services: Services, tenant_id: uuid.UUID, delivery_ids: list[uuid.UUID]) -> dict:
-    """The batch job: each delivery as `process_delivery` would (a retry skips what was done)."""
-    outcomes: dict[str, int] = {}
-    for delivery_id in delivery_ids:
-        outcome = await process_delivery(services, tenant_id, delivery_id)
-        outcomes[outcome] = outcomes.get(outcome, 0) + 1
-    return outcomes
-
-
 async def sweep_received(services: Services) -> int:
     """Re-enqueue accepted deliveries still waiting (Redis was down when they came); for the worker cron."""
     async with tenant_session(services.sessionmaker, ()) as session:
@@ -377,52 +371,133 @@ async def sweep_received(services: Services) -> int:
 # --- processing deliveries -----------------------------------------------------------------------
 
 
+async def process_deliveries(services: Services, tenant_id: uuid.UUID, delivery_ids: list[uuid.UUID]) -> list[str]:
+    """The batch job: every delivery's outcome, in order (a retry skips what was done).
+
+    The worker processes a burst on the same cores the API receives it on, so a batch is one
+    transaction: its tickets are written in arrival order and the months they touched are refreshed
+    once, which makes a burst one commit, one month refresh and one change-counter bump rather than
+    one of each per delivery. Should the batch fail in the database, it is rolled back and each
+    delivery is processed alone, so one delivery never holds back the others.
+    """
+    if len(delivery_ids) > 1:
+        try:
+            return await _process(services, tenant_id, delivery_ids)
+        except DBAPIError:
+            log.warning("a batch of %d deliveries failed; processing them one at a time", len(delivery_ids),
+                        exc_info=True)
+    outcomes, failure = [], None
+    for delivery_id in delivery_ids:
+        try:
+            outcomes.append(await process_delivery(services, tenant_id, delivery_id))
+        except DBAPIError as error:  # transient: the job is retried, and skips what was done
+            failure = failure or error
+    if failure is not None:
+        raise failure
+    return outcomes
+
+
 async def process_delivery(services: Services, tenant_id: uuid.UUID, delivery_id: uuid.UUID) -> str:
-    """The worker's job: a delivery waiting to be processed is processed once; anything else is left."""
+    """One delivery (the sweeper's job); what no retry can cure keeps it FAILED with the reason."""
+    try:
+        [outcome] = await _process(services, tenant_id, [delivery_id])
+    except DBAPIError as error:
+        if _retry_cures(error):
+            raise
+        return await _refused(services, tenant_id, delivery_id, error)
+    return outcome
+
+
+def _waiting(delivery: WebhookDelivery) -> bool:
+    return delivery.status == DeliveryStatus.RECEIVED and not delivery.identity.startswith(PENDING)
+
+
+async def _process(services: Services, tenant_id: uuid.UUID, delivery_ids: list[uuid.UUID]) -> list[str]:
+    """The deliveries still waiting are processed once, in one transaction; anything else is left."""
     async with tenant_session(services.sessionmaker, [tenant_id]) as session:
         use_queue(session, services.redis)
+        found = {
+            d.id: d
+            for d in await session.scalars(
+                select(WebhookDelivery)
+                .where(WebhookDelivery.tenant_id == tenant_id, WebhookDelivery.id.in_(delivery_ids))
+                .order_by(WebhookDelivery.id)  # one lock order for every job that holds the same deliveries
+                .with_for_update()
+            )
+        }
+        months: dict[str, set[dt.date]] = {}
+        with session.no_autoflush:  # the deliveries' outcomes are written together at the end
+            for delivery in (found[i] for i in delivery_ids if i in found):
+                if _waiting(delivery):
+                    integration = await session.get(Integration, delivery.integration_id)
+                    touched = await apply_delivery(session, integration, delivery)
+                    months.setdefault(source_of(integration.vendor), set()).update(touched)
+        for source, touched in months.items():
+            await refresh_months(session, tenant_id, source, touched)
+        await session.flush()
+        return [found[i].status.value if i in found else "missing" for i in delivery_ids]
+
+
+async def _refused(services: Services, tenant_id: uuid.UUID, delivery_id: uuid.UUID, error: DBAPIError) -> str:
+    """Keep a delivery the database refuses FAILED with the reason, as one we cannot parse."""
+    async with tenant_session(services.sessionmaker, [tenant_id]) as session:
         delivery = await session.get(WebhookDelivery, (tenant_id, delivery_id), with_for_update=True)
-        if delivery is None:
-            return "missing"
-        if delivery.status != DeliveryStatus.RECEIVED or delivery.identity.startswith(PENDING):
-            return delivery.status.value
-        integration = await session.get(Integration, delivery.integration_id)
-        await apply_delivery(session, integration, delivery)
+        if delivery is None or not _waiting(delivery):
+            return "missing" if delivery is None else delivery.status.value
+        _refuse(delivery, error)
         return delivery.status.value
 
 
-async def apply_delivery(session: AsyncSession, integration: Integration, delivery: WebhookDelivery) -> None:
-    """Turn the delivery into a ticket write; parse and mapping failures are kept on the delivery."""
+def _refuse(delivery: WebhookDelivery, error: DBAPIError) -> None:
+    log.warning("the database refused delivery %s: %s", delivery.id, error.orig)
+    delivery.attempts += 1
+    delivery.processed_at = dt.datetime.now(dt.UTC)
+    delivery.status = DeliveryStatus.FAILED
+    delivery.error = "The database refused this delivery's ticket: " + str(error.orig).splitlines()[0][:300]
+
+
+def _retry_cures(error: DBAPIError) -> bool:
+    return transient(error) or database_unavailable(error)
+
+
+async def apply_delivery(session: AsyncSession, integration: Integration, delivery: WebhookDelivery) -> set[dt.date]:
+    """Write the delivery's ticket; returns the months to refresh (the caller refreshes them).
+
+    Parse and mapping failures are kept on the delivery. Both are raised before anything is
+    written, so a failed delivery leaves nothing behind without a savepoint (a batch of 200
+    savepoints would overflow each backend's cache of 64 subtransactions and slow every snapshot).
+    """
     delivery.attempts += 1
     delivery.processed_at = dt.datetime.now(dt.UTC)
     payload = json_object(delivery.body)
+    months: set[dt.date] | None = None
     try:
-        async with session.begin_nested():
-            if payload is None:
-                raise PayloadError("The body is not a JSON object.")
-            event = VENDORS[integration.vendor].parse(payload)
-            applied = event is not None and await apply_event(session, integration, event)
+        if payload is None:
+            raise PayloadError("The body is not a JSON object.")
+        event = VENDORS[integration.vendor].parse(payload)
+        months = None if event is None else await apply_event(session, integration, event)
     except (PayloadError, MappingError) as error:
         delivery.status, delivery.error = DeliveryStatus.FAILED, str(error)
-    else:
-        delivery.status = DeliveryStatus.PROCESSED if applied else DeliveryStatus.IGNORED
-        delivery.error = None
-    await session.flush()
+        return set()
+    delivery.status = DeliveryStatus.IGNORED if months is None else DeliveryStatus.PROCESSED
+    delivery.error = None
+    return months or set()
 
 
 COLUMNS = ("title", "status", "priority", "opened_at", "closed_at")
 
 
-async def apply_event(session: AsyncSession, integration: Integration, event: TicketEvent) -> bool:
-    """Overlay the event on the stored ticket and upsert it; False when there is nothing to do."""
+async def apply_event(session: AsyncSession, integration: Integration, event: TicketEvent) -> set[dt.date] | None:
+    """Overlay the event on the stored ticket and write it: the months to refresh; None when there is nothing to do."""
     source = source_of(integration.vendor)
     stored = await session.scalar(
         select(Ticket)
         .where(Ticket.tenant_id == integration.tenant_id, Ticket.source == source, Ticket.external_id == event.external_id)
         .with_for_update()
+        .execution_options(populate_existing=True)  # an earlier delivery of the batch may have written it
     )
     if event.deleted and stored is None:
-        return False
+        return None
     values = {c: getattr(stored, c) for c in COLUMNS} if stored else dict.fromkeys(COLUMNS)
     values.update(event.values)
     attributes = {**((stored.attributes or {}) if stored else {}), **event.attributes}
@@ -437,8 +512,7 @@ async def apply_event(session: AsyncSession, integration: Integration, event: Ti
         external_id=event.external_id, category=category, attributes=attributes,
         updated_at=event.updated_at, sequence=event.sequence, **values,
     )
-    await upsert_tickets(session, integration.tenant_id, source, [row])
-    return True
+    return await write_tickets(session, integration.tenant_id, source, [row])
 
 
 async def replay_delivery(
@@ -452,7 +526,16 @@ async def replay_delivery(
     if delivery.status != DeliveryStatus.FAILED:
         raise Invalid(f"Only failed deliveries are replayed; this one is {delivery.status.value}.", ["id"])
     before = {"status": delivery.status.value, "error": delivery.error}
-    await apply_delivery(session, await session.get(Integration, delivery.integration_id), delivery)
+    integration = await session.get(Integration, delivery.integration_id)
+    try:
+        async with session.begin_nested():
+            months = await apply_delivery(session, integration, delivery)
+            await refresh_months(session, tenant_id, source_of(integration.vendor), months)
+    except DBAPIError as error:
+        if _retry_cures(error):
+            raise
+        await session.refresh(delivery)  # the savepoint's rollback expired it
+        _refuse(delivery, error)
     after = {"status": delivery.status.value, "error": delivery.error}
     await record(session, actor, tenant_id, "webhook_delivery.replay", "WebhookDelivery", delivery.id, before, after)
     return delivery

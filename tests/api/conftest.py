@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import contextlib
+import functools
 from dataclasses import dataclass
 
 import httpx
 import pytest
 import pytest_asyncio
 from arq import create_pool
-from sqlalchemy import event
 
 from app.services import Services, redis_settings
 from app.settings import Settings
 from app.web import create_app
+from tests.statements import recording
 
 PASSWORD = "correct horse battery"
 
@@ -62,32 +62,7 @@ async def api(asgi_app):
         yield Api(http)
 
 
-class StatementLog:
-    def __init__(self):
-        self.statements: list[str] = []
-
-    def __len__(self):
-        return len(self.statements)
-
-    def report(self) -> str:
-        return "\n".join(f"{i + 1:3}. {s[:300]}" for i, s in enumerate(self.statements))
-
-
 @pytest.fixture
 def count_statements(engine):
     """`with count_statements() as log:` records every SQL statement the app sends meanwhile."""
-
-    @contextlib.contextmanager
-    def counting():
-        log = StatementLog()
-
-        def before(conn, cursor, statement, parameters, context, executemany):
-            log.statements.append(" ".join(statement.split()))
-
-        event.listen(engine.sync_engine, "before_cursor_execute", before)
-        try:
-            yield log
-        finally:
-            event.remove(engine.sync_engine, "before_cursor_execute", before)
-
-    return counting
+    return functools.partial(recording, engine)

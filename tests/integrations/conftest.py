@@ -120,6 +120,6 @@ async def count(services, tenant_id: uuid.UUID, model) -> int:
 
 
 async def process_all(services, tenant_id: uuid.UUID) -> list[str]:
-    """What the worker does for every accepted delivery waiting (tests call the action directly)."""
-    waiting = [d for d in await deliveries(services, tenant_id) if d.status.value == "RECEIVED"]
-    return [await actions.process_delivery(services, tenant_id, d.id) for d in sorted(waiting, key=lambda d: d.id)]
+    """What the worker does for the accepted deliveries waiting: one batch job (tests call the action directly)."""
+    waiting = sorted(d.id for d in await deliveries(services, tenant_id) if d.status.value == "RECEIVED")
+    return await actions.process_deliveries(services, tenant_id, waiting)

@@ -49,7 +49,8 @@ def autotask_escaped(obj) -> str:
 
 
 def autotask(secret, ticket_id=7001, sequence=1, title="Café & printer <urgent>", queue="Monitoring Alert",
-             created="2026-09-02T09:00:00", status="1", action="Update", sign_escaped=True, guid=None, fields=None):
+             created="2026-09-02T09:00:00", status="1", action="Update", sign_escaped=True, guid=None, fields=None,
+             event_time=None):
     """An Autotask ticket callout signed `sha1=<b64 HMAC-SHA1>`, over the escaped form by default."""
     obj = {
         "Action": action, "Guid": guid or "a1da62a4-2c49-40a8-8183-69994ce5b3eb", "EntityType": "Ticket",
@@ -58,7 +59,7 @@ def autotask(secret, ticket_id=7001, sequence=1, title="Café & printer <urgent>
             "Title": title, "QueueID": queue, "TicketType": "1", "IssueType": "12", "Source": "4",
             "Status": status, "CreateDate": created,
         },
-        "EventTime": f"2026-09-02T09:{sequence:02d}:00Z", "SequenceNumber": sequence, "PersonID": 30691780,
+        "EventTime": event_time or f"2026-09-02T09:{sequence:02d}:00Z", "SequenceNumber": sequence, "PersonID": 30691780,
     }
     body = compact(obj).encode()
     signed = autotask_escaped(obj).encode() if sign_escaped else body

@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
+from app.auth.principal import Principal
 from app.db.scope import tenant_session
 from app.health.models import StaleHealthMonth
 from app.integrations import actions
@@ -14,6 +15,7 @@ from app.integrations.models import DeliveryStatus, PsaVendor
 from app.tickets.models import TicketCategory
 from tests.integrations import payloads
 from tests.integrations.conftest import deliveries, make_integration, months, process_all, tickets
+from tests.statements import recording
 
 SEPTEMBER = dt.date(2026, 9, 1)
 
@@ -122,6 +124,7 @@ async def test_reapplying_changed_rules_recategorises_stored_tickets_and_their_m
 async def test_a_ticket_moved_to_another_month_leaves_the_old_month(services, client, client_tenant):
     integration, secret = await make_integration(services, client_tenant, PsaVendor.HALOPSA)
     await post(client, integration, payloads.halopsa(secret, occurred="2026-09-30T23:00:00Z"))
+    await process_all(services, client_tenant.tenant.id)
     await post(client, integration, payloads.halopsa(
         secret, occurred="2026-10-01T01:00:00Z", lastaction="2026-10-02T00:00:00Z"))
 
@@ -157,3 +160,69 @@ async def test_the_sweeper_re_enqueues_deliveries_redis_lost(services, client, c
 
     assert await actions.sweep_received(services) >= 1
     assert await services.redis.exists(f"arq:job:delivery:{delivery.id}")
+
+
+async def test_a_burst_is_processed_in_one_transaction_with_one_month_refresh(services, client, client_tenant):
+    integration, secret = await make_integration(services, client_tenant, PsaVendor.HALOPSA)
+    for ticket_id in range(1, 31):
+        await post(client, integration, payloads.halopsa(secret, ticket_id=ticket_id))
+
+    with recording(services.engine) as log:
+        outcomes = await process_all(services, client_tenant.tenant.id)
+
+    assert outcomes == ["PROCESSED"] * 30
+    assert await months(services, client_tenant.tenant.id) == {(SEPTEMBER, "halopsa"): (30, 0, 0)}
+    refreshes = [s for s in log.statements if "INSERT INTO ticket_months" in s]
+    assert len(refreshes) == 1, log.report()
+    assert len(log) <= 2 * 30 + 10, log.report()  # per delivery: its ticket's lock and the upsert  # per delivery: its ticket's lock and the upsert
+
+
+async def test_events_for_one_ticket_in_one_batch_build_on_each_other(services, client, client_tenant):
+    integration, secret = await make_integration(services, client_tenant, PsaVendor.AUTOTASK)
+    await post(client, integration, payloads.autotask(secret, sequence=1, title="Printer jam", status="1"))
+    await post(client, integration, payloads.autotask(secret, sequence=3, fields={"Status": "5"}))
+    await post(client, integration, payloads.autotask(secret, sequence=2, fields={"Status": "8", "Title": "Late"}))
+
+    assert await process_all(services, client_tenant.tenant.id) == ["PROCESSED"] * 3
+
+    [ticket] = await tickets(services, client_tenant.tenant.id)
+    assert (ticket.title, ticket.status, ticket.source_sequence) == ("Printer jam", "5", 3)
+    assert await months(services, client_tenant.tenant.id) == {(SEPTEMBER, "autotask"): (1, 0, 0)}
+
+
+async def test_a_delivery_the_database_refuses_fails_alone_with_its_reason(services, client, client_tenant):
+    integration, secret = await make_integration(services, client_tenant, PsaVendor.AUTOTASK)
+    await post(client, integration, payloads.autotask(secret, ticket_id=1, sequence=1))
+    await post(client, integration, payloads.autotask(  # beyond bigint: refused by the database, every time
+        secret, ticket_id=2, sequence=2**70, event_time="2026-09-02T09:02:00Z"))
+    await post(client, integration, payloads.autotask(secret, ticket_id=3, sequence=3))
+
+    assert await process_all(services, client_tenant.tenant.id) == ["PROCESSED", "FAILED", "PROCESSED"]
+
+    refused = next(d for d in await deliveries(services, client_tenant.tenant.id) if d.status == DeliveryStatus.FAILED)
+    assert refused.error.startswith("The database refused this delivery's ticket") and refused.attempts == 1
+    assert sorted(t.external_id for t in await tickets(services, client_tenant.tenant.id)) == ["1", "3"]
+    assert await process_all(services, client_tenant.tenant.id) == [], "a refused delivery is not retried by itself"
+    report = await replay_failed(services, integration.id)
+    assert (report.replayed, report.processed, report.still_failed) == (1, 0, 1)
+    [replayed] = [d for d in await deliveries(services, client_tenant.tenant.id) if d.id == refused.id]
+    assert replayed.status == DeliveryStatus.FAILED and replayed.attempts == 2 and replayed.error == refused.error
+
+
+async def test_a_batch_never_processes_another_clients_delivery(services, client, client_tenant, world):
+    other_tenant = await world.tenant(await world.practice())
+    other = type(client_tenant)(other_tenant, Principal.system([other_tenant.id], other_tenant.practice_id))
+    mine, my_secret = await make_integration(services, client_tenant, PsaVendor.HALOPSA)
+    theirs, their_secret = await make_integration(services, other, PsaVendor.HALOPSA)
+    await post(client, mine, payloads.halopsa(my_secret))
+    await post(client, theirs, payloads.halopsa(their_secret))
+    [my_delivery] = await deliveries(services, client_tenant.tenant.id)
+    [their_delivery] = await deliveries(services, other_tenant.id)
+
+    outcomes = await actions.process_deliveries(services, client_tenant.tenant.id, [my_delivery.id, their_delivery.id])
+
+    assert outcomes == ["PROCESSED", "missing"]
+    [still_waiting] = await deliveries(services, other_tenant.id)
+    assert still_waiting.status == DeliveryStatus.RECEIVED and still_waiting.attempts == 0
+    assert await tickets(services, other_tenant.id) == []
+    assert [t.tenant_id for t in await tickets(services, client_tenant.tenant.id)] == [client_tenant.tenant.id]
