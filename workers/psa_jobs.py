@@ -9,7 +9,8 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 
-from app.integrations.actions import process_deliveries, process_delivery, sweep_received
+from app.integrations.actions import sweep_received
+from app.integrations.processing import process_deliveries, process_delivery
 from workers.jobs import retry_transient, services
 
 

@@ -15,7 +15,7 @@ from app.api.node import Node, resolves
 from app.api.permissions import tenant_key
 from app.api.tickets import TicketCategory
 from app.errors import NotFound
-from app.integrations import actions
+from app.integrations import actions, processing
 from app.integrations.models import DeliveryStatus as DeliveryStatusModel
 from app.integrations.models import Integration as IntegrationRow
 from app.integrations.models import PsaVendor as VendorModel
@@ -199,7 +199,7 @@ class IntegrationMutations:
             key = ids.decode_as(input.id, "WebhookDelivery")
             if key is None or key.tenant_id is None:
                 raise NotFound("Delivery not found.", ["id"])
-            return await actions.replay_delivery(session, viewer, key.tenant_id, key.id)
+            return await processing.replay_delivery(session, viewer, key.tenant_id, key.id)
 
         row, errors = await perform(ctx, work)
         return ReplayPayload(status=row.status if row else None, error=row.error if row else None, user_errors=errors)

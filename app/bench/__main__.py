@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import functools
 import json
 import os
 import secrets
@@ -23,6 +24,7 @@ import orjson
 
 from app.bench import database, load, pgbench, processes, report, statements, workloads
 from app.bench import peer as peer_module
+from app.validation import add_months
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -206,19 +208,27 @@ def run_servers(args, servers, env, actors, month, seconds) -> dict:
         results["ideal"] = {c: pgbench.run(database.plain_url(servers.database_url), tenant_ids, c, max(2, int(seconds)))
                             for c in (1, 4)}
         say(f"ideal SQL (pgbench): {results['ideal']}")
+        # The worker runs from here on, as in production: it processes what ingestion and the
+        # webhooks write (stale months, deliveries) on the cores the API answers on.
+        stack.enter_context(processes.worker(env, servers.redis_url, log=args.data_dir / "worker.log"))
         run_id = f"{time.time_ns():x}"
         results["ingest"] = asyncio.run(load.run("ingestTickets", api, workloads.ingest_request(actors, month, run_id),
                                                  concurrency=2, seconds=seconds, warmup=0.3))
         say(f"ingestTickets: {results['ingest'].rps * 1000:.0f} tickets/s")
         webhook = f"http://127.0.0.1:{api_port}/integrations/{actors.integration_id}/webhook"
-        stored_before = asyncio.run(database.deliveries(servers.database_url, actors.integration_id))
-        results["webhook"] = asyncio.run(load.run("webhook", webhook, workloads.webhook_request(actors, month, run_id),
+        forget = functools.partial(database.forget_writes, servers.database_url, actors.ingest_tenant_id,
+                                   actors.integration_id, add_months(month, 1))
+        asyncio.run(forget())  # what an interrupted run left
+        results["webhook"] = asyncio.run(load.run("webhook", webhook,
+                                                  workloads.webhook_request(actors, add_months(month, 1), run_id),
                                                   concurrency=50, seconds=seconds, warmup=0.3, expect=202))
-        stored = asyncio.run(database.deliveries(servers.database_url, actors.integration_id)) - stored_before
-        results["webhook_lost"] = results["webhook"].answered - stored
-        asyncio.run(database.forget_writes(servers.database_url, actors.ingest_tenant_id, actors.integration_id))
+        statuses, drained = asyncio.run(database.processed(servers.database_url, actors.integration_id))
+        results["webhook_lost"] = results["webhook"].answered - sum(statuses.values())
+        results["webhook_processing"] = {"statuses": statuses, "drained_s": drained}
+        asyncio.run(forget())
         say(f"webhook c=50: p99 {results['webhook'].p99:.1f} ms, {results['webhook'].rps:.0f} deliveries/s, "
-            f"{results['webhook_lost']} of {results['webhook'].answered} answered 202 not stored")
+            f"{results['webhook_lost']} of {results['webhook'].answered} answered 202 not stored; "
+            f"by status {statuses}, the worker done {drained:.1f} s after the load")
     return results
 
 

@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,25 +100,45 @@ async def create_database(base_url: str, name: str) -> None:
         await conn.close()
 
 
-async def deliveries(url: str, integration_id: str) -> int:
-    """Webhook deliveries stored for the integration (read as the owner: every tenant)."""
+async def deliveries(url: str, integration_id: str) -> dict[str, int]:
+    """Webhook deliveries stored for the integration, by status (read as the owner: every tenant)."""
     connection = await asyncpg.connect(plain_url(url))
     try:
-        return await connection.fetchval("select count(*) from webhook_deliveries where integration_id = $1",
-                                         uuid.UUID(integration_id))
+        rows = await connection.fetch("select status::text, count(*) from webhook_deliveries where integration_id = $1 "
+                                      "group by status", uuid.UUID(integration_id))
+        return {status: count for status, count in rows}
     finally:
         await connection.close()
 
 
-async def forget_writes(url: str, tenant_id: str, integration_id: str) -> None:
+async def processed(url: str, integration_id: str, patience: float = 60.0) -> tuple[dict[str, int], float]:
+    """The deliveries by status once the worker has processed them all (or `patience` s passed), and
+    how long that took: a 202 only counts if the ticket it carries was written too."""
+    started = time.monotonic()
+    while True:
+        statuses = await deliveries(url, integration_id)
+        waited = time.monotonic() - started
+        if not statuses.get("RECEIVED") or waited > patience:
+            return statuses, waited
+        await asyncio.sleep(0.1)
+
+
+async def forget_writes(url: str, tenant_id: str, integration_id: str, webhook_month: dt.date) -> None:
     """Remove what a run's ingestion and webhook loads wrote, so every run starts from the same
-    database (a month that grew by 50,000 tickets a run made each run's ingestion slower)."""
+    database (a month that grew by 50,000 tickets a run made each run's ingestion slower). The
+    webhook load writes its tickets into `webhook_month`, a month the seed leaves empty."""
     connection = await asyncpg.connect(plain_url(url))
     try:
         async with connection.transaction():
             await connection.execute("delete from tickets where tenant_id = $1 and source = 'bench'", uuid.UUID(tenant_id))
             await connection.execute("delete from ticket_months where tenant_id = $1 and source = 'bench'",
                                      uuid.UUID(tenant_id))
+            webhook_tenant = await connection.fetchval("select tenant_id from integrations where id = $1",
+                                                       uuid.UUID(integration_id))
+            await connection.execute("delete from tickets where tenant_id = $1 and source = 'halopsa' and opened_at >= $2",
+                                     webhook_tenant, dt.datetime.combine(webhook_month, dt.time(), dt.UTC))
+            await connection.execute("delete from ticket_months where tenant_id = $1 and source = 'halopsa' and month >= $2",
+                                     webhook_tenant, webhook_month)
             await connection.execute("delete from webhook_deliveries where integration_id = $1", uuid.UUID(integration_id))
     finally:
         await connection.close()

@@ -1,4 +1,4 @@
-"""The servers under test as child processes: `fcio serve` as in production, and the peer.
+"""The servers under test as child processes: `fcio serve` and `fcio worker` as in production, and the peer.
 
 Each runs in its own process group, so stopping it stops its workers too; `stopping` guarantees
 that nothing is left running, whatever happens in between.
@@ -16,8 +16,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import redis
 
 from app.db.embedded import free_port
+
+HEALTH_CHECK_KEY = "arq:queue:health-check"  # arq's default queue name and key suffix
 
 
 def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
@@ -58,6 +61,26 @@ def running(command: list[str], env: dict, ready_url_of, cwd: Path | None = None
         stop(process)
         if log:
             out.close()
+
+
+@contextlib.contextmanager
+def worker(env: dict, redis_url: str, log: Path, timeout: float = 60) -> Iterator[None]:
+    """`fcio worker` as in production, from when it polls its queue (arq's health-check key is set)."""
+    out = open(log, "ab")  # noqa: SIM115 -- closed below
+    process = subprocess.Popen([sys.executable, "-m", "app.cli", "worker"], env=env, stdout=out,
+                               stderr=subprocess.STDOUT, start_new_session=True)
+    client = redis.Redis.from_url(redis_url)
+    try:
+        deadline = time.monotonic() + timeout
+        while not client.exists(HEALTH_CHECK_KEY):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"the worker did not start (exit code {process.poll()}); see {log}")
+            time.sleep(0.2)
+        yield
+    finally:
+        client.close()
+        stop(process)
+        out.close()
 
 
 def api_command(workers: int) -> list[str]:

@@ -1,4 +1,4 @@
-"""PSA integrations: setting them up, receiving their webhook deliveries, turning deliveries into tickets.
+"""PSA integrations: setting them up, receiving their webhook deliveries, re-categorising tickets.
 
 A delivery is authenticated in memory, then stored raw with its outcome in one statement and
 one commit before it is answered: rejected (kept as evidence, identity `rejected:<id>`, so a
@@ -6,9 +6,9 @@ forged copy can never block the genuine delivery with the same identity), ignore
 unsigned notices), or accepted under its vendor identity. (Until 2026-11 a provisional row,
 identity `pending:<id>`, was stored first and settled in a second transaction; such rows are
 still recognised.) A unique constraint on that identity makes retries harmless: a verified copy
-of a delivery we already hold is skipped and answered 202 like the first. Accepted deliveries are processed by a worker job
-enqueued after commit; a sweeper re-enqueues what Redis lost. Processing that fails to parse or
-map keeps the delivery FAILED with its error until it is replayed.
+of a delivery we already hold is skipped and answered 202 like the first. Accepted deliveries are
+processed by a worker job enqueued after commit (`app/integrations/processing.py`); a sweeper
+re-enqueues what Redis lost.
 """
 
 from __future__ import annotations
@@ -23,20 +23,16 @@ from types import ModuleType
 
 from redis.exceptions import RedisError
 from sqlalchemy import func, select, text
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import validation as v
 from app.audit.actions import record, snapshot
 from app.auth.principal import Principal
 from app.db.base import uuid7
-from app.db.errors import transient
-from app.db.outage import database_unavailable
 from app.db.scope import after_commit, tenant_session
 from app.errors import Conflict, Invalid, NotFound
-from app.health.recompute import use_queue
 from app.integrations import autotask, connectwise, halopsa, keys
-from app.integrations.events import PayloadError, TicketEvent, body_identity, json_object
+from app.integrations.events import body_identity, json_object
 from app.integrations.mapping import MappingError, categorize, category_or_none, validate_rules
 from app.integrations.models import DeliveryStatus, Integration, PsaVendor, WebhookDelivery
 from app.integrations.secrets import decrypt, encrypt, new_secret
@@ -44,7 +40,7 @@ from app.integrations.writer import Delivery, writer_for
 from app.services import Services
 from app.settings import Settings
 from app.tenants.actions import check_version, require_writer, visible_tenant
-from app.tickets.actions import DELETED_STATUS, TicketRow, opened_month, refresh_months, write_tickets
+from app.tickets.actions import opened_month, refresh_months
 from app.tickets.models import Ticket
 
 log = logging.getLogger(__name__)
@@ -366,179 +362,6 @@ async def sweep_received(services: Services) -> int:
         log.warning("sweeper could not enqueue deliveries: %s", error)
         return 0
     return len(waiting)
-
-
-# --- processing deliveries -----------------------------------------------------------------------
-
-
-async def process_deliveries(services: Services, tenant_id: uuid.UUID, delivery_ids: list[uuid.UUID]) -> list[str]:
-    """The batch job: every delivery's outcome, in order (a retry skips what was done).
-
-    The worker processes a burst on the same cores the API receives it on, so a batch is one
-    transaction: its tickets are written in arrival order and the months they touched are refreshed
-    once, which makes a burst one commit, one month refresh and one change-counter bump rather than
-    one of each per delivery. Should the batch fail in the database, it is rolled back and each
-    delivery is processed alone, so one delivery never holds back the others.
-    """
-    if len(delivery_ids) > 1:
-        try:
-            return await _process(services, tenant_id, delivery_ids)
-        except DBAPIError:
-            log.warning("a batch of %d deliveries failed; processing them one at a time", len(delivery_ids),
-                        exc_info=True)
-    outcomes, failure = [], None
-    for delivery_id in delivery_ids:
-        try:
-            outcomes.append(await process_delivery(services, tenant_id, delivery_id))
-        except DBAPIError as error:  # transient: the job is retried, and skips what was done
-            failure = failure or error
-    if failure is not None:
-        raise failure
-    return outcomes
-
-
-async def process_delivery(services: Services, tenant_id: uuid.UUID, delivery_id: uuid.UUID) -> str:
-    """One delivery (the sweeper's job); what no retry can cure keeps it FAILED with the reason."""
-    try:
-        [outcome] = await _process(services, tenant_id, [delivery_id])
-    except DBAPIError as error:
-        if _retry_cures(error):
-            raise
-        return await _refused(services, tenant_id, delivery_id, error)
-    return outcome
-
-
-def _waiting(delivery: WebhookDelivery) -> bool:
-    return delivery.status == DeliveryStatus.RECEIVED and not delivery.identity.startswith(PENDING)
-
-
-async def _process(services: Services, tenant_id: uuid.UUID, delivery_ids: list[uuid.UUID]) -> list[str]:
-    """The deliveries still waiting are processed once, in one transaction; anything else is left."""
-    async with tenant_session(services.sessionmaker, [tenant_id]) as session:
-        use_queue(session, services.redis)
-        found = {
-            d.id: d
-            for d in await session.scalars(
-                select(WebhookDelivery)
-                .where(WebhookDelivery.tenant_id == tenant_id, WebhookDelivery.id.in_(delivery_ids))
-                .order_by(WebhookDelivery.id)  # one lock order for every job that holds the same deliveries
-                .with_for_update()
-            )
-        }
-        months: dict[str, set[dt.date]] = {}
-        with session.no_autoflush:  # the deliveries' outcomes are written together at the end
-            for delivery in (found[i] for i in delivery_ids if i in found):
-                if _waiting(delivery):
-                    integration = await session.get(Integration, delivery.integration_id)
-                    touched = await apply_delivery(session, integration, delivery)
-                    months.setdefault(source_of(integration.vendor), set()).update(touched)
-        for source, touched in months.items():
-            await refresh_months(session, tenant_id, source, touched)
-        await session.flush()
-        return [found[i].status.value if i in found else "missing" for i in delivery_ids]
-
-
-async def _refused(services: Services, tenant_id: uuid.UUID, delivery_id: uuid.UUID, error: DBAPIError) -> str:
-    """Keep a delivery the database refuses FAILED with the reason, as one we cannot parse."""
-    async with tenant_session(services.sessionmaker, [tenant_id]) as session:
-        delivery = await session.get(WebhookDelivery, (tenant_id, delivery_id), with_for_update=True)
-        if delivery is None or not _waiting(delivery):
-            return "missing" if delivery is None else delivery.status.value
-        _refuse(delivery, error)
-        return delivery.status.value
-
-
-def _refuse(delivery: WebhookDelivery, error: DBAPIError) -> None:
-    log.warning("the database refused delivery %s: %s", delivery.id, error.orig)
-    delivery.attempts += 1
-    delivery.processed_at = dt.datetime.now(dt.UTC)
-    delivery.status = DeliveryStatus.FAILED
-    delivery.error = "The database refused this delivery's ticket: " + str(error.orig).splitlines()[0][:300]
-
-
-def _retry_cures(error: DBAPIError) -> bool:
-    return transient(error) or database_unavailable(error)
-
-
-async def apply_delivery(session: AsyncSession, integration: Integration, delivery: WebhookDelivery) -> set[dt.date]:
-    """Write the delivery's ticket; returns the months to refresh (the caller refreshes them).
-
-    Parse and mapping failures are kept on the delivery. Both are raised before anything is
-    written, so a failed delivery leaves nothing behind without a savepoint (a batch of 200
-    savepoints would overflow each backend's cache of 64 subtransactions and slow every snapshot).
-    """
-    delivery.attempts += 1
-    delivery.processed_at = dt.datetime.now(dt.UTC)
-    payload = json_object(delivery.body)
-    months: set[dt.date] | None = None
-    try:
-        if payload is None:
-            raise PayloadError("The body is not a JSON object.")
-        event = VENDORS[integration.vendor].parse(payload)
-        months = None if event is None else await apply_event(session, integration, event)
-    except (PayloadError, MappingError) as error:
-        delivery.status, delivery.error = DeliveryStatus.FAILED, str(error)
-        return set()
-    delivery.status = DeliveryStatus.IGNORED if months is None else DeliveryStatus.PROCESSED
-    delivery.error = None
-    return months or set()
-
-
-COLUMNS = ("title", "status", "priority", "opened_at", "closed_at")
-
-
-async def apply_event(session: AsyncSession, integration: Integration, event: TicketEvent) -> set[dt.date] | None:
-    """Overlay the event on the stored ticket and write it: the months to refresh; None when there is nothing to do."""
-    source = source_of(integration.vendor)
-    stored = await session.scalar(
-        select(Ticket)
-        .where(Ticket.tenant_id == integration.tenant_id, Ticket.source == source, Ticket.external_id == event.external_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)  # an earlier delivery of the batch may have written it
-    )
-    if event.deleted and stored is None:
-        return None
-    values = {c: getattr(stored, c) for c in COLUMNS} if stored else dict.fromkeys(COLUMNS)
-    values.update(event.values)
-    attributes = {**((stored.attributes or {}) if stored else {}), **event.attributes}
-    if event.deleted:
-        values["status"], category = DELETED_STATUS, stored.category
-    else:
-        category = categorize(integration.settings.get("rules", []), integration.settings.get("default"), attributes)
-    if values["opened_at"] is None:
-        raise PayloadError(f"Ticket {event.external_id} has no opening date (ConnectWise dateEntered, "
-                           "Autotask CreateDate, HaloPSA dateoccurred); include it in the webhook's fields.")
-    row = TicketRow(
-        external_id=event.external_id, category=category, attributes=attributes,
-        updated_at=event.updated_at, sequence=event.sequence, **values,
-    )
-    return await write_tickets(session, integration.tenant_id, source, [row])
-
-
-async def replay_delivery(
-    session: AsyncSession, actor: Principal, tenant_id: uuid.UUID, delivery_id: uuid.UUID
-) -> WebhookDelivery:
-    """Process a FAILED delivery again (after the mapping was fixed); the result is on the delivery."""
-    delivery = await session.get(WebhookDelivery, (tenant_id, delivery_id), with_for_update=True) if actor.sees(tenant_id) else None
-    if delivery is None:
-        raise NotFound("Delivery not found.", ["id"])
-    require_writer(actor)
-    if delivery.status != DeliveryStatus.FAILED:
-        raise Invalid(f"Only failed deliveries are replayed; this one is {delivery.status.value}.", ["id"])
-    before = {"status": delivery.status.value, "error": delivery.error}
-    integration = await session.get(Integration, delivery.integration_id)
-    try:
-        async with session.begin_nested():
-            months = await apply_delivery(session, integration, delivery)
-            await refresh_months(session, tenant_id, source_of(integration.vendor), months)
-    except DBAPIError as error:
-        if _retry_cures(error):
-            raise
-        await session.refresh(delivery)  # the savepoint's rollback expired it
-        _refuse(delivery, error)
-    after = {"status": delivery.status.value, "error": delivery.error}
-    await record(session, actor, tenant_id, "webhook_delivery.replay", "WebhookDelivery", delivery.id, before, after)
-    return delivery
 
 
 @dataclass(frozen=True)

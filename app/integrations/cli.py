@@ -15,8 +15,8 @@ from app.auth.principal import Principal
 from app.db.scope import tenant_session
 from app.errors import NotFound
 from app.health.recompute import use_queue
-from app.integrations.actions import replay_delivery
 from app.integrations.models import DeliveryStatus, Integration, WebhookDelivery
+from app.integrations.processing import replay_delivery
 from app.services import Services
 
 

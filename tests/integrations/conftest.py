@@ -21,7 +21,7 @@ from starlette.routing import Route
 
 from app.auth.principal import Principal
 from app.db.scope import tenant_session
-from app.integrations import actions
+from app.integrations import actions, processing
 from app.integrations.models import WebhookDelivery
 from app.integrations.webhook import webhook
 from app.services import Services
@@ -122,4 +122,4 @@ async def count(services, tenant_id: uuid.UUID, model) -> int:
 async def process_all(services, tenant_id: uuid.UUID) -> list[str]:
     """What the worker does for the accepted deliveries waiting: one batch job (tests call the action directly)."""
     waiting = sorted(d.id for d in await deliveries(services, tenant_id) if d.status.value == "RECEIVED")
-    return await actions.process_deliveries(services, tenant_id, waiting)
+    return await processing.process_deliveries(services, tenant_id, waiting)

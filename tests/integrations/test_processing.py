@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.auth.principal import Principal
 from app.db.scope import tenant_session
 from app.health.models import StaleHealthMonth
-from app.integrations import actions
+from app.integrations import actions, processing
 from app.integrations.cli import replay_failed
 from app.integrations.models import DeliveryStatus, PsaVendor
 from app.tickets.models import TicketCategory
@@ -99,7 +99,7 @@ async def test_only_failed_deliveries_are_replayed(services, client, client_tena
     [delivery] = await deliveries(services, client_tenant.tenant.id)
     async with tenant_session(services.sessionmaker, client_tenant.actor.tenant_ids) as session:
         with pytest.raises(Invalid):
-            await actions.replay_delivery(session, client_tenant.actor, client_tenant.tenant.id, delivery.id)
+            await processing.replay_delivery(session, client_tenant.actor, client_tenant.tenant.id, delivery.id)
 
 
 async def test_reapplying_changed_rules_recategorises_stored_tickets_and_their_month(services, client, client_tenant):
@@ -162,19 +162,19 @@ async def test_the_sweeper_re_enqueues_deliveries_redis_lost(services, client, c
     assert await services.redis.exists(f"arq:job:delivery:{delivery.id}")
 
 
-async def test_a_burst_is_processed_in_one_transaction_with_one_month_refresh(services, client, client_tenant):
+async def test_a_batch_costs_the_same_statements_for_3_deliveries_as_for_30(services, client, client_tenant):
     integration, secret = await make_integration(services, client_tenant, PsaVendor.HALOPSA)
-    for ticket_id in range(1, 31):
-        await post(client, integration, payloads.halopsa(secret, ticket_id=ticket_id))
+    counts = {}
+    for size, first in ((3, 1), (30, 100)):
+        for ticket_id in range(first, first + size):
+            await post(client, integration, payloads.halopsa(secret, ticket_id=ticket_id))
+        with recording(services.engine) as log:
+            assert await process_all(services, client_tenant.tenant.id) == ["PROCESSED"] * size
+        assert len([s for s in log.statements if "INSERT INTO ticket_months" in s]) == 1, log.report()
+        counts[size] = len(log)
 
-    with recording(services.engine) as log:
-        outcomes = await process_all(services, client_tenant.tenant.id)
-
-    assert outcomes == ["PROCESSED"] * 30
-    assert await months(services, client_tenant.tenant.id) == {(SEPTEMBER, "halopsa"): (30, 0, 0)}
-    refreshes = [s for s in log.statements if "INSERT INTO ticket_months" in s]
-    assert len(refreshes) == 1, log.report()
-    assert len(log) <= 2 * 30 + 10, log.report()  # per delivery: its ticket's lock and the upsert  # per delivery: its ticket's lock and the upsert
+    assert counts[30] == counts[3], "statements per batch do not grow with its deliveries"
+    assert await months(services, client_tenant.tenant.id) == {(SEPTEMBER, "halopsa"): (33, 0, 0)}
 
 
 async def test_events_for_one_ticket_in_one_batch_build_on_each_other(services, client, client_tenant):
@@ -219,10 +219,28 @@ async def test_a_batch_never_processes_another_clients_delivery(services, client
     [my_delivery] = await deliveries(services, client_tenant.tenant.id)
     [their_delivery] = await deliveries(services, other_tenant.id)
 
-    outcomes = await actions.process_deliveries(services, client_tenant.tenant.id, [my_delivery.id, their_delivery.id])
+    outcomes = await processing.process_deliveries(services, client_tenant.tenant.id, [my_delivery.id, their_delivery.id])
 
     assert outcomes == ["PROCESSED", "missing"]
     [still_waiting] = await deliveries(services, other_tenant.id)
     assert still_waiting.status == DeliveryStatus.RECEIVED and still_waiting.attempts == 0
     assert await tickets(services, other_tenant.id) == []
     assert [t.tenant_id for t in await tickets(services, client_tenant.tenant.id)] == [client_tenant.tenant.id]
+
+
+async def test_a_delivery_that_cannot_be_mapped_fails_alone_in_its_batch(services, client, client_tenant):
+    integration, secret = await make_integration(
+        services, client_tenant, PsaVendor.HALOPSA, default_category=None,
+        rules=[{"when": {"tickettype": ["Alert"]}, "category": "ALERT"}],
+    )
+    await post(client, integration, payloads.halopsa(secret, ticket_id=1))
+    await post(client, integration, payloads.halopsa(secret, ticket_id=2, tickettype="Incident"))
+    await post(client, integration, (b"[]", payloads.halopsa(secret)[1]))
+    await post(client, integration, payloads.halopsa(secret, ticket_id=1, lastaction="2026-09-05T11:00:00Z",
+                                                     cleared="2026-09-05T10:00:00Z"))
+
+    assert await process_all(services, client_tenant.tenant.id) == ["PROCESSED", "FAILED", "FAILED", "PROCESSED"]
+
+    [ticket] = await tickets(services, client_tenant.tenant.id)
+    assert ticket.external_id == "1" and ticket.closed_at == dt.datetime(2026, 9, 5, 10, tzinfo=dt.UTC)
+    assert await months(services, client_tenant.tenant.id) == {(SEPTEMBER, "halopsa"): (0, 0, 1)}

@@ -1,0 +1,256 @@
+"""Turning accepted webhook deliveries into tickets: the worker's batch job, and replays.
+
+The worker processes a burst on the same cores the API receives it on, so a batch job (the
+deliveries of one tenant stored together, `app/integrations/writer.py`) is one transaction with a
+fixed number of statements however many deliveries it holds: the deliveries are locked, each
+round of tickets is read once and upserted once, the months touched are refreshed once and the
+outcomes are written in one executemany. A round holds at most one event per ticket, in arrival
+order: a later event for the same ticket goes into the next round and is overlaid on what the
+earlier one wrote, and the upsert's own rule (never an older vendor sequence or update time)
+decides between them exactly as it does between deliveries processed apart.
+
+Parse and mapping failures are kept on the delivery (FAILED with the reason, replayable). Both are
+raised before anything is written, so a failed delivery needs no savepoint. Should a batch fail
+in the database, it is rolled back and each delivery is processed alone, so one delivery never
+holds back the others; one that the database refuses whatever we retry is kept FAILED with the
+database's reason rather than failing its job again every few minutes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit.actions import record
+from app.auth.principal import Principal
+from app.db.errors import transient
+from app.db.outage import database_unavailable
+from app.db.scope import tenant_session
+from app.errors import Invalid, NotFound
+from app.health.recompute import use_queue
+from app.integrations.actions import PENDING, VENDORS, source_of
+from app.integrations.events import PayloadError, TicketEvent, json_object
+from app.integrations.mapping import MappingError, categorize
+from app.integrations.models import DeliveryStatus, Integration, WebhookDelivery
+from app.services import Services
+from app.tenants.actions import require_writer
+from app.tickets.actions import DELETED_STATUS, TicketRow, refresh_months, write_tickets
+from app.tickets.models import Ticket
+
+log = logging.getLogger(__name__)
+
+COLUMNS = ("title", "status", "priority", "opened_at", "closed_at")
+
+
+async def process_deliveries(services: Services, tenant_id: uuid.UUID, delivery_ids: list[uuid.UUID]) -> list[str]:
+    """The batch job: every delivery's outcome, in order (a retry skips what was done)."""
+    if len(delivery_ids) > 1:
+        try:
+            return await _process(services, tenant_id, delivery_ids)
+        except DBAPIError:
+            log.warning("a batch of %d deliveries failed; processing them one at a time", len(delivery_ids),
+                        exc_info=True)
+    outcomes, failure = [], None
+    for delivery_id in delivery_ids:
+        try:
+            outcomes.append(await process_delivery(services, tenant_id, delivery_id))
+        except DBAPIError as error:  # transient: the job is retried, and skips what was done
+            failure = failure or error
+    if failure is not None:
+        raise failure
+    return outcomes
+
+
+async def process_delivery(services: Services, tenant_id: uuid.UUID, delivery_id: uuid.UUID) -> str:
+    """One delivery (the sweeper's job); what no retry can cure keeps it FAILED with the reason."""
+    try:
+        [outcome] = await _process(services, tenant_id, [delivery_id])
+    except DBAPIError as error:
+        if _retry_cures(error):
+            raise
+        return await _refused(services, tenant_id, delivery_id, error)
+    return outcome
+
+
+async def replay_delivery(
+    session: AsyncSession, actor: Principal, tenant_id: uuid.UUID, delivery_id: uuid.UUID
+) -> WebhookDelivery:
+    """Process a FAILED delivery again (after the mapping was fixed); the result is on the delivery."""
+    delivery = await session.get(WebhookDelivery, (tenant_id, delivery_id), with_for_update=True) if actor.sees(tenant_id) else None
+    if delivery is None:
+        raise NotFound("Delivery not found.", ["id"])
+    require_writer(actor)
+    if delivery.status != DeliveryStatus.FAILED:
+        raise Invalid(f"Only failed deliveries are replayed; this one is {delivery.status.value}.", ["id"])
+    before = {"status": delivery.status.value, "error": delivery.error}
+    try:
+        async with session.begin_nested():
+            await apply(session, tenant_id, [delivery])
+    except DBAPIError as error:
+        if _retry_cures(error):
+            raise
+        await session.refresh(delivery)  # the savepoint's rollback expired it
+        _refuse(delivery, error)
+    after = {"status": delivery.status.value, "error": delivery.error}
+    await record(session, actor, tenant_id, "webhook_delivery.replay", "WebhookDelivery", delivery.id, before, after)
+    return delivery
+
+
+def _waiting(delivery: WebhookDelivery) -> bool:
+    return delivery.status == DeliveryStatus.RECEIVED and not delivery.identity.startswith(PENDING)
+
+
+async def _process(services: Services, tenant_id: uuid.UUID, delivery_ids: list[uuid.UUID]) -> list[str]:
+    """The deliveries still waiting are processed once, in one transaction; anything else is left."""
+    async with tenant_session(services.sessionmaker, [tenant_id]) as session:
+        use_queue(session, services.redis)
+        found = {
+            d.id: d
+            for d in await session.scalars(
+                select(WebhookDelivery)
+                .where(WebhookDelivery.tenant_id == tenant_id, WebhookDelivery.id.in_(delivery_ids))
+                .order_by(WebhookDelivery.id)  # one lock order for every job that holds the same deliveries
+                .with_for_update()
+            )
+        }
+        await apply(session, tenant_id, [found[i] for i in delivery_ids if i in found and _waiting(found[i])])
+        return [found[i].status.value if i in found else "missing" for i in delivery_ids]
+
+
+@dataclass(frozen=True)
+class _Event:
+    delivery: WebhookDelivery
+    integration: Integration
+    event: TicketEvent
+
+    @property
+    def ticket(self) -> tuple[str, str]:
+        return source_of(self.integration.vendor), self.event.external_id
+
+
+async def apply(session: AsyncSession, tenant_id: uuid.UUID, deliveries: Sequence[WebhookDelivery]) -> None:
+    """Write the deliveries' tickets in arrival order, refresh their months, settle each delivery."""
+    integrations = {
+        i.id: i for i in await session.scalars(
+            select(Integration).where(Integration.id.in_({d.integration_id for d in deliveries}))
+        )
+    } if deliveries else {}
+    events: list[_Event] = []
+    with session.no_autoflush:  # the outcomes are written together, at the end
+        for delivery in deliveries:
+            delivery.attempts += 1
+            delivery.processed_at = dt.datetime.now(dt.UTC)
+            try:
+                event = _parse(delivery, integrations[delivery.integration_id])
+            except PayloadError as error:
+                _fail(delivery, str(error))
+                continue
+            if event is None:
+                _settle(delivery, DeliveryStatus.IGNORED)
+            else:
+                events.append(_Event(delivery, integrations[delivery.integration_id], event))
+        months: dict[str, set[dt.date]] = {}
+        for source, round_ in _rounds(events):
+            months.setdefault(source, set()).update(await _write_round(session, tenant_id, source, round_))
+    for source, touched in months.items():
+        await refresh_months(session, tenant_id, source, touched)
+    await session.flush()
+
+
+def _parse(delivery: WebhookDelivery, integration: Integration) -> TicketEvent | None:
+    payload = json_object(delivery.body)
+    if payload is None:
+        raise PayloadError("The body is not a JSON object.")
+    return VENDORS[integration.vendor].parse(payload)
+
+
+def _rounds(events: list[_Event]) -> list[tuple[str, list[_Event]]]:
+    """The events by source and round: a ticket's n-th event of the batch goes into round n."""
+    seen: dict[tuple[str, str], int] = {}
+    rounds: dict[tuple[int, str], list[_Event]] = {}
+    for item in events:
+        n = seen[item.ticket] = seen.get(item.ticket, -1) + 1
+        rounds.setdefault((n, item.ticket[0]), []).append(item)
+    return [(source, round_) for (_, source), round_ in sorted(rounds.items(), key=lambda kv: kv[0])]
+
+
+async def _write_round(session: AsyncSession, tenant_id: uuid.UUID, source: str, round_: list[_Event]) -> set[dt.date]:
+    """Overlay each event on its stored ticket and upsert them together: the months to refresh."""
+    stored = {
+        t.external_id: t
+        for t in await session.scalars(
+            select(Ticket)
+            .where(Ticket.tenant_id == tenant_id, Ticket.source == source,
+                   Ticket.external_id.in_([item.event.external_id for item in round_]))
+            .order_by(Ticket.external_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)  # the previous round may have written it
+        )
+    }
+    rows = []
+    for item in round_:
+        try:
+            row = _overlay(item.integration, item.event, stored.get(item.event.external_id))
+        except (PayloadError, MappingError) as error:
+            _fail(item.delivery, str(error))
+            continue
+        _settle(item.delivery, DeliveryStatus.IGNORED if row is None else DeliveryStatus.PROCESSED)
+        if row is not None:
+            rows.append(row)
+    return await write_tickets(session, tenant_id, source, sorted(rows, key=lambda r: r.external_id))
+
+
+def _overlay(integration: Integration, event: TicketEvent, stored: Ticket | None) -> TicketRow | None:
+    """The ticket as the event leaves it; None when there is nothing to do (deleting one we never had)."""
+    if event.deleted and stored is None:
+        return None
+    values = {c: getattr(stored, c) for c in COLUMNS} if stored else dict.fromkeys(COLUMNS)
+    values.update(event.values)
+    attributes = {**((stored.attributes or {}) if stored else {}), **event.attributes}
+    if event.deleted:
+        values["status"], category = DELETED_STATUS, stored.category
+    else:
+        category = categorize(integration.settings.get("rules", []), integration.settings.get("default"), attributes)
+    if values["opened_at"] is None:
+        raise PayloadError(f"Ticket {event.external_id} has no opening date (ConnectWise dateEntered, "
+                           "Autotask CreateDate, HaloPSA dateoccurred); include it in the webhook's fields.")
+    return TicketRow(
+        external_id=event.external_id, category=category, attributes=attributes,
+        updated_at=event.updated_at, sequence=event.sequence, **values,
+    )
+
+
+def _settle(delivery: WebhookDelivery, status: DeliveryStatus) -> None:
+    delivery.status, delivery.error = status, None
+
+
+def _fail(delivery: WebhookDelivery, reason: str) -> None:
+    delivery.status, delivery.error = DeliveryStatus.FAILED, reason
+
+
+async def _refused(services: Services, tenant_id: uuid.UUID, delivery_id: uuid.UUID, error: DBAPIError) -> str:
+    """Keep a delivery the database refuses FAILED with the reason, as one we cannot parse."""
+    async with tenant_session(services.sessionmaker, [tenant_id]) as session:
+        delivery = await session.get(WebhookDelivery, (tenant_id, delivery_id), with_for_update=True)
+        if delivery is None or not _waiting(delivery):
+            return "missing" if delivery is None else delivery.status.value
+        _refuse(delivery, error)
+        return delivery.status.value
+
+
+def _refuse(delivery: WebhookDelivery, error: DBAPIError) -> None:
+    log.warning("the database refused delivery %s: %s", delivery.id, error.orig)
+    delivery.attempts += 1
+    delivery.processed_at = dt.datetime.now(dt.UTC)
+    _fail(delivery, "The database refused this delivery's ticket: " + str(error.orig).splitlines()[0][:300])
+
+
+def _retry_cures(error: DBAPIError) -> bool:
+    return transient(error) or database_unavailable(error)
