@@ -50,7 +50,7 @@ class WorkerSettings:
         func(jobs.recompute_requested_health, name=RECOMPUTE_REQUESTED, keep_result=REQUEST_TTL_SECONDS),
         # No result kept: the delivery sweeper re-enqueues under the same id.
         func(psa_jobs.process_webhook_delivery, name="process_webhook_delivery", keep_result=0),
-        func(psa_jobs.process_webhook_deliveries, name="process_webhook_deliveries", keep_result=0),
+        func(psa_jobs.process_waiting_deliveries, name="process_waiting_deliveries", keep_result=0),
     ]
     cron_jobs = [
         cron(jobs.score_closed_month, day=1, hour=2, minute=0, unique=True, max_tries=5),

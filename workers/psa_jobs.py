@@ -7,10 +7,9 @@ the same job id (`delivery:<id>`), which a kept result would block until it expi
 from __future__ import annotations
 
 import uuid
-from collections import Counter
 
 from app.integrations.actions import sweep_received
-from app.integrations.processing import process_deliveries, process_delivery
+from app.integrations.processing import process_delivery, process_waiting
 from workers.jobs import retry_transient, services
 
 
@@ -20,9 +19,9 @@ async def process_webhook_delivery(ctx, tenant_id: str, delivery_id: str) -> str
 
 
 @retry_transient
-async def process_webhook_deliveries(ctx, tenant_id: str, delivery_ids: list[str]) -> dict:
-    """Deliveries of one tenant that were stored together (app/integrations/writer.py): outcomes counted."""
-    return Counter(await process_deliveries(services(ctx), uuid.UUID(tenant_id), [uuid.UUID(i) for i in delivery_ids]))
+async def process_waiting_deliveries(ctx, tenant_id: str) -> dict:
+    """A tenant's deliveries of the last window (app/integrations/actions.py `enqueue_tenant`)."""
+    return await process_waiting(services(ctx), uuid.UUID(tenant_id))
 
 
 @retry_transient

@@ -56,7 +56,8 @@ DEFAULT_RATE_LIMIT_PER_MINUTE = 600
 PENDING, REJECTED, NOTICE = "pending:", "rejected:", "notice:"
 ALWAYS_KEPT_HEADERS = ("content-type", "content-length", "user-agent")
 JOB = "process_webhook_delivery"
-BATCH_JOB = "process_webhook_deliveries"
+TENANT_JOB = "process_waiting_deliveries"
+WINDOW_SECONDS = 1
 SWEEP_AFTER_SECONDS = 60
 SWEEP_BATCH = 1000
 KEEP = object()  # "leave unchanged" for update arguments where None is a meaningful value
@@ -325,17 +326,27 @@ async def _store(
     """Whether the delivery was stored (False: a copy of one we hold); accepted ones are queued first."""
     delivery = Delivery(integration.tenant_id, delivery_id, integration.id, identity, status,
                         kept_headers(integration.vendor, headers), body)
-    return await writer_for(services, enqueue_batch).store(delivery)
+    return await writer_for(services, enqueue_tenant).store(delivery)
 
 
 async def enqueue(services: Services, tenant_id: uuid.UUID, delivery_id: uuid.UUID) -> None:
     await services.redis.enqueue_job(JOB, str(tenant_id), str(delivery_id), _job_id=f"delivery:{delivery_id}")
 
 
-async def enqueue_batch(services: Services, tenant_id: uuid.UUID, delivery_ids: list[uuid.UUID]) -> None:
-    """One job for deliveries of one tenant stored together (a burst is one job, not one each)."""
-    await services.redis.enqueue_job(BATCH_JOB, str(tenant_id), [str(i) for i in delivery_ids],
-                                     _job_id=f"deliveries:{delivery_ids[0]}")
+async def enqueue_tenant(services: Services, tenant_id: uuid.UUID) -> None:
+    """One job per tenant and window for everything the tenant's PSAs sent in that window.
+
+    The job runs when its window has closed, so every delivery whose enqueue fell in the window
+    (each committed before it was enqueued) is there when the job looks: a burst is a job a
+    second, processed in large batches, rather than a job per stored batch competing with the API
+    for the same cores while the burst goes on. A job id already taken means the window's job is
+    queued; a lost job is the sweeper's to repair.
+    """
+    window = int(time.time() // WINDOW_SECONDS)
+    await services.redis.enqueue_job(
+        TENANT_JOB, str(tenant_id), _job_id=f"deliveries:{tenant_id}:{window}",
+        _defer_until=dt.datetime.fromtimestamp((window + 1) * WINDOW_SECONDS, dt.UTC),
+    )
 
 
 async def sweep_received(services: Services) -> int:

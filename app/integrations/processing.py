@@ -1,13 +1,13 @@
-"""Turning accepted webhook deliveries into tickets: the worker's batch job, and replays.
+"""Turning accepted webhook deliveries into tickets: the worker's jobs, and replays.
 
-The worker processes a burst on the same cores the API receives it on, so a batch job (the
-deliveries of one tenant stored together, `app/integrations/writer.py`) is one transaction with a
-fixed number of statements however many deliveries it holds: the deliveries are locked, each
-round of tickets is read once and upserted once, the months touched are refreshed once and the
-outcomes are written in one executemany. A round holds at most one event per ticket, in arrival
-order: a later event for the same ticket goes into the next round and is overlaid on what the
-earlier one wrote, and the upsert's own rule (never an older vendor sequence or update time)
-decides between them exactly as it does between deliveries processed apart.
+The worker runs on the same cores as the API, so a tenant's deliveries are processed by one job
+per tenant and second (`actions.enqueue_tenant`) that waits for the tenant's burst to pause, then
+takes them 500 to a transaction with a fixed number of statements however many a transaction
+holds: the deliveries are locked, each round of tickets is read once and upserted once, the months
+touched are refreshed once and the outcomes are written in one executemany. A round holds at most
+one event per ticket, in arrival order: a later event for the same ticket goes into the next round
+and is overlaid on what the earlier one wrote, and the upsert's own rule (never an older vendor
+sequence or update time) decides between them exactly as between deliveries processed apart.
 
 Parse and mapping failures are kept on the delivery (FAILED with the reason, replayable). Both are
 raised before anything is written, so a failed delivery needs no savepoint. Should a batch fail
@@ -21,10 +21,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,7 +36,7 @@ from app.db.outage import database_unavailable
 from app.db.scope import tenant_session
 from app.errors import Invalid, NotFound
 from app.health.recompute import use_queue
-from app.integrations.actions import PENDING, VENDORS, source_of
+from app.integrations.actions import PENDING, VENDORS, enqueue_tenant, source_of
 from app.integrations.events import PayloadError, TicketEvent, json_object
 from app.integrations.mapping import MappingError, categorize
 from app.integrations.models import DeliveryStatus, Integration, WebhookDelivery
@@ -47,10 +48,47 @@ from app.tickets.models import Ticket
 log = logging.getLogger(__name__)
 
 COLUMNS = ("title", "status", "priority", "opened_at", "closed_at")
+CHUNK = 500  # deliveries to a transaction
+MAX_CHUNKS = 20  # transactions to a job
+QUIET = dt.timedelta(seconds=1)  # a PSA that sent nothing for this long has paused its burst
+MAX_DELAY = dt.timedelta(seconds=10)  # the longest a delivery waits for that pause
+
+
+async def process_waiting(services: Services, tenant_id: uuid.UUID) -> dict[str, int]:
+    """The tenant's job: its deliveries waiting, oldest first, CHUNK to a transaction; outcomes counted.
+
+    While the tenant's PSA is in the middle of a burst (a delivery came in the last QUIET_SECONDS)
+    the job hands over to the next window's job instead, so the burst is received on cores the
+    worker leaves free and processed in large batches once it pauses; no delivery waits more than
+    MAX_DELAY_SECONDS for that pause. A job also stops after MAX_CHUNKS (a PSA that never pauses
+    would keep one job forever) and leaves the rest to the next window's job.
+    """
+    waiting = (
+        WebhookDelivery.tenant_id == tenant_id, WebhookDelivery.status == DeliveryStatus.RECEIVED,
+        WebhookDelivery.identity.not_like(f"{PENDING}%"),
+    )
+    async with tenant_session(services.sessionmaker, [tenant_id]) as session:
+        oldest, newest, now = (await session.execute(
+            select(func.min(WebhookDelivery.received_at), func.max(WebhookDelivery.received_at), func.now()).where(*waiting)
+        )).one()
+    if oldest is None:
+        return {}
+    if now - newest < QUIET and now - oldest < MAX_DELAY:
+        await enqueue_tenant(services, tenant_id)
+        return {"deferred": 1}
+    outcomes: Counter[str] = Counter()
+    for _ in range(MAX_CHUNKS):
+        async with tenant_session(services.sessionmaker, [tenant_id]) as session:
+            ids = list(await session.scalars(select(WebhookDelivery.id).where(*waiting).order_by(WebhookDelivery.id).limit(CHUNK)))
+        outcomes.update(await process_deliveries(services, tenant_id, ids) if ids else [])
+        if len(ids) < CHUNK:
+            return dict(outcomes)
+    await enqueue_tenant(services, tenant_id)
+    return dict(outcomes)
 
 
 async def process_deliveries(services: Services, tenant_id: uuid.UUID, delivery_ids: list[uuid.UUID]) -> list[str]:
-    """The batch job: every delivery's outcome, in order (a retry skips what was done)."""
+    """Every delivery's outcome, in order, in one transaction (a retry skips what was done)."""
     if len(delivery_ids) > 1:
         try:
             return await _process(services, tenant_id, delivery_ids)

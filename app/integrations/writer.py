@@ -5,9 +5,9 @@ most of the API's CPU on BEGIN, the tenant setting and COMMIT, and the disk on o
 delivery. Here each delivery joins the batch being gathered while the previous one is written;
 a batch is one INSERT ... SELECT with ON CONFLICT DO NOTHING (a copy of a delivery we hold is
 skipped, as before) and one commit. Alone, a delivery is a batch of one and waits for nothing.
-Nobody is answered before the commit that holds their row, and accepted deliveries are queued for
-processing, one job per tenant and batch, before their senders are answered (the sweeper
-re-queues what Redis lost).
+Nobody is answered before the commit that holds their row, and the tenants of accepted deliveries
+are queued for processing (one job per tenant and second, `actions.enqueue_tenant`) before their
+senders are answered (the sweeper re-queues what Redis lost).
 """
 
 from __future__ import annotations
@@ -89,12 +89,8 @@ class DeliveryWriter:
                     if not done.done():
                         done.set_exception(error)
                 continue
-            accepted: dict[uuid.UUID, list[uuid.UUID]] = {}
-            for d, _ in batch:
-                if d.id in stored and d.status == DeliveryStatus.RECEIVED:
-                    accepted.setdefault(d.tenant_id, []).append(d.id)
-            queued = await asyncio.gather(*(self.enqueue(self.services, t, ids) for t, ids in accepted.items()),
-                                          return_exceptions=True)
+            accepted = {d.tenant_id for d, _ in batch if d.id in stored and d.status == DeliveryStatus.RECEIVED}
+            queued = await asyncio.gather(*(self.enqueue(self.services, t) for t in accepted), return_exceptions=True)
             for failure in (q for q in queued if isinstance(q, Exception)):
                 log.warning("delivery stored but not queued (the sweeper will queue it): %s", failure)
             for delivery, done in batch:

@@ -151,7 +151,8 @@ async def test_the_sweeper_re_enqueues_deliveries_redis_lost(services, client, c
     integration, secret = await make_integration(services, client_tenant, PsaVendor.HALOPSA)
     await post(client, integration, payloads.halopsa(secret))
     [delivery] = await deliveries(services, client_tenant.tenant.id)
-    await services.redis.delete(f"arq:job:deliveries:{delivery.id}")  # as if the enqueue never happened
+    for job in await services.redis.keys(f"arq:job:deliveries:{client_tenant.tenant.id}:*"):
+        await services.redis.delete(job)  # as if the enqueue never happened
     async with tenant_session(services.sessionmaker, [client_tenant.tenant.id]) as session:
         await session.execute(
             update(WebhookDelivery).where(WebhookDelivery.tenant_id == client_tenant.tenant.id)
@@ -209,13 +210,19 @@ async def test_a_delivery_the_database_refuses_fails_alone_with_its_reason(servi
     assert replayed.status == DeliveryStatus.FAILED and replayed.attempts == 2 and replayed.error == refused.error
 
 
-async def test_a_batch_never_processes_another_clients_delivery(services, client, client_tenant, world):
+async def one_delivery_each(services, client, client_tenant, world):
+    """A delivery waiting for our client and one for another practice's client; returns the other tenant."""
     other_tenant = await world.tenant(await world.practice())
     other = type(client_tenant)(other_tenant, Principal.system([other_tenant.id], other_tenant.practice_id))
     mine, my_secret = await make_integration(services, client_tenant, PsaVendor.HALOPSA)
     theirs, their_secret = await make_integration(services, other, PsaVendor.HALOPSA)
     await post(client, mine, payloads.halopsa(my_secret))
     await post(client, theirs, payloads.halopsa(their_secret))
+    return other_tenant
+
+
+async def test_a_batch_never_processes_another_clients_delivery(services, client, client_tenant, world):
+    other_tenant = await one_delivery_each(services, client, client_tenant, world)
     [my_delivery] = await deliveries(services, client_tenant.tenant.id)
     [their_delivery] = await deliveries(services, other_tenant.id)
 
@@ -244,3 +251,67 @@ async def test_a_delivery_that_cannot_be_mapped_fails_alone_in_its_batch(service
     [ticket] = await tickets(services, client_tenant.tenant.id)
     assert ticket.external_id == "1" and ticket.closed_at == dt.datetime(2026, 9, 5, 10, tzinfo=dt.UTC)
     assert await months(services, client_tenant.tenant.id) == {(SEPTEMBER, "halopsa"): (0, 0, 1)}
+
+
+async def age(services, tenant_id, seconds: float, newest: bool = True) -> None:
+    """Make the tenant's deliveries `seconds` old (all of them, or all but the newest)."""
+    from sqlalchemy import update
+
+    from app.integrations.models import WebhookDelivery
+
+    async with tenant_session(services.sessionmaker, [tenant_id]) as session:
+        kept = None if newest else await session.scalar(
+            select(WebhookDelivery.id).where(WebhookDelivery.tenant_id == tenant_id).order_by(WebhookDelivery.id.desc()).limit(1))
+        await session.execute(
+            update(WebhookDelivery).where(WebhookDelivery.tenant_id == tenant_id, WebhookDelivery.id != kept)
+            .values(received_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=seconds))
+        )
+
+
+async def window_jobs(services, tenant_id) -> list:
+    return await services.redis.keys(f"arq:job:deliveries:{tenant_id}:*")
+
+
+async def test_the_tenant_job_waits_while_its_psa_is_mid_burst(services, client, client_tenant):
+    integration, secret = await make_integration(services, client_tenant, PsaVendor.HALOPSA)
+    for ticket_id in (1, 2):
+        await post(client, integration, payloads.halopsa(secret, ticket_id=ticket_id))
+    for job in await window_jobs(services, client_tenant.tenant.id):
+        await services.redis.delete(job)
+
+    assert await processing.process_waiting(services, client_tenant.tenant.id) == {"deferred": 1}
+
+    assert {d.status for d in await deliveries(services, client_tenant.tenant.id)} == {DeliveryStatus.RECEIVED}
+    assert await window_jobs(services, client_tenant.tenant.id), "the next window's job takes over"
+
+
+async def test_the_tenant_job_processes_a_paused_burst_in_chunks(services, client, client_tenant, monkeypatch):
+    monkeypatch.setattr(processing, "CHUNK", 3)
+    integration, secret = await make_integration(services, client_tenant, PsaVendor.HALOPSA)
+    for ticket_id in range(1, 8):
+        await post(client, integration, payloads.halopsa(secret, ticket_id=ticket_id))
+    await age(services, client_tenant.tenant.id, 2)
+
+    assert await processing.process_waiting(services, client_tenant.tenant.id) == {"PROCESSED": 7}
+    assert await months(services, client_tenant.tenant.id) == {(SEPTEMBER, "halopsa"): (7, 0, 0)}
+    assert await processing.process_waiting(services, client_tenant.tenant.id) == {}
+
+
+async def test_a_psa_that_never_pauses_waits_at_most_max_delay(services, client, client_tenant):
+    integration, secret = await make_integration(services, client_tenant, PsaVendor.HALOPSA)
+    for ticket_id in (1, 2):
+        await post(client, integration, payloads.halopsa(secret, ticket_id=ticket_id))
+    await age(services, client_tenant.tenant.id, processing.MAX_DELAY.total_seconds() + 1, newest=False)
+
+    assert await processing.process_waiting(services, client_tenant.tenant.id) == {"PROCESSED": 2}
+
+
+async def test_the_tenant_job_never_processes_another_clients_deliveries(services, client, client_tenant, world):
+    other_tenant = await one_delivery_each(services, client, client_tenant, world)
+    await age(services, client_tenant.tenant.id, 2)
+    await age(services, other_tenant.id, 2)
+
+    assert await processing.process_waiting(services, client_tenant.tenant.id) == {"PROCESSED": 1}
+
+    [still_waiting] = await deliveries(services, other_tenant.id)
+    assert still_waiting.status == DeliveryStatus.RECEIVED and await tickets(services, other_tenant.id) == []
