@@ -199,11 +199,18 @@ async def _use_custom_plans(session: AsyncSession) -> None:
         session.info["custom_plans"] = transaction
 
 
+# Recounts of one tenant's source take turns until commit. A recount counts what its statement
+# sees; without the turn, a writer whose statement began before another's commit overwrote the
+# month with a count that missed the other's tickets (tests/tickets/test_ingest.py).
+RECOUNT_TURN = text("SELECT pg_advisory_xact_lock(hashtextextended(CAST(CAST(:tenant_id AS uuid) AS text) || '/months/' || :source, 0))")
+
+
 async def refresh_months(session: AsyncSession, tenant_id: uuid.UUID, source: str, months: Iterable[dt.date]) -> set[dt.date]:
     """Re-derive the figures of `months` from the stored tickets; mark changed past months stale."""
     months = sorted(set(months))
     if not months:
         return set()
+    await session.execute(RECOUNT_TURN, {"tenant_id": tenant_id, "source": source})
     result = await session.execute(
         REFRESH_MONTHS, {"tenant_id": tenant_id, "source": source, "months": months, "deleted": DELETED_STATUS}
     )

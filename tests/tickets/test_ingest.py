@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import pytest
@@ -134,3 +135,28 @@ async def test_hand_entered_figures_for_another_tenant_are_not_found(world):
     async with tenant_session(world.sessionmaker, [mine.id]) as session:
         with pytest.raises(NotFound):
             await record_ticket_metrics(session, actor, theirs.id, "2026-08", 1, 1, 1)
+
+
+async def test_two_writers_of_one_month_at_once_are_both_counted(world, tenant_key):
+    """The second writer's recount waits for the first's commit, so it counts the first's tickets too."""
+    tenant, key = tenant_key
+    first_written, first_may_commit = asyncio.Event(), asyncio.Event()
+
+    async def first():
+        async with world.scope(key.tenant_ids) as session:
+            await ingest_tickets(session, key, tenant.id, "script", [ticket(1)])
+            first_written.set()
+            await first_may_commit.wait()
+
+    async def second():
+        await first_written.wait()
+        async with world.scope(key.tenant_ids) as session:
+            writing = asyncio.create_task(ingest_tickets(session, key, tenant.id, "script", [ticket(2)]))
+            await asyncio.sleep(0.3)  # the second is recounting the month while the first is open
+            first_may_commit.set()
+            await writing
+
+    await asyncio.gather(first(), second())
+
+    _, months = await stored(world, tenant.id)
+    assert months == {(dt.date(2026, 9, 1), "script"): (2, 0, 0)}
