@@ -57,11 +57,11 @@ MAX_DELAY = dt.timedelta(seconds=10)  # the longest a delivery waits for that pa
 async def process_waiting(services: Services, tenant_id: uuid.UUID) -> dict[str, int]:
     """The tenant's job: its deliveries waiting, oldest first, CHUNK to a transaction; outcomes counted.
 
-    While the tenant's PSA is in the middle of a burst (a delivery came in the last QUIET_SECONDS)
-    the job hands over to the next window's job instead, so the burst is received on cores the
-    worker leaves free and processed in large batches once it pauses; no delivery waits more than
-    MAX_DELAY_SECONDS for that pause. A job also stops after MAX_CHUNKS (a PSA that never pauses
-    would keep one job forever) and leaves the rest to the next window's job.
+    While the tenant's PSA is in the middle of a burst (a delivery came within QUIET) the job
+    hands over to the next window's job instead, so the burst is received on cores the worker
+    leaves free and processed in large batches once it pauses; no delivery waits more than
+    MAX_DELAY for that pause. A job also stops after MAX_CHUNKS (a PSA that never pauses would
+    keep one job forever) and leaves the rest to the next window's job.
     """
     waiting = (
         WebhookDelivery.tenant_id == tenant_id, WebhookDelivery.status == DeliveryStatus.RECEIVED,
