@@ -2,7 +2,8 @@
 
 In the suite it runs FCIO_SOAK_SECONDS (default 25); `make soak` runs it for 5 minutes. It must
 finish with 0 errors, a p99 in the second half no worse than twice the first half's, the memory
-of every process flat after warm-up (growth under 10%), and no connection left busy.
+of every process flat after warm-up (growth under 10%), every webhook delivery processed by the
+worker, and no connection left busy.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import httpx
 import pytest
 
 from app.db import migrate
+from app.integrations.processing import MAX_DELAY
 from tests.conftest import asyncpg_dsn
 from tests.soak.server import ROOT, live_server
 from tests.soak.workload import CONCURRENCY, Actors, run_soak
@@ -71,6 +73,17 @@ async def setup_actors(http: httpx.AsyncClient, admin_token: str) -> Actors:
     return Actors(cio, executive, keys, tenants, one, path, integration["secret"])
 
 
+async def processed_deliveries(owner: asyncpg.Connection) -> dict[str, int]:
+    """The deliveries by status once none is waiting (the worker takes a paused burst within a
+    second or two and never leaves one waiting more than MAX_DELAY), or after MAX_DELAY + 20 s."""
+    deadline = asyncio.get_running_loop().time() + MAX_DELAY.total_seconds() + 20
+    while True:
+        outcomes = dict(await owner.fetch("select status::text, count(*) from webhook_deliveries group by status"))
+        if "RECEIVED" not in outcomes or asyncio.get_running_loop().time() > deadline:
+            return outcomes
+        await asyncio.sleep(0.2)
+
+
 @pytest.mark.slow
 async def test_a_mixed_soak_has_no_errors_stable_latency_flat_memory_and_no_leaked_connections(soak_stack):
     server, worker, url = soak_stack
@@ -85,6 +98,7 @@ async def test_a_mixed_soak_has_no_errors_stable_latency_flat_memory_and_no_leak
     async with httpx.AsyncClient(base_url=server.base_url, limits=limits, timeout=30) as http:
         actors = await setup_actors(http, server.login())
         results = await run_soak(http, actors, SECONDS, [server.process.pid, worker.pid], connections)
+    outcomes = await processed_deliveries(owner)
     await asyncio.sleep(2)  # let the last transactions finish
     busy = await owner.fetch(
         "select state, left(query, 80) as query from pg_stat_activity where datname = $1 and application_name = 'fcio' "
@@ -103,6 +117,8 @@ async def test_a_mixed_soak_has_no_errors_stable_latency_flat_memory_and_no_leak
           f"peak connections {max(c for _, c in results.connections)}, busy after {len(busy)}")
 
     assert results.errors == [], results.errors[:10]
+    webhooks = sum(1 for _, kind, _ in results.latencies if kind == "webhook")
+    assert outcomes == {"PROCESSED": webhooks}, "the worker processed every delivery the soak sent"
     assert second["p99"] <= 2 * first["p99"] + 20
     assert all(g < 0.10 for g in growth.values()), growth
     assert busy == [], busy
