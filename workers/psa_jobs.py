@@ -1,7 +1,8 @@
-"""PSA webhook jobs: thin wrappers that hand a delivery (or the sweep) to app/integrations/actions.
+"""PSA webhook jobs: thin wrappers that hand a tenant's deliveries, one delivery or the sweep to
+app/integrations/processing and app/integrations/actions.
 
-Register both delivery jobs with `keep_result=0`: the sweeper re-enqueues a delivery under
-the same job id (`delivery:<id>`), which a kept result would block until it expires.
+Register both delivery jobs with `keep_result=0`: the sweeper re-enqueues a delivery under the
+same job id (`delivery:<id>`), which a kept result would block until it expires.
 """
 
 from __future__ import annotations
