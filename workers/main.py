@@ -48,8 +48,7 @@ class WorkerSettings:
         func(jobs.score_health_batch, name=SCORE_BATCH, keep_result=0),
         func(jobs.recompute_stale_health, name=RECOMPUTE_STALE, keep_result=0),
         func(jobs.recompute_requested_health, name=RECOMPUTE_REQUESTED, keep_result=REQUEST_TTL_SECONDS),
-        # No result kept: the delivery sweeper re-enqueues under the same id.
-        func(psa_jobs.process_webhook_delivery, name="process_webhook_delivery", keep_result=0),
+        # No result kept: the delivery sweeper may queue a tenant's job under the same id.
         func(psa_jobs.process_waiting_deliveries, name="process_waiting_deliveries", keep_result=0),
     ]
     cron_jobs = [

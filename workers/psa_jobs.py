@@ -1,8 +1,8 @@
-"""PSA webhook jobs: thin wrappers that hand a tenant's deliveries, one delivery or the sweep to
+"""PSA webhook jobs: thin wrappers that hand a tenant's deliveries or the sweep to
 app/integrations/processing and app/integrations/actions.
 
-Register both delivery jobs with `keep_result=0`: the sweeper re-enqueues a delivery under the
-same job id (`delivery:<id>`), which a kept result would block until it expires.
+Register the delivery job with `keep_result=0`: a tenant's job for a second may be queued again
+(by the sweeper, or a job handing over), which a kept result would block until it expires.
 """
 
 from __future__ import annotations
@@ -10,13 +10,8 @@ from __future__ import annotations
 import uuid
 
 from app.integrations.actions import sweep_received
-from app.integrations.processing import process_delivery, process_waiting
+from app.integrations.processing import process_waiting
 from workers.jobs import retry_transient, services
-
-
-@retry_transient
-async def process_webhook_delivery(ctx, tenant_id: str, delivery_id: str) -> str:
-    return await process_delivery(services(ctx), uuid.UUID(tenant_id), uuid.UUID(delivery_id))
 
 
 @retry_transient
@@ -27,5 +22,5 @@ async def process_waiting_deliveries(ctx, tenant_id: str) -> dict:
 
 @retry_transient
 async def sweep_webhook_deliveries(ctx) -> int:
-    """Cron, every few minutes: re-enqueue accepted deliveries that Redis lost."""
+    """Cron, every few minutes: queue the jobs of tenants whose deliveries Redis lost."""
     return await sweep_received(services(ctx))

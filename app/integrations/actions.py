@@ -55,11 +55,9 @@ ISSUES_SECRET = frozenset({PsaVendor.AUTOTASK, PsaVendor.HALOPSA})
 DEFAULT_RATE_LIMIT_PER_MINUTE = 600
 PENDING, REJECTED, NOTICE = "pending:", "rejected:", "notice:"
 ALWAYS_KEPT_HEADERS = ("content-type", "content-length", "user-agent")
-JOB = "process_webhook_delivery"
 TENANT_JOB = "process_waiting_deliveries"
 WINDOW_SECONDS = 1
 SWEEP_AFTER_SECONDS = 60
-SWEEP_BATCH = 1000
 KEEP = object()  # "leave unchanged" for update arguments where None is a meaningful value
 
 
@@ -329,10 +327,6 @@ async def _store(
     return await writer_for(services, enqueue_tenant).store(delivery)
 
 
-async def enqueue(services: Services, tenant_id: uuid.UUID, delivery_id: uuid.UUID) -> None:
-    await services.redis.enqueue_job(JOB, str(tenant_id), str(delivery_id), _job_id=f"delivery:{delivery_id}")
-
-
 async def enqueue_tenant(services: Services, tenant_id: uuid.UUID) -> None:
     """One job per tenant and window for everything the tenant's PSAs sent in that window.
 
@@ -350,25 +344,27 @@ async def enqueue_tenant(services: Services, tenant_id: uuid.UUID) -> None:
 
 
 async def sweep_received(services: Services) -> int:
-    """Re-enqueue accepted deliveries still waiting (Redis was down when they came); for the worker cron."""
+    """Queue the job of every tenant whose accepted deliveries still wait after SWEEP_AFTER_SECONDS
+    (Redis was down when they came, or a job was lost); for the worker cron. Returns how many.
+
+    A tenant's job takes all its waiting deliveries, 500 to a transaction, so a backlog left by a
+    long Redis outage drains in minutes, not one delivery job at a time.
+    """
     async with tenant_session(services.sessionmaker, ()) as session:
         tenant_ids = set(await session.scalars(select(Integration.tenant_id).distinct()))
     async with tenant_session(services.sessionmaker, tenant_ids) as session:
-        waiting = (
-            await session.execute(
-                select(WebhookDelivery.tenant_id, WebhookDelivery.id)
-                .where(
-                    WebhookDelivery.status == DeliveryStatus.RECEIVED,
-                    WebhookDelivery.identity.not_like(f"{PENDING}%"),
-                    WebhookDelivery.received_at < func.now() - dt.timedelta(seconds=SWEEP_AFTER_SECONDS),
-                )
-                .order_by(WebhookDelivery.received_at)
-                .limit(SWEEP_BATCH)
+        waiting = list(await session.scalars(
+            select(WebhookDelivery.tenant_id)
+            .where(
+                WebhookDelivery.status == DeliveryStatus.RECEIVED,
+                WebhookDelivery.identity.not_like(f"{PENDING}%"),
+                WebhookDelivery.received_at < func.now() - dt.timedelta(seconds=SWEEP_AFTER_SECONDS),
             )
-        ).all()
+            .distinct()
+        ))
     try:
-        for tenant_id, delivery_id in waiting:
-            await enqueue(services, tenant_id, delivery_id)
+        for tenant_id in waiting:
+            await enqueue_tenant(services, tenant_id)
     except (RedisError, OSError) as error:
         log.warning("sweeper could not enqueue deliveries: %s", error)
         return 0

@@ -107,7 +107,8 @@ async def process_deliveries(services: Services, tenant_id: uuid.UUID, delivery_
 
 
 async def process_delivery(services: Services, tenant_id: uuid.UUID, delivery_id: uuid.UUID) -> str:
-    """One delivery (the sweeper's job); what no retry can cure keeps it FAILED with the reason."""
+    """One delivery in its own transaction (a failed batch's fallback); what no retry can cure
+    keeps it FAILED with the reason."""
     try:
         [outcome] = await _process(services, tenant_id, [delivery_id])
     except DBAPIError as error:

@@ -160,7 +160,7 @@ async def test_the_sweeper_re_enqueues_deliveries_redis_lost(services, client, c
         )
 
     assert await actions.sweep_received(services) >= 1
-    assert await services.redis.exists(f"arq:job:delivery:{delivery.id}")
+    assert await window_jobs(services, client_tenant.tenant.id), "the tenant's job is queued again"
 
 
 async def test_a_batch_costs_the_same_statements_for_3_deliveries_as_for_30(services, client, client_tenant):
