@@ -11,9 +11,10 @@ sequence or update time) decides between them exactly as between deliveries proc
 
 Parse and mapping failures are kept on the delivery (FAILED with the reason, replayable). Both are
 raised before anything is written, so a failed delivery needs no savepoint. Should a batch fail
-in the database, it is rolled back and each delivery is processed alone, so one delivery never
-holds back the others; one that the database refuses whatever we retry is kept FAILED with the
-database's reason rather than failing its job again every few minutes.
+(in the database, or a bug), it is rolled back and each delivery is processed alone, so one
+delivery never holds back the others; one that no retry can cure (the database refuses it, or
+processing raises) is kept FAILED with the reason rather than failing its job again every few
+minutes, and can be replayed once the cause is fixed.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from redis.exceptions import RedisError
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -92,14 +94,14 @@ async def process_deliveries(services: Services, tenant_id: uuid.UUID, delivery_
     if len(delivery_ids) > 1:
         try:
             return await _process(services, tenant_id, delivery_ids)
-        except DBAPIError:
+        except Exception:
             log.warning("a batch of %d deliveries failed; processing them one at a time", len(delivery_ids),
                         exc_info=True)
     outcomes, failure = [], None
     for delivery_id in delivery_ids:
         try:
             outcomes.append(await process_delivery(services, tenant_id, delivery_id))
-        except DBAPIError as error:  # transient: the job is retried, and skips what was done
+        except Exception as error:  # transient: the job is retried, and skips what was done
             failure = failure or error
     if failure is not None:
         raise failure
@@ -108,10 +110,10 @@ async def process_deliveries(services: Services, tenant_id: uuid.UUID, delivery_
 
 async def process_delivery(services: Services, tenant_id: uuid.UUID, delivery_id: uuid.UUID) -> str:
     """One delivery in its own transaction (a failed batch's fallback); what no retry can cure
-    keeps it FAILED with the reason."""
+    keeps it FAILED with the reason, so one delivery never holds back its tenant's others."""
     try:
         [outcome] = await _process(services, tenant_id, [delivery_id])
-    except DBAPIError as error:
+    except Exception as error:
         if _retry_cures(error):
             raise
         return await _refused(services, tenant_id, delivery_id, error)
@@ -132,7 +134,7 @@ async def replay_delivery(
     try:
         async with session.begin_nested():
             await apply(session, tenant_id, [delivery])
-    except DBAPIError as error:
+    except Exception as error:
         if _retry_cures(error):
             raise
         await session.refresh(delivery)  # the savepoint's rollback expired it
@@ -274,8 +276,8 @@ def _fail(delivery: WebhookDelivery, reason: str) -> None:
     delivery.status, delivery.error = DeliveryStatus.FAILED, reason
 
 
-async def _refused(services: Services, tenant_id: uuid.UUID, delivery_id: uuid.UUID, error: DBAPIError) -> str:
-    """Keep a delivery the database refuses FAILED with the reason, as one we cannot parse."""
+async def _refused(services: Services, tenant_id: uuid.UUID, delivery_id: uuid.UUID, error: Exception) -> str:
+    """Keep a delivery that cannot be processed FAILED with the reason, as one we cannot parse."""
     async with tenant_session(services.sessionmaker, [tenant_id]) as session:
         delivery = await session.get(WebhookDelivery, (tenant_id, delivery_id), with_for_update=True)
         if delivery is None or not _waiting(delivery):
@@ -284,12 +286,20 @@ async def _refused(services: Services, tenant_id: uuid.UUID, delivery_id: uuid.U
         return delivery.status.value
 
 
-def _refuse(delivery: WebhookDelivery, error: DBAPIError) -> None:
-    log.warning("the database refused delivery %s: %s", delivery.id, error.orig)
+def _refuse(delivery: WebhookDelivery, error: Exception) -> None:
+    """The database refused the ticket, or processing raised (a bug: logged with its traceback)."""
+    if isinstance(error, DBAPIError):
+        log.warning("the database refused delivery %s: %s", delivery.id, error.orig)
+        reason = "The database refused this delivery's ticket: " + str(error.orig).splitlines()[0][:300]
+    else:
+        log.error("delivery %s could not be processed", delivery.id, exc_info=error)
+        reason = f"Processing failed ({type(error).__name__}: {str(error)[:300]}); replay it once fixed."
     delivery.attempts += 1
     delivery.processed_at = dt.datetime.now(dt.UTC)
-    _fail(delivery, "The database refused this delivery's ticket: " + str(error.orig).splitlines()[0][:300])
+    _fail(delivery, reason)
 
 
-def _retry_cures(error: DBAPIError) -> bool:
-    return transient(error) or database_unavailable(error)
+def _retry_cures(error: Exception) -> bool:
+    if isinstance(error, DBAPIError):
+        return transient(error) or database_unavailable(error)
+    return isinstance(error, OSError | TimeoutError | RedisError)

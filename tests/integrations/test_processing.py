@@ -315,3 +315,29 @@ async def test_the_tenant_job_never_processes_another_clients_deliveries(service
 
     [still_waiting] = await deliveries(services, other_tenant.id)
     assert still_waiting.status == DeliveryStatus.RECEIVED and await tickets(services, other_tenant.id) == []
+
+
+async def test_a_delivery_that_makes_processing_raise_fails_alone_and_is_replayed_once_fixed(
+    services, client, client_tenant, monkeypatch
+):
+    from app.integrations import halopsa
+
+    parse = halopsa.parse
+
+    def parse_with_a_bug(payload):  # a parser bug that only one delivery's payload triggers
+        if payload.get("object_id") == 2:
+            raise KeyError("summary")
+        return parse(payload)
+
+    monkeypatch.setattr(halopsa, "parse", parse_with_a_bug)
+    integration, secret = await make_integration(services, client_tenant, PsaVendor.HALOPSA)
+    for ticket_id in (1, 2, 3):
+        await post(client, integration, payloads.halopsa(secret, ticket_id=ticket_id))
+
+    assert await process_all(services, client_tenant.tenant.id) == ["PROCESSED", "FAILED", "PROCESSED"]
+    [failed] = [d for d in await deliveries(services, client_tenant.tenant.id) if d.status == DeliveryStatus.FAILED]
+    assert failed.error.startswith("Processing failed (KeyError")
+
+    monkeypatch.setattr(halopsa, "parse", parse)  # the fix is deployed
+    assert (await replay_failed(services, integration.id)).processed == 1
+    assert sorted(t.external_id for t in await tickets(services, client_tenant.tenant.id)) == ["1", "2", "3"]
