@@ -12,8 +12,6 @@ import functools
 import uuid
 
 from arq import Retry
-from redis.exceptions import RedisError
-from sqlalchemy.exc import DBAPIError
 
 from app.db import versions
 from app.db.errors import transient
@@ -24,12 +22,6 @@ from app.services import Services
 from app.validation import add_months, parse_month
 
 
-def is_transient(error: BaseException) -> bool:
-    if isinstance(error, OSError | RedisError | TimeoutError):
-        return True
-    return isinstance(error, DBAPIError) and transient(error)
-
-
 def retry_transient(job):
     """Turn a transient failure into arq's `Retry`, later each try (max_tries still bounds it)."""
 
@@ -38,7 +30,7 @@ def retry_transient(job):
         try:
             return await job(ctx, *args, **kwargs)
         except Exception as error:
-            if is_transient(error):
+            if transient(error):
                 raise Retry(defer=5 * ctx.get("job_try", 1)) from error
             raise
 

@@ -8,6 +8,7 @@ Callers decide by it: retry (a deadlock), answer 503 (a lost connection), report
 
 from __future__ import annotations
 
+from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError
 
 # SQLSTATE classes that a retry can cure: connection, transaction rollback (serialization,
@@ -26,6 +27,10 @@ def sqlstate(error: BaseException) -> str:
     return ""
 
 
-def transient(error: DBAPIError) -> bool:
-    """Whether the same statement may well succeed if tried again later."""
-    return error.connection_invalidated or sqlstate(error).startswith(TRANSIENT_SQLSTATES)
+def transient(error: BaseException) -> bool:
+    """Whether the same work may well succeed if tried again later: a socket or Redis hiccup, a
+    lost connection, a deadlock or serialization failure, a server shutting down."""
+    if isinstance(error, OSError | RedisError | TimeoutError):
+        return True
+    return isinstance(error, DBAPIError) and (
+        error.connection_invalidated or sqlstate(error).startswith(TRANSIENT_SQLSTATES))

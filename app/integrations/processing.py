@@ -26,7 +26,6 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from redis.exceptions import RedisError
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,7 +37,7 @@ from app.db.outage import database_unavailable
 from app.db.scope import tenant_session
 from app.errors import Invalid, NotFound
 from app.health.recompute import use_queue
-from app.integrations.actions import PENDING, VENDORS, enqueue_tenant, source_of
+from app.integrations.actions import PENDING, VENDORS, WAITING, enqueue_tenant, source_of
 from app.integrations.events import PayloadError, TicketEvent, json_object
 from app.integrations.mapping import MappingError, categorize
 from app.integrations.models import DeliveryStatus, Integration, WebhookDelivery
@@ -65,10 +64,7 @@ async def process_waiting(services: Services, tenant_id: uuid.UUID) -> dict[str,
     MAX_DELAY for that pause. A job also stops after MAX_CHUNKS (a PSA that never pauses would
     keep one job forever) and leaves the rest to the next window's job.
     """
-    waiting = (
-        WebhookDelivery.tenant_id == tenant_id, WebhookDelivery.status == DeliveryStatus.RECEIVED,
-        WebhookDelivery.identity.not_like(f"{PENDING}%"),
-    )
+    waiting = (WebhookDelivery.tenant_id == tenant_id, WAITING)
     async with tenant_session(services.sessionmaker, [tenant_id]) as session:
         oldest, newest, now = (await session.execute(
             select(func.min(WebhookDelivery.received_at), func.max(WebhookDelivery.received_at), func.now()).where(*waiting)
@@ -300,6 +296,4 @@ def _refuse(delivery: WebhookDelivery, error: Exception) -> None:
 
 
 def _retry_cures(error: Exception) -> bool:
-    if isinstance(error, DBAPIError):
-        return transient(error) or database_unavailable(error)
-    return isinstance(error, OSError | TimeoutError | RedisError)
+    return transient(error) or database_unavailable(error)

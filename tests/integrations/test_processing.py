@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.auth.principal import Principal
 from app.db.scope import tenant_session
 from app.health.models import StaleHealthMonth
 from app.integrations import actions, processing
 from app.integrations.cli import replay_failed
-from app.integrations.models import DeliveryStatus, PsaVendor
+from app.integrations.models import DeliveryStatus, PsaVendor, WebhookDelivery
 from app.tickets.models import TicketCategory
 from tests.integrations import payloads
-from tests.integrations.conftest import deliveries, make_integration, months, process_all, tickets
+from tests.integrations.conftest import Client, deliveries, make_integration, months, process_all, tickets
 from tests.statements import recording
 
 SEPTEMBER = dt.date(2026, 9, 1)
@@ -144,10 +144,6 @@ async def test_a_delivery_that_is_not_json_fails_with_its_reason(services, clien
 
 
 async def test_the_sweeper_re_enqueues_deliveries_redis_lost(services, client, client_tenant):
-    from sqlalchemy import update
-
-    from app.integrations.models import WebhookDelivery
-
     integration, secret = await make_integration(services, client_tenant, PsaVendor.HALOPSA)
     await post(client, integration, payloads.halopsa(secret))
     [delivery] = await deliveries(services, client_tenant.tenant.id)
@@ -213,7 +209,7 @@ async def test_a_delivery_the_database_refuses_fails_alone_with_its_reason(servi
 async def one_delivery_each(services, client, client_tenant, world):
     """A delivery waiting for our client and one for another practice's client; returns the other tenant."""
     other_tenant = await world.tenant(await world.practice())
-    other = type(client_tenant)(other_tenant, Principal.system([other_tenant.id], other_tenant.practice_id))
+    other = Client(other_tenant, Principal.system([other_tenant.id], other_tenant.practice_id))
     mine, my_secret = await make_integration(services, client_tenant, PsaVendor.HALOPSA)
     theirs, their_secret = await make_integration(services, other, PsaVendor.HALOPSA)
     await post(client, mine, payloads.halopsa(my_secret))
@@ -255,10 +251,6 @@ async def test_a_delivery_that_cannot_be_mapped_fails_alone_in_its_batch(service
 
 async def age(services, tenant_id, seconds: float, newest: bool = True) -> None:
     """Make the tenant's deliveries `seconds` old (all of them, or all but the newest)."""
-    from sqlalchemy import update
-
-    from app.integrations.models import WebhookDelivery
-
     async with tenant_session(services.sessionmaker, [tenant_id]) as session:
         kept = None if newest else await session.scalar(
             select(WebhookDelivery.id).where(WebhookDelivery.tenant_id == tenant_id).order_by(WebhookDelivery.id.desc()).limit(1))
