@@ -142,7 +142,7 @@ def cmd_seed(args) -> None:
 
 def cmd_recompute(args) -> None:
     from app.health.backfill import recompute_months
-    from app.validation import parse_month
+    from app.months import parse_month
 
     settings = settings_or_fail()
     require_urls(settings)
@@ -264,15 +264,13 @@ def cmd_dev(args) -> None:
 
 async def _seed_demo_and_score(services) -> list[str]:
     from app.health.backfill import recompute_months
+    from app.months import add_months, last_full_month
     from app.seed.demo import seed_demo
-    from app.validation import add_months, month_start
 
     summary = await seed_demo(services.sessionmaker)
     print(summary.message)
     if summary.created:
-        import datetime as dt
-
-        last = add_months(month_start(dt.date.today()), -1)
+        last = last_full_month()
         await recompute_months(services, add_months(last, -11), last, progress=True)
     return [f"{login.role.value:<16} {login.email}  password: {login.password}" for login in summary.logins]
 

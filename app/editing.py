@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit.actions import record, snapshot
 from app.auth.principal import Principal
 from app.errors import NotFound
-from app.tenants.actions import check_version, require_writer, visible_tenant
+from app.guards import check_version, require_writer, visible_tenant
 
 M = TypeVar("M")
 

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 
 from app.errors import Invalid
-
-MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
 def text(value: str | None, field: str, *, max_length: int = 200, required: bool = True) -> str | None:
@@ -51,22 +48,6 @@ def int_range(value: int | None, field: str, low: int, high: int | None = None) 
         bound = f"between {low} and {high}" if high is not None else f"at least {low}"
         raise Invalid(f"{field} must be {bound}.", [field])
     return value
-
-
-def parse_month(value: str, field: str = "month") -> dt.date:
-    match = MONTH_RE.match(value or "")
-    if not match:
-        raise Invalid(f"{field} must be a month written YYYY-MM, got {value!r}.", [field])
-    return dt.date(int(match[1]), int(match[2]), 1)
-
-
-def month_start(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
-def add_months(month: dt.date, n: int) -> dt.date:
-    index = month.year * 12 + month.month - 1 + n
-    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 def slugify(name: str) -> str:

@@ -18,8 +18,8 @@ from app.db.errors import transient
 from app.db.scope import tenant_session
 from app.health.actions import score_batch
 from app.health.recompute import batches, enqueue_month, sweep_stale
+from app.months import add_months, parse_month
 from app.services import Services
-from app.validation import add_months, parse_month
 
 
 def retry_transient(job):

@@ -2,27 +2,24 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import uuid
 from enum import Enum
-from typing import Annotated
 
 import strawberry
-from sqlalchemy import Date, and_, cast, func, select, text, tuple_
+from sqlalchemy import Date, and_, cast, select, text, tuple_
 from sqlalchemy.orm import aliased
 
 from app.api.context import Context, Info
 from app.api.errors import UserError
 from app.api.mutations import perform
-from app.api.permissions import require_staff, tenant_key
+from app.api.permissions import tenant_key
 from app.api.scalars import Month
+from app.health.actions import set_health_weights
 from app.health.models import HealthScore as ScoreRow
-from app.risks.models import Risk, RiskStatus
-from app.validation import add_months, month_start
+from app.health.recompute import enqueue_recompute, job_status
 
 PREVIOUS = aliased(ScoreRow, name="previous")
-HIGH_RISK_SCORE = 12  # API.md: PortfolioRow.openHighRisks counts open risks with score >= 12
 
 
 @strawberry.enum
@@ -117,92 +114,10 @@ async def tenant_health_history(ctx: Context, tenant_id: uuid.UUID, from_: dt.da
     return await ctx.loader(("HealthHistoryByTenant", from_, to), batch).load(tenant_id)
 
 
-def last_full_month(today: dt.date | None = None) -> dt.date:
-    return add_months(month_start(today or dt.date.today()), -1)
-
-
-# ---- portfolio --------------------------------------------------------------------------------
-
-@strawberry.type
-class PortfolioRow:
-    """A row is built whole by `build_portfolio`: with 200 rows, resolving tenant, health and next
-    meeting per row cost 600 asyncio tasks and dataloader calls a request (a fifth of its time)."""
-
-    open_high_risks: int = strawberry.field(description="Open or mitigating risks with score >= 12.")
-    tickets_last_month: int | None
-    ticket_target: int
-    budget_variance_percent: float | None = strawberry.field(
-        description="Actual spend to date against plan to date in the fiscal year, in percent."
-    )
-    tenant: Annotated[Tenant, strawberry.lazy("app.api.tenants")]  # noqa: F821
-    health: HealthScore | None
-    next_steering_meeting: Annotated[SteeringMeeting, strawberry.lazy("app.api.steering")] | None  # noqa: F821
-
-
-@strawberry.type
-class Portfolio:
-    month: Month
-    tenant_count: int
-    average_score: float | None
-    rows: list[PortfolioRow] = strawberry.field(description="Worst score first; tenants without a score last.")
-
-
-async def build_portfolio(ctx: Context, month: dt.date) -> Portfolio:
-    from app.api.steering import next_meeting
-    from app.api.tenants import load_tenants
-    from app.health.formula import ticket_target
-    from app.health.inputs import gather_inputs
-
-    tenant_ids = sorted(ctx.viewer.tenant_ids)
-    gathered = await ctx.db.read(lambda s: gather_inputs(s, tenant_ids, month))
-    ids = [g.tenant_id for g in gathered]
-    high = dict(
-        (await ctx.db.rows(
-            select(Risk.tenant_id, func.count())
-            .where(Risk.tenant_id.in_(ids), Risk.status.in_([RiskStatus.OPEN, RiskStatus.MITIGATING]), Risk.score >= HIGH_RISK_SCORE)
-            .group_by(Risk.tenant_id)
-        )) if ids else []
-    )
-    scores = {s.tenant_id: s for s in await tenant_health_many(ctx, ids, month)}
-    tenants = dict(zip(ids, await load_tenants(ctx, ids), strict=True))
-    meetings = dict(zip(ids, await asyncio.gather(*(next_meeting(ctx, t) for t in ids)), strict=True))
-    rows = []
-    for g in gathered:
-        i = g.inputs
-        planned_to_date = i.planned * i.fiscal_months_elapsed / 12
-        variance = float((i.actual - planned_to_date) / planned_to_date * 100) if i.budget_lines and planned_to_date else None
-        score = scores.get(g.tenant_id)
-        rows.append((score.score if score else 101, str(g.tenant_id), PortfolioRow(
-            open_high_risks=high.get(g.tenant_id, 0), tickets_last_month=i.tickets, ticket_target=ticket_target(i.employees),
-            budget_variance_percent=None if variance is None else round(variance, 1),
-            tenant=tenants[g.tenant_id], health=score_node(score) if score else None,
-            next_steering_meeting=meetings[g.tenant_id],
-        )))
-    rows = [row for *_, row in sorted(rows, key=lambda r: (r[0], r[1]))]
-    values = [s.score for s in scores.values()]
-    return Portfolio(
-        month=month, tenant_count=len(rows), average_score=round(sum(values) / len(values), 1) if values else None, rows=rows
-    )
-
-
-async def tenant_health_many(ctx: Context, tenant_ids: list[uuid.UUID], month: dt.date) -> list:
-    """The month's score (with the month before, for `change`) of every row at once (one statement)."""
-    if not tenant_ids:
-        return []
-    return await ctx.db.rows(scores_query().where(ScoreRow.tenant_id.in_(tenant_ids), ScoreRow.month == month))
-
-
 @strawberry.type
 class HealthQueries:
-    @strawberry.field(description="CIOs and practice admins: one row per visible tenant (default: last full month).")
-    async def portfolio(self, info: Info, month: Month | None = None) -> Portfolio:
-        require_staff(info.context)
-        return await build_portfolio(info.context, month or last_full_month())
-
     @strawberry.field(description="A recompute you requested: QUEUED, RUNNING, DONE or FAILED. Null for anyone else's.")
     async def health_recompute_job(self, info: Info, id: str) -> HealthRecomputeJob | None:
-        from app.health.recompute import job_status
-
         status = await job_status(info.context.services.redis, info.context.viewer, id)
         return None if status is None else HealthRecomputeJob(
             id=id, status=status.status, tenant_count=status.tenant_count, error=status.reason
@@ -259,13 +174,9 @@ class HealthWeightsPayload:
 class HealthMutations:
     @strawberry.mutation(description="Score a month again now: one tenant, or every tenant you can see.")
     async def request_health_recompute(self, info: Info, input: RequestHealthRecomputeInput) -> HealthRecomputePayload:
-        from app.health.recompute import enqueue_recompute
-        from app.tenants.actions import require_writer
-
         ctx = info.context
 
         async def work(_session):
-            require_writer(ctx.viewer)
             tenant_ids = [tenant_key(ctx, input.tenant_id)] if input.tenant_id is not None else sorted(ctx.viewer.tenant_ids)
             return await enqueue_recompute(ctx.services.redis, ctx.viewer, tenant_ids, input.month)
 
@@ -274,8 +185,6 @@ class HealthMutations:
 
     @strawberry.mutation(description="Practice admins: the weights of the six components (they must sum to 1).")
     async def set_health_weights(self, info: Info, input: SetHealthWeightsInput) -> HealthWeightsPayload:
-        from app.health.actions import set_health_weights
-
         ctx = info.context
         weights = {k: getattr(input, k) for k in ("tickets", "risks", "budget", "plan", "policies", "steering")}
         saved, errors = await perform(ctx, lambda s: set_health_weights(s, ctx.user_viewer(), weights))

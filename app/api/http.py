@@ -22,9 +22,9 @@ from app.api.context import Context, Db, Unauthenticated
 from app.api.limits import MAX_INPUT_LIST, oversized_list, refusal
 from app.auth import access, ratelimit
 from app.db.outage import database_unavailable
+from app.db.queue import use_queue
 from app.db.scope import run_after_commit
 from app.errors import DomainError, Forbidden
-from app.health.recompute import use_queue
 from graphql import GraphQLError
 
 log = logging.getLogger("fcio.api")

@@ -15,11 +15,11 @@ from app.api.node import Node, resolves
 from app.api.permissions import tenant_key
 from app.api.tickets import TicketCategory
 from app.errors import NotFound
+from app.guards import require_writer
 from app.integrations import actions, processing
 from app.integrations.models import DeliveryStatus as DeliveryStatusModel
 from app.integrations.models import Integration as IntegrationRow
 from app.integrations.models import PsaVendor as VendorModel
-from app.tenants.actions import require_writer
 
 PsaVendor = strawberry.enum(VendorModel, name="PsaVendor")
 DeliveryStatus = strawberry.enum(DeliveryStatusModel, name="DeliveryStatus")

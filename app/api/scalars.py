@@ -11,7 +11,7 @@ from typing import NewType
 
 import strawberry
 
-from app.validation import parse_month
+from app.months import parse_month
 
 Month = NewType("Month", dt.date)
 

@@ -17,6 +17,7 @@ from app.api.limits import MAX_ALIASES, MAX_TOKENS
 from app.api.offboarding import OffboardingMutations
 from app.api.planning import PlanningMutations
 from app.api.policies import PolicyMutations
+from app.api.portfolio import PortfolioQueries
 from app.api.risks import RiskMutations
 from app.api.scalars import SCALAR_MAP
 from app.api.steering import SteeringMutations
@@ -27,7 +28,7 @@ from graphql import GraphQLError
 
 
 @strawberry.type
-class Query(TenantQueries, HealthQueries, AuditQueries, IntegrationQueries):
+class Query(TenantQueries, PortfolioQueries, HealthQueries, AuditQueries, IntegrationQueries):
     pass
 
 

@@ -4,20 +4,28 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import TYPE_CHECKING, Annotated, NamedTuple
+from typing import Annotated, NamedTuple
 
 import strawberry
 from sqlalchemy import select
 
 from app.api import ids
+from app.api.budgets import Budget, tenant_budget
 from app.api.context import Context, Info
 from app.api.errors import UserError
+from app.api.health import HealthScore, tenant_health, tenant_health_history
 from app.api.lists import child_connection
 from app.api.mutations import perform
 from app.api.node import Node, from_row, resolve_node, resolves
 from app.api.pagination import Connection, list_token
 from app.api.permissions import require_admin, tenant_key
+from app.api.planning import InitiativeConnection, InitiativeOrder, InitiativeStatus, tenant_initiatives
+from app.api.policies import Policy, tenant_policies
+from app.api.risks import RiskConnection, RiskOrder, RiskStatus, tenant_risks
 from app.api.scalars import Month
+from app.api.steering import SteeringMeeting, next_meeting, tenant_meetings
+from app.api.tickets import TicketMonth, tenant_ticket_metrics
+from app.api.vendors import Vendor, tenant_vendors
 from app.auth import apikeys
 from app.auth.login import login as do_login
 from app.auth.principal import Principal
@@ -27,16 +35,6 @@ from app.tenants.models import Role as RoleModel
 from app.tenants.models import Tenant as TenantRow
 from app.tenants.models import TenantStatus
 from app.tenants.models import User as UserRow
-
-if TYPE_CHECKING:
-    from app.api.budgets import Budget
-    from app.api.health import HealthScore
-    from app.api.planning import InitiativeConnection, InitiativeOrder, InitiativeStatus
-    from app.api.policies import Policy
-    from app.api.risks import RiskConnection, RiskOrder, RiskStatus
-    from app.api.steering import SteeringMeeting
-    from app.api.tickets import TicketMonth
-    from app.api.vendors import Vendor
 
 Role = strawberry.enum(RoleModel, name="Role")
 
@@ -68,17 +66,13 @@ class Tenant(Node):
     tenant_id: strawberry.Private[uuid.UUID]
 
     @strawberry.field(description="The score of `month`; the latest computed when omitted.")
-    async def health(self, info: Info, month: Month | None = None) -> Annotated[HealthScore, strawberry.lazy("app.api.health")] | None:
-        from app.api.health import tenant_health
-
+    async def health(self, info: Info, month: Month | None = None) -> HealthScore | None:
         return await tenant_health(info.context, self.tenant_id, month)
 
     @strawberry.field
     async def health_history(
         self, info: Info, from_: Annotated[Month, strawberry.argument(name="from")], to: Month
-    ) -> list[Annotated[HealthScore, strawberry.lazy("app.api.health")]]:
-        from app.api.health import tenant_health_history
-
+    ) -> list[HealthScore]:
         return await tenant_health_history(info.context, self.tenant_id, from_, to)
 
     @strawberry.field
@@ -87,25 +81,19 @@ class Tenant(Node):
         info: Info,
         first: int | None = None,
         after: str | None = None,
-        status: list[Annotated[InitiativeStatus, strawberry.lazy("app.api.planning")]] | None = None,
-        order_by: Annotated[InitiativeOrder, strawberry.lazy("app.api.planning")] | None = None,
-    ) -> Annotated[InitiativeConnection, strawberry.lazy("app.api.planning")]:
-        from app.api.planning import tenant_initiatives
-
+        status: list[InitiativeStatus] | None = None,
+        order_by: InitiativeOrder | None = None,
+    ) -> InitiativeConnection:
         return await tenant_initiatives(info.context, self.tenant_id, first, after, status, order_by)
 
     @strawberry.field
-    async def budget(self, info: Info, fiscal_year: int) -> Annotated[Budget, strawberry.lazy("app.api.budgets")] | None:
-        from app.api.budgets import tenant_budget
-
+    async def budget(self, info: Info, fiscal_year: int) -> Budget | None:
         return await tenant_budget(info.context, self.tenant_id, fiscal_year)
 
     @strawberry.field
     async def ticket_metrics(
         self, info: Info, from_: Annotated[Month, strawberry.argument(name="from")], to: Month
-    ) -> list[Annotated[TicketMonth, strawberry.lazy("app.api.tickets")]]:
-        from app.api.tickets import tenant_ticket_metrics
-
+    ) -> list[TicketMonth]:
         return await tenant_ticket_metrics(info.context, self.tenant_id, self.employee_count, from_, to)
 
     @strawberry.field
@@ -114,24 +102,18 @@ class Tenant(Node):
         info: Info,
         first: int | None = None,
         after: str | None = None,
-        status: list[Annotated[RiskStatus, strawberry.lazy("app.api.risks")]] | None = None,
+        status: list[RiskStatus] | None = None,
         min_score: int | None = None,
-        order_by: Annotated[RiskOrder, strawberry.lazy("app.api.risks")] | None = None,
-    ) -> Annotated[RiskConnection, strawberry.lazy("app.api.risks")]:
-        from app.api.risks import tenant_risks
-
+        order_by: RiskOrder | None = None,
+    ) -> RiskConnection:
         return await tenant_risks(info.context, self.tenant_id, first, after, status, min_score, order_by)
 
     @strawberry.field(description="One per PolicyKind, MISSING where none is recorded.")
-    async def policies(self, info: Info) -> list[Annotated[Policy, strawberry.lazy("app.api.policies")]]:
-        from app.api.policies import tenant_policies
-
+    async def policies(self, info: Info) -> list[Policy]:
         return await tenant_policies(info.context, self.tenant_id)
 
     @strawberry.field
-    async def vendors(self, info: Info) -> list[Annotated[Vendor, strawberry.lazy("app.api.vendors")]]:
-        from app.api.vendors import tenant_vendors
-
+    async def vendors(self, info: Info) -> list[Vendor]:
         return await tenant_vendors(info.context, self.tenant_id)
 
     @strawberry.field
@@ -140,15 +122,11 @@ class Tenant(Node):
         info: Info,
         from_: Annotated[dt.date | None, strawberry.argument(name="from")] = None,
         to: dt.date | None = None,
-    ) -> list[Annotated[SteeringMeeting, strawberry.lazy("app.api.steering")]]:
-        from app.api.steering import tenant_meetings
-
+    ) -> list[SteeringMeeting]:
         return await tenant_meetings(info.context, self.tenant_id, from_, to)
 
     @strawberry.field
-    async def next_steering_meeting(self, info: Info) -> Annotated[SteeringMeeting, strawberry.lazy("app.api.steering")] | None:
-        from app.api.steering import next_meeting
-
+    async def next_steering_meeting(self, info: Info) -> SteeringMeeting | None:
         return await next_meeting(info.context, self.tenant_id)
 
 

@@ -13,11 +13,13 @@ from app.api.errors import UserError, user_errors
 from app.api.mutations import perform
 from app.api.permissions import tenant_key
 from app.api.scalars import Month
+from app.guards import visible_tenant
 from app.health.formula import ticket_target
+from app.months import add_months
+from app.tickets import actions
 from app.tickets.figures import month_figures
 from app.tickets.models import TicketCategory as CategoryModel
 from app.tickets.models import TicketMonth as MonthRow
-from app.validation import add_months
 
 TicketCategory = strawberry.enum(CategoryModel, name="TicketCategory")
 MAX_MONTHS = 120
@@ -107,28 +109,23 @@ class IngestTicketsPayload:
 class TicketMutations:
     @strawberry.mutation(description="Sets (replaces) the month's hand-entered figures.")
     async def record_ticket_metrics(self, info: Info, input: RecordTicketMetricsInput) -> TicketMonthPayload:
-        from app.tickets.actions import record_ticket_metrics
-
         ctx = info.context
 
         async def work(session):
             tenant_id = tenant_key(ctx, input.tenant_id)
-            await record_ticket_metrics(session, ctx.viewer, tenant_id, input.month, input.support, input.change, input.alert)
-            return tenant_id
+            await actions.record_ticket_metrics(
+                session, ctx.viewer, tenant_id, input.month, input.support, input.change, input.alert
+            )
+            return await visible_tenant(session, ctx.viewer, tenant_id)
 
-        tenant_id, errors = await perform(ctx, work)
+        tenant, errors = await perform(ctx, work)
         if errors:
             return TicketMonthPayload(ticket_month=None, user_errors=errors)
-        from app.api.tenants import load_tenants
-
-        tenant = (await load_tenants(ctx, [tenant_id]))[0]
-        months = await tenant_ticket_metrics(ctx, tenant_id, tenant.employee_count, input.month, input.month)
+        months = await tenant_ticket_metrics(ctx, tenant.id, tenant.employee_count, input.month, input.month)
         return TicketMonthPayload(ticket_month=months[0] if months else None, user_errors=[])
 
     @strawberry.mutation(description="API keys, admins and CIOs: upsert up to 1,000 tickets by external id.")
     async def ingest_tickets(self, info: Info, input: IngestTicketsInput) -> IngestTicketsPayload:
-        from app.tickets import actions
-
         ctx = info.context
         tickets = [
             actions.TicketInput(

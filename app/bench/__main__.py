@@ -25,7 +25,7 @@ import orjson
 from app.bench import database, load, pgbench, processes, report, statements, workloads
 from app.bench import peer as peer_module
 from app.integrations.processing import MAX_DELAY
-from app.validation import add_months
+from app.months import add_months
 
 ROOT = Path(__file__).resolve().parents[2]
 

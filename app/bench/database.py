@@ -23,7 +23,7 @@ import asyncpg
 import psutil
 
 from app.db.engine import async_url
-from app.validation import add_months, month_start
+from app.months import add_months, last_full_month
 
 PRACTICE = "Bench Practice"
 CIO_PASSWORD = "benchmark-password-1"
@@ -177,10 +177,6 @@ async def settle(url: str) -> None:
         await connection.execute("VACUUM (ANALYZE)")
     finally:
         await connection.close()
-
-
-def last_full_month(today: dt.date | None = None) -> dt.date:
-    return add_months(month_start(today or dt.date.today()), -1)
 
 
 def scored_months(end: dt.date) -> tuple[dt.date, dt.date]:

@@ -20,9 +20,9 @@ from app.db.engine import make_engine
 from app.health.actions import score_batch
 from app.health.formula import CRITICAL, HIGH, MEDIUM, STEERING_WINDOW
 from app.health.recompute import active_tenant_ids, batches
+from app.months import parse_month
 from app.services import Services
 from app.settings import get_settings
-from app.validation import parse_month
 
 # Batch jobs at once, as an arq worker runs them (it allows 10): one batch's Python scoring
 # overlaps another's SQL, one per core here. `split` sums each phase over the batches.
@@ -99,7 +99,7 @@ async def score_batches(services: Services, ids: list, month, split: dict[str, f
 async def limit_seconds(services: Services, ids: list, month) -> float:
     """As the owner, without row security: a policy comparing each row against 5,000 ids costs more
     than the work itself (the app scores batches of 500), and the floor should be the work."""
-    from app.health.inputs import last_day
+    from app.months import last_day
 
     owner = make_engine(services.settings.database_url, runtime_role=False, pool_size=1)
     try:

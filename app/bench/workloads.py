@@ -13,7 +13,7 @@ from app.api import ids
 from app.bench.actors import Actors
 from app.bench.load import graphql_request
 from app.bench.peer import TOP_RISKS as PEER_TOP_RISKS
-from app.validation import add_months
+from app.months import add_months
 
 OPERATIONS = Path(__file__).resolve().parents[2] / "graphql" / "operations"
 LOGIN = "mutation Login($input: LoginInput!) { login(input: $input) { accessToken userErrors { message } } }"

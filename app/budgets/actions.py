@@ -27,8 +27,9 @@ from app.auth.principal import Principal
 from app.budgets.models import Budget, BudgetKind, BudgetLine, BudgetSpend
 from app.db.base import uuid7
 from app.errors import Conflict, Invalid, NotFound
+from app.guards import require_writer, visible_tenant
+from app.months import add_months, current_month, month_start
 from app.planning.models import Initiative
-from app.tenants.actions import require_writer, visible_tenant
 from app.tenants.models import Tenant
 from app.vendors.models import Vendor
 
@@ -38,11 +39,7 @@ FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR = 2000, 2100
 def fiscal_months(fiscal_year: int, start_month: int) -> tuple[dt.date, dt.date]:
     """The first and last month of a fiscal year (see the module's docstring for the naming)."""
     first = dt.date(fiscal_year, start_month, 1)
-    return first, v.add_months(first, 11)
-
-
-def current_month() -> dt.date:
-    return v.month_start(dt.datetime.now(dt.UTC).date())
+    return first, add_months(first, 11)
 
 
 async def mark_closed_months_stale(session: AsyncSession, tenant_id: uuid.UUID, first: dt.date, last: dt.date) -> None:
@@ -52,7 +49,7 @@ async def mark_closed_months_stale(session: AsyncSession, tenant_id: uuid.UUID, 
     month, current = first, current_month()
     while month <= last and month < current:
         await mark_stale(session, tenant_id, month)
-        month = v.add_months(month, 1)
+        month = add_months(month, 1)
 
 
 def _line_fields(*, name, kind, category, planned, required: bool) -> dict:
@@ -174,7 +171,7 @@ async def record_spend(
     if amount is None:
         raise Invalid("amount is required.", ["amount"])
     amount = v.money(amount, "amount")
-    month = v.month_start(month)
+    month = month_start(month)
     year, first, last = await _fiscal_year_of_line(session, line)
     if not first <= month <= last:
         raise Invalid(

@@ -13,10 +13,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from app.errors import Invalid, NotFound
 from app.health.actions import score_batch
-from app.health.formula import month_label
 from app.health.recompute import active_tenant_ids, batches
+from app.months import add_months, month_label
 from app.services import Services
-from app.validation import add_months
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from app.validation import add_months
+from app.months import add_months, month_label
 
 FORMULA_VERSION = 1
 
@@ -104,10 +104,6 @@ def round_half_up(value: Fraction) -> int:
 
 def band(score: int) -> str:
     return "GREEN" if score >= 70 else "YELLOW" if score >= 40 else "RED"
-
-
-def month_label(month: dt.date) -> str:
-    return f"{month.year:04d}-{month.month:02d}"
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.budgets.models import Budget, BudgetLine, BudgetSpend
 from app.health.formula import CRITICAL, HIGH, MEDIUM, STEERING_WINDOW, HealthInputs
+from app.months import add_months, last_day, utc_month_start
 from app.planning.models import Initiative, InitiativeStatus
 from app.policies.models import REQUIRED_KINDS, Policy, PolicyStatus
 from app.risks.models import Risk, RiskStatus
@@ -35,7 +36,6 @@ from app.steering.models import MeetingStatus, SteeringMeeting
 from app.tenants.models import Practice, Tenant, TenantStatus
 from app.tickets.figures import month_figures
 from app.tickets.models import TicketMonth
-from app.validation import add_months
 
 ACTIVE_RISK = (RiskStatus.OPEN, RiskStatus.MITIGATING)
 NOT_PLANNED = (InitiativeStatus.CANCELLED, InitiativeStatus.DEFERRED)
@@ -54,14 +54,6 @@ def fiscal_year_of(month: dt.date, start_month: int) -> tuple[int, int]:
     """The fiscal year containing `month` (named by its starting year) and its months elapsed."""
     year = month.year if month.month >= start_month else month.year - 1
     return year, (month.month - start_month) % 12 + 1
-
-
-def last_day(month: dt.date) -> dt.date:
-    return add_months(month, 1) - dt.timedelta(days=1)
-
-
-def utc_month_start(month: dt.date) -> dt.datetime:
-    return dt.datetime(month.year, month.month, 1, tzinfo=dt.UTC)
 
 
 def in_batch(column, ids: list[uuid.UUID]):

@@ -25,11 +25,12 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.auth.principal import Principal
+from app.db.queue import session_queue
 from app.db.scope import after_commit, tenant_session
 from app.errors import DomainError, Forbidden, Invalid, NotFound
-from app.health.formula import month_label
 from app.health.inputs import in_batch
 from app.health.models import StaleHealthMonth
+from app.months import month_label
 from app.tenants.models import Tenant, TenantStatus
 
 # The job names the workers register (workers/main.py).
@@ -39,7 +40,6 @@ RECOMPUTE_REQUESTED = "recompute_requested_health"  # (tenant_ids: list[str], mo
 
 # How long a user's request (its owner and its result) stays queryable after it was made.
 REQUEST_TTL_SECONDS = 24 * 3600
-QUEUE_INFO_KEY = "health_queue"
 
 
 def batches(ids: list, size: int) -> Iterable[list]:
@@ -80,14 +80,6 @@ async def enqueue_month(redis: ArqRedis, sessionmaker: async_sessionmaker, month
 # --- stale marks ----------------------------------------------------------------------------
 
 
-def use_queue(session: AsyncSession, redis: ArqRedis) -> None:
-    """Let `mark_stale` enqueue after this session commits (the API, workers and CLI call this).
-
-    Without it the marks are still written, and the sweeper enqueues them within minutes.
-    """
-    session.info[QUEUE_INFO_KEY] = redis
-
-
 def stale_job_id(tenant_id: uuid.UUID | str, month: dt.date) -> str:
     return f"health-recompute:{tenant_id}:{month_label(month)}"
 
@@ -113,7 +105,7 @@ async def mark_stale(session: AsyncSession, tenant_id: uuid.UUID, month: dt.date
             index_elements=[StaleHealthMonth.tenant_id, StaleHealthMonth.month], set_={"marked_at": func.now()}
         )
     )
-    redis = session.info.get(QUEUE_INFO_KEY)
+    redis = session_queue(session)
     marked = session.info.setdefault("stale_health_marked", set())
     if redis is None or (tenant_id, month) in marked:
         return

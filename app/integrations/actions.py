@@ -31,6 +31,7 @@ from app.auth.principal import Principal
 from app.db.base import uuid7
 from app.db.scope import after_commit, tenant_session
 from app.errors import Conflict, Invalid, NotFound
+from app.guards import check_version, require_writer, visible_tenant
 from app.integrations import autotask, connectwise, halopsa, keys
 from app.integrations.events import body_identity, json_object
 from app.integrations.mapping import MappingError, categorize, category_or_none, validate_rules
@@ -39,7 +40,6 @@ from app.integrations.secrets import decrypt, encrypt, new_secret
 from app.integrations.writer import Delivery, writer_for
 from app.services import Services
 from app.settings import Settings
-from app.tenants.actions import check_version, require_writer, visible_tenant
 from app.tickets.actions import opened_month, refresh_months
 from app.tickets.models import Ticket
 

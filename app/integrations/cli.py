@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from app.auth.principal import Principal
+from app.db.queue import use_queue
 from app.db.scope import tenant_session
 from app.errors import NotFound
-from app.health.recompute import use_queue
 from app.integrations.models import DeliveryStatus, Integration, WebhookDelivery
 from app.integrations.processing import replay_delivery
 from app.services import Services

@@ -34,15 +34,15 @@ from app.audit.actions import record
 from app.auth.principal import Principal
 from app.db.errors import transient
 from app.db.outage import database_unavailable
+from app.db.queue import use_queue
 from app.db.scope import tenant_session
 from app.errors import Invalid, NotFound
-from app.health.recompute import use_queue
+from app.guards import require_writer
 from app.integrations.actions import PENDING, VENDORS, WAITING, enqueue_tenant, source_of
 from app.integrations.events import PayloadError, TicketEvent, json_object
 from app.integrations.mapping import MappingError, categorize
 from app.integrations.models import DeliveryStatus, Integration, WebhookDelivery
 from app.services import Services
-from app.tenants.actions import require_writer
 from app.tickets.actions import DELETED_STATUS, TicketRow, refresh_months, write_tickets
 from app.tickets.models import Ticket
 

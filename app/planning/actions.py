@@ -18,6 +18,7 @@ from app import editing
 from app import validation as v
 from app.auth.principal import Principal
 from app.errors import Invalid
+from app.months import month_start
 from app.planning.models import Initiative, InitiativeStatus
 
 MAX_HOURS_SAVED = 1_000_000.0
@@ -36,7 +37,7 @@ def _hours(value: float | None) -> float | None:
 
 
 def _month(value: dt.date | None) -> dt.date | None:
-    return v.month_start(value) if value is not None else None
+    return month_start(value) if value is not None else None
 
 
 def _fields(

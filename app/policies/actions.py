@@ -19,8 +19,9 @@ from app import editing
 from app import validation as v
 from app.auth.principal import Principal
 from app.errors import Conflict, Invalid, NotFound
+from app.guards import require_writer, visible_tenant
+from app.months import add_months
 from app.policies.models import Policy, PolicyKind, PolicyStatus
-from app.tenants.actions import require_writer, visible_tenant
 
 DEFAULT_REVIEW_INTERVAL = 12
 
@@ -29,7 +30,7 @@ def review_due(approved_on: dt.date | None, interval_months: int) -> dt.date | N
     """`approved_on` plus the interval, clamped to the month's last day (Jan 31 + 1 = Feb 28/29)."""
     if approved_on is None:
         return None
-    month = v.add_months(approved_on.replace(day=1), interval_months)
+    month = add_months(approved_on.replace(day=1), interval_months)
     return month.replace(day=min(approved_on.day, calendar.monthrange(month.year, month.month)[1]))
 
 

@@ -14,11 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from app.db.scope import tenant_session
+from app.months import last_full_month
 from app.seed.generators import Period, make_spec
 from app.seed.synthetic import (
     create_practice,
     create_seed_users,
-    default_end_month,
     practice_rng,
     write_tenants,
 )
@@ -90,7 +90,7 @@ async def seed_demo(sessionmaker: async_sessionmaker, *, end_month: dt.date | No
         exists = await session.scalar(select(Practice.id).where(Practice.name == DEMO_PRACTICE))
     if exists:
         return DemoSummary(False, DEMO_PRACTICE, 0, demo_logins())
-    period = Period.ending(end_month or default_end_month(), DEMO_MONTHS)
+    period = Period.ending(end_month or last_full_month(), DEMO_MONTHS)
     rng = practice_rng(DEMO_SEED, DEMO_PRACTICE)
     practice_id = await create_practice(sessionmaker, DEMO_PRACTICE, rng, period)
     specs = [

@@ -17,14 +17,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from app.health.inputs import fiscal_year_of, last_day
+from app.health.inputs import fiscal_year_of
+from app.months import add_months, last_day
 from app.planning.models import InitiativeStatus
 from app.policies.models import REQUIRED_KINDS, PolicyKind, PolicyStatus
 from app.risks.models import RiskStatus, RiskTreatment
 from app.seed import catalog
 from app.steering.models import ActionItemStatus, MeetingStatus
 from app.tickets.models import MANUAL_SOURCE, TicketCategory
-from app.validation import add_months, slugify
+from app.validation import slugify
 
 UTC = dt.UTC
 Rows = dict[str, list[dict]]

@@ -31,11 +31,12 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from app import models
 from app.db.scope import tenant_session
 from app.errors import Conflict, Invalid
+from app.months import last_full_month, month_start
 from app.seed.bulk import insert_rows
 from app.seed.generators import Period, TenantSpec, at, rng_uuid7, synthetic_specs, tenant_rows
 from app.tenants.actions import create_user
 from app.tenants.models import Practice, Role, Tenant
-from app.validation import add_months, month_start, slugify
+from app.validation import slugify
 
 # Parents before children, so every composite foreign key finds its target.
 TABLES = (
@@ -64,11 +65,6 @@ class SeedSummary:
         return sum(self.rows.values())
 
 
-def default_end_month(today: dt.date | None = None) -> dt.date:
-    """The last full month before today."""
-    return add_months(month_start(today or dt.date.today()), -1)
-
-
 def practice_rng(seed: int, practice: str) -> random.Random:
     """The master stream: ids differ between practices even for the same seed, so seeds can share a database."""
     return random.Random(f"fcio-seed:{seed}:{practice}")
@@ -95,7 +91,7 @@ async def seed_synthetic(
         raise Invalid("tenants and months must be at least 1.")
     if cio_tenants and (cio_password is None or cio_tenants > tenants):
         raise Invalid("cio_tenants needs cio_password and at most `tenants` tenants.", ["cio_tenants"])
-    period = Period.ending(month_start(end_month or default_end_month()), months)
+    period = Period.ending(month_start(end_month or last_full_month()), months)
     rng = practice_rng(seed, practice)
     practice_id = await create_practice(sessionmaker, practice, rng, period)
     specs = synthetic_specs(rng, tenants, period)

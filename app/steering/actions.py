@@ -23,6 +23,7 @@ from app.auth.principal import Principal
 from app.budgets.actions import mark_closed_months_stale
 from app.errors import Invalid, Limit, NotFound
 from app.health.formula import STEERING_WINDOW
+from app.months import add_months, month_start
 from app.steering.models import ActionItem, ActionItemStatus, MeetingStatus, SteeringMeeting
 
 MAX_ATTENDEES = 100
@@ -82,12 +83,12 @@ def held_month(meeting: SteeringMeeting) -> dt.date | None:
     """The UTC month a HELD meeting counts for; None when it does not count."""
     if meeting.status != MeetingStatus.HELD:
         return None
-    return v.month_start(meeting.scheduled_at.astimezone(dt.UTC).date())
+    return month_start(meeting.scheduled_at.astimezone(dt.UTC).date())
 
 
 async def _steering_changed(session: AsyncSession, tenant_id: uuid.UUID, *months: dt.date | None) -> None:
     for month in {m for m in months if m is not None}:
-        await mark_closed_months_stale(session, tenant_id, month, v.add_months(month, STEERING_WINDOW - 1))
+        await mark_closed_months_stale(session, tenant_id, month, add_months(month, STEERING_WINDOW - 1))
 
 
 async def schedule_meeting(

@@ -14,7 +14,8 @@ from app.auth.passwords import hash_password
 from app.auth.principal import Principal
 from app.db.scope import set_tenants
 from app.errors import Conflict, Forbidden, Invalid, NotFound
-from app.tenants.models import Grant, Practice, Role, Tenant, TenantStatus, User
+from app.guards import check_version, require_writer, visible_tenant
+from app.tenants.models import Grant, Practice, Role, Tenant, User
 
 
 async def get_or_create_practice(session: AsyncSession, name: str) -> Practice:
@@ -134,21 +135,6 @@ async def create_tenant(
     return tenant
 
 
-async def visible_tenant(session: AsyncSession, actor: Principal, tenant_id: uuid.UUID) -> Tenant:
-    """The tenant, if the actor may see it; otherwise exactly what a missing tenant looks like."""
-    tenant = None
-    if actor.sees(tenant_id):
-        tenant = await session.get(Tenant, tenant_id)
-    if tenant is None or tenant.status != TenantStatus.ACTIVE:
-        raise NotFound("Tenant not found.", ["tenantId"])
-    return tenant
-
-
-def require_writer(actor: Principal) -> None:
-    if not actor.can_write_tenant_data:
-        raise Forbidden("This account may read tenant data but not change it.")
-
-
 async def update_tenant(
     session: AsyncSession,
     actor: Principal,
@@ -172,16 +158,6 @@ async def update_tenant(
     await session.flush()
     await record(session, actor, tenant.id, "tenant.update", "Tenant", tenant.id, before, snapshot(tenant))
     return tenant
-
-
-def check_version(obj, expected_version: int | None) -> None:
-    """Optimistic concurrency: a stale `expectedVersion` is a CONFLICT, not a silent overwrite."""
-    if expected_version is not None and obj.version != expected_version:
-        raise Conflict(
-            f"This object was changed by someone else (version {obj.version}, you had {expected_version}). "
-            "Reload it and try again.",
-            ["expectedVersion"],
-        )
 
 
 async def _access_parties(session: AsyncSession, actor: Principal, user_id: uuid.UUID, tenant_id: uuid.UUID) -> User:

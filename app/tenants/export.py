@@ -25,7 +25,7 @@ from app.audit.actions import record
 from app.auth.principal import Principal
 from app.db.scope import tenant_session
 from app.errors import Conflict, Forbidden, Invalid
-from app.tenants.actions import visible_tenant
+from app.guards import visible_tenant
 
 FORMAT = "fcio-tenant-export"
 VERSION = 1

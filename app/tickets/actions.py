@@ -24,7 +24,8 @@ from app.audit.actions import record, snapshot
 from app.auth.principal import Principal
 from app.db.base import uuid7
 from app.errors import DomainError, Forbidden, Invalid, Limit
-from app.tenants.actions import require_writer, visible_tenant
+from app.guards import require_writer, visible_tenant
+from app.months import current_month, month_start, parse_month
 from app.tickets.models import MANUAL_SOURCE, TicketCategory, TicketMonth
 
 MAX_BATCH = 1000
@@ -223,7 +224,7 @@ async def mark_past_months_stale(session: AsyncSession, tenant_id: uuid.UUID, mo
     """Months before the current one may already be scored: their score must be recomputed."""
     from app.health.recompute import mark_stale  # the health area imports tickets; not the reverse at load
 
-    current = dt.datetime.now(dt.UTC).date().replace(day=1)
+    current = current_month()
     for month in sorted(m for m in months if m < current):
         await mark_stale(session, tenant_id, month)
 
@@ -318,7 +319,7 @@ async def record_ticket_metrics(
     """Hand-entered figures for a month (source `manual`): they replace that month's earlier ones."""
     await visible_tenant(session, actor, tenant_id)
     require_writer(actor)
-    month = v.parse_month(month) if isinstance(month, str) else v.month_start(month)
+    month = parse_month(month) if isinstance(month, str) else month_start(month)
     for name, value in (("support", support), ("change", change), ("alert", alert)):
         v.int_range(value, name, 0, MAX_COUNT)
     row = await session.get(TicketMonth, (tenant_id, month, MANUAL_SOURCE))

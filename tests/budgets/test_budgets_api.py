@@ -7,10 +7,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from app import validation as v
 from app.budgets import actions
 from app.budgets.models import Budget, BudgetKind, BudgetLine, BudgetSpend
 from app.health.models import StaleHealthMonth
+from app.months import add_months, current_month, parse_month
 from app.planning.actions import create_initiative
 from app.tenants.models import Role
 from app.vendors.actions import create_vendor
@@ -108,7 +108,7 @@ async def test_record_spend_sets_the_month_and_the_totals_follow(api, scene: Sce
     budget = (await api.data(scene.executive, BUDGET, {"id": scene.gid(scene.tenant), "year": 2026}))["tenant"]["budget"]
     assert (budget["planned"], budget["actual"]) == ("12000.00", "1950.25")
     assert (await api.data(scene.cio, NODE, {"id": gid}))["node"] == {"name": "Microsoft 365", "planned": "12000.00", "actual": "1950.25"}
-    assert await spend_rows(api, scene.tenant) == [(v.parse_month("2026-01"), Decimal("950.00")), (v.parse_month("2026-02"), Decimal("1000.25"))]
+    assert await spend_rows(api, scene.tenant) == [(parse_month("2026-01"), Decimal("950.00")), (parse_month("2026-02"), Decimal("1000.25"))]
     assert (await api.audit_actions(scene.tenant))[-3:] == ["budget_spend.set"] * 3
 
 
@@ -141,8 +141,8 @@ async def test_fiscal_years_are_named_by_the_year_they_start_in(api, scene: Scen
 
 
 async def test_spend_in_a_closed_month_marks_it_and_the_later_closed_months_stale(api, scene: Scene, world):
-    current = actions.current_month()
-    two_ago, last = v.add_months(current, -2), v.add_months(current, -1)
+    current = current_month()
+    two_ago, last = add_months(current, -2), add_months(current, -1)
     # A fiscal year that starts two months ago: both closed months and the current one are in it.
     tenant = await world.tenant(scene.practice, fiscal_year_start_month=two_ago.month)
     admin = await world.user(scene.practice, Role.PRACTICE_ADMIN)
@@ -184,7 +184,7 @@ async def test_update_budget_line_renames_links_and_checks_versions(api, scene: 
 
 async def test_delete_budget_line_removes_it_and_its_spend(api, scene: Scene):
     line = await make_line(api, scene.tenant)
-    await api.act(scene.tenant, actions.record_spend, line.id, month=v.parse_month("2026-03"), amount=Decimal(7))
+    await api.act(scene.tenant, actions.record_spend, line.id, month=parse_month("2026-03"), amount=Decimal(7))
     gid = scene.object_id("BudgetLine", line)
 
     payload = await api.mutate(scene.cio, DELETE, {"id": gid})

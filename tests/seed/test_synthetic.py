@@ -12,6 +12,7 @@ from app.budgets.models import BudgetLine, BudgetSpend
 from app.db.scope import tenant_session
 from app.errors import Conflict
 from app.models import GLOBAL_TABLES, Base
+from app.months import add_months
 from app.planning.models import Initiative
 from app.policies.models import Policy, PolicyStatus
 from app.risks.models import Risk
@@ -19,7 +20,6 @@ from app.seed.synthetic import seed_synthetic
 from app.steering.models import ActionItem, MeetingStatus, SteeringMeeting
 from app.tenants.models import Grant, Role, Tenant, User
 from app.tickets.models import MANUAL_SOURCE, Ticket, TicketMonth
-from app.validation import add_months
 from app.vendors.models import Vendor
 from tests.seed.conftest import AREAS, END_MONTH, MONTHS, TENANTS, dump
 

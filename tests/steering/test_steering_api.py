@@ -7,9 +7,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from app import validation as v
-from app.budgets.actions import current_month
 from app.health.models import StaleHealthMonth
+from app.months import add_months, current_month
 from app.steering import actions
 from app.steering.models import ActionItem, MeetingStatus, SteeringMeeting
 from app.tenants.models import Role
@@ -129,7 +128,7 @@ async def test_next_meeting_is_each_tenants_own_when_listed_together(api, scene:
 
 
 async def test_recording_a_meeting_held_in_a_closed_month_marks_the_steering_window_stale(api, scene: Scene):
-    two_ago = v.add_months(current_month(), -2)
+    two_ago = add_months(current_month(), -2)
     meeting = await schedule(api, scene.tenant, dt.datetime(two_ago.year, two_ago.month, 10, 9, tzinfo=dt.UTC))
     gid = scene.object_id("SteeringMeeting", meeting)
 
@@ -141,7 +140,7 @@ async def test_recording_a_meeting_held_in_a_closed_month_marks_the_steering_win
     recorded = payload["steeringMeeting"]
     assert (recorded["status"], recorded["version"], recorded["decisions"]) == ("HELD", 2, ["Replace the firewall"])
     # The meeting counts for its month and the two after it; only the closed ones are marked.
-    assert await stale_months(api, scene.tenant) == [two_ago, v.add_months(two_ago, 1)]
+    assert await stale_months(api, scene.tenant) == [two_ago, add_months(two_ago, 1)]
     assert (await api.audit_actions(scene.tenant))[-1] == "steering_meeting.update"
 
 

@@ -14,6 +14,7 @@ from arq.constants import in_progress_key_prefix
 from sqlalchemy import func, select
 
 from app.db.embedded import free_port
+from app.db.queue import use_queue
 from app.db.scope import tenant_session
 from app.errors import Forbidden, NotFound
 from app.health.actions import score_batch
@@ -28,7 +29,6 @@ from app.health.recompute import (
     mark_stale,
     stale_job_id,
     sweep_stale,
-    use_queue,
 )
 from app.tenants.models import Role, TenantStatus
 from app.tickets.models import TicketMonth

@@ -25,11 +25,11 @@ from app.api.steering import utc_day
 from app.api.tenants import visible_tenant_list
 from app.api.tickets import MAX_MONTHS
 from app.budgets.actions import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR
+from app.months import add_months
 from app.policies import actions as policy_actions
 from app.policies.models import PolicyKind
 from app.tickets.figures import month_figures
 from app.tickets.models import TicketMonth as MonthRow
-from app.validation import add_months
 
 
 def columns(type_name: str, **fields: Callable[[str], str]) -> None:
