@@ -15,6 +15,7 @@ from arq.worker import Worker
 
 from app.db.engine import make_engine, make_sessionmaker
 from app.health.recompute import RECOMPUTE_REQUESTED, RECOMPUTE_STALE, REQUEST_TTL_SECONDS, SCORE_BATCH
+from app.integrations.actions import TENANT_JOB
 from app.services import Services, redis_settings
 from app.settings import Settings
 from workers import jobs, psa_jobs
@@ -49,7 +50,7 @@ class WorkerSettings:
         func(jobs.recompute_stale_health, name=RECOMPUTE_STALE, keep_result=0),
         func(jobs.recompute_requested_health, name=RECOMPUTE_REQUESTED, keep_result=REQUEST_TTL_SECONDS),
         # No result kept: the delivery sweeper may queue a tenant's job under the same id.
-        func(psa_jobs.process_waiting_deliveries, name="process_waiting_deliveries", keep_result=0),
+        func(psa_jobs.process_waiting_deliveries, name=TENANT_JOB, keep_result=0),
     ]
     cron_jobs = [
         cron(jobs.score_closed_month, day=1, hour=2, minute=0, unique=True, max_tries=5),

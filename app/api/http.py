@@ -25,12 +25,10 @@ from app.db.outage import database_unavailable
 from app.db.queue import use_queue
 from app.db.scope import run_after_commit
 from app.errors import DomainError, Forbidden
+from app.http_body import MAX_BODY, read_limited
 from graphql import GraphQLError
 
 log = logging.getLogger("fcio.api")
-
-MAX_BODY = 1024 * 1024
-
 
 def json_response(payload: dict, status: int = 200, headers: dict | None = None) -> Response:
     return Response(orjson.dumps(payload), status_code=status, media_type="application/json", headers=headers)
@@ -38,20 +36,6 @@ def json_response(payload: dict, status: int = 200, headers: dict | None = None)
 
 def problem(status: int, message: str, code: str, headers: dict | None = None) -> Response:
     return json_response({"errors": [{"message": message, "extensions": {"code": code}}]}, status, headers)
-
-
-async def read_body(request: Request) -> bytes | None:
-    """The body, or None when it is over the limit (checked while reading, not after)."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_BODY:
-        return None
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 ENUM_ERROR = re.compile(r"does not exist in '(\w+)' enum")
@@ -119,7 +103,7 @@ async def graphql_endpoint(request: Request) -> Response:
         return HTMLResponse(request.app.state.graphiql_html)
     if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
         return problem(415, "Only Content-Type: application/json is accepted.", "UNSUPPORTED_MEDIA_TYPE")
-    body = await read_body(request)
+    body = await read_limited(request)
     if body is None:
         return problem(413, f"The request body is over {MAX_BODY} bytes.", "PAYLOAD_TOO_LARGE")
     try:

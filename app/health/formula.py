@@ -110,6 +110,11 @@ def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n} {word if n == 1 else many or word + 's'}"
 
 
+def be(n: int) -> str:
+    """The verb after "n of the ...": "1 of the 6 policies is", "2 of the 6 policies are"."""
+    return "is" if n == 1 else "are"
+
+
 def tickets(i: HealthInputs) -> tuple[int | None, str]:
     month = month_label(i.month)
     if i.tickets is None:
@@ -168,8 +173,8 @@ def plan(i: HealthInputs) -> tuple[int | None, str]:
     if i.initiatives_due == 0:
         return 100, f"No initiative was due by {month}."
     value = round_half_up(Fraction(100 * i.initiatives_done, i.initiatives_due))
-    verb = "is" if i.initiatives_due == 1 else "are"
-    return value, f"{i.initiatives_done} of the {plural(i.initiatives_due, 'initiative')} due by {month} {verb} done."
+    due = plural(i.initiatives_due, "initiative")
+    return value, f"{i.initiatives_done} of the {due} due by {month} {be(i.initiatives_done)} done."
 
 
 def steering(i: HealthInputs) -> tuple[int | None, str]:
@@ -190,7 +195,7 @@ def steering(i: HealthInputs) -> tuple[int | None, str]:
 def policies(i: HealthInputs) -> tuple[int | None, str]:
     value = round_half_up(Fraction(100 * i.policies_current, REQUIRED_POLICIES))
     return value, (
-        f"{i.policies_current} of the {REQUIRED_POLICIES} required policies are approved and within "
+        f"{i.policies_current} of the {REQUIRED_POLICIES} required policies {be(i.policies_current)} approved and within "
         f"their review date at the end of {month_label(i.month)}."
     )
 

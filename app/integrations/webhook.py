@@ -14,23 +14,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from app.auth import ratelimit
+from app.http_body import MAX_BODY, read_limited
 from app.integrations import actions
 from app.services import Services
-
-MAX_BODY = 1024 * 1024
-
-
-async def read_limited(request: Request, limit: int = MAX_BODY) -> bytes | None:
-    """The body, or None as soon as it exceeds `limit` bytes (at most limit + one chunk is read)."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        return None
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            return None
-    return bytes(body)
 
 
 def answer(status_code: int, message: str, **headers: str) -> JSONResponse:

@@ -64,3 +64,11 @@ async def test_too_many_selections_or_aliases_are_refused_before_parsing(api, wo
 
     assert response.status_code == 400 and reason in response.json()["errors"][0]["message"]
     assert len(log) == 0, "refused before authentication, parsing or any SQL"
+
+
+async def test_a_graphql_body_over_one_mebibyte_is_refused_with_413(api):
+    """The GraphQL endpoint reads with the same limited reader as the webhooks (app/http_body.py)."""
+    body = b'{"query": "{ me { id } }"' + b" " * (1024 * 1024) + b"}"
+    response = await api.http.post("/graphql", content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 413
+    assert response.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.health.formula import DEFAULT_WEIGHTS, KEYS, HealthInputs, band, score
@@ -229,3 +230,35 @@ def test_weights_of_components_with_data_sum_to_1(health, weights):
 def test_more_tickets_never_raise_the_tickets_score(employees, tickets, more):
     fewer = component(score(inputs(employees=employees, tickets=tickets)), "tickets").score
     assert component(score(inputs(employees=employees, tickets=tickets + more)), "tickets").score <= fewer
+
+
+NOUNS = "ticket|employee|line|month|review|initiative|polic(?:y|ie)"
+SINGULAR_AFTER_MANY = re.compile(rf"\b(?:0|[2-9]|\d\d+) (?:{NOUNS})\b(?!s)")
+PLURAL_AFTER_ONE = re.compile(rf"(?<![\d.,])\b1 (?:{NOUNS})s\b")
+ONE_OF_ARE = re.compile(r"\b1 of the [^.]*? are\b")
+MANY_OF_IS = re.compile(r"\b(?:0|[2-9]|\d\d+) of the [^.]*? is\b")
+
+
+@given(st.integers(0, 3), st.integers(1, 3), st.integers(0, 12), st.integers(1, 12), st.integers(0, 6),
+       st.integers(0, 3))
+@settings(max_examples=300, deadline=None)
+def test_every_sentence_agrees_in_number(n, due, tickets, months, policies, lines):
+    """"1 of the 6 required policies is approved", "1 ticket", "2 reviews": never the other way round."""
+    result = score(inputs(
+        tickets=tickets, employees=n or 1, budget_lines=1 + lines, unplanned_lines=lines, fiscal_months_elapsed=months,
+        planned=Decimal(1000), actual=Decimal(100), risks=1, overdue_reviews=n, initiatives=due,
+        initiatives_due=due, initiatives_done=min(n, due), steering_months=months, steering_held=min(n, months),
+        policies_current=policies,
+    ))
+    for c in result.components:
+        for wrong in (SINGULAR_AFTER_MANY, PLURAL_AFTER_ONE, ONE_OF_ARE, MANY_OF_IS):
+            assert not wrong.search(c.explanation), c.explanation
+
+
+def test_one_of_many_is_singular():
+    policies = component(score(inputs(policies_current=1)), "policies")
+    assert policies.explanation == (
+        "1 of the 6 required policies is approved and within their review date at the end of 2026-10."
+    )
+    plan = component(score(inputs(initiatives=3, initiatives_due=3, initiatives_done=1)), "plan")
+    assert plan.explanation == "1 of the 3 initiatives due by 2026-10 is done."
