@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Select, func, select, tuple_
 
 from app.api import pagination
 from app.api.context import Context
+
+
+class Listing(NamedTuple):
+    """One list's rule, for both read paths: the executor's query and the compiled statement.
+
+    Built by the list's own function in its area (`risks.risk_list`, ...) on the table or an alias
+    of it, so a change there changes both paths at once.
+    """
+
+    where: list  # SQLAlchemy conditions on the list's rows
+    order: list  # its ORDER BY
+    key: tuple  # what names the list: its list token, and so its cursors, are built from it
 
 
 async def fetch_pages(

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app.api import ids
 from app.api.context import Context, Info
 from app.api.errors import UserError
-from app.api.lists import child_connection, row_by_key
+from app.api.lists import Listing, child_connection, row_by_key
 from app.api.mutations import DeleteInput, DeletePayload, delete_object, perform
 from app.api.node import Node, from_row, resolves
 from app.api.pagination import Connection
@@ -23,7 +23,7 @@ from app.planning import models as m
 
 InitiativeStatus = strawberry.enum(m.InitiativeStatus, name="InitiativeStatus")
 
-COLUMNS = m.Initiative.__table__.c
+INITIATIVES = m.Initiative.__table__
 
 
 @strawberry.enum(description="Sort orders of a tenant's initiatives.")
@@ -33,11 +33,16 @@ class InitiativeOrder(Enum):
     CREATED_DESC = "CREATED_DESC"
 
 
-ORDERS = {
-    InitiativeOrder.TARGET_MONTH_ASC: [COLUMNS.target_month.asc().nulls_last(), COLUMNS.priority, COLUMNS.id],
-    InitiativeOrder.PRIORITY_ASC: [COLUMNS.priority, COLUMNS.target_month.asc().nulls_last(), COLUMNS.id],
-    InitiativeOrder.CREATED_DESC: [COLUMNS.id.desc()],
-}
+def initiative_list(t, status: list[str] | None, order_by: InitiativeOrder | str | None) -> Listing:
+    """`Tenant.initiatives` on the initiatives table `t` (or an alias), for the executor and the compiled reads."""
+    statuses = tuple(sorted(status)) if status else None
+    order = InitiativeOrder(order_by or InitiativeOrder.TARGET_MONTH_ASC)
+    orders = {
+        InitiativeOrder.TARGET_MONTH_ASC: [t.c.target_month.asc().nulls_last(), t.c.priority, t.c.id],
+        InitiativeOrder.PRIORITY_ASC: [t.c.priority, t.c.target_month.asc().nulls_last(), t.c.id],
+        InitiativeOrder.CREATED_DESC: [t.c.id.desc()],
+    }
+    return Listing([t.c.status.in_(statuses)] if statuses else [], orders[order], (statuses, order.value))
 
 
 @strawberry.type
@@ -72,17 +77,12 @@ async def _initiative_by_key(ctx: Context, key: ids.Key) -> Initiative | None:
 async def tenant_initiatives(
     ctx: Context, tenant_id: uuid.UUID, first, after, status, order_by
 ) -> InitiativeConnection:
-    statuses = tuple(sorted(s.value for s in status)) if status else None
-    order = order_by or InitiativeOrder.TARGET_MONTH_ASC
-
-    def query(tenant_ids):
-        q = select(m.Initiative.__table__).where(COLUMNS.tenant_id.in_(tenant_ids))
-        return q.where(COLUMNS.status.in_(statuses)) if statuses else q
-
+    listing = initiative_list(INITIATIVES, [s.value for s in status] if status else None, order_by)
     return await child_connection(
-        ctx, name="initiatives", parent_id=tenant_id, first=first, after=after,
-        filters=(statuses, order.value), make_query=query, parent_column=COLUMNS.tenant_id,
-        order_by=ORDERS[order], make_node=initiative_node, connection=InitiativeConnection,
+        ctx, name="initiatives", parent_id=tenant_id, first=first, after=after, filters=listing.key,
+        make_query=lambda ids: select(INITIATIVES).where(INITIATIVES.c.tenant_id.in_(ids), *listing.where),
+        parent_column=INITIATIVES.c.tenant_id, order_by=listing.order, make_node=initiative_node,
+        connection=InitiativeConnection,
     )
 
 

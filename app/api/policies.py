@@ -37,6 +37,11 @@ class Policy:
     version: int = strawberry.field(description="0 while MISSING (nothing recorded yet).")
 
 
+# A kind with nothing recorded: these values, in both read paths (the compiled reads coalesce to them).
+MISSING = {"status": m.PolicyStatus.MISSING, "approved_on": None, "review_interval_months": actions.DEFAULT_REVIEW_INTERVAL,
+           "document_url": None, "version": 0}
+
+
 def policy_node(row) -> Policy:
     return Policy(
         kind=row.kind, status=row.status, approved_on=row.approved_on,
@@ -47,10 +52,7 @@ def policy_node(row) -> Policy:
 
 
 def missing_policy(kind: m.PolicyKind) -> Policy:
-    return Policy(
-        kind=kind, status=m.PolicyStatus.MISSING, approved_on=None,
-        review_interval_months=actions.DEFAULT_REVIEW_INTERVAL, review_due=None, document_url=None, version=0,
-    )
+    return Policy(kind=kind, review_due=None, **MISSING)
 
 
 async def tenant_policies(ctx: Context, tenant_id: uuid.UUID) -> list[Policy]:

@@ -18,7 +18,7 @@ from app.api.permissions import require_staff
 from app.api.scalars import Month
 from app.api.steering import SteeringMeeting, next_meeting
 from app.api.tenants import Tenant, load_tenants
-from app.health.formula import HealthInputs, ticket_target
+from app.health import formula
 from app.health.inputs import gather_inputs
 from app.health.models import HealthScore as ScoreRow
 from app.months import last_full_month
@@ -50,7 +50,7 @@ class Portfolio:
     rows: list[PortfolioRow] = strawberry.field(description="Worst score first; tenants without a score last.")
 
 
-def budget_variance_percent(i: HealthInputs) -> float | None:
+def budget_variance_percent(i: formula.HealthInputs) -> float | None:
     """Spend to date against the plan to date (the plan spread evenly over the fiscal year)."""
     planned_to_date = i.planned * i.fiscal_months_elapsed / 12
     if not i.budget_lines or not planned_to_date:
@@ -72,7 +72,7 @@ async def build_portfolio(ctx: Context, month: dt.date) -> Portfolio:
         rows.append((score.score if score else 101, str(g.tenant_id), PortfolioRow(
             # The formula's levels: high and critical are the open or mitigating risks at score >= 10.
             open_high_risks=i.critical_risks + i.high_risks, tickets_last_month=i.tickets,
-            ticket_target=ticket_target(i.employees), budget_variance_percent=budget_variance_percent(i),
+            ticket_target=formula.ticket_target(i.employees), budget_variance_percent=budget_variance_percent(i),
             tenant=tenants[g.tenant_id], health=score_node(score) if score else None,
             next_steering_meeting=meetings[g.tenant_id],
         )))

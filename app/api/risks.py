@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app.api import ids
 from app.api.context import Context, Info
 from app.api.errors import UserError
-from app.api.lists import child_connection, row_by_key
+from app.api.lists import Listing, child_connection, row_by_key
 from app.api.mutations import DeleteInput, DeletePayload, delete_object, perform
 from app.api.node import Node, from_row, resolves
 from app.api.pagination import Connection
@@ -24,7 +24,7 @@ RiskStatus = strawberry.enum(m.RiskStatus, name="RiskStatus")
 RiskCategory = strawberry.enum(m.RiskCategory, name="RiskCategory")
 RiskTreatment = strawberry.enum(m.RiskTreatment, name="RiskTreatment")
 
-COLUMNS = m.Risk.__table__.c
+RISKS = m.Risk.__table__
 
 
 @strawberry.enum(description="Sort orders of a risk register.")
@@ -34,11 +34,19 @@ class RiskOrder(Enum):
     CREATED_DESC = "CREATED_DESC"
 
 
-ORDERS = {
-    RiskOrder.SCORE_DESC: [COLUMNS.score.desc(), COLUMNS.review_due.asc().nulls_last(), COLUMNS.id],
-    RiskOrder.REVIEW_DUE_ASC: [COLUMNS.review_due.asc().nulls_last(), COLUMNS.score.desc(), COLUMNS.id],
-    RiskOrder.CREATED_DESC: [COLUMNS.id.desc()],
-}
+def risk_list(t, status: list[str] | None, min_score: int | None, order_by: RiskOrder | str | None) -> Listing:
+    """`Tenant.risks` on the risks table `t` (or an alias of it), for the executor and the compiled reads."""
+    statuses = tuple(sorted(status)) if status else None
+    order = RiskOrder(order_by or RiskOrder.SCORE_DESC)
+    where = [t.c.status.in_(statuses)] if statuses else []
+    if min_score is not None:
+        where.append(t.c.score >= min_score)
+    orders = {
+        RiskOrder.SCORE_DESC: [t.c.score.desc(), t.c.review_due.asc().nulls_last(), t.c.id],
+        RiskOrder.REVIEW_DUE_ASC: [t.c.review_due.asc().nulls_last(), t.c.score.desc(), t.c.id],
+        RiskOrder.CREATED_DESC: [t.c.id.desc()],
+    }
+    return Listing(where, orders[order], (statuses, min_score, order.value))
 
 
 @strawberry.type
@@ -76,21 +84,11 @@ async def _risk_by_key(ctx: Context, key: ids.Key) -> Risk | None:
 async def tenant_risks(
     ctx: Context, tenant_id: uuid.UUID, first, after, status, min_score, order_by
 ) -> RiskConnection:
-    statuses = tuple(sorted(s.value for s in status)) if status else None
-    order = order_by or RiskOrder.SCORE_DESC
-
-    def query(tenant_ids):
-        q = select(m.Risk.__table__).where(COLUMNS.tenant_id.in_(tenant_ids))
-        if statuses:
-            q = q.where(COLUMNS.status.in_(statuses))
-        if min_score is not None:
-            q = q.where(COLUMNS.score >= min_score)
-        return q
-
+    listing = risk_list(RISKS, [s.value for s in status] if status else None, min_score, order_by)
     return await child_connection(
-        ctx, name="risks", parent_id=tenant_id, first=first, after=after,
-        filters=(statuses, min_score, order.value), make_query=query,
-        parent_column=COLUMNS.tenant_id, order_by=ORDERS[order], make_node=risk_node, connection=RiskConnection,
+        ctx, name="risks", parent_id=tenant_id, first=first, after=after, filters=listing.key,
+        make_query=lambda tenant_ids: select(RISKS).where(RISKS.c.tenant_id.in_(tenant_ids), *listing.where),
+        parent_column=RISKS.c.tenant_id, order_by=listing.order, make_node=risk_node, connection=RiskConnection,
     )
 
 

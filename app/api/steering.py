@@ -96,7 +96,7 @@ def meeting_node(row) -> SteeringMeeting:
     attendees = row.attendees or []
     return from_row(
         SteeringMeeting, row, id=ids.encode("SteeringMeeting", row.id, row.tenant_id), row_id=row.id,
-        attendees=[actions.attendee_label(a) for a in attendees],
+        attendees=[actions.attendee_label(a["name"], a.get("function")) for a in attendees],
         attendee_details=[Attendee(name=a["name"], function=a.get("function")) for a in attendees],
         agenda=list(row.agenda or []), decisions=list(row.decisions or []),
     )
@@ -118,16 +118,32 @@ def utc_day(day: dt.date) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
 
 
+def meeting_order(t) -> list:
+    """Meetings by time (then id), on the meetings table `t` or an alias: every list of them, both paths."""
+    return [t.c.scheduled_at, t.c.id]
+
+
+def meeting_window(t, from_: dt.date | None, to: dt.date | None) -> list:
+    """`Tenant.steeringMeetings(from, to)`: the UTC day within [from, to], either end open when omitted."""
+    where = []
+    if from_ is not None:
+        where.append(t.c.scheduled_at >= utc_day(from_))
+    if to is not None and to < dt.date.max:
+        where.append(t.c.scheduled_at < utc_day(to + dt.timedelta(days=1)))
+    return where
+
+
+def upcoming(t) -> list:
+    """`Tenant.nextSteeringMeeting`: scheduled, at or after now (so never a stored answer)."""
+    return [t.c.status == m.MeetingStatus.SCHEDULED, t.c.scheduled_at >= func.now()]
+
+
 async def tenant_meetings(ctx: Context, tenant_id: uuid.UUID, from_: dt.date | None, to: dt.date | None) -> list[SteeringMeeting]:
     """Meetings whose UTC day is within [from, to] (either end open when omitted), by time."""
 
     def query(tenant_ids):
-        q = select(MEETINGS).where(MEETINGS.c.tenant_id.in_(tenant_ids))
-        if from_ is not None:
-            q = q.where(MEETINGS.c.scheduled_at >= utc_day(from_))
-        if to is not None and to < dt.date.max:
-            q = q.where(MEETINGS.c.scheduled_at < utc_day(to + dt.timedelta(days=1)))
-        return q.order_by(MEETINGS.c.scheduled_at, MEETINGS.c.id)
+        return (select(MEETINGS).where(MEETINGS.c.tenant_id.in_(tenant_ids), *meeting_window(MEETINGS, from_, to))
+                .order_by(*meeting_order(MEETINGS)))
 
     rows = await rows_by_tenant(ctx, ("SteeringMeetingsByTenant", from_, to), tenant_id, query)
     return [meeting_node(r) for r in rows]
@@ -139,13 +155,9 @@ async def next_meeting(ctx: Context, tenant_id: uuid.UUID) -> SteeringMeeting | 
     async def batch(keys: list) -> list:
         rows = await ctx.db.rows(
             select(MEETINGS)
-            .where(
-                MEETINGS.c.tenant_id.in_(keys),
-                MEETINGS.c.status == m.MeetingStatus.SCHEDULED,
-                MEETINGS.c.scheduled_at >= func.now(),
-            )
+            .where(MEETINGS.c.tenant_id.in_(keys), *upcoming(MEETINGS))
             .distinct(MEETINGS.c.tenant_id)
-            .order_by(MEETINGS.c.tenant_id, MEETINGS.c.scheduled_at, MEETINGS.c.id)
+            .order_by(MEETINGS.c.tenant_id, *meeting_order(MEETINGS))
         )
         found = {r.tenant_id: meeting_node(r) for r in rows}
         return [found.get(k) for k in keys]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated, NamedTuple
+from typing import Annotated
 
 import strawberry
 from sqlalchemy import select
@@ -14,10 +14,10 @@ from app.api.budgets import Budget, tenant_budget
 from app.api.context import Context, Info
 from app.api.errors import UserError
 from app.api.health import HealthScore, tenant_health, tenant_health_history
-from app.api.lists import child_connection
+from app.api.lists import Listing, child_connection
 from app.api.mutations import perform
 from app.api.node import Node, from_row, resolve_node, resolves
-from app.api.pagination import Connection, list_token
+from app.api.pagination import Connection
 from app.api.permissions import require_admin, tenant_key
 from app.api.planning import InitiativeConnection, InitiativeOrder, InitiativeStatus, tenant_initiatives
 from app.api.policies import Policy, tenant_policies
@@ -30,6 +30,7 @@ from app.auth import apikeys
 from app.auth.login import login as do_login
 from app.auth.principal import Principal
 from app.errors import NotFound
+from app.health.inputs import in_batch
 from app.tenants import actions
 from app.tenants.models import Role as RoleModel
 from app.tenants.models import Tenant as TenantRow
@@ -38,7 +39,12 @@ from app.tenants.models import User as UserRow
 
 Role = strawberry.enum(RoleModel, name="Role")
 
-TENANT_COLUMNS = TenantRow.__table__.c
+TENANTS = TenantRow.__table__
+
+
+def active(t):
+    """Offboarded tenants are not answered by any read (the tenants table `t` or an alias of it)."""
+    return t.c.status == TenantStatus.ACTIVE
 
 
 @strawberry.type
@@ -139,7 +145,7 @@ async def load_tenants(ctx: Context, tenant_ids: list[uuid.UUID]) -> list[Tenant
 
     async def batch(keys: list) -> list:
         rows = await ctx.db.rows(
-            select(TenantRow.__table__).where(TENANT_COLUMNS.id.in_(keys), TENANT_COLUMNS.status == TenantStatus.ACTIVE)
+            select(TENANTS).where(TENANTS.c.id.in_(keys), active(TENANTS))
         )
         found = {r.id: tenant_node(r) for r in rows}
         return [found.get(k) for k in keys]
@@ -168,21 +174,18 @@ class TenantConnection(Connection[Tenant]):
     pass
 
 
-class TenantList(NamedTuple):
-    """`Query.tenants` for a viewer: the tenants it sees, the search as an ILIKE pattern, the list token."""
+def tenant_list(t, viewer: Principal, search: str | None) -> Listing:
+    """`Query.tenants` on the tenants table `t` (or an alias): the viewer's active tenants, by name.
 
-    visible: list[uuid.UUID]
-    pattern: str | None
-    filters: tuple
-    token: str
-
-
-def visible_tenant_list(viewer: Principal, search: str | None) -> TenantList:
+    The search matches anywhere in the name, `%` and `_` taken literally. The key holds the
+    visible set, so a cursor is void once the viewer's tenants change.
+    """
     visible = sorted(viewer.tenant_ids)
     term = (search or "").strip()[:100]
-    pattern = "%" + term.replace("%", r"\%").replace("_", r"\_") + "%" if term else None
-    filters = (term, tuple(visible))
-    return TenantList(visible, pattern, filters, list_token(viewer.practice_id, filters))
+    where = [in_batch(t.c.id, visible), active(t)]
+    if term:
+        where.append(t.c.name.ilike("%" + term.replace("%", r"\%").replace("_", r"\_") + "%"))
+    return Listing(where, [t.c.name, t.c.id], (term, tuple(visible)))
 
 
 @strawberry.type
@@ -201,13 +204,7 @@ class TenantQueries:
         self, info: Info, first: int | None = None, after: str | None = None, search: str | None = None
     ) -> TenantConnection:
         ctx = info.context
-        listing = visible_tenant_list(ctx.viewer, search)
-
-        def query(_parents):
-            q = select(TenantRow.__table__, TENANT_COLUMNS.practice_id.label("_parent")).where(
-                TENANT_COLUMNS.id.in_(listing.visible), TENANT_COLUMNS.status == TenantStatus.ACTIVE
-            )
-            return q.where(TENANT_COLUMNS.name.ilike(listing.pattern)) if listing.pattern else q
+        listing = tenant_list(TENANTS, ctx.viewer, search)
 
         return await child_connection(
             ctx,
@@ -215,10 +212,10 @@ class TenantQueries:
             parent_id=ctx.viewer.practice_id,
             first=first,
             after=after,
-            filters=listing.filters,
-            make_query=query,
-            parent_column=TENANT_COLUMNS.practice_id,
-            order_by=[TENANT_COLUMNS.name, TENANT_COLUMNS.id],
+            filters=listing.key,
+            make_query=lambda _parents: select(TENANTS).where(*listing.where),
+            parent_column=TENANTS.c.practice_id,
+            order_by=listing.order,
             make_node=tenant_node,
             connection=TenantConnection,
         )

@@ -14,7 +14,7 @@ from app.api.mutations import perform
 from app.api.permissions import tenant_key
 from app.api.scalars import Month
 from app.guards import visible_tenant
-from app.health.formula import ticket_target
+from app.health import formula
 from app.months import add_months
 from app.tickets import actions
 from app.tickets.figures import month_figures
@@ -62,7 +62,7 @@ def month_node(row, employees: int) -> TicketMonth:
     support, change, alert = int(row.support), int(row.change), int(row.alert)
     return TicketMonth(
         month=row.month, support=support, change=change, alert=alert, total=support + change + alert,
-        target=ticket_target(employees),
+        target=formula.ticket_target(employees),
     )
 
 

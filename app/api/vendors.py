@@ -48,10 +48,15 @@ async def _vendor_by_key(ctx: Context, key: ids.Key) -> Vendor | None:
     return vendor_node(row) if row else None
 
 
+def vendor_order(t) -> list:
+    """`Tenant.vendors` by name (then id), on the vendors table `t` or an alias: both read paths."""
+    return [t.c.name, t.c.id]
+
+
 async def tenant_vendors(ctx: Context, tenant_id: uuid.UUID) -> list[Vendor]:
     rows = await rows_by_tenant(
         ctx, "VendorsByTenant", tenant_id,
-        lambda keys: select(VENDORS).where(VENDORS.c.tenant_id.in_(keys)).order_by(VENDORS.c.name, VENDORS.c.id),
+        lambda keys: select(VENDORS).where(VENDORS.c.tenant_id.in_(keys)).order_by(*vendor_order(VENDORS)),
     )
     return [vendor_node(r) for r in rows]
 

@@ -20,7 +20,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
+from sqlalchemy import func
+
 from app.months import add_months, month_label
+from app.rules import is_sql
 
 FORMULA_VERSION = 1
 
@@ -119,7 +122,7 @@ def tickets(i: HealthInputs) -> tuple[int | None, str]:
     month = month_label(i.month)
     if i.tickets is None:
         return None, f"No ticket figures for {month}."
-    target = max(1, i.employees // 5)
+    target = ticket_target(i.employees)
     value = 100 if i.tickets <= target else round_half_up(Fraction(100 * target, i.tickets))
     return value, (
         f"{plural(i.tickets, 'ticket')} in {month} against a target of {target} "
@@ -235,6 +238,11 @@ def score(inputs: HealthInputs, weights: Mapping[str, float] | None = None) -> H
     return HealthResult(total, band(total), components)
 
 
-def ticket_target(employees: int) -> int:
-    """A quiet, well-run IT environment: at most one ticket a month per five people (at least 1)."""
-    return max(1, employees // 5)
+def ticket_target(employees):
+    """A quiet, well-run IT environment: at most one ticket a month per five people (at least 1).
+
+    `employees` is a count, or a SQL expression of one for reads computed in the database
+    (app/rules.py): the rule is written once for both.
+    """
+    share = employees // 5
+    return func.greatest(1, share) if is_sql(share) else max(1, share)

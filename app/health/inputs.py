@@ -30,6 +30,7 @@ from app.budgets.models import Budget, BudgetLine, BudgetSpend
 from app.health.formula import CRITICAL, HIGH, MEDIUM, STEERING_WINDOW, HealthInputs
 from app.months import add_months, last_day, utc_month_start
 from app.planning.models import Initiative, InitiativeStatus
+from app.policies.actions import review_due
 from app.policies.models import REQUIRED_KINDS, Policy, PolicyStatus
 from app.risks.models import Risk, RiskStatus
 from app.steering.models import MeetingStatus, SteeringMeeting
@@ -235,14 +236,13 @@ async def _held_steering_months(session, ids, month) -> dict[uuid.UUID, set[dt.d
 
 
 async def _policies(session, ids, month) -> dict[uuid.UUID, int]:
-    review_due = Policy.approved_on + func.make_interval(0, Policy.review_interval_months)
     rows = await session.execute(
         select(Policy.tenant_id, func.count())
         .where(
             in_batch(Policy.tenant_id, ids),
             Policy.kind.in_(REQUIRED_KINDS),
             Policy.status == PolicyStatus.APPROVED,
-            review_due >= last_day(month),
+            review_due(Policy.approved_on, Policy.review_interval_months) >= last_day(month),
         )
         .group_by(Policy.tenant_id)
     )

@@ -12,7 +12,7 @@ import calendar
 import datetime as dt
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import Date, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import editing
@@ -22,12 +22,19 @@ from app.errors import Conflict, Invalid, NotFound
 from app.guards import require_writer, visible_tenant
 from app.months import add_months
 from app.policies.models import Policy, PolicyKind, PolicyStatus
+from app.rules import is_sql
 
 DEFAULT_REVIEW_INTERVAL = 12
 
 
-def review_due(approved_on: dt.date | None, interval_months: int) -> dt.date | None:
-    """`approved_on` plus the interval, clamped to the month's last day (Jan 31 + 1 = Feb 28/29)."""
+def review_due(approved_on, interval_months):
+    """`approved_on` plus the interval, clamped to the month's last day (Jan 31 + 1 = Feb 28/29).
+
+    On dates, or on SQL expressions of them (app/rules.py): PostgreSQL's month arithmetic clamps
+    the same way, and scoring and the compiled reads use this SQL.
+    """
+    if is_sql(approved_on, interval_months):
+        return cast(approved_on + func.make_interval(0, interval_months), Date)
     if approved_on is None:
         return None
     month = add_months(approved_on.replace(day=1), interval_months)

@@ -15,6 +15,7 @@ import datetime as dt
 import re
 import uuid
 
+from sqlalchemy import case, func
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import editing
@@ -24,6 +25,7 @@ from app.budgets.actions import mark_closed_months_stale
 from app.errors import Invalid, Limit, NotFound
 from app.health.formula import STEERING_WINDOW
 from app.months import add_months, month_start
+from app.rules import is_sql
 from app.steering.models import ActionItem, ActionItemStatus, MeetingStatus, SteeringMeeting
 
 MAX_ATTENDEES = 100
@@ -43,9 +45,14 @@ def parse_attendee(value: str) -> dict:
     return {"name": value, "function": None}
 
 
-def attendee_label(attendee: dict) -> str:
-    function = attendee.get("function")
-    return f"{attendee['name']} ({function})" if function else attendee["name"]
+def attendee_label(name, function):
+    """"Name (Function)", or the name when there is no function.
+
+    On strings, or on SQL expressions of them (app/rules.py), for the compiled reads.
+    """
+    if is_sql(name, function):
+        return case((func.coalesce(function, "") == "", name), else_=func.concat(name, " (", function, ")"))
+    return f"{name} ({function})" if function else name
 
 
 def _texts(values: list[str] | None, field: str, limit: int, max_length: int) -> list[str] | None:

@@ -60,7 +60,7 @@ async def stale_months(api, tenant) -> list[dt.date]:
 def test_attendees_are_names_with_an_optional_function():
     assert actions.parse_attendee("Dana Ruiz (Finance)") == {"name": "Dana Ruiz", "function": "Finance"}
     assert actions.parse_attendee("Dana Ruiz") == {"name": "Dana Ruiz", "function": None}
-    assert actions.attendee_label({"name": "Dana Ruiz", "function": "Finance"}) == "Dana Ruiz (Finance)"
+    assert actions.attendee_label("Dana Ruiz", "Finance") == "Dana Ruiz (Finance)"
 
 
 async def test_schedule_a_meeting(api, scene: Scene):

@@ -1,33 +1,31 @@
 """What each compiled field is in SQL: the same rows, filters and order as its resolver.
 
-Orders, filters, list tokens and the ticket and budget figures come from the resolvers' own
-modules, so a change there changes both paths; the equivalence tests catch any other drift.
+Nothing here restates a rule: every list's filters, order and cursor key, and every derived value
+(a ticket target, a policy's review date and its MISSING row, an attendee's label), is the
+function of its area that the executor calls too, rendered on an alias of the table
+(`sql.expression`). The definitions are looked up at compile time (`risks.risk_list`, not an
+imported copy), so a change there changes both paths; the equivalence tests catch any other drift.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Callable
 
-from sqlalchemy import literal_column, select
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import Date, Integer, String, literal_column, select
 
-from app.api import ids, pagination
+from app.api import health, ids, pagination, planning, policies, risks, steering, tenants, vendors
 from app.api.budgets import BUDGETS, budget_totals
 from app.api.compiled import sql
 from app.api.compiled.compiler import Compiler, Unsupported, compiles, page_bounds
-from app.api.planning import ORDERS as INITIATIVE_ORDERS
-from app.api.planning import InitiativeOrder
-from app.api.risks import ORDERS as RISK_ORDERS
-from app.api.risks import RiskOrder
-from app.api.steering import utc_day
-from app.api.tenants import visible_tenant_list
+from app.api.lists import Listing
 from app.api.tickets import MAX_MONTHS
 from app.budgets.actions import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR
+from app.health import formula
 from app.months import add_months
 from app.policies import actions as policy_actions
 from app.policies.models import PolicyKind
+from app.steering import actions as steering_actions
 from app.tickets.figures import month_figures
 from app.tickets.models import TicketMonth as MonthRow
 
@@ -42,14 +40,14 @@ def col(name: str, convert: Callable[[str], str] | None = None) -> Callable[[str
     return (lambda row: convert(f"{row}.{name}")) if convert else (lambda row: f"{row}.{name}")
 
 
-def order_sql(orders: list, table: str) -> str:
-    """A resolver's ORDER BY (SQLAlchemy expressions) as SQL on the alias `r`."""
-    compiled = ", ".join(str(o.compile(dialect=postgresql.dialect())) for o in orders)
-    return compiled.replace(f"{table}.", "r.")
+def value(name: str, type_=String):
+    """A column of a compiled row (`a0.employee_count`) as a SQLAlchemy expression, for an area's rule."""
+    return literal_column(name, type_)
 
 
-RISK_ORDER_SQL = {o.value: order_sql(RISK_ORDERS[o], "risks") for o in RiskOrder}
-INITIATIVE_ORDER_SQL = {o.value: order_sql(INITIATIVE_ORDERS[o], "initiatives") for o in InitiativeOrder}
+RISKS = risks.RISKS.alias("r")
+INITIATIVES = planning.INITIATIVES.alias("r")
+TENANTS = tenants.TENANTS.alias("r")
 
 TICKET_MONTHS = sql.core(
     select(MonthRow.month, *month_figures())
@@ -63,47 +61,42 @@ BUDGET = sql.core(
 )
 
 
-def nested_page(c: Compiler, node, args: dict, type_name: str, *, parent: str, table: str, where: list[str],
-                filters: tuple, order: str) -> str:
+def nested_page(c: Compiler, node, args: dict, type_name: str, *, parent: str, table, listing: Listing) -> str:
     """A tenant's list as a connection (first page only: a cursor into it goes to the executor)."""
     if args.get("after") is not None:
         raise Unsupported("cursor on a nested list")
     first = page_bounds(args.get("first"))
-    token = c.param(json.dumps(filters, default=str), "text")
+    token = c.param(json.dumps(listing.key, default=str), "text")
+    where = " AND ".join([f"r.tenant_id = {parent}.id", *(sql.expression(c, w) for w in listing.where)])
     return c.connection(
-        type_name, node, source=f"FROM {table} r WHERE {' AND '.join([f'r.tenant_id = {parent}.id', *where])}",
-        order=order, first=first, offset=0, token=lambda page: sql.list_token(f"{page}.tenant_id", token),
+        type_name, node, source=f"FROM {table.name} r WHERE {where}", order=sql.expression(c, listing.order, ", "),
+        first=first, offset=0, token=lambda page: sql.list_token(f"{page}.tenant_id", token),
     )
 
 
-def owned_list(c: Compiler, node, type_name: str, table: str, alias: str, parent: str, order: str,
-               where: tuple[str, ...] = ()) -> str:
-    """A tenant's rows of `table` (as `alias`) as a JSON list of `type_name` objects, in `order`."""
-    conditions = " AND ".join([f"{alias}.tenant_id = {parent}.id", *where])
-    return f"(SELECT {sql.json_list(c.object(type_name, alias, node), order)} FROM {table} {alias} WHERE {conditions})"
-
-
-def statuses(c: Compiler, args: dict, enum_type: str) -> tuple[tuple | None, list[str]]:
-    """The `status` filter as the resolvers key it (sorted values) and as SQL on the enum column."""
-    chosen = tuple(sorted(args["status"])) if args.get("status") else None
-    return chosen, [f"r.status = ANY({c.param(list(chosen), enum_type + '[]')})"] if chosen else []
+def owned_list(c: Compiler, node, type_name: str, table, parent: str, order, where=lambda t: []) -> str:
+    """A tenant's rows of `table` as a JSON list of `type_name` objects; `order` and `where` are the
+    area's rules, given the table's alias."""
+    t = table.alias(c.alias())
+    conditions = " AND ".join([f"{t.name}.tenant_id = {parent}.id", *(sql.expression(c, w) for w in where(t))])
+    return (f"(SELECT {sql.json_list(c.object(type_name, t.name, node), sql.expression(c, order(t), ', '))} "
+            f"FROM {table.name} {t.name} WHERE {conditions})")
 
 
 # ---- Query ---------------------------------------------------------------------------------
 
 @compiles("Query", "tenants")
 def _tenants(c: Compiler, row, node, args):
-    listing = visible_tenant_list(c.viewer, args.get("search"))
+    listing = tenants.tenant_list(TENANTS, c.viewer, args.get("search"))
+    listing_token = pagination.list_token(c.viewer.practice_id, listing.key)
     first = page_bounds(args.get("first"))
-    offset = pagination.cursor_position(args.get("after"), listing.token)
+    offset = pagination.cursor_position(args.get("after"), listing_token)
     if offset is None:
         raise Unsupported("a cursor of another list")
-    where = f"r.id = ANY({c.param(listing.visible, 'uuid[]')}) AND r.status = 'ACTIVE'"
-    if listing.pattern:
-        where += f" AND r.name ILIKE {c.param(listing.pattern, 'text')}"
-    token = c.param(listing.token, "text")
-    return c.connection("Tenant", node, source=f"FROM tenants r WHERE {where}", order="r.name, r.id",
-                        first=first, offset=offset, token=lambda page: token)
+    token = c.param(listing_token, "text")
+    return c.connection("Tenant", node, source=f"FROM tenants r WHERE {sql.expression(c, listing.where)}",
+                        order=sql.expression(c, listing.order, ", "), first=first, offset=offset,
+                        token=lambda page: token)
 
 
 @compiles("Query", "tenant")
@@ -111,9 +104,9 @@ def _tenant(c: Compiler, row, node, args):
     key = ids.decode_as(args["id"], "Tenant")
     if key is None or not c.viewer.sees(key.id):
         return "NULL"
-    t = c.alias()
-    return (f"(SELECT {c.object('Tenant', t, node)} FROM tenants {t} "
-            f"WHERE {t}.id = {c.param(key.id, 'uuid')} AND {t}.status = 'ACTIVE')")
+    t = tenants.TENANTS.alias(c.alias())
+    return (f"(SELECT {c.object('Tenant', t.name, node)} FROM tenants {t.name} "
+            f"WHERE {t.name}.id = {c.param(key.id, 'uuid')} AND {sql.expression(c, tenants.active(t))})")
 
 
 # ---- Tenant --------------------------------------------------------------------------------
@@ -136,34 +129,25 @@ def _health(c: Compiler, row, node, args):
 
 @compiles("Tenant", "healthHistory")
 def _health_history(c: Compiler, row, node, args):
-    h = c.alias()
-    between = f"{h}.month BETWEEN {c.param(args['from'], 'date')} AND {c.param(args['to'], 'date')}"
-    return owned_list(c, node, "HealthScore", "health_scores", h, row, f"{h}.month", (between,))
+    return owned_list(c, node, "HealthScore", health.ScoreRow.__table__, row, order=lambda h: [h.c.month],
+                      where=lambda h: [h.c.month.between(args["from"], args["to"])])
 
 
 @compiles("Tenant", "risks")
 def _risks(c: Compiler, row, node, args):
-    chosen, where = statuses(c, args, "risk_status")
-    min_score = args.get("minScore")
-    if min_score is not None:
-        where.append(f"r.score >= {c.param(min_score, 'integer')}")
-    order = args.get("orderBy") or RiskOrder.SCORE_DESC.value
-    return nested_page(c, node, args, "Risk", parent=row, table="risks", where=where,
-                       filters=(chosen, min_score, order), order=RISK_ORDER_SQL[order])
+    listing = risks.risk_list(RISKS, args.get("status"), args.get("minScore"), args.get("orderBy"))
+    return nested_page(c, node, args, "Risk", parent=row, table=risks.RISKS, listing=listing)
 
 
 @compiles("Tenant", "initiatives")
 def _initiatives(c: Compiler, row, node, args):
-    chosen, where = statuses(c, args, "initiative_status")
-    order = args.get("orderBy") or InitiativeOrder.TARGET_MONTH_ASC.value
-    return nested_page(c, node, args, "Initiative", parent=row, table="initiatives", where=where,
-                       filters=(chosen, order), order=INITIATIVE_ORDER_SQL[order])
+    listing = planning.initiative_list(INITIATIVES, args.get("status"), args.get("orderBy"))
+    return nested_page(c, node, args, "Initiative", parent=row, table=planning.INITIATIVES, listing=listing)
 
 
 @compiles("Tenant", "vendors")
 def _vendors(c: Compiler, row, node, args):
-    v = c.alias()
-    return owned_list(c, node, "Vendor", "vendors", v, row, f"{v}.name, {v}.id")
+    return owned_list(c, node, "Vendor", vendors.VENDORS, row, order=vendors.vendor_order)
 
 
 @compiles("Tenant", "policies")
@@ -171,12 +155,15 @@ def _policies(c: Compiler, row, node, args):
     """One per kind in the enum's order, MISSING (version 0) where none is recorded."""
     p = c.alias()
     kinds = c.param([k.value for k in PolicyKind], "text[]")
-    default_interval = c.param(policy_actions.DEFAULT_REVIEW_INTERVAL, "integer")
+    recorded = ", ".join(  # a kind with no row takes policies.MISSING's values
+        f"x.{name}" if value is None else
+        f"coalesce(CAST(x.{name} AS text), {c.param(value.value, 'text')}) AS {name}" if name == "status" else
+        f"coalesce(x.{name}, {c.param(value, 'integer')}) AS {name}"
+        for name, value in policies.MISSING.items()
+    )
     return (
-        f"(SELECT {sql.json_list(c.object('Policy', p, node), f'{p}.n')} FROM ("
-        f"SELECT k.n, k.kind, coalesce(CAST(x.status AS text), 'MISSING') AS status, x.approved_on, "
-        f"coalesce(x.review_interval_months, {default_interval}) AS review_interval_months, x.document_url, "
-        f"coalesce(x.version, 0) AS version FROM unnest({kinds}) WITH ORDINALITY AS k(kind, n) "
+        f"(SELECT {sql.json_list(c.object('Policy', p, node), f'{p}.n')} FROM (SELECT k.n, k.kind, {recorded} "
+        f"FROM unnest({kinds}) WITH ORDINALITY AS k(kind, n) "
         f"LEFT JOIN policies x ON x.tenant_id = {row}.id AND CAST(x.kind AS text) = k.kind) AS {p})"
     )
 
@@ -198,28 +185,24 @@ def _ticket_metrics(c: Compiler, row, node, args):
         return "CAST('[]' AS json)"
     m = c.alias()
     figures = sql.fill(TICKET_MONTHS, parent=row, **{"from": c.param(start, "date"), "to": c.param(end, "date")})
-    # The target is formula.ticket_target of the tenant's employees: max(1, employees // 5).
+    target = sql.expression(c, formula.ticket_target(value(f"{row}.employee_count", Integer)))
     return (f"(SELECT {sql.json_list(c.object('TicketMonth', m, node), f'{m}.month')} FROM (SELECT f.*, "
-            f"greatest(1, {row}.employee_count / 5) AS target FROM ({figures}) AS f) AS {m})")
+            f"{target} AS target FROM ({figures}) AS f) AS {m})")
 
 
 @compiles("Tenant", "nextSteeringMeeting")
 def _next_meeting(c: Compiler, row, node, args):
     c.volatile = True  # "next" is relative to now(): such an answer is never stored
-    s = c.alias()
-    return (f"(SELECT {c.object('SteeringMeeting', s, node)} FROM steering_meetings {s} WHERE {s}.tenant_id = {row}.id "
-            f"AND {s}.status = 'SCHEDULED' AND {s}.scheduled_at >= now() ORDER BY {s}.scheduled_at, {s}.id LIMIT 1)")
+    s = steering.MEETINGS.alias(c.alias())
+    return (f"(SELECT {c.object('SteeringMeeting', s.name, node)} FROM steering_meetings {s.name} "
+            f"WHERE {s.name}.tenant_id = {row}.id AND {sql.expression(c, steering.upcoming(s))} "
+            f"ORDER BY {sql.expression(c, steering.meeting_order(s), ', ')} LIMIT 1)")
 
 
 @compiles("Tenant", "steeringMeetings")
 def _meetings(c: Compiler, row, node, args):
-    s = c.alias()
-    where = []
-    if args.get("from") is not None:
-        where.append(f"{s}.scheduled_at >= {c.param(utc_day(args['from']), 'timestamptz')}")
-    if args.get("to") is not None and args["to"] < args["to"].max:
-        where.append(f"{s}.scheduled_at < {c.param(utc_day(args['to']) + dt.timedelta(days=1), 'timestamptz')}")
-    return owned_list(c, node, "SteeringMeeting", "steering_meetings", s, row, f"{s}.scheduled_at, {s}.id", tuple(where))
+    return owned_list(c, node, "SteeringMeeting", steering.MEETINGS, row, order=steering.meeting_order,
+                      where=lambda s: steering.meeting_window(s, args.get("from"), args.get("to")))
 
 
 # ---- objects below a tenant ----------------------------------------------------------------
@@ -274,8 +257,8 @@ columns(
     "Policy",
     kind=col("kind"), status=col("status"), approvedOn=col("approved_on"),
     reviewIntervalMonths=col("review_interval_months"), documentUrl=col("document_url"), version=col("version"),
-    # policies.actions.review_due: approved_on plus the interval, clamped to the month's last day.
-    reviewDue=lambda p: f"CAST({p}.approved_on + make_interval(months => {p}.review_interval_months) AS date)",
+    reviewDue=lambda p: sql.core(policy_actions.review_due(value(f"{p}.approved_on", Date),
+                                                           value(f"{p}.review_interval_months", Integer))),
 )
 
 columns(
@@ -292,12 +275,6 @@ columns(
     month=col("month", sql.month), support=col("support"), change=col("change"), alert=col("alert"),
     total=lambda m: f"{m}.support + {m}.change + {m}.alert", target=col("target"),
 )
-
-
-def attendee_label(a: str) -> str:
-    """steering.actions.attendee_label: "Name (Function)", or the name when there is no function."""
-    return (f"CASE WHEN coalesce({a}.value ->> 'function', '') = '' THEN {a}.value ->> 'name' "
-            f"ELSE ({a}.value ->> 'name') || ' (' || ({a}.value ->> 'function') || ')' END")
 
 
 def attendees(c: Compiler, row: str, item: Callable[[str], str]) -> str:
@@ -317,7 +294,8 @@ columns(
 
 @compiles("SteeringMeeting", "attendees")
 def _attendees(c: Compiler, row, node, args):
-    return attendees(c, row, attendee_label)
+    return attendees(c, row, lambda a: sql.expression(c, steering_actions.attendee_label(
+        value(f"({a}.value ->> 'name')"), value(f"({a}.value ->> 'function')"))))
 
 
 @compiles("SteeringMeeting", "attendeeDetails")

@@ -1,0 +1,58 @@
+"""Each rule of a read has one definition, used by the executor and the compiled statement alike.
+
+For every list (filters, order, cursor key) and derived value the compiled reads answer, the
+test replaces the one definition in its area and nothing else: both paths must change, and
+still agree byte for byte (`both` fails the test otherwise). A copy of the rule left in either
+path would keep answering the old way and fail here.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func
+
+from app.api import planning, policies, risks, steering, tenants, vendors
+from app.health import formula
+from app.policies import actions as policy_actions
+from app.steering import actions as steering_actions
+from app.tenants.models import TenantStatus
+from tests.api.test_compiled_reads import EVERYTHING, both, compiled_app, executor_app, practice  # noqa: F401
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+def replacing(module, name, make):
+    """(module, name, the replacement built from the original definition)."""
+    return pytest.param(module, name, make, id=f"{module.__name__.rsplit('.', 1)[-1]}.{name}")
+
+
+RULES = [
+    replacing(risks, "risk_list", lambda orig: lambda t, *a: orig(t, *a)._replace(order=[t.c.title.desc(), t.c.id])),
+    replacing(risks, "risk_list", lambda orig: lambda t, *a: orig(t, *a)._replace(where=[t.c.score >= 20])),
+    replacing(risks, "risk_list", lambda orig: lambda t, *a: orig(t, *a)._replace(key=("another list",))),
+    replacing(planning, "initiative_list",
+              lambda orig: lambda t, *a: orig(t, *a)._replace(order=[t.c.title.desc(), t.c.id])),
+    replacing(tenants, "tenant_list", lambda orig: lambda t, *a: orig(t, *a)._replace(order=[t.c.name.desc(), t.c.id])),
+    replacing(tenants, "active", lambda orig: lambda t: t.c.status != TenantStatus.ACTIVE),
+    replacing(vendors, "vendor_order", lambda orig: lambda t: [t.c.name.desc(), t.c.id]),
+    replacing(steering, "meeting_order", lambda orig: lambda t: [t.c.scheduled_at.desc(), t.c.id]),
+    replacing(steering, "meeting_window", lambda orig: lambda t, from_, to: []),
+    replacing(steering, "upcoming", lambda orig: lambda t: [t.c.scheduled_at < func.now()]),
+    replacing(formula, "ticket_target", lambda orig: lambda employees: orig(employees) + 1),
+    replacing(policy_actions, "review_due", lambda orig: lambda approved_on, months: orig(approved_on, months + 1)),
+    replacing(policies, "MISSING", lambda orig: {**orig, "version": 7}),
+    replacing(steering_actions, "attendee_label", lambda orig: lambda name, function: orig(name, name)),
+]
+
+
+@pytest.mark.parametrize(("module", "name", "make"), RULES)
+async def test_changing_a_rule_where_it_is_defined_changes_both_paths(
+    api, compiled_app, executor_app, count_statements, practice, monkeypatch, module, name, make  # noqa: F811
+):
+    summary, _ = practice
+    token = await api.login(summary.cio_email)
+    variables = {"first": 6, "month": "2026-06"}
+    before = await both(compiled_app, executor_app, count_statements, EVERYTHING, variables, token)
+    monkeypatch.setattr(module, name, make(getattr(module, name)))
+    after = await both(compiled_app, executor_app, count_statements, EVERYTHING, variables, token)
+    assert after != before, f"{module.__name__}.{name} changed, the answers did not"
