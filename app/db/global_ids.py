@@ -4,7 +4,9 @@ The id is `app/api/ids.encode`'s text: URL-safe base64, unpadded, of "Type:<tena
 "Type:<id>" above tenancy). Encoding it in SQL for the 1,400 objects of a portfolio page cost
 a millisecond of a 7 ms statement; stored, it costs nothing to read. The compiled read path
 (`app/api/compiled`) selects the column; the executor still encodes in Python, and the tests that
-compare the two answers byte for byte check that both agree.
+compare the two answers byte for byte check that both agree. Migration 0003 holds the SQL it ran
+(the same expressions, literally): a change of encoding here needs a migration that changes the
+columns, and tests/db/test_migrations.py fails while the models and the database differ.
 """
 
 from __future__ import annotations

@@ -16,6 +16,10 @@ changing any sum, skipping rows a writer holds, so the rows a reader adds up sta
 never deleted otherwise (no foreign key, no cascade): a tenant removed and imported again goes
 on counting from where it was, so no sum can come back to a value an old answer was stored under.
 The table holds no tenant data and has no row security; only its functions' owner writes it.
+
+The table, the trigger function, the fold and each watched table's triggers are created by
+migrations (0004, 0005), each holding the SQL it ran: a new tenant table gets its triggers, or a
+place in UNWATCHED, with its own migration (tests/db/test_versions.py checks the catalog).
 """
 
 from __future__ import annotations
@@ -35,83 +39,9 @@ FUNCTION = "bump_tenant_versions"
 FOLD = "fold_tenant_versions"
 
 
-def owner_column(table: str) -> str:
-    return "id" if table == "tenants" else "tenant_id"
-
-
-def create_function() -> str:
-    """The trigger function: one upsert per statement into this backend's rows. TRUNCATE bumps
-    every tenant that has a counter.
-
-    Static SQL is fine for every table: PL/pgSQL compiles a trigger function once per trigger,
-    so each table's statements are planned against its own transition tables.
-    """
-    upsert = (
-        "INSERT INTO tenant_versions AS v (id, backend, version) SELECT DISTINCT t, pg_backend_pid(), 1 "
-        "FROM ({rows}) AS c(t) WHERE t IS NOT NULL ORDER BY t "
-        "ON CONFLICT (id, backend) DO UPDATE SET version = v.version + 1"
-    )
-    return f"""
-    CREATE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path = public, pg_temp AS $$
-    BEGIN
-      IF TG_OP = 'TRUNCATE' THEN
-        {upsert.format(rows="SELECT id FROM tenant_versions")};
-      ELSIF TG_OP = 'UPDATE' AND TG_ARGV[0] = 'id' THEN
-        {upsert.format(rows="SELECT id FROM changed UNION ALL SELECT id FROM previous")};
-      ELSIF TG_OP = 'UPDATE' THEN
-        {upsert.format(rows="SELECT tenant_id FROM changed UNION ALL SELECT tenant_id FROM previous")};
-      ELSIF TG_ARGV[0] = 'id' THEN
-        {upsert.format(rows="SELECT id FROM changed")};
-      ELSE
-        {upsert.format(rows="SELECT tenant_id FROM changed")};
-      END IF;
-      RETURN NULL;
-    END $$"""
-
-
-def create_fold() -> str:
-    """Move every backend row no writer holds into its tenant's backend-0 row, in one statement:
-    each sum is the same before and after the commit. Returns the rows folded."""
-    return f"""
-    CREATE FUNCTION {FOLD}() RETURNS integer LANGUAGE sql SECURITY DEFINER
-    SET search_path = public, pg_temp AS $$
-      WITH free AS (
-        SELECT id, backend FROM tenant_versions WHERE backend <> 0 ORDER BY id, backend FOR UPDATE SKIP LOCKED
-      ), folded AS (
-        DELETE FROM tenant_versions v USING free WHERE v.id = free.id AND v.backend = free.backend
-        RETURNING v.id, v.version
-      ), base AS (
-        INSERT INTO tenant_versions AS v (id, backend, version)
-        SELECT id, 0, sum(version) FROM folded GROUP BY id ORDER BY id
-        ON CONFLICT (id, backend) DO UPDATE SET version = v.version + excluded.version
-      )
-      SELECT CAST(count(*) AS integer) FROM folded
-    $$"""
-
-
 async def fold(session) -> int:
     """`fold_tenant_versions()` in the caller's transaction (the runtime role may only call it)."""
     return await session.scalar(text(f"SELECT {FOLD}()"))
-
-
-def watch(table: str) -> list[str]:
-    """The four triggers that keep `table`'s tenants' counters (one per event: a trigger with
-    transition tables fires on one event only)."""
-    column, name = owner_column(table), f"{table}_versions"
-    call = f"FOR EACH STATEMENT EXECUTE FUNCTION {FUNCTION}('{column}')"
-    return [
-        f"CREATE TRIGGER {name}_insert AFTER INSERT ON {table} REFERENCING NEW TABLE AS changed {call}",
-        f"CREATE TRIGGER {name}_update AFTER UPDATE ON {table} "
-        f"REFERENCING OLD TABLE AS previous NEW TABLE AS changed {call}",
-        f"CREATE TRIGGER {name}_delete AFTER DELETE ON {table} REFERENCING OLD TABLE AS changed {call}",
-        f"CREATE TRIGGER {name}_truncate AFTER TRUNCATE ON {table} {call}",
-    ]
-
-
-def unwatch(table: str) -> list[str]:
-    return [f"DROP TRIGGER IF EXISTS {table}_versions_{event} ON {table}"
-            for event in ("insert", "update", "delete", "truncate")]
 
 
 def version_of(tenant_ids) -> ScalarSelect:

@@ -2,7 +2,7 @@
 
 from sqlalchemy import text
 
-from app.db.rls import RUNTIME_ROLE
+from app.db.engine import RUNTIME_ROLE
 from app.models import GLOBAL_TABLES, Base
 
 
