@@ -55,14 +55,17 @@ async def update(
     changes: dict[str, Any],
     expected_version: int | None = None,
 ) -> tuple[M, dict]:
-    """Apply `changes` (None values are left out) and audit; returns the object and its `before`."""
+    """Set every field in `changes` and audit; returns the object and its `before`.
+
+    `changes` holds only the fields the caller gave, checked (`validation.checked`): a field left
+    out keeps its value, a None clears it.
+    """
     obj = await load(session, actor, model, tenant_id, id)
     require_writer(actor)
     check_version(obj, expected_version)
     before = snapshot(obj)
     for name, value in changes.items():
-        if value is not None:
-            setattr(obj, name, value)
+        setattr(obj, name, value)
     await session.flush()
     await record(session, actor, tenant_id, f"{audit_name(model)}.update", model.__name__, id, before, snapshot(obj))
     return obj, before

@@ -1,18 +1,56 @@
-"""Field checks shared by every area's actions: trimmed bounded strings, money, months, ranges."""
+"""Field checks shared by every area's actions: trimmed bounded strings, money, months, ranges.
+
+Creates and updates check a field with the same function (`checked`). An update passes only the
+fields the client gave (absent: not in the dict, left as it is; None: cleared), so the rule
+"a required field cannot be cleared" is here too, read from the model's column.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import inspect
 
 from app.errors import Invalid
 
 
+def field_name(attribute: str) -> str:
+    """The input field an attribute comes from: `review_due` -> `reviewDue`."""
+    head, *rest = attribute.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def not_null(value: Any, field: str) -> Any:
+    if value is None:
+        raise Invalid(f"{field} is required.", [field])
+    return value
+
+
+def checked(model: type, checks: Mapping[str, Callable[[Any], Any] | None], values: Mapping[str, Any]) -> dict[str, Any]:
+    """`values` (attribute names) through their checks (None: taken as given), ready to set on `model`.
+
+    Every name must be in `checks`: those are the fields a caller may set. None clears a field;
+    for a column that may not be null it is INVALID ("title is required."), in creates and updates alike.
+    """
+    unknown = set(values) - set(checks)
+    if unknown:
+        raise TypeError(f"{model.__name__} has no settable field {', '.join(sorted(unknown))}.")
+    columns = inspect(model).columns
+    clean = {}
+    for name, value in values.items():
+        check = checks[name]
+        clean[name] = check(value) if check is not None else value
+        if clean[name] is None and not columns[name].nullable:
+            not_null(None, field_name(name))
+    return clean
+
+
 def text(value: str | None, field: str, *, max_length: int = 200, required: bool = True) -> str | None:
     if value is None:
-        if required:
-            raise Invalid(f"{field} is required.", [field])
-        return None
+        return not_null(value, field) if required else None
     value = value.strip()
     if not value:
         if required:

@@ -18,7 +18,7 @@ from app.api import ids
 from app.api.context import Context, Info
 from app.api.errors import UserError
 from app.api.lists import row_by_key
-from app.api.mutations import DeleteInput, DeletePayload, delete_object, perform
+from app.api.mutations import UPDATE_INPUT, DeleteInput, DeletePayload, delete_object, given, perform
 from app.api.node import Node, from_row, resolves
 from app.api.permissions import object_key, tenant_key
 from app.api.planning import Initiative, initiative_node
@@ -191,16 +191,26 @@ async def _changed_line(ctx: Context, line) -> BudgetLine:
 NOWHERE = uuid.UUID(int=0)  # no row has it: the action answers NOT_FOUND for it
 
 
-def _link(ctx: Context, value: strawberry.ID | None, type_name: str, field: str, tenant_id: uuid.UUID):
+def _link(value: strawberry.ID, type_name: str, tenant_id: uuid.UUID) -> uuid.UUID:
     """The id of a vendor or initiative of the same tenant, else an id that exists nowhere.
 
     The action checks links after the caller's right to write, so a malformed id is answered
     exactly like a missing one (NOT_FOUND, or FORBIDDEN for a reader).
     """
-    if value is None:
-        return None
     key = ids.decode_as(value, type_name)
     return key.id if key and key.tenant_id == tenant_id else NOWHERE
+
+
+LINK = "Left out, an existing line keeps its link; null unlinks it."
+
+
+def _given_line(input, tenant_id: uuid.UUID) -> dict:
+    """`given(input)`, its vendor and initiative ids decoded for the tenant."""
+    return given(
+        input,
+        vendor_id=lambda value: _link(value, "Vendor", tenant_id),
+        initiative_id=lambda value: _link(value, "Initiative", tenant_id),
+    )
 
 
 @strawberry.input(description="Creates the fiscal year's budget if needed, then creates or updates the line by name.")
@@ -211,8 +221,8 @@ class SetBudgetLineInput:
     kind: BudgetKind
     category: str
     planned: Decimal
-    vendor_id: strawberry.ID | None = None
-    initiative_id: strawberry.ID | None = None
+    vendor_id: strawberry.Maybe[strawberry.ID | None] = strawberry.field(description=LINK)
+    initiative_id: strawberry.Maybe[strawberry.ID | None] = strawberry.field(description=LINK)
 
 
 @strawberry.input(description="Sets (replaces) the line's spend for the month, which must be in its fiscal year.")
@@ -222,16 +232,16 @@ class RecordSpendInput:
     amount: Decimal
 
 
-@strawberry.input(description="Fields left out keep their value.")
+@strawberry.input(description=UPDATE_INPUT)
 class UpdateBudgetLineInput:
     id: strawberry.ID
     expected_version: int | None = None
-    name: str | None = None
-    kind: BudgetKind | None = None
-    category: str | None = None
-    planned: Decimal | None = None
-    vendor_id: strawberry.ID | None = None
-    initiative_id: strawberry.ID | None = None
+    name: strawberry.Maybe[str | None]
+    kind: strawberry.Maybe[BudgetKind | None]
+    category: strawberry.Maybe[str | None]
+    planned: strawberry.Maybe[Decimal | None]
+    vendor_id: strawberry.Maybe[strawberry.ID | None]
+    initiative_id: strawberry.Maybe[strawberry.ID | None]
 
 
 @strawberry.type
@@ -255,9 +265,7 @@ class BudgetMutations:
             tenant_id = tenant_key(ctx, input.tenant_id)
             return await actions.set_budget_line(
                 session, ctx.viewer, tenant_id, fiscal_year=input.fiscal_year, name=input.name,
-                kind=input.kind, category=input.category, planned=input.planned,
-                vendor_id=_link(ctx, input.vendor_id, "Vendor", "vendorId", tenant_id),
-                initiative_id=_link(ctx, input.initiative_id, "Initiative", "initiativeId", tenant_id),
+                kind=input.kind, category=input.category, planned=input.planned, **_given_line(input, tenant_id),
             )
 
         return await _line_payload(ctx, work)
@@ -282,9 +290,7 @@ class BudgetMutations:
             key = object_key(ctx, input.id, "BudgetLine")
             return await actions.update_budget_line(
                 session, ctx.viewer, key.tenant_id, key.id, expected_version=input.expected_version,
-                name=input.name, kind=input.kind, category=input.category, planned=input.planned,
-                vendor_id=_link(ctx, input.vendor_id, "Vendor", "vendorId", key.tenant_id),
-                initiative_id=_link(ctx, input.initiative_id, "Initiative", "initiativeId", key.tenant_id),
+                **_given_line(input, key.tenant_id),
             )
 
         return await _line_payload(ctx, work)

@@ -10,7 +10,7 @@ import strawberry
 from app.api import ids
 from app.api.context import Context, Info
 from app.api.errors import UserError
-from app.api.mutations import perform
+from app.api.mutations import UPDATE_INPUT, given, perform
 from app.api.node import Node, resolves
 from app.api.permissions import tenant_key
 from app.api.tickets import TicketCategory
@@ -112,13 +112,15 @@ class CreateIntegrationInput:
     name: str | None = None
 
 
-@strawberry.input
+@strawberry.input(description=UPDATE_INPUT)
 class UpdateIntegrationInput:
     id: strawberry.ID
     expected_version: int | None = None
-    name: str | None = None
-    rules: list[MappingRuleInput] | None = None
-    default_category: TicketCategory | None = None
+    name: strawberry.Maybe[str | None]
+    rules: strawberry.Maybe[list[MappingRuleInput] | None] = strawberry.field(description="null: no rules.")
+    default_category: strawberry.Maybe[TicketCategory | None] = strawberry.field(
+        description="The category of a ticket no rule matches; null: such a ticket fails."
+    )
 
 
 @strawberry.type
@@ -166,13 +168,16 @@ class IntegrationMutations:
     @strawberry.mutation
     async def update_integration(self, info: Info, input: UpdateIntegrationInput) -> IntegrationPayload:
         ctx = info.context
-        rules = None if input.rules is None else [{"field": r.field, "equals": r.equals, "category": r.category.value} for r in input.rules]
+        changes = given(
+            input,
+            rules=lambda rules: [{"field": r.field, "equals": r.equals, "category": r.category.value} for r in rules],
+            default_category=lambda category: category.value,
+        )
 
         async def work(session):
             return await actions.update_integration(
                 session, ctx.user_viewer(), decode_integration(input.id), expected_version=input.expected_version,
-                name=input.name, rules=rules,
-                **({"default_category": input.default_category.value} if input.default_category else {}),
+                **changes,
             )
 
         row, errors = await perform(ctx, work)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -14,6 +15,24 @@ from app.api.errors import UserError, user_errors
 from app.api.permissions import object_key
 from app.db.errors import sqlstate
 from app.errors import Conflict, DomainError, Forbidden, Invalid, Limit
+
+UPDATE_INPUT = "Fields left out keep their value; null clears an optional field (a required one is INVALID)."
+
+
+def given(input: Any, **convert: Callable[[Any], Any]) -> dict[str, Any]:
+    """The `strawberry.Maybe` fields the client sent in an update input, by attribute name, unwrapped.
+
+    The one reading of "absent is not null" (STYLE.md 12): a field left out is not in the dict, so
+    the action leaves it as it is; a field sent as null is there as None, so the action clears it
+    (or answers INVALID for a required one). `convert` maps a field's non-null value (an enum, an id).
+    """
+    changes = {}
+    for field in dataclasses.fields(input):
+        value = getattr(input, field.name)
+        if isinstance(value, strawberry.Some):
+            value = value.value
+            changes[field.name] = convert[field.name](value) if field.name in convert and value is not None else value
+    return changes
 
 
 async def perform(

@@ -13,7 +13,7 @@ from app.api import ids
 from app.api.context import Context, Info
 from app.api.errors import UserError
 from app.api.lists import Listing, child_connection, row_by_key
-from app.api.mutations import DeleteInput, DeletePayload, delete_object, perform
+from app.api.mutations import UPDATE_INPUT, DeleteInput, DeletePayload, delete_object, given, perform
 from app.api.node import Node, from_row, resolves
 from app.api.pagination import Connection
 from app.api.permissions import object_key, tenant_key
@@ -99,32 +99,24 @@ class CreateInitiativeInput:
     description: str | None = None
 
 
-@strawberry.input(description="Fields left out keep their value.")
+@strawberry.input(description=UPDATE_INPUT)
 class UpdateInitiativeInput:
     id: strawberry.ID
     expected_version: int | None = None
-    title: str | None = None
-    status: InitiativeStatus | None = None
-    priority: int | None = None
-    target_month: Month | None = None
-    cost_estimate: Decimal | None = None
-    hours_saved_per_month: float | None = None
-    revenue_at_risk: Decimal | None = None
-    description: str | None = None
+    title: strawberry.Maybe[str | None]
+    status: strawberry.Maybe[InitiativeStatus | None]
+    priority: strawberry.Maybe[int | None]
+    target_month: strawberry.Maybe[Month | None]
+    cost_estimate: strawberry.Maybe[Decimal | None]
+    hours_saved_per_month: strawberry.Maybe[float | None]
+    revenue_at_risk: strawberry.Maybe[Decimal | None]
+    description: strawberry.Maybe[str | None]
 
 
 @strawberry.type
 class InitiativePayload:
     initiative: Initiative | None
     user_errors: list[UserError]
-
-
-FIELDS = ("title", "priority", "target_month", "cost_estimate", "hours_saved_per_month", "revenue_at_risk", "description")
-
-
-def _fields(input) -> dict:
-    """The initiative fields both inputs carry, as the actions' keyword arguments."""
-    return {name: getattr(input, name) for name in FIELDS}
 
 
 @strawberry.type
@@ -136,7 +128,10 @@ class PlanningMutations:
         async def work(session):
             return await actions.create_initiative(
                 session, ctx.viewer, tenant_key(ctx, input.tenant_id),
-                status=input.status or m.InitiativeStatus.PROPOSED, **_fields(input),
+                title=input.title, status=input.status or m.InitiativeStatus.PROPOSED, priority=input.priority,
+                target_month=input.target_month, cost_estimate=input.cost_estimate,
+                hours_saved_per_month=input.hours_saved_per_month, revenue_at_risk=input.revenue_at_risk,
+                description=input.description,
             )
 
         initiative, errors = await perform(ctx, work)
@@ -149,8 +144,7 @@ class PlanningMutations:
         async def work(session):
             key = object_key(ctx, input.id, "Initiative")
             return await actions.update_initiative(
-                session, ctx.viewer, key.tenant_id, key.id, expected_version=input.expected_version,
-                status=input.status, **_fields(input),
+                session, ctx.viewer, key.tenant_id, key.id, expected_version=input.expected_version, **given(input)
             )
 
         initiative, errors = await perform(ctx, work)

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from app.api.context import Context, Info
 from app.api.errors import UserError
 from app.api.lists import rows_by_tenant
-from app.api.mutations import perform
+from app.api.mutations import given, perform
 from app.api.permissions import tenant_key
 from app.policies import actions
 from app.policies import models as m
@@ -68,11 +68,13 @@ class SetPolicyInput:
     tenant_id: strawberry.ID
     kind: PolicyKind
     status: PolicyStatus = strawberry.field(description="DRAFT or APPROVED; APPROVED needs approvedOn.")
-    approved_on: dt.date | None = strawberry.field(
-        default=None, description="Required for APPROVED; left out, the recorded date is kept."
+    approved_on: strawberry.Maybe[dt.date | None] = strawberry.field(
+        description="Required for APPROVED; left out, the recorded date is kept; null clears it."
     )
     review_interval_months: int | None = 12
-    document_url: str | None = None
+    document_url: strawberry.Maybe[str | None] = strawberry.field(
+        description="Left out, the recorded one is kept; null clears it."
+    )
     expected_version: int | None = strawberry.field(
         default=None, description="The version you saw; 0 when you saw it MISSING. CONFLICT when stale."
     )
@@ -99,8 +101,8 @@ class PolicyMutations:
         async def work(session):
             return await actions.set_policy(
                 session, ctx.viewer, tenant_key(ctx, input.tenant_id), kind=input.kind, status=input.status,
-                approved_on=input.approved_on, review_interval_months=input.review_interval_months,
-                document_url=input.document_url, expected_version=input.expected_version,
+                review_interval_months=input.review_interval_months, expected_version=input.expected_version,
+                **given(input),
             )
 
         policy, errors = await perform(ctx, work)

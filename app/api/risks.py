@@ -13,7 +13,7 @@ from app.api import ids
 from app.api.context import Context, Info
 from app.api.errors import UserError
 from app.api.lists import Listing, child_connection, row_by_key
-from app.api.mutations import DeleteInput, DeletePayload, delete_object, perform
+from app.api.mutations import UPDATE_INPUT, DeleteInput, DeletePayload, delete_object, given, perform
 from app.api.node import Node, from_row, resolves
 from app.api.pagination import Connection
 from app.api.permissions import object_key, tenant_key
@@ -106,18 +106,18 @@ class CreateRiskInput:
     description: str | None = None
 
 
-@strawberry.input
+@strawberry.input(description=UPDATE_INPUT)
 class UpdateRiskInput:
     id: strawberry.ID
     expected_version: int | None = None
-    title: str | None = None
-    status: RiskStatus | None = None
-    likelihood: int | None = None
-    impact: int | None = None
-    mitigation: str | None = None
-    review_due: dt.date | None = None
-    owner: str | None = None
-    treatment: RiskTreatment | None = None
+    title: strawberry.Maybe[str | None]
+    status: strawberry.Maybe[RiskStatus | None]
+    likelihood: strawberry.Maybe[int | None]
+    impact: strawberry.Maybe[int | None]
+    mitigation: strawberry.Maybe[str | None]
+    review_due: strawberry.Maybe[dt.date | None]
+    owner: strawberry.Maybe[str | None]
+    treatment: strawberry.Maybe[RiskTreatment | None]
 
 
 @strawberry.type
@@ -151,11 +151,7 @@ class RiskMutations:
         async def work(session):
             key = object_key(ctx, input.id, "Risk")
             return await actions.update_risk(
-                session, ctx.viewer, key.tenant_id, key.id, expected_version=input.expected_version,
-                title=input.title, status=m.RiskStatus(input.status.value) if input.status else None,
-                likelihood=input.likelihood, impact=input.impact, mitigation=input.mitigation,
-                review_due=input.review_due, owner=input.owner,
-                treatment=m.RiskTreatment(input.treatment.value) if input.treatment else None,
+                session, ctx.viewer, key.tenant_id, key.id, expected_version=input.expected_version, **given(input)
             )
 
         risk, errors = await perform(ctx, work)

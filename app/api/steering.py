@@ -17,7 +17,7 @@ from app.api import ids
 from app.api.context import Context, Info
 from app.api.errors import UserError
 from app.api.lists import child_connection, row_by_key, rows_by_tenant
-from app.api.mutations import DeleteInput, DeletePayload, delete_object, perform
+from app.api.mutations import UPDATE_INPUT, DeleteInput, DeletePayload, delete_object, given, perform
 from app.api.node import Node, from_row, resolves
 from app.api.pagination import Connection
 from app.api.permissions import object_key, tenant_key
@@ -173,23 +173,23 @@ class ScheduleSteeringMeetingInput:
     attendees: list[str] | None = strawberry.field(default=None, description='"Name" or "Name (Function)".')
 
 
-@strawberry.input(description="Record how a meeting went; lists given replace the stored ones.")
+@strawberry.input(description=f"Record how a meeting went; lists given replace the stored ones. {UPDATE_INPUT}")
 class RecordSteeringMeetingInput:
     id: strawberry.ID
     status: MeetingStatus
-    attendees: list[str] | None = None
-    decisions: list[str] | None = None
+    attendees: strawberry.Maybe[list[str] | None]
+    decisions: strawberry.Maybe[list[str] | None]
     expected_version: int | None = None
 
 
-@strawberry.input(description="Reschedule or edit a meeting; fields left out keep their value.")
+@strawberry.input(description=f"Reschedule or edit a meeting; lists given replace the stored ones. {UPDATE_INPUT}")
 class UpdateSteeringMeetingInput:
     id: strawberry.ID
     expected_version: int | None = None
-    scheduled_at: dt.datetime | None = None
-    agenda: list[str] | None = None
-    attendees: list[str] | None = None
-    decisions: list[str] | None = None
+    scheduled_at: strawberry.Maybe[dt.datetime | None]
+    agenda: strawberry.Maybe[list[str] | None]
+    attendees: strawberry.Maybe[list[str] | None]
+    decisions: strawberry.Maybe[list[str] | None]
 
 
 @strawberry.type
@@ -206,14 +206,14 @@ class CreateActionItemInput:
     due_on: dt.date | None = None
 
 
-@strawberry.input(description="Fields left out keep their value.")
+@strawberry.input(description=UPDATE_INPUT)
 class UpdateActionItemInput:
     id: strawberry.ID
     expected_version: int | None = None
-    title: str | None = None
-    owner: str | None = None
-    due_on: dt.date | None = None
-    status: ActionItemStatus | None = None
+    title: strawberry.Maybe[str | None]
+    owner: strawberry.Maybe[str | None]
+    due_on: strawberry.Maybe[dt.date | None]
+    status: strawberry.Maybe[ActionItemStatus | None]
 
 
 @strawberry.type
@@ -231,8 +231,7 @@ async def _update_meeting(ctx: Context, input, **changes) -> SteeringMeetingPayl
     async def work(session):
         key = object_key(ctx, input.id, "SteeringMeeting")
         return await actions.update_meeting(
-            session, ctx.viewer, key.tenant_id, key.id, expected_version=input.expected_version,
-            attendees=input.attendees, decisions=input.decisions, **changes,
+            session, ctx.viewer, key.tenant_id, key.id, expected_version=input.expected_version, **changes
         )
 
     return await _meeting_payload(ctx, work)
@@ -259,11 +258,11 @@ class SteeringMutations:
 
     @strawberry.mutation(description="Marking a meeting HELD in a closed month gets that month's score recomputed.")
     async def record_steering_meeting(self, info: Info, input: RecordSteeringMeetingInput) -> SteeringMeetingPayload:
-        return await _update_meeting(info.context, input, status=input.status)
+        return await _update_meeting(info.context, input, status=input.status, **given(input))
 
     @strawberry.mutation
     async def update_steering_meeting(self, info: Info, input: UpdateSteeringMeetingInput) -> SteeringMeetingPayload:
-        return await _update_meeting(info.context, input, scheduled_at=input.scheduled_at, agenda=input.agenda)
+        return await _update_meeting(info.context, input, **given(input))
 
     @strawberry.mutation(description="Deletes the meeting and its action items.")
     async def delete_steering_meeting(self, info: Info, input: DeleteInput) -> DeletePayload:
@@ -288,8 +287,7 @@ class SteeringMutations:
         async def work(session):
             key = object_key(ctx, input.id, "ActionItem")
             return await actions.update_action_item(
-                session, ctx.viewer, key.tenant_id, key.id, expected_version=input.expected_version,
-                title=input.title, owner=input.owner, due_on=input.due_on, status=input.status,
+                session, ctx.viewer, key.tenant_id, key.id, expected_version=input.expected_version, **given(input)
             )
 
         return await _item_payload(ctx, work)

@@ -15,7 +15,7 @@ from app.api.context import Context, Info
 from app.api.errors import UserError
 from app.api.health import HealthScore, tenant_health, tenant_health_history
 from app.api.lists import Listing, child_connection
-from app.api.mutations import perform
+from app.api.mutations import UPDATE_INPUT, given, perform
 from app.api.node import Node, from_row, resolve_node, resolves
 from app.api.pagination import Connection
 from app.api.permissions import require_admin, tenant_key
@@ -288,13 +288,13 @@ class CreateTenantInput:
     currency: str | None = "USD"
 
 
-@strawberry.input
+@strawberry.input(description=UPDATE_INPUT)
 class UpdateTenantInput:
     id: strawberry.ID
     expected_version: int | None = None
-    name: str | None = None
-    employee_count: int | None = None
-    industry: str | None = None
+    name: strawberry.Maybe[str | None]
+    employee_count: strawberry.Maybe[int | None]
+    industry: strawberry.Maybe[str | None]
 
 
 @strawberry.type
@@ -394,8 +394,7 @@ class TenantMutations:
         async def work(session):
             tenant_id = tenant_key(ctx, input.id, "id")
             return await actions.update_tenant(
-                session, ctx.viewer, tenant_id, expected_version=input.expected_version, name=input.name,
-                employee_count=input.employee_count, industry=input.industry,
+                session, ctx.viewer, tenant_id, expected_version=input.expected_version, **given(input)
             )
 
         tenant, errors = await perform(ctx, work)

@@ -17,7 +17,7 @@ from app.api import ids
 from app.api.context import Context, Info
 from app.api.errors import UserError
 from app.api.lists import row_by_key, rows_by_tenant
-from app.api.mutations import DeleteInput, DeletePayload, delete_object, perform
+from app.api.mutations import UPDATE_INPUT, DeleteInput, DeletePayload, delete_object, given, perform
 from app.api.node import Node, from_row, resolves
 from app.api.permissions import object_key, tenant_key
 from app.vendors import actions
@@ -70,14 +70,14 @@ class CreateVendorInput:
     contract_end: dt.date | None = None
 
 
-@strawberry.input(description="Fields left out keep their value.")
+@strawberry.input(description=UPDATE_INPUT)
 class UpdateVendorInput:
     id: strawberry.ID
     expected_version: int | None = None
-    name: str | None = None
-    relationship: str | None = None
-    annual_cost: Decimal | None = None
-    contract_end: dt.date | None = None
+    name: strawberry.Maybe[str | None]
+    relationship: strawberry.Maybe[str | None]
+    annual_cost: strawberry.Maybe[Decimal | None]
+    contract_end: strawberry.Maybe[dt.date | None]
 
 
 @strawberry.type
@@ -108,9 +108,7 @@ class VendorMutations:
         async def work(session):
             key = object_key(ctx, input.id, "Vendor")
             return await actions.update_vendor(
-                session, ctx.viewer, key.tenant_id, key.id, expected_version=input.expected_version,
-                name=input.name, relationship=input.relationship, annual_cost=input.annual_cost,
-                contract_end=input.contract_end,
+                session, ctx.viewer, key.tenant_id, key.id, expected_version=input.expected_version, **given(input)
             )
 
         vendor, errors = await perform(ctx, work)

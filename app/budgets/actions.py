@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
@@ -52,24 +53,22 @@ async def mark_closed_months_stale(session: AsyncSession, tenant_id: uuid.UUID, 
         month = add_months(month, 1)
 
 
-def _line_fields(*, name, kind, category, planned, required: bool) -> dict:
-    """Checked column values of a line; None where not given (an update leaves those alone)."""
-    if required and planned is None:
-        raise Invalid("planned is required.", ["planned"])
-    return {
-        "name": v.text(name, "name") if name is not None or required else None,
-        "kind": kind,
-        "category": v.text(category, "category", max_length=100) if category is not None or required else None,
-        "planned": v.money(planned, "planned"),
-    }
+LINE_CHECKS = {
+    "name": lambda value: v.text(value, "name"),
+    "kind": None,
+    "category": lambda value: v.text(value, "category", max_length=100),
+    "planned": lambda value: v.money(value, "planned"),
+    "vendor_id": None,
+    "initiative_id": None,
+}
 
 
-async def _check_links(session: AsyncSession, tenant_id: uuid.UUID, vendor_id, initiative_id) -> dict:
+async def _check_links(session: AsyncSession, tenant_id: uuid.UUID, fields: dict) -> None:
     """The vendor and initiative a line points to must be the same tenant's (NOT_FOUND otherwise)."""
-    for model, id, field in ((Vendor, vendor_id, "vendorId"), (Initiative, initiative_id, "initiativeId")):
+    for model, name in ((Vendor, "vendor_id"), (Initiative, "initiative_id")):
+        id = fields.get(name)
         if id is not None and await session.get(model, (tenant_id, id)) is None:
-            raise NotFound(f"{model.__name__} not found.", [field])
-    return {"vendor_id": vendor_id, "initiative_id": initiative_id}
+            raise NotFound(f"{model.__name__} not found.", [v.field_name(name)])
 
 
 async def _budget_for_year(session: AsyncSession, tenant: Tenant, fiscal_year: int) -> Budget:
@@ -100,18 +99,17 @@ async def set_budget_line(
     kind: BudgetKind,
     category: str,
     planned: Decimal,
-    vendor_id: uuid.UUID | None = None,
-    initiative_id: uuid.UUID | None = None,
+    **links: uuid.UUID | None,
 ) -> BudgetLine:
     """Create or update the line called `name` in the fiscal year's budget (created if missing).
 
-    Vendor and initiative links are set when given and left as they are when not.
+    `links`: `vendor_id` and `initiative_id`, set when given (None unlinks) and left as they are when not.
     """
     tenant = await visible_tenant(session, actor, tenant_id)
     require_writer(actor)
     v.int_range(fiscal_year, "fiscalYear", FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR)
-    fields = _line_fields(name=name, kind=kind, category=category, planned=planned, required=True)
-    fields |= await _check_links(session, tenant_id, vendor_id, initiative_id)
+    fields = v.checked(BudgetLine, LINE_CHECKS, dict(name=name, kind=kind, category=category, planned=planned, **links))
+    await _check_links(session, tenant_id, fields)
     budget = await _budget_for_year(session, tenant, fiscal_year)
     existing = await _line_named(session, tenant_id, budget.id, fields["name"])
     if existing is not None:
@@ -127,18 +125,16 @@ async def update_budget_line(
     line_id: uuid.UUID,
     *,
     expected_version: int | None = None,
-    name: str | None = None,
-    kind: BudgetKind | None = None,
-    category: str | None = None,
-    planned: Decimal | None = None,
-    vendor_id: uuid.UUID | None = None,
-    initiative_id: uuid.UUID | None = None,
+    **changes: Any,
 ) -> BudgetLine:
-    """Change the given fields (None keeps a value); a name is unique within its budget (CONFLICT)."""
+    """Set the fields given (the names of `LINE_CHECKS`; None clears one, INVALID for a required one).
+
+    A name is unique within its budget (CONFLICT).
+    """
     line = await editing.load(session, actor, BudgetLine, tenant_id, line_id)
-    changes = _line_fields(name=name, kind=kind, category=category, planned=planned, required=False)
-    changes |= await _check_links(session, tenant_id, vendor_id, initiative_id)
-    if changes["name"] is not None and changes["name"] != line.name:
+    changes = v.checked(BudgetLine, LINE_CHECKS, changes)
+    await _check_links(session, tenant_id, changes)
+    if "name" in changes and changes["name"] != line.name:
         if await _line_named(session, tenant_id, line.budget_id, changes["name"]) is not None:
             raise Conflict(f"This budget already has a line named {changes['name']!r}.", ["name"])
     line, _ = await editing.update(session, actor, BudgetLine, tenant_id, line_id, changes, expected_version)

@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import ModuleType
+from typing import Any
 
 from redis.exceptions import RedisError
 from sqlalchemy import and_, func, select, text
@@ -60,7 +61,6 @@ ALWAYS_KEPT_HEADERS = ("content-type", "content-length", "user-agent")
 TENANT_JOB = "process_waiting_deliveries"
 WINDOW_SECONDS = 1
 SWEEP_AFTER_SECONDS = 60
-KEEP = object()  # "leave unchanged" for update arguments where None is a meaningful value
 
 
 def source_of(vendor: PsaVendor) -> str:
@@ -83,14 +83,20 @@ def key_origins(integration: Integration) -> list[str]:
 # --- setting integrations up -------------------------------------------------------------------
 
 
-def _settings(vendor: PsaVendor, rules, default_category, origins, rate_limit) -> dict:
+def _settings(vendor: PsaVendor, *, rules, default_category, key_origins, rate_limit_per_minute) -> dict:
+    """The settings as stored. No rules (None) is none; no key origins, the defaults."""
     default = category_or_none(default_category, ["defaultCategory"])
     return {
         "rules": validate_rules(rules, VENDORS[vendor].FIELDS),
         "default": default.value if default else None,
-        "key_origins": keys.validate_origins(origins) if origins is not None else list(keys.DEFAULT_KEY_ORIGINS),
-        "rate_limit_per_minute": v.int_range(rate_limit, "rateLimitPerMinute", 1, 100_000),
+        "key_origins": keys.validate_origins(key_origins) if key_origins is not None else list(keys.DEFAULT_KEY_ORIGINS),
+        "rate_limit_per_minute": v.int_range(
+            v.not_null(rate_limit_per_minute, "rateLimitPerMinute"), "rateLimitPerMinute", 1, 100_000
+        ),
     }
+
+
+SETTINGS = ("rules", "default_category", "key_origins", "rate_limit_per_minute")
 
 
 async def create_integration(
@@ -125,7 +131,10 @@ async def create_integration(
         vendor=vendor,
         name=v.text(name, "name", required=False) or vendor.value.title(),
         secret_encrypted=encrypt(secret_key, secret) if secret else None,
-        settings=_settings(vendor, rules, default_category, key_origins, rate_limit_per_minute),
+        settings=_settings(
+            vendor, rules=rules, default_category=default_category, key_origins=key_origins,
+            rate_limit_per_minute=rate_limit_per_minute,
+        ),
     )
     session.add(integration)
     await session.flush()
@@ -150,27 +159,30 @@ async def update_integration(
     integration_id: uuid.UUID,
     *,
     expected_version: int | None = None,
-    name: str | None = None,
-    rules: list | None = None,
-    default_category: str | None | object = KEEP,
-    key_origins: list[str] | None = None,
-    rate_limit_per_minute: int | None = None,
+    **changes: Any,
 ) -> Integration:
-    """Change name, mapping rules, default category (None: unmatched tickets fail), key origins, rate."""
+    """Set the fields given: `name` and the `SETTINGS`; a field left out keeps its value.
+
+    None clears a setting: no mapping rules, no default category (unmatched tickets fail), the
+    default key origins; `name` and `rate_limit_per_minute` are required (INVALID).
+    """
+    unknown = set(changes) - {"name", *SETTINGS}
+    if unknown:
+        raise TypeError(f"Integration has no settable field {', '.join(sorted(unknown))}.")
     integration = await _visible_integration(session, actor, integration_id)
     require_writer(actor)
     check_version(integration, expected_version)
     before = _audit(integration)
     current = integration.settings
-    integration.settings = _settings(
-        integration.vendor,
-        current["rules"] if rules is None else rules,
-        current.get("default") if default_category is KEEP else default_category,
-        current.get("key_origins") if key_origins is None else key_origins,
-        rate_limit_per_minute or current.get("rate_limit_per_minute", DEFAULT_RATE_LIMIT_PER_MINUTE),
-    )
-    if name is not None:
-        integration.name = v.text(name, "name")
+    kept = {
+        "rules": current["rules"],
+        "default_category": current.get("default"),
+        "key_origins": current.get("key_origins"),
+        "rate_limit_per_minute": rate_limit_per_minute(integration),
+    }
+    integration.settings = _settings(integration.vendor, **kept | {k: changes[k] for k in SETTINGS if k in changes})
+    if "name" in changes:
+        integration.name = v.text(changes["name"], "name")
     await session.flush()
     forget_lookup_after_commit(session, integration)
     await record(session, actor, integration.tenant_id, "integration.update", "Integration", integration.id, before, _audit(integration))

@@ -11,6 +11,7 @@ import datetime as dt
 import math
 import uuid
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,20 +41,16 @@ def _month(value: dt.date | None) -> dt.date | None:
     return month_start(value) if value is not None else None
 
 
-def _fields(
-    *, title, priority, target_month, cost_estimate, hours_saved_per_month, revenue_at_risk, description,
-    title_required: bool,
-) -> dict:
-    """The checked column values of an initiative (None where not given)."""
-    return {
-        "title": v.text(title, "title") if title is not None or title_required else None,
-        "priority": _priority(priority),
-        "target_month": _month(target_month),
-        "cost_estimate": v.money(cost_estimate, "costEstimate"),
-        "hours_saved_per_month": _hours(hours_saved_per_month),
-        "revenue_at_risk": v.money(revenue_at_risk, "revenueAtRisk"),
-        "description": v.text(description, "description", max_length=5000, required=False),
-    }
+CHECKS = {
+    "title": lambda value: v.text(value, "title"),
+    "status": None,
+    "priority": _priority,
+    "target_month": _month,
+    "cost_estimate": lambda value: v.money(value, "costEstimate"),
+    "hours_saved_per_month": _hours,
+    "revenue_at_risk": lambda value: v.money(value, "revenueAtRisk"),
+    "description": lambda value: v.text(value, "description", max_length=5000, required=False),
+}
 
 
 async def create_initiative(
@@ -70,13 +67,12 @@ async def create_initiative(
     revenue_at_risk: Decimal | None = None,
     description: str | None = None,
 ) -> Initiative:
-    fields = _fields(
-        title=title, priority=priority if priority is not None else 3, target_month=target_month,
-        cost_estimate=cost_estimate, hours_saved_per_month=hours_saved_per_month,
-        revenue_at_risk=revenue_at_risk, description=description, title_required=True,
-    )
-    initiative = Initiative(status=status or InitiativeStatus.PROPOSED, **fields)
-    return await editing.create(session, actor, tenant_id, initiative)
+    fields = v.checked(Initiative, CHECKS, dict(
+        title=title, status=status or InitiativeStatus.PROPOSED, priority=priority if priority is not None else 3,
+        target_month=target_month, cost_estimate=cost_estimate, hours_saved_per_month=hours_saved_per_month,
+        revenue_at_risk=revenue_at_risk, description=description,
+    ))
+    return await editing.create(session, actor, tenant_id, Initiative(**fields))
 
 
 async def update_initiative(
@@ -86,24 +82,11 @@ async def update_initiative(
     initiative_id: uuid.UUID,
     *,
     expected_version: int | None = None,
-    title: str | None = None,
-    status: InitiativeStatus | None = None,
-    priority: int | None = None,
-    target_month: dt.date | None = None,
-    cost_estimate: Decimal | None = None,
-    hours_saved_per_month: float | None = None,
-    revenue_at_risk: Decimal | None = None,
-    description: str | None = None,
+    **changes: Any,
 ) -> Initiative:
-    """Change the given fields; fields left out (None) keep their value."""
-    changes = _fields(
-        title=title, priority=priority, target_month=target_month, cost_estimate=cost_estimate,
-        hours_saved_per_month=hours_saved_per_month, revenue_at_risk=revenue_at_risk, description=description,
-        title_required=False,
-    )
-    changes["status"] = status
+    """Set the fields given (the names of `CHECKS`); a None clears one, INVALID for a required one."""
     initiative, _ = await editing.update(
-        session, actor, Initiative, tenant_id, initiative_id, changes, expected_version
+        session, actor, Initiative, tenant_id, initiative_id, v.checked(Initiative, CHECKS, changes), expected_version
     )
     return initiative
 

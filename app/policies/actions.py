@@ -11,6 +11,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import uuid
+from typing import Any
 
 from sqlalchemy import Date, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -45,6 +46,16 @@ async def _policy_of_kind(session: AsyncSession, tenant_id: uuid.UUID, kind: Pol
     return await session.scalar(select(Policy).where(Policy.tenant_id == tenant_id, Policy.kind == kind))
 
 
+CHECKS = {
+    "status": None,
+    "approved_on": None,
+    "review_interval_months": lambda value: v.int_range(
+        value if value is not None else DEFAULT_REVIEW_INTERVAL, "reviewIntervalMonths", 1, 60
+    ),
+    "document_url": lambda value: v.text(value, "documentUrl", max_length=2000, required=False),
+}
+
+
 async def set_policy(
     session: AsyncSession,
     actor: Principal,
@@ -52,33 +63,26 @@ async def set_policy(
     *,
     kind: PolicyKind,
     status: PolicyStatus,
-    approved_on: dt.date | None = None,
     review_interval_months: int | None = DEFAULT_REVIEW_INTERVAL,
-    document_url: str | None = None,
     expected_version: int | None = None,
+    **recorded: Any,
 ) -> Policy:
     """Record the tenant's policy of `kind` (created or updated).
 
-    `approvedOn` and `documentUrl` left out keep what was recorded (a policy back in DRAFT keeps
-    its last approval date). `expected_version` 0 means "I saw none": CONFLICT if one exists.
+    `recorded`: `approved_on` and `document_url`, set when given (None clears one) and, left out,
+    keeping what was recorded (a policy back in DRAFT keeps its last approval date).
+    `expected_version` 0 means "I saw none": CONFLICT if one exists.
     """
     await visible_tenant(session, actor, tenant_id)
     require_writer(actor)
+    approved_on = recorded.get("approved_on")
     if status == PolicyStatus.MISSING:
         raise Invalid("status MISSING means no policy: use deletePolicy to remove one.", ["status"])
     if status == PolicyStatus.APPROVED and approved_on is None:
         raise Invalid("An APPROVED policy needs approvedOn, the date it was approved.", ["approvedOn"])
     if approved_on is not None and approved_on > dt.datetime.now(dt.UTC).date():
         raise Invalid("approvedOn must not be in the future.", ["approvedOn"])
-    fields = {
-        "status": status,
-        "approved_on": approved_on,
-        "review_interval_months": v.int_range(
-            review_interval_months if review_interval_months is not None else DEFAULT_REVIEW_INTERVAL,
-            "reviewIntervalMonths", 1, 60,
-        ),
-        "document_url": v.text(document_url, "documentUrl", max_length=2000, required=False),
-    }
+    fields = v.checked(Policy, CHECKS, dict(status=status, review_interval_months=review_interval_months, **recorded))
     existing = await _policy_of_kind(session, tenant_id, kind)
     if existing is None:
         if expected_version:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,6 +16,20 @@ from app.risks.models import Risk, RiskCategory, RiskStatus, RiskTreatment
 
 def _level(value: int | None, field: str) -> int | None:
     return v.int_range(value, field, 1, 5)
+
+
+CHECKS = {
+    "title": lambda value: v.text(value, "title"),
+    "category": None,
+    "status": None,
+    "likelihood": lambda value: _level(value, "likelihood"),
+    "impact": lambda value: _level(value, "impact"),
+    "owner": lambda value: v.text(value, "owner", required=False),
+    "review_due": None,
+    "mitigation": lambda value: v.text(value, "mitigation", max_length=5000, required=False),
+    "treatment": None,
+    "description": lambda value: v.text(value, "description", max_length=5000, required=False),
+}
 
 
 async def create_risk(
@@ -32,19 +47,11 @@ async def create_risk(
     treatment: RiskTreatment | None = None,
     description: str | None = None,
 ) -> Risk:
-    risk = Risk(
-        title=v.text(title, "title"),
-        category=category,
-        status=RiskStatus.OPEN,
-        likelihood=_level(likelihood, "likelihood"),
-        impact=_level(impact, "impact"),
-        owner=v.text(owner, "owner", required=False),
-        review_due=review_due,
-        mitigation=v.text(mitigation, "mitigation", max_length=5000, required=False),
-        treatment=treatment,
-        description=v.text(description, "description", max_length=5000, required=False),
-    )
-    return await editing.create(session, actor, tenant_id, risk)
+    fields = v.checked(Risk, CHECKS, dict(
+        title=title, category=category, status=RiskStatus.OPEN, likelihood=likelihood, impact=impact, owner=owner,
+        review_due=review_due, mitigation=mitigation, treatment=treatment, description=description,
+    ))
+    return await editing.create(session, actor, tenant_id, Risk(**fields))
 
 
 async def update_risk(
@@ -54,26 +61,12 @@ async def update_risk(
     risk_id: uuid.UUID,
     *,
     expected_version: int | None = None,
-    title: str | None = None,
-    status: RiskStatus | None = None,
-    likelihood: int | None = None,
-    impact: int | None = None,
-    mitigation: str | None = None,
-    review_due: dt.date | None = None,
-    owner: str | None = None,
-    treatment: RiskTreatment | None = None,
+    **changes: Any,
 ) -> Risk:
-    changes = {
-        "title": v.text(title, "title", required=False) if title is not None else None,
-        "status": status,
-        "likelihood": _level(likelihood, "likelihood"),
-        "impact": _level(impact, "impact"),
-        "mitigation": v.text(mitigation, "mitigation", max_length=5000, required=False),
-        "review_due": review_due,
-        "owner": v.text(owner, "owner", required=False),
-        "treatment": treatment,
-    }
-    risk, _ = await editing.update(session, actor, Risk, tenant_id, risk_id, changes, expected_version)
+    """Set the fields given (the names of `CHECKS`); a None clears one, INVALID for a required one."""
+    risk, _ = await editing.update(
+        session, actor, Risk, tenant_id, risk_id, v.checked(Risk, CHECKS, changes), expected_version
+    )
     return risk
 
 

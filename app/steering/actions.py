@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
+from typing import Any
 
 from sqlalchemy import case, func
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -55,10 +56,10 @@ def attendee_label(name, function):
     return f"{name} ({function})" if function else name
 
 
-def _texts(values: list[str] | None, field: str, limit: int, max_length: int) -> list[str] | None:
-    """A list of trimmed non-empty strings; the field names the bad item (["decisions", "2"])."""
+def _texts(values: list[str] | None, field: str, limit: int, max_length: int) -> list[str]:
+    """A list of trimmed non-empty strings; the field names the bad item (["decisions", "2"]). None is empty."""
     if values is None:
-        return None
+        return []
     if len(values) > limit:
         raise Limit(f"{field} takes at most {limit} entries.", [field])
     checked = []
@@ -70,9 +71,8 @@ def _texts(values: list[str] | None, field: str, limit: int, max_length: int) ->
     return checked
 
 
-def _attendees(values: list[str] | None) -> list[dict] | None:
-    names = _texts(values, "attendees", MAX_ATTENDEES, 200)
-    return None if names is None else [parse_attendee(n) for n in names]
+def _attendees(values: list[str] | None) -> list[dict]:
+    return [parse_attendee(n) for n in _texts(values, "attendees", MAX_ATTENDEES, 200)]
 
 
 def _instant(value: dt.datetime | None) -> dt.datetime | None:
@@ -84,6 +84,15 @@ def _instant(value: dt.datetime | None) -> dt.datetime | None:
     if not 2000 <= value.year <= 2100:
         raise Invalid("scheduledAt must be between the years 2000 and 2100.", ["scheduledAt"])
     return value
+
+
+MEETING_CHECKS = {
+    "scheduled_at": _instant,
+    "status": None,
+    "agenda": lambda values: _texts(values, "agenda", MAX_AGENDA, 500),
+    "attendees": _attendees,
+    "decisions": lambda values: _texts(values, "decisions", MAX_DECISIONS, 2000),
+}
 
 
 def held_month(meeting: SteeringMeeting) -> dt.date | None:
@@ -107,16 +116,10 @@ async def schedule_meeting(
     agenda: list[str] | None = None,
     attendees: list[str] | None = None,
 ) -> SteeringMeeting:
-    if scheduled_at is None:
-        raise Invalid("scheduledAt is required.", ["scheduledAt"])
-    meeting = SteeringMeeting(
-        scheduled_at=_instant(scheduled_at),
-        status=MeetingStatus.SCHEDULED,
-        agenda=_texts(agenda, "agenda", MAX_AGENDA, 500) or [],
-        attendees=_attendees(attendees) or [],
-        decisions=[],
-    )
-    return await editing.create(session, actor, tenant_id, meeting)
+    fields = v.checked(SteeringMeeting, MEETING_CHECKS, dict(
+        scheduled_at=scheduled_at, status=MeetingStatus.SCHEDULED, agenda=agenda, attendees=attendees, decisions=[],
+    ))
+    return await editing.create(session, actor, tenant_id, SteeringMeeting(**fields))
 
 
 async def update_meeting(
@@ -126,27 +129,19 @@ async def update_meeting(
     meeting_id: uuid.UUID,
     *,
     expected_version: int | None = None,
-    scheduled_at: dt.datetime | None = None,
-    status: MeetingStatus | None = None,
-    attendees: list[str] | None = None,
-    agenda: list[str] | None = None,
-    decisions: list[str] | None = None,
+    **changes: Any,
 ) -> SteeringMeeting:
-    """Reschedule, record (status, who came, what was decided) or edit; None keeps a value.
+    """Reschedule, record (status, who came, what was decided) or edit: set the fields given.
 
-    A list given replaces the stored one (an empty list clears it).
+    The names are those of `MEETING_CHECKS`. A list given replaces the stored one (None or an empty
+    list clears it); scheduledAt and status are required.
     """
     meeting = await editing.load(session, actor, SteeringMeeting, tenant_id, meeting_id)
     counted_before = held_month(meeting)
-    changes = {
-        "scheduled_at": _instant(scheduled_at),
-        "status": status,
-        "attendees": _attendees(attendees),
-        "agenda": _texts(agenda, "agenda", MAX_AGENDA, 500),
-        "decisions": _texts(decisions, "decisions", MAX_DECISIONS, 2000),
-    }
-    when = changes["scheduled_at"] or meeting.scheduled_at
-    if (status or meeting.status) == MeetingStatus.HELD and when > dt.datetime.now(dt.UTC) + HELD_TOLERANCE:
+    changes = v.checked(SteeringMeeting, MEETING_CHECKS, changes)
+    when = changes.get("scheduled_at", meeting.scheduled_at)
+    status = changes.get("status", meeting.status)
+    if status == MeetingStatus.HELD and when > dt.datetime.now(dt.UTC) + HELD_TOLERANCE:
         raise Invalid("A meeting scheduled in the future cannot be recorded as HELD.", ["status"])
     meeting, _ = await editing.update(
         session, actor, SteeringMeeting, tenant_id, meeting_id, changes, expected_version
@@ -166,12 +161,12 @@ async def delete_meeting(
     return meeting
 
 
-def _item_fields(*, title, owner, due_on, required: bool) -> dict:
-    return {
-        "title": v.text(title, "title", max_length=500) if title is not None or required else None,
-        "owner": v.text(owner, "owner", required=False),
-        "due_on": due_on,
-    }
+ITEM_CHECKS = {
+    "title": lambda value: v.text(value, "title", max_length=500),
+    "owner": lambda value: v.text(value, "owner", required=False),
+    "due_on": None,
+    "status": None,
+}
 
 
 async def create_action_item(
@@ -184,7 +179,7 @@ async def create_action_item(
     owner: str | None = None,
     due_on: dt.date | None = None,
 ) -> ActionItem:
-    fields = _item_fields(title=title, owner=owner, due_on=due_on, required=True)
+    fields = v.checked(ActionItem, ITEM_CHECKS, dict(title=title, owner=owner, due_on=due_on))
     if not actor.sees(tenant_id) or await session.get(SteeringMeeting, (tenant_id, meeting_id)) is None:
         raise NotFound("SteeringMeeting not found.", ["meetingId"])
     item = ActionItem(meeting_id=meeting_id, status=ActionItemStatus.OPEN, **fields)
@@ -198,13 +193,12 @@ async def update_action_item(
     item_id: uuid.UUID,
     *,
     expected_version: int | None = None,
-    title: str | None = None,
-    owner: str | None = None,
-    due_on: dt.date | None = None,
-    status: ActionItemStatus | None = None,
+    **changes: Any,
 ) -> ActionItem:
-    changes = _item_fields(title=title, owner=owner, due_on=due_on, required=False) | {"status": status}
-    item, _ = await editing.update(session, actor, ActionItem, tenant_id, item_id, changes, expected_version)
+    """Set the fields given (the names of `ITEM_CHECKS`); a None clears one, INVALID for a required one."""
+    item, _ = await editing.update(
+        session, actor, ActionItem, tenant_id, item_id, v.checked(ActionItem, ITEM_CHECKS, changes), expected_version
+    )
     return item
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -96,6 +97,13 @@ async def unique_slug(session: AsyncSession, practice_id: uuid.UUID, name: str) 
     return slug
 
 
+TENANT_CHECKS = {
+    "name": lambda value: v.text(value, "name"),
+    "employee_count": lambda value: v.int_range(value, "employeeCount", 1, 10_000_000),
+    "industry": lambda value: v.text(value, "industry", max_length=100, required=False),
+}
+
+
 async def create_tenant(
     session: AsyncSession,
     actor: Principal,
@@ -110,20 +118,17 @@ async def create_tenant(
         raise Forbidden("Only practice admins and CIOs create tenants.")
     if actor.practice_id is None:
         raise Forbidden("A tenant belongs to a practice.")
-    name = v.text(name, "name")
-    v.int_range(employee_count, "employeeCount", 1, 10_000_000)
+    fields = v.checked(Tenant, TENANT_CHECKS, dict(name=name, employee_count=employee_count, industry=industry))
     v.int_range(fiscal_year_start_month, "fiscalYearStartMonth", 1, 12)
     currency = (currency or "").strip().upper()
     if len(currency) != 3 or not currency.isalpha():
         raise Invalid("currency must be a three-letter ISO 4217 code such as USD.", ["currency"])
     tenant = Tenant(
         practice_id=actor.practice_id,
-        name=name,
-        slug=await unique_slug(session, actor.practice_id, name),
-        industry=v.text(industry, "industry", max_length=100, required=False),
-        employee_count=employee_count,
+        slug=await unique_slug(session, actor.practice_id, fields["name"]),
         fiscal_year_start_month=fiscal_year_start_month,
         currency=currency,
+        **fields,
     )
     session.add(tenant)
     await session.flush()
@@ -141,20 +146,15 @@ async def update_tenant(
     tenant_id: uuid.UUID,
     *,
     expected_version: int | None = None,
-    name: str | None = None,
-    employee_count: int | None = None,
-    industry: str | None = None,
+    **changes: Any,
 ) -> Tenant:
+    """Set the fields given (the names of `TENANT_CHECKS`); a None clears one, INVALID for a required one."""
     tenant = await visible_tenant(session, actor, tenant_id)
     require_writer(actor)
     check_version(tenant, expected_version)
     before = snapshot(tenant)
-    if name is not None:
-        tenant.name = v.text(name, "name")
-    if employee_count is not None:
-        tenant.employee_count = v.int_range(employee_count, "employeeCount", 1, 10_000_000)
-    if industry is not None:
-        tenant.industry = v.text(industry, "industry", max_length=100, required=False)
+    for name, value in v.checked(Tenant, TENANT_CHECKS, changes).items():
+        setattr(tenant, name, value)
     await session.flush()
     await record(session, actor, tenant.id, "tenant.update", "Tenant", tenant.id, before, snapshot(tenant))
     return tenant

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,15 +30,12 @@ def parse_relationship(value: str | VendorRelationship | None) -> VendorRelation
         raise Invalid(f"relationship must be one of {allowed}; got {str(value)[:50]!r}.", ["relationship"]) from None
 
 
-def _fields(*, name, relationship, annual_cost, contract_end, required: bool) -> dict:
-    if required and relationship is None:
-        raise Invalid("relationship is required.", ["relationship"])
-    return {
-        "name": v.text(name, "name") if name is not None or required else None,
-        "relationship": parse_relationship(relationship),
-        "annual_cost": v.money(annual_cost, "annualCost"),
-        "contract_end": contract_end,
-    }
+CHECKS = {
+    "name": lambda value: v.text(value, "name"),
+    "relationship": parse_relationship,
+    "annual_cost": lambda value: v.money(value, "annualCost"),
+    "contract_end": None,
+}
 
 
 async def create_vendor(
@@ -50,7 +48,9 @@ async def create_vendor(
     annual_cost: Decimal | None = None,
     contract_end: dt.date | None = None,
 ) -> Vendor:
-    fields = _fields(name=name, relationship=relationship, annual_cost=annual_cost, contract_end=contract_end, required=True)
+    fields = v.checked(
+        Vendor, CHECKS, dict(name=name, relationship=relationship, annual_cost=annual_cost, contract_end=contract_end)
+    )
     return await editing.create(session, actor, tenant_id, Vendor(**fields))
 
 
@@ -61,14 +61,12 @@ async def update_vendor(
     vendor_id: uuid.UUID,
     *,
     expected_version: int | None = None,
-    name: str | None = None,
-    relationship: str | VendorRelationship | None = None,
-    annual_cost: Decimal | None = None,
-    contract_end: dt.date | None = None,
+    **changes: Any,
 ) -> Vendor:
-    """Change the given fields; fields left out (None) keep their value."""
-    changes = _fields(name=name, relationship=relationship, annual_cost=annual_cost, contract_end=contract_end, required=False)
-    vendor, _ = await editing.update(session, actor, Vendor, tenant_id, vendor_id, changes, expected_version)
+    """Set the fields given (the names of `CHECKS`); a None clears one, INVALID for a required one."""
+    vendor, _ = await editing.update(
+        session, actor, Vendor, tenant_id, vendor_id, v.checked(Vendor, CHECKS, changes), expected_version
+    )
     return vendor
 
 
