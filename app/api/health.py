@@ -19,6 +19,7 @@ from app.health.actions import set_health_weights
 from app.health.models import HealthScore as ScoreRow
 from app.health.recompute import enqueue_recompute, job_status
 
+SCORES = ScoreRow.__table__
 PREVIOUS = aliased(ScoreRow, name="previous")
 
 
@@ -99,12 +100,21 @@ def month_loader(ctx: Context):
     return ctx.loader("HealthByTenantMonth", batch)
 
 
+def history_window(t, from_: dt.date, to: dt.date) -> list:
+    """`Tenant.healthHistory(from, to)`: the months from `from` to `to`, both included (table `t` or an alias)."""
+    return [t.c.month.between(from_, to)]
+
+
+def history_order(t) -> list:
+    return [t.c.month]
+
+
 async def tenant_health_history(ctx: Context, tenant_id: uuid.UUID, from_: dt.date, to: dt.date) -> list[HealthScore]:
     async def batch(keys: list) -> list:
         rows = await ctx.db.rows(
             scores_query()
-            .where(ScoreRow.tenant_id.in_(keys), ScoreRow.month.between(from_, to))
-            .order_by(ScoreRow.tenant_id, ScoreRow.month)
+            .where(ScoreRow.tenant_id.in_(keys), *history_window(SCORES, from_, to))
+            .order_by(ScoreRow.tenant_id, *history_order(SCORES))
         )
         grouped: dict = {k: [] for k in keys}
         for r in rows:

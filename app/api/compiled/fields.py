@@ -9,6 +9,7 @@ imported copy), so a change there changes both paths; the equivalence tests catc
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 
@@ -16,7 +17,7 @@ from sqlalchemy import Date, Integer, String, literal_column, select
 
 from app.api import health, ids, pagination, planning, policies, risks, steering, tenants, vendors
 from app.api.budgets import BUDGETS, budget_totals
-from app.api.compiled import sql
+from app.api.compiled import render, sql
 from app.api.compiled.compiler import Compiler, Unsupported, compiles, page_bounds
 from app.api.lists import Listing
 from app.api.tickets import MAX_MONTHS
@@ -45,9 +46,16 @@ def value(name: str, type_=String):
     return literal_column(name, type_)
 
 
-RISKS = risks.RISKS.alias("r")
-INITIATIVES = planning.INITIATIVES.alias("r")
-TENANTS = tenants.TENANTS.alias("r")
+@functools.cache
+def aliased(table, name: str):
+    """The table under the statement's alias `name`, for an area's rule; kept, as building one costs
+    more than the rest of a compile and the names repeat (r, a0, a1, ...)."""
+    return table.alias(name)
+
+
+RISKS = aliased(risks.RISKS, "r")
+INITIATIVES = aliased(planning.INITIATIVES, "r")
+TENANTS = aliased(tenants.TENANTS, "r")
 
 TICKET_MONTHS = sql.core(
     select(MonthRow.month, *month_figures())
@@ -61,26 +69,47 @@ BUDGET = sql.core(
 )
 
 
-def nested_page(c: Compiler, node, args: dict, type_name: str, *, parent: str, table, listing: Listing) -> str:
+def listing_sql(make: Callable[..., Listing], table, *args) -> tuple[render.Text, render.Text, tuple]:
+    """A list's rule from its area, `make(table alias, *args)`: its conditions, order and key,
+    rendered once per arguments."""
+
+    def build():
+        listing = make(table, *args)
+        return render.text_of(listing.where), render.text_of(listing.order, ", "), listing.key
+
+    return render.once((make, table, *args), build)
+
+
+def nested_page(c: Compiler, node, args: dict, type_name: str, *, parent: str, table, listing) -> str:
     """A tenant's list as a connection (first page only: a cursor into it goes to the executor)."""
     if args.get("after") is not None:
         raise Unsupported("cursor on a nested list")
     first = page_bounds(args.get("first"))
-    token = c.param(json.dumps(listing.key, default=str), "text")
-    where = " AND ".join([f"r.tenant_id = {parent}.id", *(sql.expression(c, w) for w in listing.where)])
+    where, order, key = listing
+    token = c.param(json.dumps(key, default=str), "text")
+    conditions = " AND ".join([f"r.tenant_id = {parent}.id", *([where.into(c)] if where.text else [])])
     return c.connection(
-        type_name, node, source=f"FROM {table.name} r WHERE {where}", order=sql.expression(c, listing.order, ", "),
+        type_name, node, source=f"FROM {table.name} r WHERE {conditions}", order=order.into(c),
         first=first, offset=0, token=lambda page: sql.list_token(f"{page}.tenant_id", token),
     )
 
 
-def owned_list(c: Compiler, node, type_name: str, table, parent: str, order, where=lambda t: []) -> str:
-    """A tenant's rows of `table` as a JSON list of `type_name` objects; `order` and `where` are the
-    area's rules, given the table's alias."""
-    t = table.alias(c.alias())
-    conditions = " AND ".join([f"{t.name}.tenant_id = {parent}.id", *(sql.expression(c, w) for w in where(t))])
-    return (f"(SELECT {sql.json_list(c.object(type_name, t.name, node), sql.expression(c, order(t), ', '))} "
-            f"FROM {table.name} {t.name} WHERE {conditions})")
+def owned_list(c: Compiler, node, type_name: str, table, parent: str, order, where=None, args: tuple = ()) -> str:
+    """A tenant's rows of `table` as a JSON list of `type_name` objects; `order(alias)` and
+    `where(alias, *args)` are the area's rules."""
+    t = aliased(table, c.alias())
+    conditions = [f"{t.name}.tenant_id = {parent}.id"]
+    if where is not None:
+        found = render.rule(c, (where, t, *args), lambda: where(t, *args))
+        conditions += [found] if found else []
+    ordered = render.rule(c, (order, t), lambda: order(t), ", ")
+    return (f"(SELECT {sql.json_list(c.object(type_name, t.name, node), ordered)} "
+            f"FROM {table.name} {t.name} WHERE {' AND '.join(conditions)})")
+
+
+def chosen(args: dict) -> tuple | None:
+    """A `status` argument as a key (the rule sorts it)."""
+    return tuple(args["status"]) if args.get("status") else None
 
 
 # ---- Query ---------------------------------------------------------------------------------
@@ -94,8 +123,10 @@ def _tenants(c: Compiler, row, node, args):
     if offset is None:
         raise Unsupported("a cursor of another list")
     token = c.param(listing_token, "text")
-    return c.connection("Tenant", node, source=f"FROM tenants r WHERE {sql.expression(c, listing.where)}",
-                        order=sql.expression(c, listing.order, ", "), first=first, offset=offset,
+    # The viewer's own list: rendered for this request (its key holds the visible tenants).
+    where, order = render.text_of(listing.where), render.text_of(listing.order, ", ")
+    return c.connection("Tenant", node, source=f"FROM tenants r WHERE {where.into(c)}",
+                        order=order.into(c), first=first, offset=offset,
                         token=lambda page: token)
 
 
@@ -104,9 +135,9 @@ def _tenant(c: Compiler, row, node, args):
     key = ids.decode_as(args["id"], "Tenant")
     if key is None or not c.viewer.sees(key.id):
         return "NULL"
-    t = tenants.TENANTS.alias(c.alias())
+    t = aliased(tenants.TENANTS, c.alias())
     return (f"(SELECT {c.object('Tenant', t.name, node)} FROM tenants {t.name} "
-            f"WHERE {t.name}.id = {c.param(key.id, 'uuid')} AND {sql.expression(c, tenants.active(t))})")
+            f"WHERE {t.name}.id = {c.param(key.id, 'uuid')} AND {render.rule(c, (tenants.active, t), lambda: tenants.active(t))})")
 
 
 # ---- Tenant --------------------------------------------------------------------------------
@@ -129,19 +160,19 @@ def _health(c: Compiler, row, node, args):
 
 @compiles("Tenant", "healthHistory")
 def _health_history(c: Compiler, row, node, args):
-    return owned_list(c, node, "HealthScore", health.ScoreRow.__table__, row, order=lambda h: [h.c.month],
-                      where=lambda h: [h.c.month.between(args["from"], args["to"])])
+    return owned_list(c, node, "HealthScore", health.SCORES, row, order=health.history_order,
+                      where=health.history_window, args=(args["from"], args["to"]))
 
 
 @compiles("Tenant", "risks")
 def _risks(c: Compiler, row, node, args):
-    listing = risks.risk_list(RISKS, args.get("status"), args.get("minScore"), args.get("orderBy"))
+    listing = listing_sql(risks.risk_list, RISKS, chosen(args), args.get("minScore"), args.get("orderBy"))
     return nested_page(c, node, args, "Risk", parent=row, table=risks.RISKS, listing=listing)
 
 
 @compiles("Tenant", "initiatives")
 def _initiatives(c: Compiler, row, node, args):
-    listing = planning.initiative_list(INITIATIVES, args.get("status"), args.get("orderBy"))
+    listing = listing_sql(planning.initiative_list, INITIATIVES, chosen(args), args.get("orderBy"))
     return nested_page(c, node, args, "Initiative", parent=row, table=planning.INITIATIVES, listing=listing)
 
 
@@ -185,7 +216,8 @@ def _ticket_metrics(c: Compiler, row, node, args):
         return "CAST('[]' AS json)"
     m = c.alias()
     figures = sql.fill(TICKET_MONTHS, parent=row, **{"from": c.param(start, "date"), "to": c.param(end, "date")})
-    target = sql.expression(c, formula.ticket_target(value(f"{row}.employee_count", Integer)))
+    rule = formula.ticket_target
+    target = render.rule(c, (rule, row), lambda: rule(value(f"{row}.employee_count", Integer)))
     return (f"(SELECT {sql.json_list(c.object('TicketMonth', m, node), f'{m}.month')} FROM (SELECT f.*, "
             f"{target} AS target FROM ({figures}) AS f) AS {m})")
 
@@ -193,16 +225,16 @@ def _ticket_metrics(c: Compiler, row, node, args):
 @compiles("Tenant", "nextSteeringMeeting")
 def _next_meeting(c: Compiler, row, node, args):
     c.volatile = True  # "next" is relative to now(): such an answer is never stored
-    s = steering.MEETINGS.alias(c.alias())
+    s = aliased(steering.MEETINGS, c.alias())
     return (f"(SELECT {c.object('SteeringMeeting', s.name, node)} FROM steering_meetings {s.name} "
-            f"WHERE {s.name}.tenant_id = {row}.id AND {sql.expression(c, steering.upcoming(s))} "
-            f"ORDER BY {sql.expression(c, steering.meeting_order(s), ', ')} LIMIT 1)")
+            f"WHERE {s.name}.tenant_id = {row}.id AND {render.rule(c, (steering.upcoming, s), lambda: steering.upcoming(s))} "
+            f"ORDER BY {render.rule(c, (steering.meeting_order, s), lambda: steering.meeting_order(s), ', ')} LIMIT 1)")
 
 
 @compiles("Tenant", "steeringMeetings")
 def _meetings(c: Compiler, row, node, args):
     return owned_list(c, node, "SteeringMeeting", steering.MEETINGS, row, order=steering.meeting_order,
-                      where=lambda s: steering.meeting_window(s, args.get("from"), args.get("to")))
+                      where=steering.meeting_window, args=(args.get("from"), args.get("to")))
 
 
 # ---- objects below a tenant ----------------------------------------------------------------
@@ -257,9 +289,14 @@ columns(
     "Policy",
     kind=col("kind"), status=col("status"), approvedOn=col("approved_on"),
     reviewIntervalMonths=col("review_interval_months"), documentUrl=col("document_url"), version=col("version"),
-    reviewDue=lambda p: sql.core(policy_actions.review_due(value(f"{p}.approved_on", Date),
-                                                           value(f"{p}.review_interval_months", Integer))),
 )
+
+@compiles("Policy", "reviewDue")
+def _review_due(c: Compiler, row, node, args):
+    rule = policy_actions.review_due
+    return render.rule(c, (rule, row), lambda: rule(value(f"{row}.approved_on", Date),
+                                                    value(f"{row}.review_interval_months", Integer)))
+
 
 columns(
     "Budget",
@@ -294,7 +331,8 @@ columns(
 
 @compiles("SteeringMeeting", "attendees")
 def _attendees(c: Compiler, row, node, args):
-    return attendees(c, row, lambda a: sql.expression(c, steering_actions.attendee_label(
+    rule = steering_actions.attendee_label
+    return attendees(c, row, lambda a: render.rule(c, (rule, a), lambda: rule(
         value(f"({a}.value ->> 'name')"), value(f"({a}.value ->> 'function')"))))
 
 

@@ -8,18 +8,9 @@ byte once both go through orjson: global ids and cursors are the same base64 tex
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
-
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.engine.interfaces import BindTyping
-from sqlalchemy.sql import ClauseElement
 
 from app.db.global_ids import base64url
-
-DIALECT = postgresql.dialect()
-DIALECT.bind_typing = BindTyping.NONE  # no "::TYPE" after a bind: the compiler's CAST(:p AS type) types it
-BIND = re.compile(r"%\((\w+)\)s")
 
 
 def global_id(row: str) -> str:
@@ -64,33 +55,6 @@ def json_list(item_sql: str, order_sql: str, where_sql: str | None = None) -> st
     only = f" FILTER (WHERE {where_sql})" if where_sql else ""
     return f"coalesce(json_agg({item_sql} ORDER BY {order_sql}){only}, CAST('[]' AS json))"
 
-
-
-def expression(c, clauses: ClauseElement | Iterable[ClauseElement], separator: str = " AND ") -> str:
-    """A resolver's rule (SQLAlchemy conditions, an ORDER BY, a derived value) as SQL text.
-
-    The rule is built by its area's function on an alias of the table (`alias("r")`), so the text
-    names the compiled statement's rows; its values become the compiler's bind parameters (the
-    text depends on the rule's shape, never on its values). Several clauses are joined by
-    `separator` (" AND " for conditions, ", " for an order).
-    """
-    parts = [clauses] if isinstance(clauses, ClauseElement) else list(clauses)
-    texts = []
-    for clause in parts:
-        compiled = clause.compile(dialect=DIALECT, compile_kwargs={"render_postcompile": True})
-        params = compiled.params
-
-        def bind(match, compiled=compiled, params=params) -> str:
-            name = match[1]
-            base = name if name in compiled.binds else name.rsplit("_", 1)[0]  # an expanded IN item
-            value = params[name]
-            return c.param(getattr(value, "value", value), compiled.binds[base].type.compile(DIALECT))
-
-        text = BIND.sub(bind, compiled.string)
-        if "%(" in text:
-            raise ValueError(f"a bind parameter of {clause} could not be named: {text}")
-        texts.append(text)
-    return separator.join(texts)
 
 
 def core(statement) -> str:
