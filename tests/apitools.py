@@ -1,12 +1,19 @@
-"""Running GraphQL operations on the real schema and database, as a given user: the area tests' harness.
+"""The suite's one GraphQL client: every operation is `POST /graphql` on the production ASGI app.
 
-Each `Api.run` is one request: one tenant-scoped transaction (committed, after-commit work run),
-the principal that login would resolve for the user, and the same error shape as `POST /graphql`
-(`app.api.http.format_error`). Import the fixtures into an area's conftest:
-`from tests.apitools import api, scene  # noqa: F401`.
+The app is `app.web.create_app` over the suite's PostgreSQL and Redis (real `Services`), so each
+operation takes the path a client's does: token resolution and tenant scope, the queue hook and
+after-commit work, compiled reads and stored answers, and the JSON body `POST /graphql` answers.
+The fixtures `api` and `scene` are the whole suite's (tests/conftest.py imports them).
 
-`Scene` is the cast most tests need, built through the real actions: a practice with two tenants,
-a CIO and a client executive of the first only, and a tenant of another practice.
+Two ways to name the caller:
+- a user: `run(user, query, variables)` (the body), `data(user, query, variables)`,
+  `mutate(user, query, input)`; the request carries a token issued for the user by
+  `app.auth.tokens` (what login hands out, without the password hash's cost);
+- a token, or none: `post(query, variables, token)`, `data(query, variables, token)`, and
+  `login(email)` for the tests of signing in itself.
+
+`Scene` is the cast most area tests need, built through the real actions: a practice with two
+tenants, a CIO and a client executive of the first only, and a tenant of another practice.
 """
 
 from __future__ import annotations
@@ -14,51 +21,48 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import pytest
+import httpx
 import pytest_asyncio
 from sqlalchemy import select
 
 from app.api import ids
-from app.api.context import Context, Db
-from app.api.http import format_error
-from app.api.schema import build_schema
 from app.audit.models import AuditEvent
-from app.auth.access import principal_for_user
+from app.auth import tokens
 from app.auth.principal import Principal
-from app.db.scope import run_after_commit, set_tenants, tenant_session
+from app.db.scope import tenant_session
 from app.services import Services
-from app.settings import Settings
 from app.tenants.models import Role
+
+PASSWORD = "correct horse battery"  # every test user's (tests/conftest.py's World)
 
 
 class Api:
-    def __init__(self, sessionmaker, engine):
-        self.sessionmaker = sessionmaker
-        self.services = Services(Settings(), engine, sessionmaker, redis=None)
-        self.schema = build_schema(False)
+    def __init__(self, http: httpx.AsyncClient, services: Services):
+        self.http = http
+        self.services = services
 
-    async def principal(self, user) -> Principal:
-        async with tenant_session(self.sessionmaker, ()) as session:
-            return await principal_for_user(session, user)
+    def token(self, user) -> str:
+        """An access token for `user`, as login issues it."""
+        settings = self.services.settings
+        return tokens.issue(settings.secret_key, user.id, settings.token_ttl_seconds)
+
+    async def post(self, query: str, variables: dict | None = None, token: str | None = None) -> dict:
+        """The JSON body `POST /graphql` answers, sent with `token` (or none)."""
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        response = await self.http.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
+        return response.json()
 
     async def run(self, user, query: str, variables: dict | None = None) -> dict:
-        """The JSON body `POST /graphql` would answer: {"data": ..., "errors"?: [...]}."""
-        principal = await self.principal(user)
-        async with self.sessionmaker() as session:
-            async with session.begin():
-                await set_tenants(session, principal.tenant_ids)
-                context = Context(self.services, Db(session), principal)
-                result = await self.schema.execute(query, variables, context_value=context)
-            await run_after_commit(session)
-        body: dict[str, Any] = {"data": result.data}
-        if result.errors:
-            body["errors"] = [format_error(e, "test", self.schema) for e in result.errors]
-        return body
+        """The JSON body `POST /graphql` answers `user` (None: no token): {"data": ..., "errors"?: [...]}."""
+        return await self.post(query, variables, self.token(user) if user is not None else None)
 
-    async def data(self, user, query: str, variables: dict | None = None) -> dict:
-        """The data of an operation that must succeed without GraphQL errors."""
-        body = await self.run(user, query, variables)
-        assert "errors" not in body, body["errors"]
+    async def data(self, *args, **kwargs) -> dict:
+        """The data of an operation that must succeed without GraphQL errors.
+
+        `data(user, query, variables)` as a user, or `data(query, variables, token)` with a token.
+        """
+        body = await (self.post if isinstance(args[0], str) else self.run)(*args, **kwargs)
+        assert not body.get("errors"), body["errors"]
         return body["data"]
 
     async def mutate(self, user, query: str, input: dict) -> dict:
@@ -67,9 +71,18 @@ class Api:
         (payload,) = data.values()
         return payload
 
+    async def login(self, email: str, password: str = PASSWORD) -> str:
+        """A token from the login mutation (for tests of signing in; `run(user, ...)` needs none)."""
+        data = await self.data(
+            "mutation($i: LoginInput!) { login(input: $i) { accessToken userErrors { code message } } }",
+            {"i": {"email": email, "password": password}},
+        )
+        assert data["login"]["userErrors"] == [], data
+        return data["login"]["accessToken"]
+
     async def rows(self, tenant_ids, statement) -> list:
         """Rows read straight from the database (to assert what a refused write left unchanged)."""
-        async with tenant_session(self.sessionmaker, tenant_ids) as session:
+        async with tenant_session(self.services.sessionmaker, tenant_ids) as session:
             return list((await session.execute(statement)).all())
 
     async def audit_actions(self, tenant) -> list[str]:
@@ -81,7 +94,7 @@ class Api:
 
     async def act(self, tenant, action, *args, **kwargs):
         """Run an area action as the system within `tenant` (test data through the real rules)."""
-        async with tenant_session(self.sessionmaker, [tenant.id]) as session:
+        async with tenant_session(self.services.sessionmaker, [tenant.id]) as session:
             return await action(session, Principal.system([tenant.id], tenant.practice_id), tenant.id, *args, **kwargs)
 
 
@@ -111,9 +124,11 @@ class Scene:
         return ids.encode(type_name, row.id, row.tenant_id)
 
 
-@pytest.fixture(scope="session")
-def api(sessionmaker, engine) -> Api:
-    return Api(sessionmaker, engine)
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def api(asgi_app) -> Api:
+    transport = httpx.ASGITransport(app=asgi_app, client=("127.0.0.1", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        yield Api(http, asgi_app.state.services)
 
 
 @pytest_asyncio.fixture

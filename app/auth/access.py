@@ -20,10 +20,6 @@ async def visible_tenant_ids(session: AsyncSession, practice_id, *, only) -> fro
     return frozenset(await session.scalars(query))
 
 
-async def principal_for_user(session: AsyncSession, user: User) -> Principal:
-    return await user_principal(session, user.id)
-
-
 async def user_principal(session: AsyncSession, user_id, *, scope: bool = False,
                          versioned: bool = False) -> Principal | None:
     """An enabled user with the tenants it sees, in one statement (it runs before every request).

@@ -23,7 +23,7 @@ from app.seed.synthetic import seed_synthetic
 from app.settings import Settings
 from app.tenants.models import Practice, Role, Tenant
 from app.web import create_app
-from tests.api.conftest import PASSWORD
+from tests.apitools import PASSWORD
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 

@@ -6,8 +6,7 @@ import pytest
 
 from app.api import ids
 from app.tenants.models import Role
-
-from .conftest import PASSWORD
+from tests.apitools import PASSWORD
 
 
 async def people(world, api):

@@ -9,7 +9,6 @@ import uuid
 
 from sqlalchemy import select
 
-from app.auth.access import principal_for_user
 from app.auth.principal import Principal
 from app.db.scope import tenant_session
 from app.health.models import HealthScore, StaleHealthMonth
@@ -47,8 +46,6 @@ async def stale_marks(sessionmaker, tenant_ids) -> set[tuple[uuid.UUID, object]]
         return set((await session.execute(select(StaleHealthMonth.tenant_id, StaleHealthMonth.month))).all())
 
 
-async def principal_of(world, sessionmaker, practice, role=Role.PRACTICE_ADMIN, tenants=()) -> Principal:
+async def principal_of(world, practice, role=Role.PRACTICE_ADMIN, tenants=()) -> Principal:
     """A new user of `practice` as the API would see them (admins see every tenant)."""
-    user = await world.user(practice, role, tenants=tenants)
-    async with tenant_session(sessionmaker, ()) as session:
-        return await principal_for_user(session, user)
+    return await world.principal(await world.user(practice, role, tenants=tenants))

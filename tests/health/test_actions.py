@@ -101,7 +101,7 @@ async def test_a_practice_admin_sets_weights_that_the_next_scoring_uses(world, s
     practice = await world.practice()
     tenant = await world.tenant(practice, employee_count=40)
     await add(sessionmaker, tenant.id, TicketMonth(tenant_id=tenant.id, month=MONTH, source="manual", support=16))
-    admin = await principal_of(world, sessionmaker, practice)
+    admin = await principal_of(world, practice)
     weights = {**DEFAULT_WEIGHTS, "tickets": 0.5, "policies": 0.0, "steering": 0.1, "risks": 0.1, "budget": 0.15, "plan": 0.15}
 
     async with tenant_session(sessionmaker, admin.tenant_ids) as session:
@@ -129,7 +129,7 @@ async def test_a_practice_admin_sets_weights_that_the_next_scoring_uses(world, s
 )
 async def test_invalid_weights_are_refused_and_nothing_changes(world, sessionmaker, weights, field):
     practice = await world.practice()
-    admin = await principal_of(world, sessionmaker, practice)
+    admin = await principal_of(world, practice)
     with pytest.raises(Invalid) as refused:
         async with tenant_session(sessionmaker, admin.tenant_ids) as session:
             await set_health_weights(session, admin, weights)
@@ -141,7 +141,7 @@ async def test_invalid_weights_are_refused_and_nothing_changes(world, sessionmak
 async def test_only_practice_admins_set_weights(world, sessionmaker):
     practice = await world.practice()
     tenant = await world.tenant(practice)
-    cio = await principal_of(world, sessionmaker, practice, Role.CIO, tenants=[tenant])
+    cio = await principal_of(world, practice, Role.CIO, tenants=[tenant])
     with pytest.raises(Forbidden):
         async with tenant_session(sessionmaker, cio.tenant_ids) as session:
             await set_health_weights(session, cio, dict(DEFAULT_WEIGHTS))

@@ -6,7 +6,6 @@ import pytest
 from sqlalchemy import func, select
 
 from app.audit.models import AuditEvent
-from app.auth.access import principal_for_user
 from app.db.scope import tenant_session
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.integrations import actions, autotask, keys, secrets
@@ -15,15 +14,10 @@ from app.tenants.models import Role
 from tests.integrations.conftest import SECRET_KEY, make_integration
 
 
-async def principal(world, user):
-    async with world.scope(()) as session:
-        return await principal_for_user(session, user)
-
-
 async def test_a_cio_of_the_tenant_creates_an_integration_with_a_secret_shown_once(services, world):
     practice = await world.practice()
     tenant = await world.tenant(practice)
-    cio = await principal(world, await world.user(practice, Role.CIO, [tenant]))
+    cio = await world.principal(await world.user(practice, Role.CIO, [tenant]))
 
     async with tenant_session(services.sessionmaker, cio.tenant_ids) as session:
         integration, secret = await actions.create_integration(
@@ -41,7 +35,7 @@ async def test_a_cio_of_the_tenant_creates_an_integration_with_a_secret_shown_on
 async def test_another_tenants_id_is_not_found_and_nothing_is_written(services, world):
     practice, other_practice = await world.practice(), await world.practice()
     mine, theirs = await world.tenant(practice), await world.tenant(other_practice)
-    admin = await principal(world, await world.user(practice, Role.PRACTICE_ADMIN))
+    admin = await world.principal(await world.user(practice, Role.PRACTICE_ADMIN))
     assert admin.sees(mine.id) and not admin.sees(theirs.id)
 
     async with tenant_session(services.sessionmaker, admin.tenant_ids) as session:
@@ -54,7 +48,7 @@ async def test_another_tenants_id_is_not_found_and_nothing_is_written(services, 
 async def test_another_practices_integration_cannot_be_changed_disabled_or_listed(services, world, client_tenant):
     integration, _ = await make_integration(services, client_tenant, PsaVendor.HALOPSA)
     practice = await world.practice()
-    outsider = await principal(world, await world.user(practice, Role.PRACTICE_ADMIN, []))
+    outsider = await world.principal(await world.user(practice, Role.PRACTICE_ADMIN, []))
 
     async with tenant_session(services.sessionmaker, outsider.tenant_ids) as session:
         for attempt in (
@@ -73,7 +67,7 @@ async def test_another_practices_integration_cannot_be_changed_disabled_or_liste
 async def test_a_client_executive_may_not_set_up_integrations(services, world):
     practice = await world.practice()
     tenant = await world.tenant(practice)
-    executive = await principal(world, await world.user(practice, Role.CLIENT_EXECUTIVE, [tenant]))
+    executive = await world.principal(await world.user(practice, Role.CLIENT_EXECUTIVE, [tenant]))
 
     async with tenant_session(services.sessionmaker, executive.tenant_ids) as session:
         with pytest.raises(Forbidden):

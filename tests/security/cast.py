@@ -14,9 +14,8 @@ import httpx
 
 from app.api import ids
 from app.tenants.models import Role
+from tests.apitools import PASSWORD
 from tests.conftest import World
-
-PASSWORD = "correct horse battery"
 
 
 class Gql:

@@ -9,7 +9,6 @@ import pytest_asyncio
 from app.services import Services
 from app.settings import Settings
 from app.web import create_app
-from tests.api.conftest import asgi_app, count_statements, services  # noqa: F401 -- the shared app fixtures
 from tests.conftest import World
 from tests.security.cast import Cast, Gql, build_cast
 
@@ -22,7 +21,7 @@ def client_for(app) -> httpx.AsyncClient:
 
 
 @pytest.fixture(scope="session")
-def attack_app(services):  # noqa: F811
+def attack_app(services):
     """The test build with an API-key budget no run reaches: thousands of attempts through one key
     must not be cut short by the per-key rate limit (tested in tests/api/test_contract.py)."""
     settings = services.settings.model_copy(update={"api_key_requests_per_minute": 1_000_000})
@@ -41,7 +40,7 @@ async def cast(gql, sessionmaker) -> Cast:
 
 
 @pytest.fixture(scope="session")
-def production_app(services):  # noqa: F811
+def production_app(services):
     """The app as production builds it: introspection off, no suggestions, no GraphiQL."""
     settings = Settings(
         _env_file=None, env="production", secret_key=PRODUCTION_SECRET,

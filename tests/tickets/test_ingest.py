@@ -30,10 +30,9 @@ async def tenant_key(world):
     """A tenant and an API key scoped to it, resolved through the real token path."""
     practice = await world.practice()
     tenant = await world.tenant(practice)
-    admin = await world.user(practice, Role.PRACTICE_ADMIN)
+    admin = await world.principal(await world.user(practice, Role.PRACTICE_ADMIN))
     async with world.scope(()) as session:
-        admin_principal = await access.principal_for_user(session, admin)
-        _, token = await create_api_key(session, admin_principal, "psa script", [tenant.id])
+        _, token = await create_api_key(session, admin, "psa script", [tenant.id])
     async with world.scope(()) as session:
         key = await access.resolve(session, "unused-jwt-secret", f"Bearer {token}")
     return tenant, key
@@ -87,9 +86,7 @@ async def test_another_tenants_id_is_not_found_and_nothing_is_stored(world, tena
 async def test_a_client_executive_may_not_push_tickets(world):
     practice = await world.practice()
     tenant = await world.tenant(practice)
-    executive = await world.user(practice, Role.CLIENT_EXECUTIVE, [tenant])
-    async with world.scope(()) as session:
-        principal = await access.principal_for_user(session, executive)
+    principal = await world.principal(await world.user(practice, Role.CLIENT_EXECUTIVE, [tenant]))
 
     with pytest.raises(Forbidden):
         await ingest(world, principal, tenant.id, [ticket(1)])

@@ -201,9 +201,9 @@ async def test_a_users_request_reports_its_state_to_that_user_only(world, sessio
     month = dt.date(2026, 6, 1)
     practice = await world.practice()
     first, second = await world.tenant(practice), await world.tenant(practice)
-    cio = await principal_of(world, sessionmaker, practice, Role.CIO, tenants=[first, second])
-    colleague = await principal_of(world, sessionmaker, practice, Role.PRACTICE_ADMIN)
-    stranger = await principal_of(world, sessionmaker, await world.practice(), Role.PRACTICE_ADMIN)
+    cio = await principal_of(world, practice, Role.CIO, tenants=[first, second])
+    colleague = await principal_of(world, practice, Role.PRACTICE_ADMIN)
+    stranger = await principal_of(world, await world.practice(), Role.PRACTICE_ADMIN)
 
     job_id = await enqueue_recompute(queue, cio, [first.id, second.id], month)
 
@@ -219,7 +219,7 @@ async def test_a_users_request_reports_its_state_to_that_user_only(world, sessio
 async def test_a_failed_request_says_so_without_internals(world, sessionmaker, queue, run_burst):
     practice = await world.practice()
     tenant = await world.tenant(practice)
-    cio = await principal_of(world, sessionmaker, practice, Role.CIO, tenants=[tenant])
+    cio = await principal_of(world, practice, Role.CIO, tenants=[tenant])
     job_id = await enqueue_recompute(queue, cio, [tenant.id], dt.date(2026, 6, 1))
 
     await run_burst(job_timeout=0.001)  # no scoring finishes in a millisecond
@@ -231,8 +231,8 @@ async def test_a_failed_request_says_so_without_internals(world, sessionmaker, q
 async def test_requests_are_refused_for_readers_and_for_tenants_out_of_sight(world, sessionmaker, queue):
     practice, elsewhere = await world.practice(), await world.practice()
     tenant, foreign = await world.tenant(practice), await world.tenant(elsewhere)
-    executive = await principal_of(world, sessionmaker, practice, Role.CLIENT_EXECUTIVE, tenants=[tenant])
-    admin = await principal_of(world, sessionmaker, practice, Role.PRACTICE_ADMIN)
+    executive = await principal_of(world, practice, Role.CLIENT_EXECUTIVE, tenants=[tenant])
+    admin = await principal_of(world, practice, Role.PRACTICE_ADMIN)
 
     with pytest.raises(Forbidden):
         await enqueue_recompute(queue, executive, [tenant.id], dt.date(2026, 6, 1))

@@ -6,8 +6,7 @@ import jwt
 
 from app.auth import tokens
 from app.tenants.models import Role
-
-from .conftest import PASSWORD
+from tests.apitools import PASSWORD
 
 ME = "{ me { id email role } }"
 
