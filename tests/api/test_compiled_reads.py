@@ -112,6 +112,9 @@ async def test_every_compiled_field_and_page_matches(api, pair, practice, world)
     await both(pair, EVERYTHING, {"search": "e", "first": 0}, token)
     aliased = "{ a: tenants(first: 2) { n: nodes { x: name } } b: tenants { totalCount } }"
     await both(pair, aliased, {}, token)
+    # Nothing aggregates these pages (found by test_compiled_generated.py): still one object each.
+    constant = "{ tenants { pageInfo { hasPreviousPage } } none: tenants(search: \"#none#\") { pageInfo { hasPreviousPage } } }"
+    assert (await both(pair, constant, {}, token))["data"]["none"] == {"pageInfo": {"hasPreviousPage": False}}
 
 
 async def test_documents_it_does_not_compile_are_executed(api, asgi_app, count_statements, practice):
