@@ -16,7 +16,7 @@ from app.health import formula
 from app.policies import actions as policy_actions
 from app.steering import actions as steering_actions
 from app.tenants.models import TenantStatus
-from tests.api.test_compiled_reads import EVERYTHING, both, compiled_app, executor_app, practice  # noqa: F401
+from tests.api.test_compiled_reads import EVERYTHING, both, pair, practice  # noqa: F401
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -47,12 +47,12 @@ RULES = [
 
 @pytest.mark.parametrize(("module", "name", "make"), RULES)
 async def test_changing_a_rule_where_it_is_defined_changes_both_paths(
-    api, compiled_app, executor_app, count_statements, practice, monkeypatch, module, name, make  # noqa: F811
+    api, pair, practice, monkeypatch, module, name, make  # noqa: F811
 ):
     summary, _ = practice
     token = await api.login(summary.cio_email)
     variables = {"first": 6, "month": "2026-06"}
-    before = await both(compiled_app, executor_app, count_statements, EVERYTHING, variables, token)
+    before = await both(pair, EVERYTHING, variables, token)
     monkeypatch.setattr(module, name, make(getattr(module, name)))
-    after = await both(compiled_app, executor_app, count_statements, EVERYTHING, variables, token)
+    after = await both(pair, EVERYTHING, variables, token)
     assert after != before, f"{module.__name__}.{name} changed, the answers did not"

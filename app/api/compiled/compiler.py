@@ -107,7 +107,8 @@ class Compiler:
 
         Like the executor (`lists.fetch_pages`, `pagination.build`) it reads one row past the page
         to know whether there is a next one; `token(row)` is the list token's SQL; positions are
-        absolute, so cursors equal the executor's.
+        absolute, so cursors equal the executor's. `GROUP BY ()` makes the page one row even when
+        nothing aggregates it (`pageInfo { hasPreviousPage }` alone) and when it is empty.
         """
         page = self.alias()
         position, total = f"{page}._pos", f"coalesce(max({page}._total), 0)"
@@ -121,7 +122,8 @@ class Compiler:
         return (
             f"(SELECT {body} FROM (SELECT r.*, "
             f"row_number() OVER (ORDER BY {order}) AS _pos, count(*) OVER () AS _total {source} "
-            f"ORDER BY {order} LIMIT {self.param(first + 1, 'integer')} OFFSET {self.param(offset, 'integer')}) AS {page})"
+            f"ORDER BY {order} LIMIT {self.param(first + 1, 'integer')} OFFSET {self.param(offset, 'integer')}) AS {page} "
+            f"GROUP BY ())"
         )
 
     def edge(self, type_name: str, page: str, node: FieldNode, token: Callable[[str], str]) -> str:
