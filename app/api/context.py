@@ -1,7 +1,12 @@
 """The per-request context: the principal, one session in one transaction, and the dataloaders.
 
 graphql-core resolves sibling fields concurrently, but one connection runs one statement at a
-time, so every statement goes through `Db`, which serialises them on a lock.
+time, so every statement goes through `Db`, which serialises them on a lock. When an error nulls
+the whole answer, graphql-core cancels the siblings it started and returns: a statement cancelled
+in flight would leave the connection unusable (and the request a 503), so each runs in a task of
+its own that a cancelled resolver does not take down, and the endpoint closes the `Db` before it
+commits (waiting for the statement in flight); a statement asked for after that gets
+`RequestClosed`, never the connection.
 """
 
 from __future__ import annotations
@@ -24,25 +29,62 @@ class Unauthenticated(Exception):
     """No valid token: mapped to a GraphQL error with `extensions.code` UNAUTHENTICATED."""
 
 
+class RequestClosed(Exception):
+    """The request has its answer: a resolver still running after that reads nothing more."""
+
+
+def _retrieve(task: asyncio.Future) -> None:
+    """Mark the outcome of an abandoned statement seen (its resolver was cancelled: nobody waits)."""
+    if not task.cancelled():
+        task.exception()
+
+
 class Db:
     def __init__(self, session: AsyncSession):
         self.session = session
         self.lock = asyncio.Lock()
+        self.closed = False
 
     async def rows(self, statement, params: dict | None = None) -> Sequence[Any]:
-        async with self.lock:
-            return (await self.session.execute(statement, params or {})).all()
+        return await self.read(lambda session: self._all(session, statement, params))
+
+    @staticmethod
+    async def _all(session: AsyncSession, statement, params: dict | None) -> Sequence[Any]:
+        return (await session.execute(statement, params or {})).all()
 
     async def read(self, work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
         """Run read-only code that takes the session (e.g. the health inputs of a batch)."""
-        async with self.lock:
-            return await work(self.session)
+        return await self._uncancellable(work)
 
     async def run(self, work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
         """Run an action on the session, inside a savepoint: a domain error undoes its writes."""
-        async with self.lock:
-            async with self.session.begin_nested():
+
+        async def in_savepoint(session: AsyncSession) -> Any:
+            async with session.begin_nested():
+                return await work(session)
+
+        return await self._uncancellable(in_savepoint)
+
+    async def _uncancellable(self, work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
+        """`work` under the lock, in its own task: cancelling the caller leaves it to finish."""
+
+        async def locked() -> Any:
+            async with self.lock:
+                self._open()
                 return await work(self.session)
+
+        task = asyncio.ensure_future(locked())
+        task.add_done_callback(_retrieve)
+        return await asyncio.shield(task)
+
+    async def close(self) -> None:
+        """No statement after this one returns (the one in flight, if any, finishes first)."""
+        async with self.lock:
+            self.closed = True
+
+    def _open(self) -> None:
+        if self.closed:
+            raise RequestClosed("The request has already been answered.")
 
 
 @dataclass

@@ -148,6 +148,7 @@ async def graphql_endpoint(request: Request) -> Response:
                 if answer is None:
                     result = await schema.execute(query, variables, context_value=context,
                                                   operation_name=operation_name)
+                    await context.db.close()  # siblings of an error may still be reading
             await run_after_commit(session)
     except (SQLAlchemyError, OSError) as error:
         if not database_unavailable(error):

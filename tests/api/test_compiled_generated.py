@@ -40,14 +40,13 @@ from sqlalchemy import select
 from app.api import ids, pagination
 from app.api.compiled.compiler import FIELDS
 from app.api.limits import refusal
-from app.api.tenants import visible_tenant_list
-from app.auth.access import principal_for_user
+from app.api.tenants import TENANTS, tenant_list
 from app.db.scope import tenant_session
 from app.health.actions import score_batch
+from app.months import add_months
 from app.seed.synthetic import seed_synthetic
 from app.steering.models import SteeringMeeting
 from app.tenants.models import Practice, Role, Tenant
-from app.validation import add_months
 from graphql import TypeInfo, TypeInfoVisitor, Visitor, parse, visit
 from tests.api.compiled_pair import Pair
 from tests.apitools import PASSWORD
@@ -72,8 +71,8 @@ class Viewer:
         return [ids.encode("Tenant", t) for t in sorted(self.tenant_ids)]
 
     def tenants_token(self, search: str | None) -> str:
-        return visible_tenant_list(SimpleNamespace(tenant_ids=self.tenant_ids, practice_id=self.practice_id),
-                                   search).token
+        viewer = SimpleNamespace(tenant_ids=self.tenant_ids, practice_id=self.practice_id)
+        return pagination.list_token(self.practice_id, tenant_list(TENANTS, viewer, search).key)
 
 
 @dataclass(frozen=True)
@@ -199,8 +198,8 @@ async def scene(sessionmaker, pair) -> Scene:
     everyone = [t.id for t in [*seeded, crafted, empty, outside]]
     for month in SCORED:
         await score_batch(sessionmaker, [t.id for t in [*seeded, crafted]], month)
+    principals = {name: await world.principal(user) for name, user in users.items()}
     async with tenant_session(sessionmaker, everyone) as s:
-        principals = {name: await principal_for_user(s, user) for name, user in users.items()}
         times = await s.scalars(select(SteeringMeeting.scheduled_at))
         days = sorted({(t.astimezone(dt.UTC).date() + dt.timedelta(days=d)).isoformat() for t in times for d in (-1, 0, 1)})
         meeting = await s.scalar(select(SteeringMeeting).where(SteeringMeeting.tenant_id == crafted.id).limit(1))
