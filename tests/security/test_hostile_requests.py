@@ -19,7 +19,9 @@ from tests.security.cast import Caller
 from tests.security.conftest import PRODUCTION_SECRET
 
 REPEAT = 100  # p99 is then the 99th of 100 answers, not the single slowest
-P99_LIMIT_MS = 50
+# "Fast" is a ratio in one run, not milliseconds (machines differ by 3x): a refused request costs at
+# most this many times the cheapest request there is, `{ __typename }`, sent alternately with it.
+P99_RATIO = 5
 
 
 @dataclass
@@ -81,6 +83,7 @@ def nested_variables(depth: int) -> bytes:
     return text.replace('"i":', '"i":' + '{"a":' * depth, 1).replace("}}}", "}}}" + "}" * depth, 1).encode()
 
 
+TYPENAME = Hostile("baseline", query="{ __typename }")
 MUTATION = 'mutation { createTenant(input: {name: "Planted by a hostile request", employeeCount: 5}) { tenant { id } } }'
 CORPUS = [
     *[Hostile(f"depth {d}", query=nested_meetings(d)) for d in (13, 20, 50)],
@@ -180,16 +183,18 @@ def quiet_heap():
 async def test_a_hostile_request_is_refused_fast_with_no_resolver_run(production, admin, count_statements, hostile):
     with count_statements() as quiet:
         await production.post("{ __typename }", token=admin.token)
-    timings = []
+    timings, baseline = [], []
     for _ in range(REPEAT):
         with count_statements() as log:
             status, body, elapsed = await send(production, hostile, admin.token)
         timings.append(elapsed)
         assert refused(status, body) is None, (hostile.name, refused(status, body))
         assert len(log) <= len(quiet), f"{hostile.name} ran SQL a refusal should not:\n{log.report()}"
-    p99 = sorted(timings)[math.ceil(len(timings) * 0.99) - 1]  # the 99th of 100, as REPEAT says
-    print(f"\nhostile {hostile.name!r}: {status} {body['errors'][0]['extensions']['code']} p99 {p99:.1f} ms")
-    assert p99 < P99_LIMIT_MS, (hostile.name, timings)
+        baseline.append((await send(production, TYPENAME, admin.token))[2])
+    p99, quiet_p99 = (sorted(t)[math.ceil(len(t) * 0.99) - 1] for t in (timings, baseline))  # the 99th of 100
+    print(f"\nhostile {hostile.name!r}: {status} {body['errors'][0]['extensions']['code']} p99 {p99:.1f} ms, "
+          f"{p99 / quiet_p99:.1f}x {{ __typename }}'s {quiet_p99:.1f} ms")
+    assert p99 < P99_RATIO * quiet_p99, (hostile.name, timings, baseline)
 
 
 async def test_the_server_is_still_up_and_nothing_was_planted(production, admin, owner_engine):
