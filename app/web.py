@@ -18,6 +18,7 @@ from strawberry.http.ides import get_graphql_ide_html
 from app.api.compiled.answers import Answers
 from app.api.http import graphql_endpoint
 from app.api.schema import build_schema
+from app.integrations.webhook import webhook
 from app.services import Services
 from app.settings import Settings, get_settings
 
@@ -77,8 +78,6 @@ class MetricsMiddleware:
 
 
 def routes() -> list[Route]:
-    from app.integrations.webhook import webhook
-
     return [
         Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
         Route("/integrations/{integration_id}/webhook", webhook, methods=["POST"]),

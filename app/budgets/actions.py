@@ -29,6 +29,7 @@ from app.budgets.models import Budget, BudgetKind, BudgetLine, BudgetSpend
 from app.db.base import uuid7
 from app.errors import Conflict, Invalid, NotFound
 from app.guards import require_writer, visible_tenant
+from app.health.recompute import mark_stale
 from app.months import add_months, current_month, month_start
 from app.planning.models import Initiative
 from app.tenants.models import Tenant
@@ -45,8 +46,6 @@ def fiscal_months(fiscal_year: int, start_month: int) -> tuple[dt.date, dt.date]
 
 async def mark_closed_months_stale(session: AsyncSession, tenant_id: uuid.UUID, first: dt.date, last: dt.date) -> None:
     """Mark every month from `first` to `last` that has closed (before the current UTC month)."""
-    from app.health.recompute import mark_stale
-
     month, current = first, current_month()
     while month <= last and month < current:
         await mark_stale(session, tenant_id, month)

@@ -25,6 +25,7 @@ from app.auth.principal import Principal
 from app.db.base import uuid7
 from app.errors import DomainError, Forbidden, Invalid, Limit
 from app.guards import require_writer, visible_tenant
+from app.health.recompute import mark_stale
 from app.months import current_month, month_start, parse_month
 from app.tickets.models import MANUAL_SOURCE, TicketCategory, TicketMonth
 
@@ -222,7 +223,6 @@ async def refresh_months(session: AsyncSession, tenant_id: uuid.UUID, source: st
 
 async def mark_past_months_stale(session: AsyncSession, tenant_id: uuid.UUID, months: Iterable[dt.date]) -> None:
     """Months before the current one may already be scored: their score must be recomputed."""
-    from app.health.recompute import mark_stale  # the health area imports tickets; not the reverse at load
 
     current = current_month()
     for month in sorted(m for m in months if m < current):
