@@ -14,7 +14,7 @@ from app.api.mutations import UPDATE_INPUT, given, perform
 from app.api.node import Node, resolves
 from app.api.permissions import tenant_key
 from app.api.tickets import TicketCategory
-from app.errors import NotFound
+from app.errors import Invalid, NotFound
 from app.guards import require_writer
 from app.integrations import actions, processing
 from app.integrations.models import DeliveryStatus as DeliveryStatusModel
@@ -170,15 +170,21 @@ class IntegrationMutations:
         ctx = info.context
         changes = given(
             input,
-            rules=lambda rules: [{"field": r.field, "equals": r.equals, "category": r.category.value} for r in rules],
+            rules=lambda rules: [{"when": {r.field: [r.equals]}, "category": r.category.value} for r in rules],
             default_category=lambda category: category.value,
         )
 
         async def work(session):
-            return await actions.update_integration(
-                session, ctx.user_viewer(), decode_integration(input.id), expected_version=input.expected_version,
-                **changes,
-            )
+            try:
+                return await actions.update_integration(
+                    session, ctx.user_viewer(), decode_integration(input.id), expected_version=input.expected_version,
+                    **changes,
+                )
+            except Invalid as error:
+                # A rule is stored as {"when": {field: [value]}}; the input names the rule's `field`.
+                if error.field and error.field[:1] == ["rules"] and error.field[2:3] == ["when"]:
+                    error.field = [*error.field[:2], "field"]
+                raise
 
         row, errors = await perform(ctx, work)
         return IntegrationPayload(integration=integration_node(ctx, row) if row else None, secret=None, user_errors=errors)

@@ -335,3 +335,19 @@ async def test_update_integration_clears_its_default_category_sent_null(api, sce
         answer = await api.mutate(admin, UPDATE_INTEGRATION, {"id": integration, "name": blank})
         assert user_error_codes(answer) == [("INVALID", ["name"])], blank
     assert (await integration_row(api, scene, integration)).version == row.version
+
+
+async def test_update_integration_sets_mapping_rules(api, scene: Scene, world):
+    """A rule sent as {field, equals, category} is stored as the mapping reads it (it was refused before)."""
+    admin = await world.user(scene.practice, Role.PRACTICE_ADMIN)
+    integration = await created(api, admin, "createIntegration", "CreateIntegrationInput", "integration", {
+        "tenantId": gid(scene.tenant), "vendor": "HALOPSA",
+    })
+    rule = {"field": "tickettype", "equals": "Alert", "category": "ALERT"}
+    answer = await api.mutate(admin, UPDATE_INTEGRATION, {"id": integration, "rules": [rule]})
+    assert answer["userErrors"] == []
+    assert (await integration_row(api, scene, integration)).settings["rules"] == [
+        {"when": {"tickettype": ["Alert"]}, "category": "ALERT"}
+    ]
+    unknown = await api.mutate(admin, UPDATE_INTEGRATION, {"id": integration, "rules": [rule | {"field": "queue"}]})
+    assert user_error_codes(unknown) == [("INVALID", ["rules", "0", "field"])]
