@@ -25,10 +25,15 @@ def object_key(ctx: Context, global_id: str, type_name: str, field: str = "id") 
     return key
 
 
+def staff(viewer) -> bool:
+    """A signed-in practice admin or CIO (the compiled portfolio asks this before answering)."""
+    return viewer.kind == "user" and viewer.role is not None and viewer.role.value in ("PRACTICE_ADMIN", "CIO")
+
+
 def require_staff(ctx: Context) -> None:
     """Practice admins and CIOs (the portfolio, audit log)."""
     viewer = ctx.user_viewer()
-    if viewer.role is None or viewer.role.value not in ("PRACTICE_ADMIN", "CIO"):
+    if not staff(viewer):
         raise Forbidden("Only practice admins and CIOs may do this.")
 
 

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import math
 import uuid
+from fractions import Fraction
 
 import strawberry
+from sqlalchemy import Float, Numeric, Text, case, cast, func
 
 from app.api.context import Context, Info
 from app.api.health import HealthScore, score_node, scores_query
@@ -22,6 +25,10 @@ from app.health import formula
 from app.health.inputs import gather_inputs
 from app.health.models import HealthScore as ScoreRow
 from app.months import last_full_month
+from app.rules import is_sql
+
+NO_SCORE = 101  # a row without a score sorts after every score
+EXACT = Numeric(1000, 40)  # PostgreSQL divides numerics to the larger of the operands' scales (at least)
 
 
 @strawberry.type
@@ -50,12 +57,46 @@ class Portfolio:
     rows: list[PortfolioRow] = strawberry.field(description="Worst score first; tenants without a score last.")
 
 
+def tenth(value):
+    """`value` to one decimal, half away from zero, as a float: 1.25 is 1.3, -1.25 is -1.3.
+
+    `value` is a Fraction, or a SQL numeric (app/rules.py): PostgreSQL's `round(numeric, 1)`
+    rounds the same way (Python's `round(float)` rounds the binary value, 1.25 to 1.2).
+    """
+    if is_sql(value):
+        return cast(func.round(value, 1), Float)
+    tenths = math.floor(abs(value) * 10 + Fraction(1, 2))
+    return 0.0 if tenths == 0 else math.copysign(float(Fraction(tenths, 10)), value)
+
+
+def variance_percent(planned, actual, months_elapsed):
+    """Spend to date against the plan to date (the year's plan spread evenly over its 12 months), in
+    percent to one decimal; None when nothing is planned to date (or there are no lines: planned is
+    0, or NULL in SQL). Values or SQL expressions, computed exactly in both."""
+    planned_twelfths = planned * months_elapsed
+    over = (actual * 12 - planned_twelfths) * 100
+    if is_sql(planned_twelfths):
+        return case((planned_twelfths == 0, None), else_=tenth(cast(over, EXACT) / cast(planned_twelfths, EXACT)))
+    return None if not planned_twelfths else tenth(Fraction(over) / Fraction(planned_twelfths))
+
+
 def budget_variance_percent(i: formula.HealthInputs) -> float | None:
-    """Spend to date against the plan to date (the plan spread evenly over the fiscal year)."""
-    planned_to_date = i.planned * i.fiscal_months_elapsed / 12
-    if not i.budget_lines or not planned_to_date:
-        return None
-    return round(float((i.actual - planned_to_date) / planned_to_date * 100), 1)
+    return variance_percent(i.planned, i.actual, i.fiscal_months_elapsed)  # no lines: nothing planned
+
+
+def average_score(total, count):
+    """The mean of the rows' scores to one decimal (None without scores): values or SQL aggregates."""
+    if is_sql(total, count):
+        return case((count == 0, None), else_=tenth(cast(total, EXACT) / count))
+    return tenth(Fraction(total, count)) if count else None
+
+
+def row_order(score, tenant_id):
+    """Worst score first, rows without a score last, then the tenant id as text: values (a sort key)
+    or SQL expressions (an ORDER BY)."""
+    if is_sql(score, tenant_id):
+        return [func.coalesce(score, NO_SCORE), cast(tenant_id, Text).collate("C")]
+    return (NO_SCORE if score is None else score, str(tenant_id))
 
 
 async def build_portfolio(ctx: Context, month: dt.date) -> Portfolio:
@@ -69,18 +110,15 @@ async def build_portfolio(ctx: Context, month: dt.date) -> Portfolio:
     for g in gathered:
         i = g.inputs
         score = scores.get(g.tenant_id)
-        rows.append((score.score if score else 101, str(g.tenant_id), PortfolioRow(
-            # The formula's levels: high and critical are the open or mitigating risks at score >= 10.
-            open_high_risks=i.critical_risks + i.high_risks, tickets_last_month=i.tickets,
+        rows.append((row_order(score.score if score else None, g.tenant_id), PortfolioRow(
+            open_high_risks=g.open_high_risks, tickets_last_month=i.tickets,
             ticket_target=formula.ticket_target(i.employees), budget_variance_percent=budget_variance_percent(i),
             tenant=tenants[g.tenant_id], health=score_node(score) if score else None,
             next_steering_meeting=meetings[g.tenant_id],
         )))
-    rows = [row for *_, row in sorted(rows, key=lambda r: (r[0], r[1]))]
+    rows = [row for _, row in sorted(rows, key=lambda r: r[0])]
     values = [s.score for s in scores.values()]
-    return Portfolio(
-        month=month, tenant_count=len(rows), average_score=round(sum(values) / len(values), 1) if values else None, rows=rows
-    )
+    return Portfolio(month=month, tenant_count=len(rows), average_score=average_score(sum(values), len(values)), rows=rows)
 
 
 async def tenant_health_many(ctx: Context, tenant_ids: list[uuid.UUID], month: dt.date) -> list:
@@ -94,5 +132,5 @@ async def tenant_health_many(ctx: Context, tenant_ids: list[uuid.UUID], month: d
 class PortfolioQueries:
     @strawberry.field(description="CIOs and practice admins: one row per visible tenant (default: last full month).")
     async def portfolio(self, info: Info, month: Month | None = None) -> Portfolio:
-        require_staff(info.context)
+        require_staff(info.context)  # the compiled read leaves other viewers to this (permissions.staff)
         return await build_portfolio(info.context, month or last_full_month())

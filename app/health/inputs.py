@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Date, and_, any_, bindparam, cast, func, select
+from sqlalchemy import Date, and_, any_, bindparam, case, cast, func, select
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,6 +33,7 @@ from app.planning.models import Initiative, InitiativeStatus
 from app.policies.actions import review_due
 from app.policies.models import REQUIRED_KINDS, Policy, PolicyStatus
 from app.risks.models import Risk, RiskStatus
+from app.rules import is_sql
 from app.steering.models import MeetingStatus, SteeringMeeting
 from app.tenants.models import Practice, Tenant, TenantStatus
 from app.tickets.figures import month_figures
@@ -44,17 +45,24 @@ NOT_PLANNED = (InitiativeStatus.CANCELLED, InitiativeStatus.DEFERRED)
 
 @dataclass(frozen=True)
 class TenantMonth:
-    """One active tenant of the batch: its inputs and its practice's weights (None: defaults)."""
+    """One active tenant of the batch: its inputs and its practice's weights (None: defaults), and
+    beside them (not an input: stored inputs stay as they are) the portfolio's open high risks."""
 
     tenant_id: uuid.UUID
     weights: Mapping[str, float] | None
     inputs: HealthInputs
+    open_high_risks: int = 0  # risk_level(t, HIGH): the formula's high and critical together
 
 
-def fiscal_year_of(month: dt.date, start_month: int) -> tuple[int, int]:
-    """The fiscal year containing `month` (named by its starting year) and its months elapsed."""
-    year = month.year if month.month >= start_month else month.year - 1
-    return year, (month.month - start_month) % 12 + 1
+def fiscal_year_of(month: dt.date, start_month) -> tuple:
+    """The fiscal year containing `month` (named by its starting year) and its months elapsed.
+
+    `start_month` is a month number, or a SQL expression of one (app/rules.py): the portfolio's
+    compiled read computes both per tenant in its statement. No `%`: SQL's differs on negatives.
+    """
+    started_last_year = start_month > month.month
+    shift = case((started_last_year, 1), else_=0) if is_sql(started_last_year) else int(started_last_year)
+    return month.year - shift, month.month - start_month + 1 + 12 * shift
 
 
 def in_batch(column, ids: list[uuid.UUID]):
@@ -65,6 +73,12 @@ def in_scope(column):
     """The transaction's tenant scope applied to a table without row security (tenants)."""
     scope = func.nullif(func.current_setting("app.tenant_ids", True), "")
     return column == any_(cast(scope, ARRAY(UUID(as_uuid=True))))
+
+
+def batch_tenants(t, ids: list[uuid.UUID]) -> list:
+    """The tenants of a batch that are scored (and shown in the portfolio): those among `ids`, in the
+    transaction's scope and ACTIVE, on the tenants table `t` or an alias of it."""
+    return [in_batch(t.c.id, ids), in_scope(t.c.id), t.c.status == TenantStatus.ACTIVE]
 
 
 def count_where(condition):
@@ -87,7 +101,7 @@ async def gather_inputs(
                 Tenant.created_at, Practice.health_weights,
             )
             .join(Practice, Practice.id == Tenant.practice_id)
-            .where(in_batch(Tenant.id, ids), in_scope(Tenant.id), Tenant.status == TenantStatus.ACTIVE)
+            .where(*batch_tenants(Tenant.__table__, ids))
             .order_by(Tenant.id)
         )
     ).all()
@@ -106,7 +120,7 @@ async def gather_inputs(
         year, elapsed = fiscal[t.id]
         window = _steering_window(month, t.created_at)
         lines, planned, actual, unplanned = budgets.get((t.id, year), (0, Decimal(0), Decimal(0), 0))
-        r = risks.get(t.id, (0, 0, 0, 0, 0))
+        r = risks.get(t.id, (0, 0, 0, 0, 0, 0))
         total, due, done = initiatives.get(t.id, (0, 0, 0))
         inputs = HealthInputs(
             month=month,
@@ -131,7 +145,7 @@ async def gather_inputs(
             steering_held=len(window & held.get(t.id, set())),
             policies_current=policies.get(t.id, 0),
         )
-        gathered.append(TenantMonth(t.id, t.health_weights, inputs))
+        gathered.append(TenantMonth(t.id, t.health_weights, inputs, r[5]))
     return gathered
 
 
@@ -141,60 +155,83 @@ def _steering_window(month: dt.date, created_at: dt.datetime) -> set[dt.date]:
     return {m for m in (add_months(month, -k) for k in range(STEERING_WINDOW)) if m >= created}
 
 
-async def _tickets(session, ids, month) -> dict[uuid.UUID, int]:
-    """Support + change + alert in `month` (hand-entered figures win; see app/tickets/figures.py)."""
+def month_tickets(month, tenants: Callable):
+    """(tenant_id, total) of the tenants `tenants(column)` chooses that have figures for `month`:
+    support + change + alert (hand-entered figures win; see app/tickets/figures.py)."""
     figures = select(TicketMonth.tenant_id, *month_figures()).where(
-        in_batch(TicketMonth.tenant_id, ids), TicketMonth.month == month
-    ).group_by(TicketMonth.tenant_id).subquery()
-    rows = await session.execute(select(figures.c.tenant_id, figures.c.support + figures.c.change + figures.c.alert))
+        tenants(TicketMonth.tenant_id), TicketMonth.month == month
+    ).group_by(TicketMonth.tenant_id).subquery("figures")
+    return select(figures.c.tenant_id, (figures.c.support + figures.c.change + figures.c.alert).label("total"))
+
+
+async def _tickets(session, ids, month) -> dict[uuid.UUID, int]:
+    rows = await session.execute(month_tickets(month, lambda column: in_batch(column, ids)))
     return {tenant_id: int(total) for tenant_id, total in rows}
 
 
-async def _budgets(session, ids, month, years) -> dict[tuple[uuid.UUID, int], tuple]:
-    """Per tenant and candidate fiscal year: lines, planned, actual to date, unplanned lines.
+def budget_figures(month, tenants: Callable, years: Callable):
+    """Per tenant and fiscal year (those `tenants(column)` and `years(column)` choose): lines,
+    planned, actual to date (spend up to and including `month`), unplanned lines.
 
     Spend is summed per line first, so a line with many months of spend is counted once.
     """
-    lines = (
-        select(BudgetLine.tenant_id, BudgetLine.id, BudgetLine.planned, Budget.fiscal_year)
-        .join(Budget, and_(Budget.tenant_id == BudgetLine.tenant_id, Budget.id == BudgetLine.budget_id))
-        .where(in_batch(Budget.tenant_id, ids), Budget.fiscal_year.in_(sorted(years)))
-        .cte("lines")
-    )
     spent = (
-        select(BudgetSpend.tenant_id, BudgetSpend.budget_line_id, func.sum(BudgetSpend.amount).label("amount"))
-        .join(lines, and_(lines.c.tenant_id == BudgetSpend.tenant_id, lines.c.id == BudgetSpend.budget_line_id))
-        .where(BudgetSpend.month <= month)
-        .group_by(BudgetSpend.tenant_id, BudgetSpend.budget_line_id)
-        .subquery("spent")
+        select(func.sum(BudgetSpend.amount))
+        .where(BudgetSpend.tenant_id == BudgetLine.tenant_id, BudgetSpend.budget_line_id == BudgetLine.id,
+               BudgetSpend.month <= month)
+        .scalar_subquery()
     )
-    rows = await session.execute(
+    lines = (
+        select(BudgetLine.tenant_id, Budget.fiscal_year, BudgetLine.planned, spent.label("amount"))
+        .join(Budget, and_(Budget.tenant_id == BudgetLine.tenant_id, Budget.id == BudgetLine.budget_id))
+        .where(tenants(Budget.tenant_id), years(Budget.fiscal_year))
+        .subquery("lines")
+    )
+    return (
         select(
             lines.c.tenant_id,
             lines.c.fiscal_year,
-            func.count(),
-            func.sum(lines.c.planned),
-            func.coalesce(func.sum(spent.c.amount), 0),
-            count_where(and_(lines.c.planned == 0, spent.c.amount > 0)),
+            func.count().label("lines"),
+            func.sum(lines.c.planned).label("planned"),
+            func.coalesce(func.sum(lines.c.amount), 0).label("actual"),
+            count_where(and_(lines.c.planned == 0, lines.c.amount > 0)).label("unplanned"),
         )
-        .select_from(lines)
-        .outerjoin(spent, and_(spent.c.tenant_id == lines.c.tenant_id, spent.c.budget_line_id == lines.c.id))
         .group_by(lines.c.tenant_id, lines.c.fiscal_year)
+    )
+
+
+async def _budgets(session, ids, month, years) -> dict[tuple[uuid.UUID, int], tuple]:
+    """Per tenant and candidate fiscal year: lines, planned, actual to date, unplanned lines."""
+    rows = await session.execute(
+        budget_figures(month, lambda column: in_batch(column, ids), lambda column: column.in_(sorted(years)))
     )
     return {(tenant_id, year): tuple(rest) for tenant_id, year, *rest in rows}
 
 
-async def _risks(session, ids, month) -> dict[uuid.UUID, tuple[int, int, int, int, int]]:
-    """Per tenant: register size, then open or mitigating risks by level, and overdue reviews."""
-    active = Risk.status.in_(ACTIVE_RISK)
+def active_risk(t):
+    """Open or mitigating: the risks the formula counts by level (the risks table `t` or an alias)."""
+    return t.c.status.in_(ACTIVE_RISK)
+
+
+def risk_level(t, low: int, below: int | None = None):
+    """Active risks scored `low` or more (and under `below`): the formula's levels, the portfolio's
+    `openHighRisks` (`risk_level(t, HIGH)`)."""
+    return and_(active_risk(t), t.c.score >= low, *([t.c.score < below] if below is not None else []))
+
+
+async def _risks(session, ids, month) -> dict[uuid.UUID, tuple[int, int, int, int, int, int]]:
+    """Per tenant: register size, then open or mitigating risks by level, overdue reviews, and the
+    portfolio's open high risks."""
+    risks = Risk.__table__
     rows = await session.execute(
         select(
             Risk.tenant_id,
             func.count(),
-            count_where(and_(active, Risk.score >= CRITICAL)),
-            count_where(and_(active, Risk.score >= HIGH, Risk.score < CRITICAL)),
-            count_where(and_(active, Risk.score >= MEDIUM, Risk.score < HIGH)),
-            count_where(and_(active, Risk.review_due < last_day(month))),
+            count_where(risk_level(risks, CRITICAL)),
+            count_where(risk_level(risks, HIGH, CRITICAL)),
+            count_where(risk_level(risks, MEDIUM, HIGH)),
+            count_where(and_(active_risk(risks), Risk.review_due < last_day(month))),
+            count_where(risk_level(risks, HIGH)),
         )
         .where(in_batch(Risk.tenant_id, ids))
         .group_by(Risk.tenant_id)

@@ -9,7 +9,8 @@ sizes 0 and 200, empty and duplicate status lists, minScore outside 1..25, fisca
 the budget range, ticket ranges of 120 months, open-ended and far meeting ranges, cursors of the
 list, of another search or forged, ids of other tenants, types and practices). A few documents
 hold something the compiler refuses (a fragment, a directive, `__typename`, a repeated response
-key, a field it does not build, a cursor on a nested list or of another list, an invalid month):
+key, a field it does not build, a cursor on a nested list or of another list, an invalid month, the
+portfolio asked by a viewer who is not staff):
 those must go to the executor. Every other document must be answered by the one statement, so
 the test fails when the compiler falls back silently as well as when it answers differently.
 
@@ -274,7 +275,7 @@ TICKET_FIELDS = ("month", "support", "change", "alert", "total", "target")
 MEETING_FIELDS = ("id", "version", "scheduledAt", "status", "attendees", "agenda", "decisions")
 PAGE_INFO = ("hasNextPage", "hasPreviousPage", "startCursor", "endCursor")
 # Fields of these types the compiler does not build: asking one sends the document to the executor.
-NOT_COMPILED = {"Query": {"me": " { name }", "portfolio": " { tenantCount }"}, "Budget": {"lines": " { name }"},
+NOT_COMPILED = {"Query": {"me": " { name }"}, "Budget": {"lines": " { name }"},
                 "SteeringMeeting": {"actionItems": " { totalCount }"}}
 ALIASES = ("a", "b2", "_x", "id", "name", "node", "cursor", "total", "score", "nodes")
 
@@ -408,7 +409,8 @@ class Writer:
     # Query --------------------------------------------------------------------------------------
 
     def query(self) -> Document:
-        options = {"tenants": self.tenants, "tenant": self.tenant, **self.not_compiled("Query")}
+        options = {"tenants": self.tenants, "tenant": self.tenant, "portfolio": self.portfolio,
+                   **self.not_compiled("Query")}
         body = self.selection("Query", options, most=3)
         named = bool(self.definitions) or self.rarely(4)
         if named:
@@ -470,6 +472,18 @@ class Writer:
         decoded = ids.decode_as(key, "Tenant")
         with self.unreached(decoded is None or decoded.id not in self.viewer.tenant_ids):
             return args + " " + self.tenant_selection()
+
+    def portfolio(self) -> str:
+        if self.viewer.name == "executive":
+            self.refuse("the portfolio is for staff (the executor answers FORBIDDEN)")
+        args = self.arguments(("month", "Month", self.month(False)))
+        row = lambda: " " + self.selection("PortfolioRow", {  # noqa: E731
+            **self.scalars(("openHighRisks", "ticketsLastMonth", "ticketTarget", "budgetVariancePercent")),
+            "tenant": lambda: " " + self.tenant_selection(), "health": self.score,
+            "nextSteeringMeeting": lambda: " " + self.meeting(),
+        })
+        return args + " " + self.selection("Portfolio", {**self.scalars(("month", "tenantCount", "averageScore")),
+                                                          "rows": row})
 
     # Tenant -------------------------------------------------------------------------------------
 

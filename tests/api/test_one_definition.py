@@ -11,12 +11,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func
 
-from app.api import planning, policies, risks, steering, tenants, vendors
-from app.health import formula
+from app.api import planning, policies, portfolio, risks, steering, tenants, vendors
+from app.health import formula, inputs
+from app.months import add_months
 from app.policies import actions as policy_actions
 from app.steering import actions as steering_actions
 from app.tenants.models import TenantStatus
-from tests.api.test_compiled_reads import EVERYTHING, both, pair, practice  # noqa: F401
+from tests.api.test_compiled_reads import EVERYTHING, OPERATIONS, both, pair, practice  # noqa: F401
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -55,4 +56,36 @@ async def test_changing_a_rule_where_it_is_defined_changes_both_paths(
     before = await both(pair, EVERYTHING, variables, token)
     monkeypatch.setattr(module, name, make(getattr(module, name)))
     after = await both(pair, EVERYTHING, variables, token)
+    assert after != before, f"{module.__name__}.{name} changed, the answers did not"
+
+
+PORTFOLIO_RULES = [
+    replacing(inputs, "risk_level", lambda orig: lambda t, low, below=None: orig(t, 1, below)),
+    replacing(inputs, "active_risk", lambda orig: lambda t: t.c.status.is_not(None)),
+    replacing(inputs, "month_tickets", lambda orig: lambda month, tenants: orig(add_months(month, -1), tenants)),
+    replacing(inputs, "budget_figures",
+              lambda orig: lambda month, tenants, years: orig(add_months(month, -4), tenants, years)),
+    replacing(inputs, "fiscal_year_of", lambda orig: lambda month, start: (lambda y, e: (y, e + 1))(*orig(month, start))),
+    replacing(portfolio, "variance_percent", lambda orig: lambda planned, actual, months: orig(planned, actual * 2, months)),
+    replacing(portfolio, "tenth", lambda orig: lambda value: orig(value * 3)),
+    replacing(portfolio, "average_score", lambda orig: lambda total, count: orig(total * 2, count)),
+    replacing(portfolio, "row_order", lambda orig: lambda score, tenant_id: orig(None, tenant_id)),
+    replacing(formula, "ticket_target", lambda orig: lambda employees: orig(employees) + 1),
+    replacing(steering, "upcoming", lambda orig: lambda t: [t.c.scheduled_at < func.now()]),
+    replacing(inputs, "batch_tenants", lambda orig: lambda t, ids: orig(t, ids[1:])),
+]
+
+
+@pytest.mark.parametrize(("module", "name", "make"), PORTFOLIO_RULES)
+async def test_changing_a_rule_of_the_portfolio_changes_both_paths(
+    api, pair, practice, monkeypatch, module, name, make  # noqa: F811
+):
+    """The portfolio's figures (app/api/portfolio.py, app/health/inputs.py): the executor's path
+    reads them through the scoring inputs, the compiled one in its statement."""
+    summary, _ = practice
+    token = await api.login(summary.cio_email)
+    query, variables = (OPERATIONS / "portfolio.graphql").read_text(), {"month": "2026-06"}
+    before = await both(pair, query, variables, token)
+    monkeypatch.setattr(module, name, make(getattr(module, name)))
+    after = await both(pair, query, variables, token)
     assert after != before, f"{module.__name__}.{name} changed, the answers did not"

@@ -3,7 +3,7 @@
 Why: for the portfolio's 200 tenants graphql-core executes ~7,000 fields and ~600 tasks per
 request (100+ ms of Python); PostGraphile, the peer, compiles a request into one statement. We do
 the same for the read fields users wait on (`tenants`, `tenant` and what hangs off a tenant:
-health, history, risks, initiatives, vendors, meetings). The executor stays the reference: a
+health, history, risks, initiatives, vendors, meetings; and `portfolio`). The executor stays the reference: a
 document with anything the compiler does not know (another field, a fragment, a directive, an
 argument the resolver would refuse, a cursor on a nested list) is executed as before, and the
 tests compare both answers byte for byte.

@@ -12,7 +12,7 @@ so an equal counter means nothing the answer read has changed since it was compu
 
 The key holds everything an answer depends on besides the data: the caller (kind, id, practice,
 role and exact tenant set), the document, the operation and the variables. Answers that depend
-on the clock (`nextSteeringMeeting`) are never stored (`Compiler.volatile`). Entries are
+on the clock (`nextSteeringMeeting`, a portfolio without its `month`) are never stored (`Compiler.volatile`). Entries are
 evicted least recently used first, within a byte budget (`FCIO_ANSWER_CACHE_MB` per process).
 """
 

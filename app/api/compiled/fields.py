@@ -13,17 +13,29 @@ import functools
 import json
 from collections.abc import Callable
 
-from sqlalchemy import Date, Integer, String, literal_column, select
+from sqlalchemy import Date, Integer, String, func, literal_column, select
 
-from app.api import health, ids, pagination, planning, policies, risks, steering, tenants, vendors
+from app.api import (
+    health,
+    ids,
+    pagination,
+    permissions,
+    planning,
+    policies,
+    portfolio,
+    risks,
+    steering,
+    tenants,
+    vendors,
+)
 from app.api.budgets import BUDGETS, budget_totals
 from app.api.compiled import render, sql
 from app.api.compiled.compiler import Compiler, Unsupported, compiles, page_bounds
 from app.api.lists import Listing
 from app.api.tickets import MAX_MONTHS
 from app.budgets.actions import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR
-from app.health import formula
-from app.months import add_months
+from app.health import formula, inputs
+from app.months import add_months, last_full_month
 from app.policies import actions as policy_actions
 from app.policies.models import PolicyKind
 from app.steering import actions as steering_actions
@@ -56,6 +68,7 @@ def aliased(table, name: str):
 RISKS = aliased(risks.RISKS, "r")
 INITIATIVES = aliased(planning.INITIATIVES, "r")
 TENANTS = aliased(tenants.TENANTS, "r")
+HIGH_RISKS = aliased(risks.RISKS, "hr")
 
 TICKET_MONTHS = sql.core(
     select(MonthRow.month, *month_figures())
@@ -138,6 +151,97 @@ def _tenant(c: Compiler, row, node, args):
     t = aliased(tenants.TENANTS, c.alias())
     return (f"(SELECT {c.object('Tenant', t.name, node)} FROM tenants {t.name} "
             f"WHERE {t.name}.id = {c.param(key.id, 'uuid')} AND {render.rule(c, (tenants.active, t), lambda: tenants.active(t))})")
+
+
+@compiles("Query", "portfolio")
+def _portfolio(c: Compiler, row, node, args):
+    """`build_portfolio` in one statement: the rows are a CTE of the viewer's active tenants with
+    the month's score and figures beside each tenant's columns, computed by the definitions the
+    health score's inputs use (app/health/inputs.py) and the portfolio's (app/api/portfolio.py)."""
+    if not permissions.staff(c.viewer):
+        raise Unsupported("portfolio: the executor answers FORBIDDEN")
+    month = args.get("month")
+    if month is None:
+        c.volatile = True  # the default month is the clock's: such an answer is never stored
+        month = last_full_month()
+    t = aliased(tenants.TENANTS, c.alias())
+    s, p = c.alias(), c.alias()
+    # The tenants the executor's portfolio gathers inputs for: rendered for this request (the
+    # conditions hold the visible set).
+    where = render.text_of(inputs.batch_tenants(t, sorted(c.viewer.tenant_ids))).into(c)
+    rows = (f"SELECT {t.name}.*, {c.param(month, 'date')} AS _month, {s}.score AS _score, "
+            f"{portfolio_figures(c, t.name, month)} FROM tenants {t.name} LEFT JOIN health_scores {s} "
+            f"ON {s}.tenant_id = {t.name}.id AND {s}.month = {c.param(month, 'date')} WHERE {where}")
+    return (f"(WITH {p}_rows AS ({rows}) SELECT {c.object('Portfolio', p, node)} "
+            f"FROM (SELECT {c.param(month, 'date')} AS month) AS {p})")
+
+
+def portfolio_figures(c: Compiler, t: str, month) -> str:
+    """The live figures of a portfolio row, as columns `_high`, `_tickets` and `_variance` of the tenant `t`."""
+    tenant = value(f"{t}.id")
+
+    def high():
+        return (select(func.count()).select_from(HIGH_RISKS)
+                .where(HIGH_RISKS.c.tenant_id == tenant, inputs.risk_level(HIGH_RISKS, formula.HIGH)).scalar_subquery())
+
+    def tickets():
+        totals = inputs.month_tickets(month, lambda column: column == tenant).subquery("totals")
+        return select(totals.c.total).scalar_subquery()
+
+    def variance():
+        year, elapsed = inputs.fiscal_year_of(month, value(f"{t}.fiscal_year_start_month", Integer))
+        figures = inputs.budget_figures(month, lambda column: column == tenant, lambda column: column == year)
+        b = figures.subquery("figures")
+        return select(portfolio.variance_percent(b.c.planned, b.c.actual, elapsed)).scalar_subquery()
+
+    # Each key names every definition its rule is made of, so a changed one is a new text.
+    return ", ".join([
+        f"{render.rule(c, (inputs.risk_level, inputs.active_risk, t), high)} AS _high",
+        f"{render.rule(c, (inputs.month_tickets, t, month), tickets)} AS _tickets",
+        f"{render.rule(c, (portfolio.variance_percent, portfolio.tenth, inputs.budget_figures, inputs.fiscal_year_of, t, month), variance)} AS _variance",
+    ])
+
+
+columns("Portfolio", month=lambda p: sql.month(f"{p}.month"), tenantCount=lambda p: f"(SELECT count(*) FROM {p}_rows)")
+
+
+@compiles("Portfolio", "averageScore")
+def _average_score(c: Compiler, row, node, args):
+    rule, score = portfolio.average_score, value("x._score", Integer)
+    average = render.rule(c, (rule, portfolio.tenth), lambda: rule(func.sum(score), func.count(score)))
+    return f"(SELECT {sql.float_value('v.average')} FROM (SELECT {average} AS average FROM {row}_rows x) AS v)"
+
+
+@compiles("Portfolio", "rows")
+def _portfolio_rows(c: Compiler, row, node, args):
+    r, rule = c.alias(), portfolio.row_order
+    order = render.rule(c, (rule, r), lambda: rule(value(f"{r}._score", Integer), value(f"{r}.id")), ", ")
+    return f"(SELECT {sql.json_list(c.object('PortfolioRow', r, node), order)} FROM {row}_rows {r})"
+
+
+columns("PortfolioRow", openHighRisks=col("_high"), ticketsLastMonth=col("_tickets"),
+        budgetVariancePercent=col("_variance", sql.float_value))
+
+
+@compiles("PortfolioRow", "ticketTarget")
+def _row_ticket_target(c: Compiler, row, node, args):
+    rule = formula.ticket_target
+    return render.rule(c, (rule, row), lambda: rule(value(f"{row}.employee_count", Integer)))
+
+
+@compiles("PortfolioRow", "tenant")
+def _row_tenant(c: Compiler, row, node, args):
+    return c.object("Tenant", row, node)  # a row is its tenant's columns and its figures
+
+
+@compiles("PortfolioRow", "health")
+def _row_health(c: Compiler, row, node, args):
+    h = c.alias()
+    return (f"(SELECT {c.object('HealthScore', h, node)} FROM health_scores {h} "
+            f"WHERE {h}.tenant_id = {row}.id AND {h}.month = {row}._month)")
+
+
+compiles("PortfolioRow", "nextSteeringMeeting")(lambda c, row, node, args: _next_meeting(c, row, node, args))
 
 
 # ---- Tenant --------------------------------------------------------------------------------
