@@ -33,6 +33,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 OPERATIONS = Path(__file__).resolve().parents[2] / "graphql" / "operations"
 TOP_RISKS = (OPERATIONS / "top_risks.graphql").read_text()
 DASHBOARD = (OPERATIONS / "tenant_dashboard.graphql").read_text()
+PORTFOLIO = (OPERATIONS / "portfolio.graphql").read_text()
 CREATE_RISK = """mutation($i: CreateRiskInput!) { createRisk(input: $i) { risk { id } userErrors { code message } } }"""
 
 
@@ -133,7 +134,7 @@ async def test_compiled_statements_read_only_watched_tables(world):
     viewer = Principal("user", None, practice.id, Role.PRACTICE_ADMIN, frozenset({tenant.id}))
     schema = build_schema(False)
     dashboard = {"id": ids.encode("Tenant", tenant.id), "from": "2026-01", "to": "2026-10", "fiscalYear": 2026}
-    documents = ((EVERYTHING, {"first": 4, "month": "2026-05"}), (DASHBOARD, dashboard))
+    documents = ((EVERYTHING, {"first": 4, "month": "2026-05"}), (DASHBOARD, dashboard), (PORTFOLIO, {"month": "2026-10"}))
     selected = set().union(*(fields_selected(schema._schema, query) for query, _ in documents))
     assert set(FIELDS) <= selected, f"add to EVERYTHING: {sorted(set(FIELDS) - selected)}"
     read_tables = set()
@@ -144,7 +145,7 @@ async def test_compiled_statements_read_only_watched_tables(world):
     async with world.scope(()) as s:
         tables = set(await s.scalars(text("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")))
     read_tables &= tables  # drop subquery aliases
-    assert read_tables >= {"tenants", "risks", "health_scores", "ticket_months", "budget_lines"}
+    assert read_tables >= {"tenants", "risks", "health_scores", "ticket_months", "budget_lines", "budget_spend"}
     assert not read_tables & versions.UNWATCHED
 
 
