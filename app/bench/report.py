@@ -37,9 +37,11 @@ NOTES = """\
   shape), and each request adds about 3 ms of Python (HTTP, the JWT, the round trips, parsing the
   240 kB answer into the response). At c=4 the API processes, PostgreSQL and the load generator
   share 2 cores; PostGraphile is at about 0.25x the ideal for the same reasons.
-- The portfolio operation still runs on the executor (its figures come from the health inputs
-  computed live, `app/health/inputs.py`): about 90 ms for 200 tenants, the slowest path (profile
-  above). Compiling it needs the inputs in SQL, shared with scoring.
+- The portfolio is a compiled read: one statement whose figures are the health inputs' own SQL
+  definitions (`app/health/inputs.py`, shared with scoring) and the portfolio's
+  (`app/api/portfolio.py`, shared with the executor). The tenant set is still matched with
+  `= ANY(...)` arrays, so its cost grows with the tenants the caller may see (DESIGN.md, "Tenancy
+  at scale").
 - Scoring writes each batch in one `INSERT ... SELECT FROM jsonb_to_recordset` (an executemany of
   500 rows took 0.3 s) and the bench, like the worker, runs two batch jobs at once, so one's SQL
   overlaps the other's formula. The split sums each phase over all batches.
