@@ -1,6 +1,6 @@
 """One document sent to two apps over the same database: compiled reads on, and the executor only.
 
-The comparison tests (test_compiled_reads.py, test_compiled_generated.py) need the same three
+The comparison tests (test_compiled_reads.py, test_compiled_generated.py, test_compiled_portfolio.py) need the same three
 things: both bodies, both statuses, and whether the compiled app really ran its one statement
 (a statement with `json_build_object`) rather than falling back to the executor, without which a
 comparison would be the executor's answer against itself.

@@ -31,7 +31,7 @@ from app.health.models import HealthScore
 from app.months import add_months, month_label
 from app.tenants.models import Role
 from tests.api.compiled_pair import Pair
-from tests.api.test_compiled_generated import LINE, MEETING, RISK, SPEND, TICKETS, UPDATE_RISK, login, mutate
+from tests.api.generated_scene import LINE, MEETING, RISK, SPEND, TICKETS, UPDATE_RISK, login, mutate
 from tests.api.test_statement_counts import OPERATIONS
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
