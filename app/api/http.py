@@ -30,6 +30,7 @@ from graphql import GraphQLError
 
 log = logging.getLogger("fcio.api")
 
+
 def json_response(payload: dict, status: int = 200, headers: dict | None = None) -> Response:
     return Response(orjson.dumps(payload), status_code=status, media_type="application/json", headers=headers)
 

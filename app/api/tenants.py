@@ -29,8 +29,8 @@ from app.api.vendors import Vendor, tenant_vendors
 from app.auth import apikeys
 from app.auth.login import login as do_login
 from app.auth.principal import Principal
+from app.db.scope import in_batch
 from app.errors import NotFound
-from app.health.inputs import in_batch
 from app.tenants import actions
 from app.tenants.models import Role as RoleModel
 from app.tenants.models import Tenant as TenantRow

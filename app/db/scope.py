@@ -12,7 +12,8 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 
-from sqlalchemy import text
+from sqlalchemy import any_, bindparam, cast, func, text
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 log = logging.getLogger(__name__)
@@ -62,3 +63,14 @@ async def run_after_commit(session: AsyncSession) -> None:
 async def set_tenants(session: AsyncSession, tenant_ids: Iterable[uuid.UUID]) -> None:
     """Narrow or widen an open transaction's scope (e.g. after a login resolved the principal)."""
     await session.execute(SET_TENANTS, {"ids": tenant_array(tenant_ids)})
+
+
+def in_batch(column, ids: list[uuid.UUID]):
+    """`column` is one of `ids` (one array parameter, whatever their number)."""
+    return column == any_(bindparam("ids", ids, type_=ARRAY(UUID(as_uuid=True)), unique=True))
+
+
+def in_scope(column):
+    """The transaction's tenant scope applied to a table without row security (tenants)."""
+    scope = func.nullif(func.current_setting("app.tenant_ids", True), "")
+    return column == any_(cast(scope, ARRAY(UUID(as_uuid=True))))

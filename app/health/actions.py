@@ -19,10 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.audit.actions import record
 from app.auth.principal import Principal
-from app.db.scope import tenant_session
+from app.db.scope import in_batch, tenant_session
 from app.errors import Forbidden, Invalid
 from app.health.formula import FORMULA_VERSION, KEYS, score
-from app.health.inputs import gather_inputs, in_batch
+from app.health.inputs import gather_inputs
 from app.health.models import StaleHealthMonth
 from app.tenants.models import Practice
 

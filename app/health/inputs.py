@@ -22,11 +22,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Date, and_, any_, bindparam, case, cast, func, select
-from sqlalchemy.dialects.postgresql import ARRAY, UUID
+from sqlalchemy import Date, and_, case, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.budgets.models import Budget, BudgetLine, BudgetSpend
+from app.db.scope import in_batch, in_scope
 from app.health.formula import CRITICAL, HIGH, MEDIUM, STEERING_WINDOW, HealthInputs
 from app.months import add_months, last_day, utc_month_start
 from app.planning.models import Initiative, InitiativeStatus
@@ -63,16 +63,6 @@ def fiscal_year_of(month: dt.date, start_month) -> tuple:
     started_last_year = start_month > month.month
     shift = case((started_last_year, 1), else_=0) if is_sql(started_last_year) else int(started_last_year)
     return month.year - shift, month.month - start_month + 1 + 12 * shift
-
-
-def in_batch(column, ids: list[uuid.UUID]):
-    return column == any_(bindparam("ids", ids, type_=ARRAY(UUID(as_uuid=True)), unique=True))
-
-
-def in_scope(column):
-    """The transaction's tenant scope applied to a table without row security (tenants)."""
-    scope = func.nullif(func.current_setting("app.tenant_ids", True), "")
-    return column == any_(cast(scope, ARRAY(UUID(as_uuid=True))))
 
 
 def batch_tenants(t, ids: list[uuid.UUID]) -> list:

@@ -26,9 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.auth.principal import Principal
 from app.db.queue import session_queue
-from app.db.scope import after_commit, tenant_session
+from app.db.scope import after_commit, in_batch, tenant_session
 from app.errors import DomainError, Forbidden, Invalid, NotFound
-from app.health.inputs import in_batch
 from app.health.models import StaleHealthMonth
 from app.months import month_label
 from app.tenants.models import Tenant, TenantStatus

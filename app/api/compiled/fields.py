@@ -223,10 +223,13 @@ columns("PortfolioRow", openHighRisks=col("_high"), ticketsLastMonth=col("_ticke
         budgetVariancePercent=col("_variance", sql.float_value))
 
 
-@compiles("PortfolioRow", "ticketTarget")
-def _row_ticket_target(c: Compiler, row, node, args):
+def ticket_target(c: Compiler, row: str) -> str:
+    """`formula.ticket_target` of the employees of `row` (a tenant, or a portfolio row built on one)."""
     rule = formula.ticket_target
     return render.rule(c, (rule, row), lambda: rule(value(f"{row}.employee_count", Integer)))
+
+
+compiles("PortfolioRow", "ticketTarget")(lambda c, row, node, args: ticket_target(c, row))
 
 
 @compiles("PortfolioRow", "tenant")
@@ -239,9 +242,6 @@ def _row_health(c: Compiler, row, node, args):
     h = c.alias()
     return (f"(SELECT {c.object('HealthScore', h, node)} FROM health_scores {h} "
             f"WHERE {h}.tenant_id = {row}.id AND {h}.month = {row}._month)")
-
-
-compiles("PortfolioRow", "nextSteeringMeeting")(lambda c, row, node, args: _next_meeting(c, row, node, args))
 
 
 # ---- Tenant --------------------------------------------------------------------------------
@@ -320,13 +320,12 @@ def _ticket_metrics(c: Compiler, row, node, args):
         return "CAST('[]' AS json)"
     m = c.alias()
     figures = sql.fill(TICKET_MONTHS, parent=row, **{"from": c.param(start, "date"), "to": c.param(end, "date")})
-    rule = formula.ticket_target
-    target = render.rule(c, (rule, row), lambda: rule(value(f"{row}.employee_count", Integer)))
     return (f"(SELECT {sql.json_list(c.object('TicketMonth', m, node), f'{m}.month')} FROM (SELECT f.*, "
-            f"{target} AS target FROM ({figures}) AS f) AS {m})")
+            f"{ticket_target(c, row)} AS target FROM ({figures}) AS f) AS {m})")
 
 
 @compiles("Tenant", "nextSteeringMeeting")
+@compiles("PortfolioRow", "nextSteeringMeeting")  # a portfolio row is its tenant's columns
 def _next_meeting(c: Compiler, row, node, args):
     c.volatile = True  # "next" is relative to now(): such an answer is never stored
     s = aliased(steering.MEETINGS, c.alias())
