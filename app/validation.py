@@ -1,4 +1,4 @@
-"""Field checks shared by every area's actions: trimmed bounded strings, money, months, ranges.
+"""Field checks shared by every area's actions: trimmed bounded strings, money, ranges (months: app/months.py).
 
 Creates and updates check a field with the same function (`checked`). An update passes only the
 fields the client gave (absent: not in the dict, left as it is; None: cleared), so the rule
