@@ -10,17 +10,18 @@ from app.planning.models import Initiative, ItPlan
 from app.policies.models import Policy
 from app.risks.models import Risk
 from app.steering.models import ActionItem, SteeringMeeting
-from app.tenants.models import Grant, Practice, Tenant, TenantVersion, User
+from app.tenants.models import Grant, Practice, PracticeVersion, Tenant, TenantVersion, User
 from app.tickets.models import Ticket, TicketMonth
 from app.vendors.models import Vendor
 
 # Tables above tenancy: no row-level security, reached only through the API's principal checks.
-# tenant_versions: change counters only, written by triggers (app/db/versions.py).
-GLOBAL_TABLES = frozenset({"practices", "users", "tenants", "grants", "api_keys", "integrations", "tenant_versions"})
+# tenant_versions, practice_versions: change counters only, written by triggers (app/db/versions.py).
+GLOBAL_TABLES = frozenset({"practices", "users", "tenants", "grants", "api_keys", "integrations", "tenant_versions",
+                           "practice_versions"})
 
 __all__ = [
     "ActionItem", "ApiKey", "AuditEvent", "Base", "Budget", "BudgetLine", "BudgetSpend", "GLOBAL_TABLES",
-    "Grant", "HealthScore", "Initiative", "Integration", "ItPlan", "Policy", "Practice", "Risk",
+    "Grant", "HealthScore", "Initiative", "Integration", "ItPlan", "Policy", "Practice", "PracticeVersion", "Risk",
     "StaleHealthMonth", "SteeringMeeting", "Tenant", "TenantVersion", "Ticket", "TicketMonth", "User", "Vendor",
     "WebhookDelivery",
 ]

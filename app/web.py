@@ -18,6 +18,7 @@ from strawberry.http.ides import get_graphql_ide_html
 from app.api.compiled.answers import Answers
 from app.api.http import graphql_endpoint
 from app.api.schema import build_schema
+from app.auth.roster import Rosters
 from app.integrations.webhook import webhook
 from app.services import Services
 from app.settings import Settings, get_settings
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.state.schema = build_schema(settings.is_production)
     app.state.compiled_reads = settings.compiled_reads
     app.state.answers = Answers(settings.answer_cache_mb * 1024 * 1024)
+    app.state.rosters = Rosters()
     app.state.graphiql_html = get_graphql_ide_html(graphql_ide="graphiql")
     if services is not None:
         app.state.services = services

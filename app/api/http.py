@@ -138,7 +138,7 @@ async def graphql_endpoint(request: Request) -> Response:
                 # Also sets the transaction's tenant scope to exactly the caller's tenants.
                 principal = await access.resolve(
                     session, services.settings.secret_key, request.headers.get("authorization"),
-                    versioned=may_be_stored(request, parsed, operation_name),
+                    versioned=may_be_stored(request, parsed, operation_name), rosters=request.app.state.rosters,
                 )
                 wait = await api_key_wait(services, principal)
                 if wait:

@@ -100,8 +100,8 @@ def row_order(score, tenant_id):
 
 
 async def build_portfolio(ctx: Context, month: dt.date) -> Portfolio:
-    tenant_ids = sorted(ctx.viewer.tenant_ids)
-    gathered = await ctx.db.read(lambda s: gather_inputs(s, tenant_ids, month))
+    viewer = ctx.viewer
+    gathered = await ctx.db.read(lambda s: gather_inputs(s, viewer.tenant_ids, month, viewer.practice_scope))
     ids = [g.tenant_id for g in gathered]
     scores = {s.tenant_id: s for s in await tenant_health_many(ctx, ids, month)}
     tenants = dict(zip(ids, await load_tenants(ctx, ids), strict=True))

@@ -29,7 +29,7 @@ from app.api.vendors import Vendor, tenant_vendors
 from app.auth import apikeys
 from app.auth.login import login as do_login
 from app.auth.principal import Principal
-from app.db.scope import in_batch
+from app.db.scope import among
 from app.errors import NotFound
 from app.tenants import actions
 from app.tenants.models import Role as RoleModel
@@ -178,14 +178,14 @@ def tenant_list(t, viewer: Principal, search: str | None) -> Listing:
     """`Query.tenants` on the tenants table `t` (or an alias): the viewer's active tenants, by name.
 
     The search matches anywhere in the name, `%` and `_` taken literally. The key holds the
-    visible set, so a cursor is void once the viewer's tenants change.
+    visible set (a whole practice: the practice), so a cursor is void once the viewer's tenants change.
     """
-    visible = sorted(viewer.tenant_ids)
     term = (search or "").strip()[:100]
-    where = [in_batch(t.c.id, visible), active(t)]
+    where = [*among(t, viewer.tenant_ids, viewer.practice_scope), active(t)]
     if term:
         where.append(t.c.name.ilike("%" + term.replace("%", r"\%").replace("_", r"\_") + "%"))
-    return Listing(where, [t.c.name, t.c.id], (term, tuple(visible)))
+    scope = viewer.scope_key
+    return Listing(where, [t.c.name, t.c.id], (term, scope if viewer.whole_practice else tuple(sorted(scope))))
 
 
 @strawberry.type

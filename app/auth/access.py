@@ -2,93 +2,119 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ARRAY, Text, Uuid, and_, case, cast, func, literal, select, true, union_all
+from sqlalchemy import ARRAY, Text, Uuid, and_, case, cast, func, literal, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import apikeys, tokens
 from app.auth.principal import Principal
+from app.auth.roster import Rosters, practice_tenants
 from app.db import versions
 from app.db.scope import set_tenants
 from app.tenants.models import Grant, Role, Tenant, TenantStatus, User
 
 
-async def visible_tenant_ids(session: AsyncSession, practice_id, *, only) -> frozenset:
-    """Active tenants of the practice, narrowed to an API key's scope when it has one."""
-    query = select(Tenant.id).where(Tenant.practice_id == practice_id, Tenant.status == TenantStatus.ACTIVE)
-    if only is not None:
-        query = query.where(Tenant.id.in_(only))
-    return frozenset(await session.scalars(query))
-
-
-async def user_principal(session: AsyncSession, user_id, *, scope: bool = False,
+async def user_principal(session: AsyncSession, user_id, *, rosters: Rosters, scope: bool = False,
                          versioned: bool = False) -> Principal | None:
     """An enabled user with the tenants it sees, in one statement (it runs before every request).
 
-    With `scope`, the same statement sets the transaction's tenant scope to those tenants (to
-    none for a disabled user): a round trip less on every request. With `versioned`, it also
-    reads the change counter of those tenants (`Principal.data_version`).
+    An admin sees the whole practice: the statement reads the practice's roster counter and sends
+    the practice's tenant ids only when `rosters` keeps none at that counter. With `scope`, the
+    same statement sets the transaction's tenant scope (the practice for an admin, the granted
+    ids for others, nothing for a disabled user): a round trip less on every request. With
+    `versioned`, it also reads the change counter of what the user sees (`Principal.data_version`):
+    the practice's for an admin, else the sum of its tenants'.
     """
-    visible = select(user_tenants(User).label("ids")).lateral("visible")
-    columns = [User.id, User.practice_id, User.role, User.disabled_at, visible.c.ids]
+    admin = User.role == Role.PRACTICE_ADMIN
+    roster = versions.practice_counter(User.practice_id, "roster")
+    granted = select(granted_tenants(User).label("ids")).lateral("granted")
+    ids = case((~admin, granted.c.ids), (roster != rosters.known_for_user(user_id), practice_tenants(User.practice_id)))
+    columns = [User.id, User.practice_id, User.role, User.disabled_at, case((admin, roster)).label("roster"),
+               ids.label("ids")]
     if scope:
-        setting = case((User.disabled_at.is_(None), cast(visible.c.ids, Text)), else_="")
-        columns.append(func.set_config("app.tenant_ids", setting, True))
+        enabled = User.disabled_at.is_(None)
+        columns.append(func.set_config("app.tenant_ids", case((enabled & ~admin, cast(granted.c.ids, Text)), else_=""), True))
+        columns.append(func.set_config("app.practice_id", case((enabled & admin, cast(User.practice_id, Text)), else_=""), True))
     if versioned:
-        columns.append(versions.version_of(visible.c.ids).label("data_version"))
+        data = case((admin, versions.practice_counter(User.practice_id, "data")), else_=versions.version_of(granted.c.ids))
+        columns.append(data.label("data_version"))
     row = (await session.execute(
-        select(*columns).select_from(User).join(visible, true()).where(User.id == user_id)
+        select(*columns).select_from(User).join(granted, true()).where(User.id == user_id)
     )).one_or_none()
     if row is None or row.disabled_at is not None:
         return None  # with `scope`, `resolve` clears the setting for a caller it does not know
-    return Principal("user", row.id, row.practice_id, row.role, frozenset(row.ids),
-                     row.data_version if versioned else None)
+    version = row.data_version if versioned else None
+    if row.roster is None:
+        return Principal("user", row.id, row.practice_id, row.role, frozenset(row.ids), version)
+    tenant_ids = await _practice_set(session, rosters, row, row.practice_id, row.id)
+    return Principal("user", row.id, row.practice_id, row.role, tenant_ids, version, roster=row.roster)
+
+
+async def _practice_set(session: AsyncSession, rosters: Rosters, row, practice_id, user_id=None) -> frozenset:
+    """The practice's tenant set at the counter `row` read, from `row.ids` or `rosters`."""
+    tenant_ids = rosters.resolve(practice_id, row.roster, row.ids, user_id)
+    if tenant_ids is None:  # replaced meanwhile by a newer set: read the one at this counter
+        tenant_ids = frozenset(await session.scalar(select(practice_tenants(practice_id))))
+    return tenant_ids
 
 
 async def resolve(session: AsyncSession, secret: str, authorization: str | None, *,
-                  versioned: bool = False) -> Principal | None:
+                  versioned: bool = False, rosters: Rosters | None = None) -> Principal | None:
     """The caller behind an `Authorization: Bearer ...` header, or None for anyone else.
 
-    The transaction's tenant scope is set to exactly the caller's tenants (none for anyone else).
-    With `versioned`, the principal carries its tenants' change counter, read before any data.
+    The transaction's tenant scope is set to exactly what the caller sees (nothing for anyone
+    else). With `versioned`, the principal carries the change counter of what it sees, read
+    before any data. `rosters` keeps practices' tenant sets between requests (a fresh one: none).
     """
-    principal = await _caller(session, secret, authorization, versioned)
+    principal = await _caller(session, secret, authorization, versioned, rosters or Rosters())
     if principal is None or principal.kind != "user":
-        await set_tenants(session, principal.tenant_ids if principal else ())
+        await set_tenants(session, *(principal.scope() if principal else ((), None)))
     return principal
 
 
-async def _caller(session: AsyncSession, secret: str, authorization: str | None,
-                  versioned: bool) -> Principal | None:
+async def _caller(session: AsyncSession, secret: str, authorization: str | None, versioned: bool,
+                  rosters: Rosters) -> Principal | None:
     if not authorization or not authorization.startswith("Bearer "):
         return None
     token = authorization[len("Bearer "):].strip()
     if token.startswith(apikeys.PREFIX):
         key = await apikeys.authenticate(session, token)
-        if key is None:
-            return None
-        tenant_ids = await visible_tenant_ids(session, key.practice_id, only=key.tenant_ids)
+        return None if key is None else await _key_principal(session, key, versioned, rosters)
+    user_id = tokens.verify(secret, token)
+    if user_id is None:
+        return None
+    return await user_principal(session, user_id, rosters=rosters, scope=True, versioned=versioned)
+
+
+async def _key_principal(session: AsyncSession, key, versioned: bool, rosters: Rosters) -> Principal:
+    """An API key: its tenants (the whole practice when it names none), as for a user."""
+    if key.tenant_ids is not None:
+        only = and_(Tenant.practice_id == key.practice_id, Tenant.status == TenantStatus.ACTIVE, Tenant.id.in_(key.tenant_ids))
+        tenant_ids = frozenset(await session.scalars(select(Tenant.id).where(only)))
         version = None
         if versioned:
             version = await session.scalar(select(versions.version_of(literal(sorted(tenant_ids), ARRAY(Uuid)))))
         return Principal("api_key", key.id, key.practice_id, None, tenant_ids, version)
-    user_id = tokens.verify(secret, token)
-    if user_id is None:
-        return None
-    return await user_principal(session, user_id, scope=True, versioned=versioned)
+    roster = versions.practice_counter(key.practice_id, "roster")
+    columns = [roster.label("roster"),
+               case((roster != rosters.known(key.practice_id), practice_tenants(key.practice_id))).label("ids")]
+    if versioned:
+        columns.append(versions.practice_counter(key.practice_id, "data").label("data_version"))
+    row = (await session.execute(select(*columns))).one()
+    tenant_ids = await _practice_set(session, rosters, row, key.practice_id)
+    return Principal("api_key", key.id, key.practice_id, None, tenant_ids,
+                     row.data_version if versioned else None, roster=row.roster)
 
 
-def user_tenants(user):
-    """The ids of the active tenants a user sees, sorted: all of the practice for admins, else its grants.
+def granted_tenants(user):
+    """The ids of the active tenants granted to a user, sorted (an admin's grants are not read: it
+    sees the whole practice, app/auth/roster.py).
 
-    Two branches, each gated on the role, so a CIO's grants are read through the grants key rather
-    than by testing each of the practice's tenants. Sorted, because the list becomes the tenant
-    setting that row security compares against in every index scan, and PostgreSQL sorts that
-    array for each scan: presorted, it is a check (6 ms instead of 10 for the top-risks page).
+    Sorted, because the list becomes the tenant setting that row security compares against in
+    every index scan, and PostgreSQL sorts that array for each scan: presorted, it is a check
+    (6 ms instead of 10 for the top-risks page).
     """
     active = and_(Tenant.practice_id == user.practice_id, Tenant.status == TenantStatus.ACTIVE)
-    whole_practice = select(Tenant.id).where(active, user.role == Role.PRACTICE_ADMIN).correlate_except(Tenant)
     granted = (select(Tenant.id).join(Grant, Grant.tenant_id == Tenant.id)
                .where(active, Grant.user_id == user.id, user.role != Role.PRACTICE_ADMIN)
-               .correlate_except(Tenant, Grant))
-    both = union_all(whole_practice, granted).subquery("seen")
-    return func.array(select(both.c.id).order_by(both.c.id).scalar_subquery())
+               .correlate_except(Tenant, Grant).order_by(Tenant.id))
+    return func.array(granted.scalar_subquery())

@@ -66,7 +66,7 @@ async def create_api_key(
     )
     session.add(key)
     await session.flush()
-    await set_tenants(session, actor.tenant_ids)
+    await set_tenants(session, *actor.scope())
     await record(session, actor, reach(actor, key), "api_key.create", "ApiKey", key.id, None, _audited(key))
     return key, f"{PREFIX}{key.id.hex}_{secret}"
 
@@ -105,6 +105,6 @@ async def revoke_api_key(session: AsyncSession, actor: Principal, key_id: uuid.U
         before = _audited(key)
         key.revoked_at = dt.datetime.now(dt.UTC)
         await session.flush()
-        await set_tenants(session, actor.tenant_ids)
+        await set_tenants(session, *actor.scope())
         await record(session, actor, reach(actor, key), "api_key.revoke", "ApiKey", key.id, before, _audited(key))
     return key

@@ -1,12 +1,16 @@
 """The caller of an action: a user, an API key or the system (workers, CLI).
 
 A principal's visible tenant set is computed once (per request, per job) and every read and write
-goes through it: it is what the tenant scope sets in the transaction.
+goes through it: it is what the tenant scope sets in the transaction. A principal that sees its
+whole practice (an admin, an API key without a tenant list) still has the set, for `sees`, but
+its transaction and its queries name the practice instead of listing the set (app/db/scope.py):
+what a request costs then does not grow with the practice.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 
 from app.tenants.models import Role
@@ -21,6 +25,9 @@ class Principal:
     tenant_ids: frozenset[uuid.UUID] = field(default_factory=frozenset)
     # The change counter of its tenants' data when it was resolved, when asked for (app/db/versions.py).
     data_version: int | None = None
+    # Set when it sees its whole practice: the practice's roster counter (app/db/versions.py) its
+    # `tenant_ids` (every ACTIVE tenant of the practice) were read at. Its scopes name the practice.
+    roster: int | None = None
 
     @classmethod
     def system(cls, tenant_ids=(), practice_id: uuid.UUID | None = None) -> Principal:
@@ -29,6 +36,28 @@ class Principal:
 
     def sees(self, tenant_id: uuid.UUID) -> bool:
         return tenant_id in self.tenant_ids
+
+    @property
+    def whole_practice(self) -> bool:
+        return self.roster is not None
+
+    @property
+    def practice_scope(self) -> uuid.UUID | None:
+        """The practice its scopes name instead of listing its tenants, if it sees a whole one."""
+        return self.practice_id if self.whole_practice else None
+
+    def scope(self, *extra: uuid.UUID) -> tuple[frozenset[uuid.UUID], uuid.UUID | None]:
+        """The transaction scope (app/db/scope.py) that reaches its tenants and `extra` ones: the ids
+        to list and the practice to name. A whole practice is named, never listed."""
+        if self.whole_practice:
+            return frozenset(extra), self.practice_id
+        return self.tenant_ids | set(extra), None
+
+    @property
+    def scope_key(self) -> Hashable:
+        """What its visible set is, for keys of stored answers and list tokens: the exact set, or
+        the practice at its roster counter (which moves whenever the set does)."""
+        return ("practice", self.practice_id, self.roster) if self.whole_practice else self.tenant_ids
 
     @property
     def is_admin(self) -> bool:
@@ -42,6 +71,3 @@ class Principal:
     @property
     def can_write_tickets(self) -> bool:
         return self.can_write_tenant_data or self.kind == "api_key"
-
-    def with_tenant(self, tenant_id: uuid.UUID) -> Principal:
-        return Principal(self.kind, self.id, self.practice_id, self.role, self.tenant_ids | {tenant_id})

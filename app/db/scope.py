@@ -1,8 +1,10 @@
 """The tenant scope: the only way the app opens a transaction on tenant data.
 
-The set of tenant ids is written with `set_config(..., true)`, local to the transaction, so it
-can never leak to the next request on a pooled connection. An empty set matches no row: row-level
-security fails closed.
+A scope is a set of tenant ids (`app.tenant_ids`) and, for whoever sees a whole practice, that
+practice (`app.practice_id`: its ACTIVE tenants, never listed, so a row costs row security one
+probe whatever the practice's size). Both are written with `set_config(..., true)`, local to the
+transaction, so neither can leak to the next request on a pooled connection. An empty scope
+matches no row: row-level security fails closed.
 """
 
 from __future__ import annotations
@@ -12,13 +14,13 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 
-from sqlalchemy import any_, bindparam, cast, func, text
+from sqlalchemy import any_, bindparam, cast, func, or_, text
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 log = logging.getLogger(__name__)
 
-SET_TENANTS = text("select set_config('app.tenant_ids', :ids, true)")
+SET_SCOPE = text("select set_config('app.tenant_ids', :ids, true), set_config('app.practice_id', :practice, true)")
 
 
 def tenant_array(tenant_ids: Iterable[uuid.UUID]) -> str:
@@ -27,18 +29,24 @@ def tenant_array(tenant_ids: Iterable[uuid.UUID]) -> str:
     return "{" + ",".join(ids) + "}" if ids else ""
 
 
+def scope_values(tenant_ids: Iterable[uuid.UUID], practice_id: uuid.UUID | None = None) -> dict[str, str]:
+    """The two settings of a scope, as `SET_SCOPE` takes them."""
+    return {"ids": tenant_array(tenant_ids), "practice": str(practice_id) if practice_id else ""}
+
+
 @asynccontextmanager
 async def tenant_session(
-    sessionmaker: async_sessionmaker, tenant_ids: Iterable[uuid.UUID]
+    sessionmaker: async_sessionmaker, tenant_ids: Iterable[uuid.UUID], practice_id: uuid.UUID | None = None
 ) -> AsyncIterator[AsyncSession]:
-    """One session and one transaction that can see exactly `tenant_ids`; commits on success.
+    """One session and one transaction that can see exactly `tenant_ids` (and the ACTIVE tenants of
+    `practice_id`, when given); commits on success.
 
     Work registered with `after_commit` runs once the transaction has committed, never before
     and never after a rollback.
     """
     async with sessionmaker() as session:
         async with session.begin():
-            await session.execute(SET_TENANTS, {"ids": tenant_array(tenant_ids)})
+            await session.execute(SET_SCOPE, scope_values(tenant_ids, practice_id))
             yield session
         await run_after_commit(session)
 
@@ -60,9 +68,10 @@ async def run_after_commit(session: AsyncSession) -> None:
             log.exception("after-commit work failed; the sweeper will repair it")
 
 
-async def set_tenants(session: AsyncSession, tenant_ids: Iterable[uuid.UUID]) -> None:
+async def set_tenants(session: AsyncSession, tenant_ids: Iterable[uuid.UUID],
+                      practice_id: uuid.UUID | None = None) -> None:
     """Narrow or widen an open transaction's scope (e.g. after a login resolved the principal)."""
-    await session.execute(SET_TENANTS, {"ids": tenant_array(tenant_ids)})
+    await session.execute(SET_SCOPE, scope_values(tenant_ids, practice_id))
 
 
 def in_batch(column, ids: list[uuid.UUID]):
@@ -70,7 +79,19 @@ def in_batch(column, ids: list[uuid.UUID]):
     return column == any_(bindparam("ids", ids, type_=ARRAY(UUID(as_uuid=True)), unique=True))
 
 
-def in_scope(column):
-    """The transaction's tenant scope applied to a table without row security (tenants)."""
-    scope = func.nullif(func.current_setting("app.tenant_ids", True), "")
-    return column == any_(cast(scope, ARRAY(UUID(as_uuid=True))))
+def among(t, tenant_ids: Iterable[uuid.UUID], practice_id: uuid.UUID | None = None) -> list:
+    """The rows of the tenants table `t` (or an alias) in a set: `tenant_ids`, or the whole practice.
+
+    A whole practice is matched on its key, never by listing its tenants, so the cost is the rows
+    read. The same rule as the policies' (the ACTIVE condition is the caller's own)."""
+    if practice_id is not None:
+        return [t.c.practice_id == bindparam("practice", practice_id, type_=UUID(as_uuid=True), unique=True)]
+    return [in_batch(t.c.id, sorted(tenant_ids))]
+
+
+def in_scope(t):
+    """The transaction's tenant scope applied to the tenants table `t`, which has no row security."""
+    listed = func.nullif(func.current_setting("app.tenant_ids", True), "")
+    practice = func.nullif(func.current_setting("app.practice_id", True), "")
+    return or_(t.c.id == any_(cast(listed, ARRAY(UUID(as_uuid=True)))),
+               t.c.practice_id == cast(practice, UUID(as_uuid=True)))

@@ -17,8 +17,13 @@ never deleted otherwise (no foreign key, no cascade): a tenant removed and impor
 on counting from where it was, so no sum can come back to a value an old answer was stored under.
 The table holds no tenant data and has no row security; only its functions' owner writes it.
 
-The table, the trigger function, the fold and each watched table's triggers are created by
-migrations (0004, 0005), each holding the SQL it ran: a new tenant table gets its triggers, or a
+A practice has the same kind of counters (`practice_versions`, migration 0006), bumped by the
+same triggers: `data` for a write to any of its tenants' data, `roster` for a write to its
+tenants rows. What sees a whole practice checks those two sums of a few rows, not one per tenant:
+`data` for stored answers, `roster` for the practice's tenant set (app/auth/roster.py).
+
+The tables, the trigger function, the fold and each watched table's triggers are created by
+migrations (0004, 0005, 0006), each holding the SQL it ran: a new tenant table gets its triggers, or a
 place in UNWATCHED, with its own migration (tests/db/test_versions.py checks the catalog).
 """
 
@@ -27,7 +32,7 @@ from __future__ import annotations
 from sqlalchemy import func, select, text
 from sqlalchemy.sql.selectable import ScalarSelect
 
-from app.tenants.models import TenantVersion
+from app.tenants.models import PracticeVersion, TenantVersion
 
 # Tenant tables that no stored answer reads: queues, the audit trail, and raw tickets (answers
 # read the monthly figures in ticket_months, written in the same transaction). Writes to them do
@@ -48,3 +53,9 @@ def version_of(tenant_ids) -> ScalarSelect:
     """The sum of the counters of `tenant_ids` (an array expression)."""
     return (select(func.coalesce(func.sum(TenantVersion.version), 0))
             .where(TenantVersion.id == func.any(tenant_ids)).scalar_subquery())
+
+
+def practice_counter(practice_id, which: str) -> ScalarSelect:
+    """The sum of a practice's `roster` or `data` counter (a value or a column expression)."""
+    return (select(func.coalesce(func.sum(getattr(PracticeVersion, which)), 0))
+            .where(PracticeVersion.id == practice_id).scalar_subquery())

@@ -26,7 +26,7 @@ from sqlalchemy import Date, and_, case, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.budgets.models import Budget, BudgetLine, BudgetSpend
-from app.db.scope import in_batch, in_scope
+from app.db.scope import among, in_batch, in_scope
 from app.health.formula import CRITICAL, HIGH, MEDIUM, STEERING_WINDOW, HealthInputs
 from app.months import add_months, last_day, utc_month_start
 from app.planning.models import Initiative, InitiativeStatus
@@ -65,10 +65,11 @@ def fiscal_year_of(month: dt.date, start_month) -> tuple:
     return month.year - shift, month.month - start_month + 1 + 12 * shift
 
 
-def batch_tenants(t, ids: list[uuid.UUID]) -> list:
-    """The tenants of a batch that are scored (and shown in the portfolio): those among `ids`, in the
-    transaction's scope and ACTIVE, on the tenants table `t` or an alias of it."""
-    return [in_batch(t.c.id, ids), in_scope(t.c.id), t.c.status == TenantStatus.ACTIVE]
+def batch_tenants(t, ids: Iterable[uuid.UUID], practice_id: uuid.UUID | None = None) -> list:
+    """The tenants of a batch that are scored (and shown in the portfolio): those among `ids` (or of
+    the whole practice `practice_id`), in the transaction's scope and ACTIVE, on the tenants table
+    `t` or an alias of it."""
+    return [*among(t, ids, practice_id), in_scope(t), t.c.status == TenantStatus.ACTIVE]
 
 
 def count_where(condition):
@@ -76,14 +77,14 @@ def count_where(condition):
 
 
 async def gather_inputs(
-    session: AsyncSession, tenant_ids: Iterable[uuid.UUID], month: dt.date
+    session: AsyncSession, tenant_ids: Iterable[uuid.UUID], month: dt.date, practice_id: uuid.UUID | None = None
 ) -> list[TenantMonth]:
-    """The inputs of every ACTIVE tenant among `tenant_ids` for `month`; others are left out.
+    """The inputs of every ACTIVE tenant among `tenant_ids` (or of the practice `practice_id`) for
+    `month`; others are left out.
 
     Tenants outside the session's scope are left out too: the tenants table has no row security,
     so the scope is applied to it explicitly.
     """
-    ids = sorted(set(tenant_ids))
     tenants = (
         await session.execute(
             select(
@@ -91,7 +92,7 @@ async def gather_inputs(
                 Tenant.created_at, Practice.health_weights,
             )
             .join(Practice, Practice.id == Tenant.practice_id)
-            .where(*batch_tenants(Tenant.__table__, ids))
+            .where(*batch_tenants(Tenant.__table__, tenant_ids, practice_id))
             .order_by(Tenant.id)
         )
     ).all()

@@ -66,7 +66,7 @@ async def create_user(
     if actor is not None:
         # An admin reaches every tenant the creating admin sees; others their grants.
         reach = actor.tenant_ids if role == Role.PRACTICE_ADMIN else set(tenant_ids)
-        await set_tenants(session, actor.tenant_ids | set(tenant_ids))
+        await set_tenants(session, *actor.scope(*tenant_ids))
         await record(session, actor, reach, "user.create", "User", user.id, None, snapshot(user, exclude=("password_hash",)))
     return user
 
@@ -135,7 +135,7 @@ async def create_tenant(
     if actor.kind == "user" and actor.role == Role.CIO:
         # A CIO who creates a client can manage it.
         session.add(Grant(user_id=actor.id, tenant_id=tenant.id))
-    await set_tenants(session, actor.tenant_ids | {tenant.id})
+    await set_tenants(session, *actor.scope(tenant.id))
     await record(session, actor, tenant.id, "tenant.create", "Tenant", tenant.id, None, snapshot(tenant))
     return tenant
 
@@ -189,7 +189,7 @@ async def grant_access(session: AsyncSession, actor: Principal, user_id: uuid.UU
         await session.flush()
     except IntegrityError:
         raise Conflict("Access was granted concurrently.") from None
-    await set_tenants(session, actor.tenant_ids | {tenant_id})
+    await set_tenants(session, *actor.scope(tenant_id))
     await record(session, actor, tenant_id, "grant.create", "Grant", user_id, None, {"user_id": str(user_id)})
     return grant
 

@@ -46,6 +46,7 @@ class Tenant(Versioned, Base):
         CheckConstraint("fiscal_year_start_month between 1 and 12", name="fiscal_year_start_month_range"),
         CheckConstraint("char_length(currency) = 3", name="currency_iso"),
         Index("uq_tenants_practice_id_slug", "practice_id", "slug", unique=True),
+        Index("ix_tenants_practice_id_name", "practice_id", "name", "id"),  # an admin's tenant pages
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
@@ -96,3 +97,18 @@ class TenantVersion(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     backend: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(BigInteger)
+
+
+class PracticeVersion(Base):
+    """One backend's share of a practice's two change counters, kept by the same triggers.
+
+    `roster` counts writes to the practice's tenants rows (which tenants it has), `data` writes to
+    any of its tenants' data: an admin's tenant set and stored answers are checked against them.
+    """
+
+    __tablename__ = "practice_versions"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    backend: Mapped[int] = mapped_column(primary_key=True)
+    roster: Mapped[int] = mapped_column(BigInteger)
+    data: Mapped[int] = mapped_column(BigInteger)

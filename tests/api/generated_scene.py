@@ -13,12 +13,12 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 
 from sqlalchemy import select
 
 from app.api import ids, pagination
 from app.api.tenants import TENANTS, tenant_list
+from app.auth.principal import Principal
 from app.db.scope import tenant_session
 from app.health.actions import score_batch
 from app.months import add_months
@@ -37,16 +37,22 @@ SCORED = [add_months(END, -n) for n in range(6)]  # 2026-01 .. 2026-06
 class Viewer:
     name: str
     token: str = field(repr=False)
-    practice_id: uuid.UUID
-    tenant_ids: frozenset  # what its principal sees (the list token depends on it)
+    principal: Principal = field(repr=False)  # who the API takes it for (the list token depends on it)
+
+    @property
+    def practice_id(self) -> uuid.UUID:
+        return self.principal.practice_id
+
+    @property
+    def tenant_ids(self) -> frozenset:
+        return self.principal.tenant_ids
 
     @property
     def visible(self) -> list[str]:
         return [ids.encode("Tenant", t) for t in sorted(self.tenant_ids)]
 
     def tenants_token(self, search: str | None) -> str:
-        viewer = SimpleNamespace(tenant_ids=self.tenant_ids, practice_id=self.practice_id)
-        return pagination.list_token(self.practice_id, tenant_list(TENANTS, viewer, search).key)
+        return pagination.list_token(self.practice_id, tenant_list(TENANTS, self.principal, search).key)
 
 
 @dataclass(frozen=True)
@@ -173,7 +179,7 @@ async def build_scene(sessionmaker, pair: Pair) -> Scene:
         times = await s.scalars(select(SteeringMeeting.scheduled_at))
         days = sorted({(t.astimezone(dt.UTC).date() + dt.timedelta(days=d)).isoformat() for t in times for d in (-1, 0, 1)})
         meeting = await s.scalar(select(SteeringMeeting).where(SteeringMeeting.tenant_id == crafted.id).limit(1))
-    viewers = [Viewer(name, tokens[name], principals[name].practice_id, principals[name].tenant_ids) for name in users]
+    viewers = [Viewer(name, tokens[name], principals[name]) for name in users]
     assert [len(v.tenant_ids) for v in viewers] == [6, 3, 1, 1]
     return Scene(
         viewers=viewers,

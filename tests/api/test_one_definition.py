@@ -72,7 +72,8 @@ PORTFOLIO_RULES = [
     replacing(portfolio, "row_order", lambda orig: lambda score, tenant_id: orig(None, tenant_id)),
     replacing(formula, "ticket_target", lambda orig: lambda employees: orig(employees) + 1),
     replacing(steering, "upcoming", lambda orig: lambda t: [t.c.scheduled_at < func.now()]),
-    replacing(inputs, "batch_tenants", lambda orig: lambda t, ids: orig(t, ids[1:])),
+    replacing(inputs, "batch_tenants",
+              lambda orig: lambda t, ids, practice_id=None: [*orig(t, ids, practice_id), t.c.id != min(ids)]),
 ]
 
 

@@ -36,6 +36,7 @@ async def test_every_tenant_table_is_forced_under_one_policy(owner_engine):
         policies = await rows(owner_engine, "select qual from pg_policies where tablename = :t", t=table)
         assert len(policies) == 1, table
         assert "current_setting('app.tenant_ids'" in policies[0][0], table
+        assert "current_setting('app.practice_id'" in policies[0][0], table
 
 
 async def test_primary_and_foreign_keys_lead_with_tenant_id(owner_engine):

@@ -52,17 +52,25 @@ async def test_no_scope_means_no_rows(world, sessionmaker, owner_engine):
         assert await s.scalar(text("select count(*) from risks")) == 0
 
 
-@pytest.mark.parametrize("statement", [
+WRITES = [
     "insert into risks (tenant_id, id, title, category, status, likelihood, impact, version) "
     "values (:b, gen_random_uuid(), 'x', 'SECURITY', 'OPEN', 1, 1, 1)",
     "update risks set title = 'owned' where tenant_id = :b",
     "delete from risks where tenant_id = :b",
-])
+]
+
+
+@pytest.mark.parametrize("statement", WRITES)
 async def test_writes_to_another_tenant_are_refused_or_touch_nothing(world, sessionmaker, owner_engine, statement):
     a, b = await two_tenants_with_risks(world)
+    await assert_write_refused(sessionmaker, owner_engine, statement, "app.tenant_ids", "{" + str(a.id) + "}", b)
+
+
+async def assert_write_refused(sessionmaker, owner_engine, statement: str, setting: str, value: str, b) -> None:
+    """`statement` aimed at tenant `b` under the scope `setting = value` changes none of b's rows."""
     async with sessionmaker() as s:
         async with s.begin():
-            await s.execute(text("select set_config('app.tenant_ids', :ids, true)"), {"ids": "{" + str(a.id) + "}"})
+            await s.execute(text("select set_config(:setting, :value, true)"), {"setting": setting, "value": value})
             try:
                 result = await s.execute(text(statement), {"b": b.id})
                 assert result.rowcount == 0

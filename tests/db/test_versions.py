@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from app.db import versions
-from app.tenants.models import TenantVersion
+from app.tenants.models import PracticeVersion, TenantVersion
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -119,3 +119,49 @@ async def test_writers_of_one_tenant_never_wait_for_each_other_and_folding_keeps
     async with world.scope(()) as s:
         await versions.fold(s)
     assert await counters(world, tenant, other) == after and await rows_of(world, tenant) == 1
+
+
+async def practice_counters(world, practice) -> tuple[int, int]:
+    async with world.scope(()) as s:
+        row = (await s.execute(select(func.coalesce(func.sum(PracticeVersion.roster), 0),
+                                      func.coalesce(func.sum(PracticeVersion.data), 0))
+                               .where(PracticeVersion.id == practice.id))).one()
+    return tuple(row)
+
+
+async def test_a_practice_counts_writes_to_its_tenants_rows_and_to_their_data(world):
+    """`roster` moves with the practice's tenants rows only, `data` with any write of its tenants."""
+    practice, other = await world.practice(), await world.practice()
+    a = await world.tenant(practice)
+    start, other_start = await practice_counters(world, practice), await practice_counters(world, other)
+
+    async def moved(sql: str, **params) -> tuple[int, int]:
+        async with world.scope([a.id]) as s:
+            await s.execute(text(sql), params)
+        now = await practice_counters(world, practice)
+        return now[0] - start[0], now[1] - start[1]
+
+    add_vendor = ("INSERT INTO vendors (tenant_id, id, name, relationship, version) "
+                  "VALUES (:t, gen_random_uuid(), 'Acme', 'PARTNER', 1)")
+    assert await moved(add_vendor, t=a.id) == (0, 1)
+    assert await moved("UPDATE tenants SET name = name || '.' WHERE id = :t", t=a.id) == (1, 2)
+    b = await world.tenant(practice)  # a new tenant: the roster moves
+    assert (await practice_counters(world, practice))[0] == start[0] + 2
+    assert await moved("DELETE FROM vendors WHERE tenant_id = :t", t=a.id) == (2, 4)
+    async with world.scope(()) as s:
+        await s.execute(text("DELETE FROM tenants WHERE id = :t"), {"t": b.id})
+    assert (await practice_counters(world, practice))[0] == start[0] + 3
+    assert await practice_counters(world, other) == other_start
+
+
+async def test_folding_keeps_every_practice_sum(world):
+    practice = await world.practice()
+    await world.tenant(practice)
+    await world.tenant(practice)
+    before = await practice_counters(world, practice)
+    async with world.scope(()) as s:
+        await versions.fold(s)
+    assert await practice_counters(world, practice) == before
+    async with world.scope(()) as s:
+        rows = await s.scalar(select(func.count()).select_from(PracticeVersion).where(PracticeVersion.id == practice.id))
+    assert rows == 1

@@ -1,4 +1,4 @@
-"""The cast of the attacks: two practices, three tenants full of objects, every role and an API key.
+"""The cast of the attacks: three practices, four tenants full of objects, every role and an API key.
 
 Everything is built through the real GraphQL mutations as each practice's admin, so the objects
 are exactly what a client would have made. Every object's text carries its tenant's `marker`, so
@@ -11,9 +11,11 @@ import uuid
 from dataclasses import dataclass, field
 
 import httpx
+from sqlalchemy import insert
 
 from app.api import ids
-from app.tenants.models import Role
+from app.db.base import uuid7
+from app.tenants.models import Role, Tenant
 from tests.apitools import PASSWORD
 from tests.conftest import World
 
@@ -129,20 +131,36 @@ async def fill(gql: Gql, token: str, holdings: Holdings) -> None:
     }, "ticketMonth { total }")
 
 
+LARGE_PRACTICE = 2000  # practice C's tenants: its admin's scope names the practice, never lists them
+
+
+async def add_empty_tenants(world: World, practice, count: int) -> None:
+    """`count` ACTIVE tenants without data, in one statement (the large practice's rest)."""
+    rows = [{"id": uuid7(), "practice_id": practice.id, "name": f"Empty {n}", "slug": f"empty-{n}-{uuid.uuid4().hex[:6]}",
+             "employee_count": 10} for n in range(count)]
+    async with world.scope(()) as s:
+        await s.execute(insert(Tenant), rows)
+
+
 async def build_cast(gql: Gql, world: World) -> Cast:
-    practice_a, practice_b = await world.practice(), await world.practice()
-    a1, a2, b1 = (await world.tenant(practice_a), await world.tenant(practice_a), await world.tenant(practice_b))
+    practice_a, practice_b, practice_c = await world.practice(), await world.practice(), await world.practice()
+    a1, a2, b1, c1 = (await world.tenant(practice_a), await world.tenant(practice_a), await world.tenant(practice_b),
+                      await world.tenant(practice_c))
+    await add_empty_tenants(world, practice_c, LARGE_PRACTICE - 1)
     users = {
         "admin_a": await world.user(practice_a, Role.PRACTICE_ADMIN),
         "cio_a": await world.user(practice_a, Role.CIO, [a1]),
         "exec_a": await world.user(practice_a, Role.CLIENT_EXECUTIVE, [a1]),
         "admin_b": await world.user(practice_b, Role.PRACTICE_ADMIN),
+        "admin_c": await world.user(practice_c, Role.PRACTICE_ADMIN),
     }
     tokens = {name: await gql.login(user.email) for name, user in users.items()}
-    holdings = {name: Holdings(t, f"MARK{uuid.uuid4().hex[:10]}") for name, t in (("a1", a1), ("a2", a2), ("b1", b1))}
+    holdings = {name: Holdings(t, f"MARK{uuid.uuid4().hex[:10]}")
+                for name, t in (("a1", a1), ("a2", a2), ("b1", b1), ("c1", c1))}
     for name in ("a1", "a2"):
         await fill(gql, tokens["admin_a"], holdings[name])
     await fill(gql, tokens["admin_b"], holdings["b1"])
+    await fill(gql, tokens["admin_c"], holdings["c1"])
     tokens["key_a"] = (await gql.mutate(tokens["admin_a"], "createApiKey", {
         "name": "PSA push", "tenantIds": [holdings["a1"].gid],
     }, "key"))["key"]
@@ -155,6 +173,8 @@ async def build_cast(gql: Gql, world: World) -> Cast:
         Caller("exec_a", tokens["exec_a"], h["a1"], practice_a.id, [h["a2"], h["b1"]], [user_ids["admin_b"]]),
         Caller("key_a", tokens["key_a"], h["a1"], practice_a.id, [h["a2"], h["b1"]], [user_ids["admin_b"]]),
         Caller("admin_b", tokens["admin_b"], h["b1"], practice_b.id, [h["a1"], h["a2"]], of_a),
+        Caller("admin_c", tokens["admin_c"], h["c1"], practice_c.id, [h["a1"], h["a2"], h["b1"]],
+               of_a + [user_ids["admin_b"]]),
     ]
     for caller in callers:
         caller.me = user_ids["admin_a" if caller.name == "key_a" else caller.name]

@@ -156,7 +156,7 @@ def hostile_ids(cast: Cast, caller: Caller, slot: str, any_type: bool) -> st.Sea
     same_type = [gid for h, t, gid in hidden_objects if t == slot]
     if slot == "User":
         same_type += caller.hidden_users
-    if slot == "ApiKey" and caller.name == "admin_b":
+    if slot == "ApiKey" and caller.name in ("admin_b", "admin_c"):
         same_type.append(ids.encode("ApiKey", cast.key_a_id))
     other_type = [gid for _, t, gid in hidden_objects if t != slot]
     if not any_type:  # the caller's own objects of another type (node() takes every type: no attack)

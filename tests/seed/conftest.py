@@ -44,7 +44,7 @@ async def dump(sessionmaker) -> dict[str, list[tuple]]:
     async with tenant_session(sessionmaker, tenant_ids) as session:
         return {
             name: [tuple(row) for row in await session.execute(select(table).order_by(*table.primary_key.columns))]
-            for name, table in sorted(Base.metadata.tables.items()) if name != "tenant_versions"
+            for name, table in sorted(Base.metadata.tables.items()) if name not in ("tenant_versions", "practice_versions")
         }
 
 

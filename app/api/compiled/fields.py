@@ -168,7 +168,7 @@ def _portfolio(c: Compiler, row, node, args):
     s, p = c.alias(), c.alias()
     # The tenants the executor's portfolio gathers inputs for: rendered for this request (the
     # conditions hold the visible set).
-    where = render.text_of(inputs.batch_tenants(t, sorted(c.viewer.tenant_ids))).into(c)
+    where = render.text_of(inputs.batch_tenants(t, c.viewer.tenant_ids, c.viewer.practice_scope)).into(c)
     rows = (f"SELECT {t.name}.*, {c.param(month, 'date')} AS _month, {s}.score AS _score, "
             f"{portfolio_figures(c, t.name, month)} FROM tenants {t.name} LEFT JOIN health_scores {s} "
             f"ON {s}.tenant_id = {t.name}.id AND {s}.month = {c.param(month, 'date')} WHERE {where}")

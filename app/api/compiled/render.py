@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine.interfaces import BindTyping
-from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql import ClauseElement, operators
 
 DIALECT = postgresql.dialect()
 DIALECT.bind_typing = BindTyping.NONE  # no "::TYPE" after a bind: CAST(:p AS type) types it
@@ -62,7 +62,9 @@ def compiled_of(clause: ClauseElement) -> tuple[Compiled, dict[str, Any]]:
 
 
 def text_of(clauses: ClauseElement | Iterable[ClauseElement], separator: str = " AND ") -> Text:
-    """The clauses compiled, joined by `separator` (" AND " for conditions, ", " for an order)."""
+    """The clauses compiled, joined by `separator` (" AND " for conditions, ", " for an order).
+
+    Conditions are grouped as AND's operands, so an `or_` among them keeps its parentheses."""
     texts, values = [], []
 
     def slot(value, sql_type: str) -> str:
@@ -70,6 +72,8 @@ def text_of(clauses: ClauseElement | Iterable[ClauseElement], separator: str = "
         return f"\x00{len(values) - 1}\x00"
 
     for clause in [clauses] if isinstance(clauses, ClauseElement) else clauses:
+        if separator == " AND ":
+            clause = clause.self_group(against=operators.and_)
         compiled, params = compiled_of(clause)
         types = compiled.types
 
