@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import httpx
+from sqlalchemy import text
 import pytest
 import pytest_asyncio
 
+from app.db.engine import make_engine, make_sessionmaker
 from app.services import Services
 from app.settings import Settings
 from app.web import create_app
@@ -32,6 +34,22 @@ def attack_app(services):
 async def gql(attack_app) -> Gql:
     async with client_for(attack_app) as http:
         yield Gql(http)
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def bypassing_gql(services, database_url):
+    """The attack app on connections that bypass row security (the URL's own role, no runtime
+    role): what the API's checks and queries hold alone."""
+    engine = make_engine(database_url, runtime_role=False)
+    async with engine.connect() as conn:
+        assert not await conn.scalar(text("select row_security_active('risks')"))
+    settings = services.settings.model_copy(update={"api_key_requests_per_minute": 1_000_000})
+    app = create_app(settings, Services(settings, engine, make_sessionmaker(engine), services.redis))
+    try:
+        async with client_for(app) as http:
+            yield Gql(http)
+    finally:
+        await engine.dispose()
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
