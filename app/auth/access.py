@@ -2,7 +2,23 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ARRAY, Text, Uuid, and_, case, cast, func, literal, select, true
+import functools
+
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Select,
+    Text,
+    Uuid,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    select,
+    true,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import apikeys, tokens
@@ -24,10 +40,25 @@ async def user_principal(session: AsyncSession, user_id, *, rosters: Rosters, sc
     `versioned`, it also reads the change counter of what the user sees (`Principal.data_version`):
     the practice's for an admin, else the sum of its tenants'.
     """
+    row = (await session.execute(user_statement(scope, versioned),
+                                 {"user_id": user_id, "known": rosters.known_for_user(user_id)})).one_or_none()
+    if row is None or row.disabled_at is not None:
+        return None  # with `scope`, `resolve` clears the setting for a caller it does not know
+    version = row.data_version if versioned else None
+    if row.roster is None:
+        return Principal("user", row.id, row.practice_id, row.role, frozenset(row.ids), version)
+    tenant_ids = await _practice_set(session, rosters, row, row.practice_id, row.id)
+    return Principal("user", row.id, row.practice_id, row.role, tenant_ids, version, roster=row.roster)
+
+
+@functools.cache
+def user_statement(scope: bool, versioned: bool) -> Select:
+    """`user_principal`'s statement, built once: building it took longer than running it."""
     admin = User.role == Role.PRACTICE_ADMIN
     roster = versions.practice_counter(User.practice_id, "roster")
     granted = select(granted_tenants(User).label("ids")).lateral("granted")
-    ids = case((~admin, granted.c.ids), (roster != rosters.known_for_user(user_id), practice_tenants(User.practice_id)))
+    known = bindparam("known", type_=BigInteger)
+    ids = case((~admin, granted.c.ids), (roster != known, practice_tenants(User.practice_id)))
     columns = [User.id, User.practice_id, User.role, User.disabled_at, case((admin, roster)).label("roster"),
                ids.label("ids")]
     if scope:
@@ -37,16 +68,7 @@ async def user_principal(session: AsyncSession, user_id, *, rosters: Rosters, sc
     if versioned:
         data = case((admin, versions.practice_counter(User.practice_id, "data")), else_=versions.version_of(granted.c.ids))
         columns.append(data.label("data_version"))
-    row = (await session.execute(
-        select(*columns).select_from(User).join(granted, true()).where(User.id == user_id)
-    )).one_or_none()
-    if row is None or row.disabled_at is not None:
-        return None  # with `scope`, `resolve` clears the setting for a caller it does not know
-    version = row.data_version if versioned else None
-    if row.roster is None:
-        return Principal("user", row.id, row.practice_id, row.role, frozenset(row.ids), version)
-    tenant_ids = await _practice_set(session, rosters, row, row.practice_id, row.id)
-    return Principal("user", row.id, row.practice_id, row.role, tenant_ids, version, roster=row.roster)
+    return select(*columns).select_from(User).join(granted, true()).where(User.id == bindparam("user_id", type_=Uuid))
 
 
 async def _practice_set(session: AsyncSession, rosters: Rosters, row, practice_id, user_id=None) -> frozenset:

@@ -111,17 +111,23 @@ class Compiler:
         nothing aggregates it (`pageInfo { hasPreviousPage }` alone) and when it is empty.
         """
         page = self.alias()
-        position, total = f"{page}._pos", f"coalesce(max({page}._total), 0)"
+        position = f"{page}._pos"
         shown = f"{position} <= {self.param(offset + first, 'integer')}"
+        counted = []  # the total is counted only when asked for: it reads the whole list, not a page
+
+        def total(child) -> str:
+            counted.append(", count(*) OVER () AS _total")
+            return f"coalesce(max({page}._total), 0)"
+
         body = fixed_object(node, {
-            "totalCount": lambda child: total,
+            "totalCount": total,
             "nodes": lambda child: sql.json_list(self.object(type_name, page, child), position, shown),
             "edges": lambda child: sql.json_list(self.edge(type_name, page, child, token), position, shown),
             "pageInfo": lambda child: self.page_info(page, child, token, shown, first, offset),
         })
         return (
             f"(SELECT {body} FROM (SELECT r.*, "
-            f"row_number() OVER (ORDER BY {order}) AS _pos, count(*) OVER () AS _total {source} "
+            f"row_number() OVER (ORDER BY {order}) AS _pos{''.join(counted[:1])} {source} "
             f"ORDER BY {order} LIMIT {self.param(first + 1, 'integer')} OFFSET {self.param(offset, 'integer')}) AS {page} "
             f"GROUP BY ())"
         )
