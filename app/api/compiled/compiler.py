@@ -101,16 +101,28 @@ class Compiler:
         return {k: getattr(v, "value", v) if not isinstance(v, list) else [getattr(i, "value", i) for i in v]
                 for k, v in values.items()}
 
-    def connection(self, type_name: str, node: FieldNode, *, source: str, order: str, first: int, offset: int,
-                   token: Callable[[str], str]) -> str:
+    def connection(self, type_name: str, node: FieldNode, *, source: str, order: Callable[[str], str], first: int,
+                   offset: int, token: Callable[[str], str]) -> str:
         """A Relay connection over `source` (a FROM clause with alias `r` and its WHERE), one page.
 
         Like the executor (`lists.fetch_pages`, `pagination.build`) it reads one row past the page
         to know whether there is a next one; `token(row)` is the list token's SQL; positions are
-        absolute, so cursors equal the executor's. `GROUP BY ()` makes the page one row even when
-        nothing aggregates it (`pageInfo { hasPreviousPage }` alone) and when it is empty.
+        absolute, so cursors equal the executor's. `order(alias)` is the list's order on a row alias.
+        A selection without cursors, page info or total (most of them) is read as a plain page:
+        numbering the rows (a window, once per parent row) cost more than reading them.
+        `GROUP BY ()` makes the page one row even when nothing aggregates it
+        (`pageInfo { hasPreviousPage }` alone) and when it is empty.
         """
         page = self.alias()
+        limit, offset_sql = self.param(first, "integer"), self.param(offset, "integer")
+        if not positions_needed(node):
+            item_order = order(page)
+            body = fixed_object(node, {
+                "nodes": lambda child: sql.json_list(self.object(type_name, page, child), item_order),
+                "edges": lambda child: sql.json_list(self.edge(type_name, page, child, token), item_order),
+            })
+            return (f"(SELECT {body} FROM (SELECT r.* {source} ORDER BY {order('r')} LIMIT {limit} "
+                    f"OFFSET {offset_sql}) AS {page} GROUP BY ())")
         position = f"{page}._pos"
         shown = f"{position} <= {self.param(offset + first, 'integer')}"
         counted = []  # the total is counted only when asked for: it reads the whole list, not a page
@@ -127,8 +139,8 @@ class Compiler:
         })
         return (
             f"(SELECT {body} FROM (SELECT r.*, "
-            f"row_number() OVER (ORDER BY {order}) AS _pos{''.join(counted[:1])} {source} "
-            f"ORDER BY {order} LIMIT {self.param(first + 1, 'integer')} OFFSET {self.param(offset, 'integer')}) AS {page} "
+            f"row_number() OVER (ORDER BY {order('r')}) AS _pos{''.join(counted[:1])} {source} "
+            f"ORDER BY {order('r')} LIMIT {self.param(first + 1, 'integer')} OFFSET {offset_sql}) AS {page} "
             f"GROUP BY ())"
         )
 
@@ -147,6 +159,16 @@ class Compiler:
             "startCursor": lambda child: f"(array_agg({cursor} ORDER BY {page}._pos) FILTER (WHERE {shown}))[1]",
             "endCursor": lambda child: f"(array_agg({cursor} ORDER BY {page}._pos DESC) FILTER (WHERE {shown}))[1]",
         })
+
+
+def positions_needed(node: FieldNode) -> bool:
+    """Whether a connection's selection needs its rows numbered: a total, page info or a cursor."""
+    for name, _, child in selected(node):
+        if name in ("totalCount", "pageInfo"):
+            return True
+        if name == "edges" and any(n == "cursor" for n, _, _ in selected(child)):
+            return True
+    return False
 
 
 def page_bounds(first: int | None) -> int:

@@ -65,8 +65,6 @@ def aliased(table, name: str):
     return table.alias(name)
 
 
-RISKS = aliased(risks.RISKS, "r")
-INITIATIVES = aliased(planning.INITIATIVES, "r")
 TENANTS = aliased(tenants.TENANTS, "r")
 HIGH_RISKS = aliased(risks.RISKS, "hr")
 
@@ -82,9 +80,10 @@ BUDGET = sql.core(
 )
 
 
-def listing_sql(make: Callable[..., Listing], table, *args) -> tuple[render.Text, render.Text, tuple]:
-    """A list's rule from its area, `make(table alias, *args)`: its conditions, order and key,
-    rendered once per arguments."""
+def listing_sql(make: Callable[..., Listing], *args) -> tuple[render.Text, render.Text, tuple]:
+    """A list's rule from its area, `make(table alias, *args)` with the alias last here: its
+    conditions, order and key, rendered once per arguments and alias."""
+    *args, table = args
 
     def build():
         listing = make(table, *args)
@@ -94,15 +93,17 @@ def listing_sql(make: Callable[..., Listing], table, *args) -> tuple[render.Text
 
 
 def nested_page(c: Compiler, node, args: dict, type_name: str, *, parent: str, table, listing) -> str:
-    """A tenant's list as a connection (first page only: a cursor into it goes to the executor)."""
+    """A tenant's list as a connection (first page only: a cursor into it goes to the executor);
+    `listing(alias)` is its rule (`listing_sql`) on an alias of `table`."""
     if args.get("after") is not None:
         raise Unsupported("cursor on a nested list")
     first = page_bounds(args.get("first"))
-    where, order, key = listing
+    where, _, key = listing(aliased(table, "r"))
     token = c.param(json.dumps(key, default=str), "text")
     conditions = " AND ".join([f"r.tenant_id = {parent}.id", *([where.into(c)] if where.text else [])])
     return c.connection(
-        type_name, node, source=f"FROM {table.name} r WHERE {conditions}", order=order.into(c),
+        type_name, node, source=f"FROM {table.name} r WHERE {conditions}",
+        order=lambda alias: listing(aliased(table, alias))[1].into(c),
         first=first, offset=0, token=lambda page: sql.list_token(f"{page}.tenant_id", token),
     )
 
@@ -137,10 +138,14 @@ def _tenants(c: Compiler, row, node, args):
         raise Unsupported("a cursor of another list")
     token = c.param(listing_token, "text")
     # The viewer's own list: rendered for this request (its key holds the visible tenants).
-    where, order = render.text_of(listing.where), render.text_of(listing.order, ", ")
-    return c.connection("Tenant", node, source=f"FROM tenants r WHERE {where.into(c)}",
-                        order=order.into(c), first=first, offset=offset,
-                        token=lambda page: token)
+    search = args.get("search")
+
+    def order(alias: str) -> str:
+        t = TENANTS if alias == "r" else aliased(tenants.TENANTS, alias)
+        return render.text_of(tenants.tenant_list(t, c.viewer, search).order, ", ").into(c)
+
+    return c.connection("Tenant", node, source=f"FROM tenants r WHERE {render.text_of(listing.where).into(c)}",
+                        order=order, first=first, offset=offset, token=lambda page: token)
 
 
 @compiles("Query", "tenant")
@@ -270,13 +275,13 @@ def _health_history(c: Compiler, row, node, args):
 
 @compiles("Tenant", "risks")
 def _risks(c: Compiler, row, node, args):
-    listing = listing_sql(risks.risk_list, RISKS, chosen(args), args.get("minScore"), args.get("orderBy"))
+    listing = functools.partial(listing_sql, risks.risk_list, chosen(args), args.get("minScore"), args.get("orderBy"))
     return nested_page(c, node, args, "Risk", parent=row, table=risks.RISKS, listing=listing)
 
 
 @compiles("Tenant", "initiatives")
 def _initiatives(c: Compiler, row, node, args):
-    listing = listing_sql(planning.initiative_list, INITIATIVES, chosen(args), args.get("orderBy"))
+    listing = functools.partial(listing_sql, planning.initiative_list, chosen(args), args.get("orderBy"))
     return nested_page(c, node, args, "Initiative", parent=row, table=planning.INITIATIVES, listing=listing)
 
 
