@@ -29,7 +29,7 @@ place in UNWATCHED, with its own migration (tests/db/test_versions.py checks the
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, text
+from sqlalchemy import BigInteger, cast, func, select, text
 from sqlalchemy.sql.selectable import ScalarSelect
 
 from app.tenants.models import PracticeVersion, TenantVersion
@@ -57,5 +57,5 @@ def version_of(tenant_ids) -> ScalarSelect:
 
 def practice_counter(practice_id, which: str) -> ScalarSelect:
     """The sum of a practice's `roster` or `data` counter (a value or a column expression)."""
-    return (select(func.coalesce(func.sum(getattr(PracticeVersion, which)), 0))
-            .where(PracticeVersion.id == practice_id).scalar_subquery())
+    total = func.coalesce(func.sum(getattr(PracticeVersion, which)), 0)
+    return select(cast(total, BigInteger)).where(PracticeVersion.id == practice_id).scalar_subquery()

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import httpx
-from sqlalchemy import text
 import pytest
 import pytest_asyncio
+from sqlalchemy import text
 
 from app.db.engine import make_engine, make_sessionmaker
 from app.services import Services

@@ -1,4 +1,4 @@
-"""The walk over a selection: one `json_build_object` per object, in the order the client asked.
+"""The walk over a selection: one JSON object (text, `sql.json_object`) per object, in the order the client asked.
 
 Field compilers (`fields.py`) register per (GraphQL type, field); anything unregistered raises
 `Unsupported` and the request goes to the executor. Values reach the statement as bind
@@ -20,14 +20,14 @@ from app.auth.principal import Principal
 from app.errors import Invalid
 from graphql import FieldNode, GraphQLSchema
 
-MAX_KEYS = 50  # json_build_object takes at most 100 arguments
+MAX_KEYS = 50  # response keys of one object (the executor's limits allow no more either)
 
 
 class Unsupported(Exception):
     """The selection holds something the compiler does not build: the executor answers instead."""
 
 
-FieldCompiler = Callable[["Compiler", str, FieldNode, dict], str]
+FieldCompiler = Callable[["Compiler", str, FieldNode, dict], str]  # the field's value as JSON text
 FIELDS: dict[tuple[str, str], FieldCompiler] = {}
 
 
@@ -54,18 +54,14 @@ def selected(node) -> list[tuple[str, str, FieldNode]]:
     return out
 
 
-def build_object(parts: list[str]) -> str:
-    return f"json_build_object({', '.join(parts)})"
-
-
 def fixed_object(node, choices: dict[str, Callable[[FieldNode], str]]) -> str:
-    """An object of a type with fixed fields (connection, edge, page info): SQL per field name."""
+    """An object of a type with fixed fields (connection, edge, page info): JSON text per field name."""
     parts = []
     for name, key, child in selected(node):
         if name not in choices:
             raise Unsupported(f"field {name}")
-        parts.append(f"'{key}', {choices[name](child)}")
-    return build_object(parts)
+        parts.append((key, choices[name](child)))
+    return sql.json_object(parts)
 
 
 class Compiler:
@@ -92,8 +88,8 @@ class Compiler:
             compile_field = FIELDS.get((type_name, name))
             if compile_field is None:
                 raise Unsupported(f"{type_name}.{name}")
-            parts.append(f"'{key}', {compile_field(self, row, child, self.arguments(type_name, child))}")
-        return build_object(parts)
+            parts.append((key, compile_field(self, row, child, self.arguments(type_name, child))))
+        return sql.json_object(parts)
 
     def arguments(self, type_name: str, node: FieldNode) -> dict[str, Any]:
         field = self.schema.get_type(type_name).fields[node.name.value]
@@ -129,7 +125,7 @@ class Compiler:
 
         def total(child) -> str:
             counted.append(", count(*) OVER () AS _total")
-            return f"coalesce(max({page}._total), 0)"
+            return sql.value(f"coalesce(max({page}._total), 0)")
 
         body = fixed_object(node, {
             "totalCount": total,
@@ -147,17 +143,17 @@ class Compiler:
     def edge(self, type_name: str, page: str, node: FieldNode, token: Callable[[str], str]) -> str:
         return fixed_object(node, {
             "node": lambda child: self.object(type_name, page, child),
-            "cursor": lambda child: sql.cursor(token(page), f"{page}._pos"),
+            "cursor": lambda child: sql.value(sql.cursor(token(page), f"{page}._pos")),
         })
 
     def page_info(self, page: str, node: FieldNode, token: Callable[[str], str], shown: str, first: int,
                   offset: int) -> str:
         cursor = sql.cursor(token(page), f"{page}._pos")
         return fixed_object(node, {
-            "hasNextPage": lambda child: f"count(*) > {self.param(first, 'integer')}",
-            "hasPreviousPage": lambda child: "true" if offset > 0 else "false",
-            "startCursor": lambda child: f"(array_agg({cursor} ORDER BY {page}._pos) FILTER (WHERE {shown}))[1]",
-            "endCursor": lambda child: f"(array_agg({cursor} ORDER BY {page}._pos DESC) FILTER (WHERE {shown}))[1]",
+            "hasNextPage": lambda child: sql.value(f"count(*) > {self.param(first, 'integer')}"),
+            "hasPreviousPage": lambda child: "'true'" if offset > 0 else "'false'",
+            "startCursor": lambda child: sql.value(f"(array_agg({cursor} ORDER BY {page}._pos) FILTER (WHERE {shown}))[1]"),
+            "endCursor": lambda child: sql.value(f"(array_agg({cursor} ORDER BY {page}._pos DESC) FILTER (WHERE {shown}))[1]"),
         })
 
 

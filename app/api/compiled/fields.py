@@ -44,9 +44,9 @@ from app.tickets.models import TicketMonth as MonthRow
 
 
 def columns(type_name: str, **fields: Callable[[str], str]) -> None:
-    """Fields that are an expression of their row only."""
+    """Fields that are a scalar expression of their row only."""
     for name, expression in fields.items():
-        compiles(type_name, name)(lambda c, row, node, args, expression=expression: expression(row))
+        compiles(type_name, name)(lambda c, row, node, args, expression=expression: sql.value(expression(row)))
 
 
 def col(name: str, convert: Callable[[str], str] | None = None) -> Callable[[str], str]:
@@ -214,7 +214,7 @@ columns("Portfolio", month=lambda p: sql.month(f"{p}.month"), tenantCount=lambda
 def _average_score(c: Compiler, row, node, args):
     rule, score = portfolio.average_score, value("x._score", Integer)
     average = render.rule(c, (rule, portfolio.tenth), lambda: rule(func.sum(score), func.count(score)))
-    return f"(SELECT {sql.float_value('v.average')} FROM (SELECT {average} AS average FROM {row}_rows x) AS v)"
+    return sql.value(f"(SELECT {sql.float_value('v.average')} FROM (SELECT {average} AS average FROM {row}_rows x) AS v)")
 
 
 @compiles("Portfolio", "rows")
@@ -234,7 +234,7 @@ def ticket_target(c: Compiler, row: str) -> str:
     return render.rule(c, (rule, row), lambda: rule(value(f"{row}.employee_count", Integer)))
 
 
-compiles("PortfolioRow", "ticketTarget")(lambda c, row, node, args: ticket_target(c, row))
+compiles("PortfolioRow", "ticketTarget")(lambda c, row, node, args: sql.value(ticket_target(c, row)))
 
 
 @compiles("PortfolioRow", "tenant")
@@ -322,7 +322,7 @@ def _budget(c: Compiler, row, node, args):
 def _ticket_metrics(c: Compiler, row, node, args):
     start, end = args["from"], args["to"]
     if end < start or add_months(start, MAX_MONTHS) <= end:
-        return "CAST('[]' AS json)"
+        return sql.EMPTY_LIST
     m = c.alias()
     figures = sql.fill(TICKET_MONTHS, parent=row, **{"from": c.param(start, "date"), "to": c.param(end, "date")})
     return (f"(SELECT {sql.json_list(c.object('TicketMonth', m, node), f'{m}.month')} FROM (SELECT f.*, "
@@ -402,8 +402,8 @@ columns(
 @compiles("Policy", "reviewDue")
 def _review_due(c: Compiler, row, node, args):
     rule = policy_actions.review_due
-    return render.rule(c, (rule, row), lambda: rule(value(f"{row}.approved_on", Date),
-                                                    value(f"{row}.review_interval_months", Integer)))
+    return sql.value(render.rule(c, (rule, row), lambda: rule(value(f"{row}.approved_on", Date),
+                                                              value(f"{row}.review_interval_months", Integer))))
 
 
 columns(
@@ -440,8 +440,8 @@ columns(
 @compiles("SteeringMeeting", "attendees")
 def _attendees(c: Compiler, row, node, args):
     rule = steering_actions.attendee_label
-    return attendees(c, row, lambda a: render.rule(c, (rule, a), lambda: rule(
-        value(f"({a}.value ->> 'name')"), value(f"({a}.value ->> 'function')"))))
+    return attendees(c, row, lambda a: sql.value(render.rule(c, (rule, a), lambda: rule(
+        value(f"({a}.value ->> 'name')"), value(f"({a}.value ->> 'function')")))))
 
 
 @compiles("SteeringMeeting", "attendeeDetails")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,7 +34,7 @@ def compile_request(schema, principal: Principal, query: str, variables: dict | 
         body = compiler.object("Query", "", operation)
     except Unsupported:
         return None
-    return Compiled(f"SELECT CAST({body} AS text)", compiler.params, compiler.volatile)
+    return Compiled(f"SELECT {body}", compiler.params, compiler.volatile)
 
 
 async def execute(session: AsyncSession, schema, principal: Principal | None, query: str, variables: dict | None,
@@ -56,8 +55,8 @@ async def execute(session: AsyncSession, schema, principal: Principal | None, qu
     compiled = compile_request(schema, principal, query, variables, operation_name)
     if compiled is None:
         return None
-    data = orjson.loads((await session.execute(text(compiled.statement), compiled.params)).scalar_one())
-    body = orjson.dumps({"data": data})
+    data = (await session.execute(text(compiled.statement), compiled.params)).scalar_one()  # JSON text (sql.py)
+    body = b'{"data":' + data.encode() + b"}"
     if entry_key is not None and not compiled.volatile:
         stored.put(entry_key, version, body)
     return body

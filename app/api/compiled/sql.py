@@ -1,9 +1,13 @@
 """SQL expressions that produce exactly what the executor's serialisers produce.
 
-Every value type has one expression here, so the compiled answer and the executor's agree to the
-byte once both go through orjson: global ids and cursors are the same base64 text, months are
-"YYYY-MM", date-times are Python's `isoformat()`, decimals are their text, and floats stay floats
-(PostgreSQL writes 40.0 as 40, which would come back as an integer).
+The statement builds the answer as compact JSON text, byte for byte what orjson writes for the
+executor, so the API sends it as it comes: no parsing and writing it again (a millisecond for a
+240 kB answer), and text concatenation costs PostgreSQL less than `json_build_object` and
+`json_agg` (whose output has spaces). Every value is JSON text: `value(expr)` for a scalar
+(`to_json`, whose strings are escaped as orjson escapes them), `json_object` and `json_list` for
+the rest. Every value type has one expression here: global ids and cursors are the same base64
+text, months are "YYYY-MM", date-times are Python's `isoformat()`, decimals are their text, and
+floats are written as Python writes them (PostgreSQL writes 40.0 as 40 and 1e-05 for 1e-5).
 """
 
 from __future__ import annotations
@@ -46,15 +50,35 @@ def decimal(column: str) -> str:
 
 
 def float_value(column: str) -> str:
-    """A float8 as JSON that reads back as a float: 40 becomes 40.0, like Python's."""
+    """A float8 as JSON that reads as Python writes it: 40 becomes 40.0, an exponent has no leading zero."""
     return (f"CAST(CASE WHEN {column} = trunc({column}) AND abs({column}) < 1e15 "
-            f"THEN CAST(CAST({column} AS numeric) AS text) || '.0' ELSE CAST({column} AS text) END AS json)")
+            f"THEN CAST(CAST({column} AS numeric) AS text) || '.0' "
+            f"ELSE regexp_replace(CAST({column} AS text), 'e([-+])0', 'e\\1') END AS json)")
+
+
+def value(expression: str) -> str:
+    """A scalar (or `json`) expression as JSON text; NULL stays NULL (`json_object` writes null)."""
+    return f"CAST(to_json({expression}) AS text)"
+
+
+def json_object(parts: list[tuple[str, str]]) -> str:
+    """`{"key":value,...}` of (response key, JSON text) pairs; a NULL value is written null.
+
+    Response keys are GraphQL names (letters, digits, underscores): nothing to escape."""
+    if not parts:
+        return "'{}'"
+    pieces = [f"'{',' if i else '{'}\"{key}\":' || coalesce({json_text}, 'null')"
+              for i, (key, json_text) in enumerate(parts)]
+    return "(" + " || ".join(pieces) + " || '}')"
 
 
 def json_list(item_sql: str, order_sql: str, where_sql: str | None = None) -> str:
+    """`[item,...]` of the rows' JSON texts in `order_sql`, those passing `where_sql`; `[]` for none."""
     only = f" FILTER (WHERE {where_sql})" if where_sql else ""
-    return f"coalesce(json_agg({item_sql} ORDER BY {order_sql}){only}, CAST('[]' AS json))"
+    return f"coalesce('[' || string_agg(coalesce({item_sql}, 'null'), ',' ORDER BY {order_sql}){only} || ']', '[]')"
 
+
+EMPTY_LIST = "'[]'"
 
 
 def core(statement) -> str:
