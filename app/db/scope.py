@@ -14,7 +14,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 
-from sqlalchemy import any_, bindparam, cast, func, or_, text
+from sqlalchemy import any_, bindparam, cast, func, or_, select, text
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -90,8 +90,13 @@ def among(t, tenant_ids: Iterable[uuid.UUID], practice_id: uuid.UUID | None = No
 
 
 def in_scope(t):
-    """The transaction's tenant scope applied to the tenants table `t`, which has no row security."""
-    listed = func.nullif(func.current_setting("app.tenant_ids", True), "")
-    practice = func.nullif(func.current_setting("app.practice_id", True), "")
-    return or_(t.c.id == any_(cast(listed, ARRAY(UUID(as_uuid=True)))),
-               t.c.practice_id == cast(practice, UUID(as_uuid=True)))
+    """The transaction's tenant scope applied to the tenants table `t`, which has no row security.
+
+    Each setting is read in a scalar subquery, as the policies read it, so PostgreSQL parses it
+    once per statement: read in place, the list of 200 ids was parsed again for every row (22 ms
+    of a 200-tenant portfolio's 54). The outer cast keeps `= ANY (array)` from being read as
+    `= ANY (subquery)`."""
+    ids, one = ARRAY(UUID(as_uuid=True)), UUID(as_uuid=True)
+    listed = select(cast(func.nullif(func.current_setting("app.tenant_ids", True), ""), ids)).scalar_subquery()
+    practice = select(cast(func.nullif(func.current_setting("app.practice_id", True), ""), one)).scalar_subquery()
+    return or_(t.c.id == any_(cast(listed, ids)), t.c.practice_id == practice)
