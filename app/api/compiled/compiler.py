@@ -121,21 +121,16 @@ class Compiler:
                     f"OFFSET {offset_sql}) AS {page} GROUP BY ())")
         position = f"{page}._pos"
         shown = f"{position} <= {self.param(offset + first, 'integer')}"
-        counted = []  # the total is counted only when asked for: it reads the whole list, not a page
-
-        def total(child) -> str:
-            counted.append(", count(*) OVER () AS _total")
-            return sql.value(f"coalesce(max({page}._total), 0)")
-
         body = fixed_object(node, {
-            "totalCount": total,
+            # Counted apart: a window count over the page's rows read every row of the list whole.
+            "totalCount": lambda child: sql.value(f"(SELECT count(*) {source})"),
             "nodes": lambda child: sql.json_list(self.object(type_name, page, child), position, shown),
             "edges": lambda child: sql.json_list(self.edge(type_name, page, child, token), position, shown),
             "pageInfo": lambda child: self.page_info(page, child, token, shown, first, offset),
         })
         return (
             f"(SELECT {body} FROM (SELECT r.*, "
-            f"row_number() OVER (ORDER BY {order('r')}) AS _pos{''.join(counted[:1])} {source} "
+            f"row_number() OVER (ORDER BY {order('r')}) AS _pos {source} "
             f"ORDER BY {order('r')} LIMIT {self.param(first + 1, 'integer')} OFFSET {offset_sql}) AS {page} "
             f"GROUP BY ())"
         )
