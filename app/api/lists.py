@@ -48,6 +48,10 @@ async def fetch_pages(
         key = getattr(row, parent.key)
         grouped[key].append(row)
         totals[key] = row._total
+    past_the_end = [p for p in parents if p not in totals] if offset else []
+    if past_the_end:  # a cursor beyond the last row: the page is empty, the list's total is not
+        counted = query.with_only_columns(parent, func.count()).group_by(parent)
+        totals.update((key, total) for key, total in await ctx.db.rows(counted))
     return [(grouped[p], totals.get(p, 0)) for p in parents]
 
 

@@ -115,6 +115,10 @@ async def test_every_compiled_field_and_page_matches(api, pair, practice, world)
     # Nothing aggregates these pages (found by test_compiled_generated.py): still one object each.
     constant = "{ tenants { pageInfo { hasPreviousPage } } none: tenants(search: \"#none#\") { pageInfo { hasPreviousPage } } }"
     assert (await both(pair, constant, {}, token))["data"]["none"] == {"pageInfo": {"hasPreviousPage": False}}
+    # A cursor past the last row: an empty page of a list that still has its six tenants.
+    last = second["data"]["tenants"]["edges"][-1]["cursor"]
+    beyond = await both(pair, EVERYTHING, {"first": 4, "after": last}, token)
+    assert beyond["data"]["tenants"]["edges"] == [] and beyond["data"]["tenants"]["totalCount"] == 6
 
 
 async def test_documents_it_does_not_compile_are_executed(api, asgi_app, count_statements, practice):

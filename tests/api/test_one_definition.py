@@ -33,7 +33,7 @@ RULES = [
     replacing(risks, "risk_list", lambda orig: lambda t, *a: orig(t, *a)._replace(key=("another list",))),
     replacing(planning, "initiative_list",
               lambda orig: lambda t, *a: orig(t, *a)._replace(order=[t.c.title.desc(), t.c.id])),
-    replacing(tenants, "tenant_list", lambda orig: lambda t, *a: orig(t, *a)._replace(order=[t.c.name.desc(), t.c.id])),
+    replacing(tenants, "tenant_order", lambda orig: lambda t: [t.c.name.desc(), t.c.id]),
     replacing(tenants, "active", lambda orig: lambda t: t.c.status != TenantStatus.ACTIVE),
     replacing(vendors, "vendor_order", lambda orig: lambda t: [t.c.name.desc(), t.c.id]),
     replacing(steering, "meeting_order", lambda orig: lambda t: [t.c.scheduled_at.desc(), t.c.id]),

@@ -138,11 +138,9 @@ def _tenants(c: Compiler, row, node, args):
         raise Unsupported("a cursor of another list")
     token = c.param(listing_token, "text")
     # The viewer's own list: rendered for this request (its key holds the visible tenants).
-    search = args.get("search")
-
     def order(alias: str) -> str:
-        t = TENANTS if alias == "r" else aliased(tenants.TENANTS, alias)
-        return render.text_of(tenants.tenant_list(t, c.viewer, search).order, ", ").into(c)
+        t = aliased(tenants.TENANTS, alias)
+        return render.rule(c, (tenants.tenant_order, t), lambda: tenants.tenant_order(t), ", ")
 
     return c.connection("Tenant", node, source=f"FROM tenants r WHERE {render.text_of(listing.where).into(c)}",
                         order=order, first=first, offset=offset, token=lambda page: token)
