@@ -22,6 +22,7 @@ from pathlib import Path
 import httpx
 import orjson
 
+from app.api import ids
 from app.bench import database, load, pgbench, processes, report, statements, workloads
 from app.bench import peer as peer_module
 from app.integrations.processing import MAX_DELAY
@@ -213,8 +214,8 @@ def run_servers(args, servers, env, actors, month, seconds) -> dict:
         # webhooks write (stale months, deliveries) on the cores the API answers on.
         stack.enter_context(processes.worker(env, servers.redis_url, log=args.data_dir / "worker.log"))
         run_id = f"{time.time_ns():x}"
-        results["ingest"] = asyncio.run(load.run("ingestTickets", api, workloads.ingest_request(actors, month, run_id),
-                                                 concurrency=2, seconds=seconds, warmup=0.3))
+        push = workloads.ticket_push([actors.api_key], ids.encode("Tenant", actors.ingest_tenant_id), month, run_id, 1000)
+        results["ingest"] = asyncio.run(load.run("ingestTickets", api, push, concurrency=2, seconds=seconds, warmup=0.3))
         say(f"ingestTickets: {results['ingest'].rps * 1000:.0f} tickets/s")
         webhook = f"http://127.0.0.1:{api_port}/integrations/{actors.integration_id}/webhook"
         results["webhook"] = measure_webhook(servers, actors, month, webhook, seconds)
@@ -229,11 +230,11 @@ def measure_webhook(servers: database.Servers, actors, month: dt.date, url: str,
 
     The load's tickets go into the month after the seeded ones and are removed afterwards, with
     its deliveries (and whatever an interrupted run left before it)."""
-    forget = functools.partial(database.forget_writes, servers.database_url, actors.ingest_tenant_id,
+    forget = functools.partial(database.forget_writes, servers.database_url, [actors.ingest_tenant_id],
                                actors.integration_id, add_months(month, 1))
     asyncio.run(forget())
-    sent = asyncio.run(load.run("webhook", url, workloads.webhook_request(actors, add_months(month, 1), f"{time.time_ns():x}"),
-                                concurrency=50, seconds=seconds, warmup=0.3, expect=202))
+    deliveries = workloads.webhook_request(actors.integration_secret, add_months(month, 1), f"{time.time_ns():x}")
+    sent = asyncio.run(load.run("webhook", url, deliveries, concurrency=50, seconds=seconds, warmup=0.3, expect=202))
     statuses, drained = asyncio.run(database.processed(servers.database_url, actors.integration_id))
     asyncio.run(forget())
     measured = {"load": sent, "lost": sent.answered - sum(statuses.values()), "statuses": statuses, "drained_s": drained}

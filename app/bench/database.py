@@ -27,6 +27,7 @@ from app.months import add_months, last_full_month
 
 PRACTICE = "Bench Practice"
 CIO_PASSWORD = "benchmark-password-1"
+PUSH_SOURCE = "bench"  # the source of every ticket the bench pushes (removed after the run: forget_writes)
 
 
 @dataclass(frozen=True)
@@ -123,16 +124,18 @@ async def processed(url: str, integration_id: str, patience: float = 60.0) -> tu
         await asyncio.sleep(0.1)
 
 
-async def forget_writes(url: str, tenant_id: str, integration_id: str, webhook_month: dt.date) -> None:
-    """Remove what a run's ingestion and webhook loads wrote, so every run starts from the same
-    database (a month that grew by 50,000 tickets a run made each run's ingestion slower). The
-    webhook load writes its tickets into `webhook_month`, a month the seed leaves empty."""
+async def forget_writes(url: str, pushed: list[str], integration_id: str, webhook_month: dt.date) -> None:
+    """Remove what a run's pushes and webhook loads wrote, so every run starts from the same
+    database (a month that grew by 50,000 tickets a run made each run's ingestion slower). Pushes
+    write tickets of source PUSH_SOURCE to the `pushed` tenants; the webhook loads write theirs
+    into `webhook_month`, a month the seed leaves empty."""
     connection = await asyncpg.connect(plain_url(url))
+    pushed = [uuid.UUID(t) for t in pushed]
     try:
         async with connection.transaction():
-            await connection.execute("delete from tickets where tenant_id = $1 and source = 'bench'", uuid.UUID(tenant_id))
-            await connection.execute("delete from ticket_months where tenant_id = $1 and source = 'bench'",
-                                     uuid.UUID(tenant_id))
+            await connection.execute("delete from tickets where tenant_id = any($1) and source = $2", pushed, PUSH_SOURCE)
+            await connection.execute("delete from ticket_months where tenant_id = any($1) and source = $2", pushed,
+                                     PUSH_SOURCE)
             webhook_tenant = await connection.fetchval("select tenant_id from integrations where id = $1",
                                                        uuid.UUID(integration_id))
             await connection.execute("delete from tickets where tenant_id = $1 and source = 'halopsa' and opened_at >= $2",

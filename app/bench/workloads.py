@@ -11,6 +11,7 @@ import orjson
 
 from app.api import ids
 from app.bench.actors import Actors
+from app.bench.database import PUSH_SOURCE
 from app.bench.load import graphql_request
 from app.bench.peer import TOP_RISKS as PEER_TOP_RISKS
 from app.months import add_months
@@ -19,8 +20,14 @@ OPERATIONS = Path(__file__).resolve().parents[2] / "graphql" / "operations"
 LOGIN = "mutation Login($input: LoginInput!) { login(input: $input) { accessToken userErrors { message } } }"
 
 
-def operation(name: str) -> str:
-    return (OPERATIONS / f"{name}.graphql").read_text()
+def operation(name: str, which: str | None = None) -> str:
+    """A documented operation; `which` (e.g. "query RiskRegister") picks one of several in the file."""
+    text = (OPERATIONS / f"{name}.graphql").read_text()
+    if which is None:
+        return text
+    start = text.index(which)
+    end = min((i for i in (text.find("\nquery ", start + 1), text.find("\nmutation ", start + 1)) if i > 0), default=len(text))
+    return text[start:end]
 
 
 def login_body(email: str, password: str) -> bytes:
@@ -38,13 +45,15 @@ def login(url: str, email: str, password: str) -> str:
 COMPUTED = "top risks (no stored answers)"
 
 
+def dashboard_variables(tenant_id: str, month: dt.date) -> dict:
+    """The tenant dashboard's variables: a year of history up to `month` (`tenant_id` a Relay id)."""
+    return {"id": tenant_id, "from": f"{add_months(month, -11):%Y-%m}", "to": f"{month:%Y-%m}", "fiscalYear": month.year}
+
+
 def reads(api: str, computed: str, peer: str | None, actors: Actors, month: dt.date, cio: str, executive: str) -> dict:
     """name -> (url, request maker) of every read path measured; `computed` is an API that stores no answers."""
     bearer = {"authorization": f"Bearer {cio}"}
-    dashboard = {
-        "id": ids.encode("Tenant", actors.dashboard_tenant_id), "from": f"{add_months(month, -11):%Y-%m}",
-        "to": f"{month:%Y-%m}", "fiscalYear": month.year,
-    }
+    dashboard = dashboard_variables(ids.encode("Tenant", actors.dashboard_tenant_id), month)
     paths = {
         "portfolio": (api, graphql_request(operation("portfolio"), {"month": f"{month:%Y-%m}"}, bearer)),
         "top risks": (api, graphql_request(operation("top_risks"), {"first": 200}, bearer)),
@@ -76,27 +85,27 @@ def same_top_risks(ours: dict, theirs: dict) -> bool:
     return mine == peer
 
 
-def ingest_request(actors: Actors, month: dt.date, run: str):
-    """ingestTickets with 1,000 new tickets a call, under the bench's API key."""
+def ticket_push(api_keys: list[str], tenant_id: str, month: dt.date, run: str, tickets: int):
+    """ingestTickets with `tickets` new tickets in `month` a call (`tenant_id` a Relay id), the keys taking turns."""
     query = operation("psa_ticket_push")
-    headers = {"content-type": "application/json", "authorization": f"Bearer {actors.api_key}"}
-    tenant = ids.encode("Tenant", actors.ingest_tenant_id)
     categories = ("SUPPORT", "CHANGE", "ALERT")
 
     def make(i: int) -> tuple[bytes, dict]:
-        tickets = [
+        batch = [
             {"externalId": f"{run}-{i}-{n}", "category": categories[n % 3], "priority": "P3",
              "title": f"Bench ticket {n}", "openedAt": f"{month:%Y-%m}-{n % 28 + 1:02d}T09:00:00Z"}
-            for n in range(1000)
+            for n in range(tickets)
         ]
-        return orjson.dumps({"query": query, "variables": {"input": {"tenantId": tenant, "source": "bench", "tickets": tickets}}}), headers
+        headers = {"content-type": "application/json", "authorization": f"Bearer {api_keys[i % len(api_keys)]}"}
+        variables = {"input": {"tenantId": tenant_id, "source": PUSH_SOURCE, "tickets": batch}}
+        return orjson.dumps({"query": query, "variables": variables}), headers
 
     return make
 
 
-def webhook_request(actors: Actors, month: dt.date, run: str):
-    """A HaloPSA ticket update with HTTP Basic credentials, a new delivery each time."""
-    auth = "Basic " + base64.b64encode(f"halo:{actors.integration_secret}".encode()).decode()
+def webhook_request(secret: str, month: dt.date, run: str):
+    """A HaloPSA ticket update in `month` with HTTP Basic credentials, a new delivery each time."""
+    auth = "Basic " + base64.b64encode(f"halo:{secret}".encode()).decode()
     headers = {"content-type": "application/json", "authorization": auth}
 
     def make(i: int) -> tuple[bytes, dict]:
