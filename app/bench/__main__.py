@@ -1,8 +1,10 @@
-"""`python -m app.bench [--quick]`: every path a user waits on, beside the peer and the ideal SQL.
+"""`python -m app.bench [--quick]`: every path a user waits on, beside the peer, the ideal SQL, and
+itself at another size or setting.
 
-Seeds (once) and serves a bench database, drives `fcio serve` and PostGraphile alternately from
-this process over loopback, counts statements, times scoring, ingestion and webhooks, then writes
-BENCHMARKS.md and the plot. Everything it starts is stopped before it returns.
+Seeds (once) and serves a bench database, drives `fcio serve` (as in production, without stored
+answers, and executor-only) and PostGraphile alternately from this process over loopback, counts
+statements, times scoring, ingestion, webhooks and the mixed workload, then writes BENCHMARKS.md
+and the plot. Everything it starts is stopped before it returns.
 """
 
 from __future__ import annotations
