@@ -273,8 +273,8 @@ def measure_mixed(servers: database.Servers, actors, month: dt.date, urls: dict,
     writer = mixed.Actors(
         cio=token(actors.small_cio_email), executive=token(actors.executive_email), api_keys=actors.mixed_api_keys,
         tenant_ids=[ids.encode("Tenant", t) for t in actors.small_cio_tenant_ids],
-        executive_tenant=ids.encode("Tenant", actors.dashboard_tenant_id), webhook_url=webhook_path(actors),
-        webhook_secret=actors.integration_secret, month=month, writes_month=add_months(month, 1),
+        executive_tenant=ids.encode("Tenant", actors.dashboard_tenant_id),
+        webhooks=[(webhook_path(actors), actors.integration_secret)], month=month, writes_month=add_months(month, 1),
     )
     measured = {}
     try:

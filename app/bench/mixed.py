@@ -37,8 +37,9 @@ class Actors:
     api_keys: list[str]  # a PSA's sync jobs, each with its own key (a key is allowed 600 requests a minute)
     tenant_ids: list[str]  # the CIO's (Relay ids)
     executive_tenant: str  # the executive's, which the PSA pushes to
-    webhook_url: str  # the path of a HaloPSA integration's webhook
-    webhook_secret: str
+    # (path, secret) of HaloPSA integrations' webhooks, taking turns (an integration is allowed 600
+    # deliveries a minute)
+    webhooks: list[tuple[str, str]]
     month: dt.date  # the last full month: the one the pages show
     writes_month: dt.date  # the month the pushed and delivered tickets fall in
 
@@ -69,7 +70,7 @@ class Workload:
         self.actors = actors
         self.counter = itertools.count()
         self.push = ticket_push(actors.api_keys, actors.executive_tenant, actors.writes_month, run, TICKETS_A_PUSH)
-        self.delivery = webhook_request(actors.webhook_secret, actors.writes_month, run)
+        self.deliveries = [(path, webhook_request(secret, actors.writes_month, run)) for path, secret in actors.webhooks]
         self.dashboard = dashboard_variables(actors.executive_tenant, actors.month)
 
     async def send(self, connection: Connection, kind: str, request: tuple[bytes, dict], results: Results,
@@ -111,8 +112,9 @@ class Workload:
         elif roll < 0.90:
             await self.send(connection, "psa push", self.push(next(self.counter)), results)
         else:
-            await self.send(connection, "webhook", self.delivery(next(self.counter)), results, path=a.webhook_url,
-                            expect=202)
+            n = next(self.counter)
+            path, delivery = self.deliveries[n % len(self.deliveries)]
+            await self.send(connection, "webhook", delivery(n), results, path=path, expect=202)
 
 
 def failed(content: bytes) -> bool:
