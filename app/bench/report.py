@@ -123,7 +123,7 @@ def read_rows(results: dict) -> list[str]:
     return rows
 
 
-def scale_target(s: dict | None) -> list[tuple]:
+def scoring_10k_target(s: dict | None) -> list[tuple]:
     if not s:
         return []
     rate = s["tenants"] / s["seconds"]
@@ -223,7 +223,7 @@ def targets(results: dict) -> list[tuple[str, bool, str, str]]:
     out += [
         absolute("Tenant dashboard p50 < 15 ms at c=1", dash.p50 < 15, f"{dash.p50:.1f} ms"),
         absolute("Scoring >= 2,000 tenants/s", rate >= 2000, f"{rate:,.0f} tenants/s"),
-        *scale_target(results.get("scoring_10k")),
+        *scoring_10k_target(results.get("scoring_10k")),
         absolute("Ingestion >= 5,000 tickets/s", tickets >= 5000, f"{tickets:,.0f} tickets/s"),
     ]
     hook = results["webhook"]
@@ -247,7 +247,7 @@ def webhook_rows(title: str, hook: dict | None) -> list[str]:
     ]
 
 
-def scale_rows(s: dict | None) -> list[str]:
+def scoring_10k_rows(s: dict | None) -> list[str]:
     """The health issue's own benchmark: 10,000 tenants x 12 months (full runs only)."""
     if not s:
         return []
@@ -371,7 +371,7 @@ def markdown(results: dict, plot_name: str) -> str:
         "|---|---|",
         f"| scoring {s['tenants']:,} tenants (one month) | {s['seconds']:.2f} s, {s['tenants'] / s['seconds']:,.0f} tenants/s |",
         f"| scoring process peak RSS | {s['peak_rss_mb']:.0f} MB |",
-        *scale_rows(results.get("scoring_10k")),
+        *scoring_10k_rows(results.get("scoring_10k")),
         "| scoring time split (summed over batches, two at once) | "
         + ", ".join(f"{phase} {seconds:.2f} s" for phase, seconds in s.get("split", {}).items()) + " |",
         f"| the single INSERT ... SELECT ... ON CONFLICT | {s['limit_seconds']:.2f} s "
