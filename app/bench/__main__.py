@@ -1,8 +1,10 @@
-"""`python -m app.bench [--quick]`: every path a user waits on, beside the peer and the ideal SQL.
+"""`python -m app.bench [--quick]`: every path a user waits on, beside the peer, the ideal SQL, and
+itself at another size or setting.
 
-Seeds (once) and serves a bench database, drives `fcio serve` and PostGraphile alternately from
-this process over loopback, counts statements, times scoring, ingestion and webhooks, then writes
-BENCHMARKS.md and the plot. Everything it starts is stopped before it returns.
+Seeds (once) and serves a bench database, drives `fcio serve` (as in production, without stored
+answers, and executor-only) and PostGraphile alternately from this process over loopback, counts
+statements, times scoring, ingestion, webhooks and the mixed workload, then writes BENCHMARKS.md
+and the plot. Everything it starts is stopped before it returns.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from pathlib import Path
 import httpx
 import orjson
 
-from app.bench import database, load, pgbench, processes, report, statements, workloads
+from app.api import ids
+from app.bench import database, load, mixed, pgbench, processes, report, statements, workloads
 from app.bench import peer as peer_module
 from app.integrations.processing import MAX_DELAY
 from app.months import add_months
@@ -36,9 +39,10 @@ def say(message: str) -> None:
 
 def options(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m app.bench", description=__doc__)
-    p.add_argument("--quick", action="store_true", help="250 tenants, short runs (checks the harness in < 2 min)")
+    p.add_argument("--quick", action="store_true", help="250 tenants, short runs (checks the harness in < 4 min)")
     p.add_argument("--data-dir", type=Path, default=ROOT / ".bench")
     p.add_argument("--seconds", type=float, help="measuring time per figure (default 6, quick 1.5)")
+    p.add_argument("--mixed-seconds", type=float, help="the mixed workload's time per setting (default 60, quick 5)")
     p.add_argument("--workers", type=int, default=2, help="API processes (fcio serve --workers)")
     p.add_argument("--no-peer", action="store_true", help="skip PostGraphile")
     p.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
@@ -123,8 +127,9 @@ def score_month(env: dict, month: dt.date) -> dict:
 def main(argv=None) -> None:
     args = options(argv)
     started = time.perf_counter()
-    size = database.Size(250, 24, 200) if args.quick else database.Size(5000, 24, 200)
+    size = database.Size(250, 24, 200, (20, 200)) if args.quick else database.Size(5000, 24, 200)
     seconds = args.seconds or (1.5 if args.quick else 6)
+    mixed_seconds = args.mixed_seconds or (5 if args.quick else 60)
     args.data_dir.mkdir(parents=True, exist_ok=True)
     servers = database.start(args.data_dir, size)
     try:
@@ -137,14 +142,15 @@ def main(argv=None) -> None:
 
         get_settings.cache_clear()
 
-        async def create():
+        async def create(saved: dict):
             services = await Services.start(get_settings())
             try:
-                return await actors_module.create(services)
+                return await actors_module.create(services, size, saved)
             finally:
                 await services.close()
 
-        actors = actors_module.load_or_create(args.data_dir / f"{size.database}.actors.json", lambda: asyncio.run(create()))
+        actors = actors_module.load_or_create(args.data_dir / f"{size.database}.actors.json",
+                                              lambda saved: asyncio.run(create(saved)))
         # Scoring first, on a quiet database: after the HTTP runs, autovacuum and the checkpointer
         # are still busy with the webhook and ingestion writes.
         say("month-end scoring of every tenant ...")
@@ -155,30 +161,26 @@ def main(argv=None) -> None:
             scoring["scoring_10k"] = score_month(database.scoring_database(servers, env, say), month)
             say(f"scoring 10,000: {scoring['scoring_10k']}")
         asyncio.run(database.settle(servers.database_url))
-        results = run_servers(args, servers, env, actors, month, seconds) | scoring
-        results["profile"] = profile_slowest(results, env, actors, month, args.quick)
+        results = run_servers(args, servers, env, actors, size, month, seconds, mixed_seconds) | scoring
+        results["profile"] = profile_slowest(results, actors, size, month, args.quick)
     finally:
         servers.close()
-    results.update(machine=machine(), size=size, seconds=seconds, month=month, quick=args.quick,
+    results.update(machine=machine(), size=size, seconds=seconds, mixed_seconds=mixed_seconds, month=month, quick=args.quick,
                    wall_seconds=time.perf_counter() - started, workers=args.workers)
     report.write(results, args.output, args.plot)
     say(f"wrote {args.output.name} and {args.plot.name} in {time.perf_counter() - started:.0f} s")
 
 
-def run_servers(args, servers, env, actors, month, seconds) -> dict:
-    """Everything measured over HTTP, with our API and the peer running side by side."""
+def run_servers(args, servers, env, actors, size, month, seconds, mixed_seconds) -> dict:
+    """Everything measured over HTTP, with our API processes and the peer running side by side."""
     from contextlib import ExitStack
 
     with ExitStack() as stack:
-        api_port = stack.enter_context(processes.running(
-            processes.api_command(args.workers), env, lambda p: f"http://127.0.0.1:{p}/healthz",
-            log=args.data_dir / "api.log"))
-        api = f"http://127.0.0.1:{api_port}/graphql"
-        computed_port = stack.enter_context(processes.running(
-            processes.api_command(args.workers), env | {"FCIO_ANSWER_CACHE_MB": "0"},
+        ports = {server: stack.enter_context(processes.running(
+            processes.api_command(args.workers), env | processes.api_environment(settings),
             lambda p: f"http://127.0.0.1:{p}/healthz", log=args.data_dir / "api.log"))
-        computed = f"http://127.0.0.1:{computed_port}/graphql"
-        peer = None
+            for server, settings in processes.API_SERVERS.items()}
+        urls = {server: f"http://127.0.0.1:{port}/graphql" for server, port in ports.items()}
         if not args.no_peer:
             peer_dir = args.data_dir / "peer"
             node = peer_module.install(peer_dir, say)
@@ -188,15 +190,17 @@ def run_servers(args, servers, env, actors, month, seconds) -> dict:
             peer_port = stack.enter_context(processes.running(
                 peer_module.command(peer_dir, node), peer_env, lambda p: f"http://127.0.0.1:{p}/graphql",
                 cwd=peer_dir, log=args.data_dir / "peer.log"))
-            peer = f"http://127.0.0.1:{peer_port}/graphql"
-        cio = workloads.login(api, actors.cio_email, actors.password)
-        executive = workloads.login(api, actors.executive_email, actors.password)
-        paths = workloads.reads(api, computed, peer, actors, month, cio, executive)
-        results: dict = {"same_data": None}
-        if peer:
-            ours = orjson.loads(httpx.post(api, content=paths["top risks"][1](0)[0], headers=paths["top risks"][1](0)[1], timeout=60).content)
-            theirs = orjson.loads(httpx.post(peer, content=paths["top risks (peer)"][1](0)[0],
-                                             headers=paths["top risks (peer)"][1](0)[1], timeout=60).content)
+            urls["peer"] = f"http://127.0.0.1:{peer_port}/graphql"
+
+        @functools.cache
+        def token(email: str) -> str:
+            return workloads.login(urls["api"], email, actors.password)
+
+        reads = workloads.reads(actors, size, month, token, peer="peer" in urls)
+        paths = {name: (urls[server], make) for name, (server, make) in reads.items()}
+        results: dict = {"same_data": None, "servers": {name: server for name, (server, _) in reads.items()}}
+        if "peer" in urls:
+            ours, theirs = answer(paths["top risks"]), answer(paths[workloads.PEER])
             results["same_data"] = workloads.same_top_risks(ours, theirs)
             results["response_bytes"] = {"ours": len(orjson.dumps(ours)), "peer": len(orjson.dumps(theirs))}
             say(f"same data from both: {results['same_data']}")
@@ -205,23 +209,43 @@ def run_servers(args, servers, env, actors, month, seconds) -> dict:
         say(f"top risks c=4 while risks change: {results['while_writing']}")
         results["statements"] = asyncio.run(count_statements(servers, paths))
         say(f"statements per request: {results['statements']}")
-        tenant_ids = actors.cio_tenant_ids
-        results["ideal"] = {c: pgbench.run(database.plain_url(servers.database_url), tenant_ids, c, max(2, int(seconds)))
-                            for c in (1, 4)}
-        say(f"ideal SQL (pgbench): {results['ideal']}")
+        url, run_for = database.plain_url(servers.database_url), max(2, int(seconds))
+        portfolio_admin = actors.portfolio_admin(size.portfolios[0])
+        for name, transaction in (("ideal", pgbench.top_risks(actors.cio_tenant_ids)),
+                                  ("ideal_portfolio", pgbench.portfolio(portfolio_admin.practice_id, month))):
+            results[name] = {c: pgbench.run(url, transaction, c, run_for) for c in (1, 4)}
+            say(f"{name} SQL (pgbench): {results[name]}")
         # The worker runs from here on, as in production: it processes what ingestion and the
         # webhooks write (stale months, deliveries) on the cores the API answers on.
         stack.enter_context(processes.worker(env, servers.redis_url, log=args.data_dir / "worker.log"))
         run_id = f"{time.time_ns():x}"
-        results["ingest"] = asyncio.run(load.run("ingestTickets", api, workloads.ingest_request(actors, month, run_id),
-                                                 concurrency=2, seconds=seconds, warmup=0.3))
+        push = workloads.ticket_push([actors.api_key], ids.encode("Tenant", actors.ingest_tenant_id), month, run_id, 1000)
+        results["ingest"] = asyncio.run(load.run("ingestTickets", urls["api"], push, concurrency=2, seconds=seconds,
+                                                 warmup=0.3))
         say(f"ingestTickets: {results['ingest'].rps * 1000:.0f} tickets/s")
-        webhook = f"http://127.0.0.1:{api_port}/integrations/{actors.integration_id}/webhook"
+        webhook = f"http://127.0.0.1:{ports['api']}{webhook_path(actors)}"
         results["webhook"] = measure_webhook(servers, actors, month, webhook, seconds)
         # A PSA that never pauses long enough: the worker processes alongside after MAX_DELAY.
         results["webhook_sustained"] = measure_webhook(servers, actors, month, webhook,
                                                        MAX_DELAY.total_seconds() + 5)
+        results["mixed"] = measure_mixed(servers, actors, month, urls, token, mixed_seconds)
     return results
+
+
+def answer(path: tuple) -> dict:
+    url, make = path
+    body, headers = make(0)
+    return orjson.loads(httpx.post(url, content=body, headers=headers, timeout=60).content)
+
+
+def webhook_path(actors) -> str:
+    return f"/integrations/{actors.integration_id}/webhook"
+
+
+def forget(servers: database.Servers, actors, month: dt.date) -> None:
+    """Remove what the pushes and webhook loads wrote (and whatever an interrupted run left)."""
+    asyncio.run(database.forget_writes(servers.database_url, [actors.ingest_tenant_id, actors.dashboard_tenant_id],
+                                       actors.integration_id, add_months(month, 1)))
 
 
 def measure_webhook(servers: database.Servers, actors, month: dt.date, url: str, seconds: float) -> dict:
@@ -229,13 +253,11 @@ def measure_webhook(servers: database.Servers, actors, month: dt.date, url: str,
 
     The load's tickets go into the month after the seeded ones and are removed afterwards, with
     its deliveries (and whatever an interrupted run left before it)."""
-    forget = functools.partial(database.forget_writes, servers.database_url, actors.ingest_tenant_id,
-                               actors.integration_id, add_months(month, 1))
-    asyncio.run(forget())
-    sent = asyncio.run(load.run("webhook", url, workloads.webhook_request(actors, add_months(month, 1), f"{time.time_ns():x}"),
-                                concurrency=50, seconds=seconds, warmup=0.3, expect=202))
+    forget(servers, actors, month)
+    deliveries = workloads.webhook_request(actors.integration_secret, add_months(month, 1), f"{time.time_ns():x}")
+    sent = asyncio.run(load.run("webhook", url, deliveries, concurrency=50, seconds=seconds, warmup=0.3, expect=202))
     statuses, drained = asyncio.run(database.processed(servers.database_url, actors.integration_id))
-    asyncio.run(forget())
+    forget(servers, actors, month)
     measured = {"load": sent, "lost": sent.answered - sum(statuses.values()), "statuses": statuses, "drained_s": drained}
     say(f"webhook c=50 for {seconds:.0f} s: p99 {sent.p99:.1f} ms, {sent.rps:.0f} deliveries/s, "
         f"{measured['lost']} of {sent.answered} answered 202 not stored; "
@@ -243,13 +265,48 @@ def measure_webhook(servers: database.Servers, actors, month: dt.date, url: str,
     return measured
 
 
-def profile_slowest(results: dict, env: dict, actors, month, quick: bool) -> dict:
+def measure_mixed(servers: database.Servers, actors, month: dt.date, urls: dict, token, seconds: float) -> dict:
+    """The mixed workload at c=32 for `seconds` against the API with everything on, then against
+    the one with compiled reads and stored answers off (the executor), the worker running for
+    both. Each starts once the worker has processed the deliveries before it; what the two wrote
+    (risks, pushed tickets, deliveries) is removed afterwards."""
+    writer = mixed.Actors(
+        cio=token(actors.small_cio_email), executive=token(actors.executive_email), api_keys=actors.mixed_api_keys,
+        tenant_ids=[ids.encode("Tenant", t) for t in actors.small_cio_tenant_ids],
+        executive_tenant=ids.encode("Tenant", actors.dashboard_tenant_id),
+        webhooks=[(webhook_path(actors), actors.integration_secret)], month=month, writes_month=add_months(month, 1),
+    )
+    measured = {}
+    try:
+        for server in ("api", "executor"):
+            asyncio.run(database.processed(servers.database_url, actors.integration_id))
+            got = asyncio.run(mixed.run_soak(urls[server].removesuffix("/graphql"), writer, seconds))
+            measured[server] = mixed_figures(got, seconds)
+            say(f"mixed c={mixed.CONCURRENCY} on {server}: {measured[server]['rps']:.0f} rps, p50 {measured[server]['p50']:.0f} / "
+                f"p99 {measured[server]['p99']:.0f} ms, {len(got.errors)} errors {got.errors[:3]}")
+        asyncio.run(database.processed(servers.database_url, actors.integration_id))
+    finally:
+        risks = asyncio.run(database.forget_risks(servers.database_url, actors.small_cio_tenant_ids, mixed.RISK_TITLE))
+        forget(servers, actors, month)
+        say(f"mixed workload: {risks} risks and the pushed tickets and deliveries removed")
+    return measured
+
+
+def mixed_figures(got: mixed.Results, seconds: float) -> dict:
+    overall = got.percentiles()
+    kinds = sorted({kind for _, kind, _ in got.latencies})
+    return {**overall, "rps": overall["n"] / seconds, "errors": len(got.errors), "first_errors": got.errors[:3],
+            "kinds": {kind: got.percentiles(kind=kind) for kind in kinds}}
+
+
+def profile_slowest(results: dict, actors, size, month, quick: bool) -> dict:
     from app.bench.profile import profile
 
-    ours = {name: r for (name, c), r in results["reads"].items() if c == 1 and "peer" not in name}
+    ours = {name: r for (name, c), r in results["reads"].items() if c == 1 and name != workloads.PEER}
     slowest = max(ours, key=lambda n: ours[n].p50)
     say(f"profiling {slowest} in process ...")
-    return {"path": slowest, "summary": asyncio.run(profile(slowest, actors, month, 10 if quick else 40))}
+    summary = profile(slowest, results["servers"][slowest], actors, size, month, 10 if quick else 40)
+    return {"path": slowest, "summary": asyncio.run(summary)}
 
 
 if __name__ == "__main__":

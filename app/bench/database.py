@@ -1,7 +1,9 @@
 """The bench's own servers and data: embedded PostgreSQL and Redis under `.bench/`, or the given ones.
 
 Seeding 5,000 tenants takes minutes, so each size gets its own database (`bench_<tenants>x<months>`)
-that is kept and reused while its practice has all its tenants and the months are scored.
+that is kept and reused while its practices have all their tenants and the months are scored.
+Beside the bench practice it holds two smaller practices (`Bench 200`, `Bench 2000`), whose
+admins' portfolios show how a request's cost grows with the tenants it reads.
 """
 
 from __future__ import annotations
@@ -27,17 +29,27 @@ from app.months import add_months, last_full_month
 
 PRACTICE = "Bench Practice"
 CIO_PASSWORD = "benchmark-password-1"
+PUSH_SOURCE = "bench"  # the source of every ticket the bench pushes (removed after the run: forget_writes)
 
 
 @dataclass(frozen=True)
 class Size:
-    tenants: int
+    tenants: int  # of the bench practice, whose admin sees them all
     months: int
     cio_tenants: int
+    portfolios: tuple[int, int] = (200, 2000)  # the tenants of the two practices whose admins' portfolios compare
 
     @property
     def database(self) -> str:
         return f"bench_{self.tenants}x{self.months}"
+
+    def practices(self) -> list[tuple[str, int]]:
+        """(name, tenants) of every practice the database holds, the bench practice first."""
+        return [(PRACTICE, self.tenants), *((portfolio_practice(n), n) for n in self.portfolios)]
+
+
+def portfolio_practice(tenants: int) -> str:
+    return f"Bench {tenants}"
 
 
 @dataclass
@@ -123,16 +135,18 @@ async def processed(url: str, integration_id: str, patience: float = 60.0) -> tu
         await asyncio.sleep(0.1)
 
 
-async def forget_writes(url: str, tenant_id: str, integration_id: str, webhook_month: dt.date) -> None:
-    """Remove what a run's ingestion and webhook loads wrote, so every run starts from the same
-    database (a month that grew by 50,000 tickets a run made each run's ingestion slower). The
-    webhook load writes its tickets into `webhook_month`, a month the seed leaves empty."""
+async def forget_writes(url: str, pushed: list[str], integration_id: str, webhook_month: dt.date) -> None:
+    """Remove what a run's pushes and webhook loads wrote, so every run starts from the same
+    database (a month that grew by 50,000 tickets a run made each run's ingestion slower). Pushes
+    write tickets of source PUSH_SOURCE to the `pushed` tenants; the webhook loads write theirs
+    into `webhook_month`, a month the seed leaves empty."""
     connection = await asyncpg.connect(plain_url(url))
+    pushed = [uuid.UUID(t) for t in pushed]
     try:
         async with connection.transaction():
-            await connection.execute("delete from tickets where tenant_id = $1 and source = 'bench'", uuid.UUID(tenant_id))
-            await connection.execute("delete from ticket_months where tenant_id = $1 and source = 'bench'",
-                                     uuid.UUID(tenant_id))
+            await connection.execute("delete from tickets where tenant_id = any($1) and source = $2", pushed, PUSH_SOURCE)
+            await connection.execute("delete from ticket_months where tenant_id = any($1) and source = $2", pushed,
+                                     PUSH_SOURCE)
             webhook_tenant = await connection.fetchval("select tenant_id from integrations where id = $1",
                                                        uuid.UUID(integration_id))
             await connection.execute("delete from tickets where tenant_id = $1 and source = 'halopsa' and opened_at >= $2",
@@ -140,6 +154,17 @@ async def forget_writes(url: str, tenant_id: str, integration_id: str, webhook_m
             await connection.execute("delete from ticket_months where tenant_id = $1 and source = 'halopsa' and month >= $2",
                                      webhook_tenant, webhook_month)
             await connection.execute("delete from webhook_deliveries where integration_id = $1", uuid.UUID(integration_id))
+    finally:
+        await connection.close()
+
+
+async def forget_risks(url: str, tenant_ids: list[str], title: str) -> int:
+    """Remove the risks titled `title ...` that a run created in `tenant_ids`; returns how many."""
+    connection = await asyncpg.connect(plain_url(url))
+    try:
+        status = await connection.execute("delete from risks where tenant_id = any($1) and title like $2",
+                                          [uuid.UUID(t) for t in tenant_ids], f"{title} %")
+        return int(status.split()[-1])
     finally:
         await connection.close()
 
@@ -184,20 +209,24 @@ def scored_months(end: dt.date) -> tuple[dt.date, dt.date]:
     return add_months(end, -11), end
 
 
-async def state(url: str, size: Size, end: dt.date) -> tuple[int, int]:
-    """(tenants seeded in the bench practice, tenant-months scored in the needed range); (0, 0) before."""
+async def practice_tenants(url: str, practice: str) -> int:
+    """Tenants seeded in `practice`; 0 before (or before the schema)."""
     conn = await asyncpg.connect(plain_url(url))
     try:
         if not await conn.fetchval("select to_regclass('public.tenants') is not null"):
-            return 0, 0
-        tenants = await conn.fetchval(
-            "select count(*) from tenants t join practices p on p.id = t.practice_id where p.name = $1", PRACTICE
+            return 0
+        return await conn.fetchval(
+            "select count(*) from tenants t join practices p on p.id = t.practice_id where p.name = $1", practice
         )
-        first, last = scored_months(end)
-        scored = await conn.fetchval(
-            "select count(*) from health_scores where month between $1 and $2", first, last
-        )
-        return tenants, scored
+    finally:
+        await conn.close()
+
+
+async def scored(url: str, end: dt.date) -> int:
+    """Tenant-months scored in the months the read paths need."""
+    conn = await asyncpg.connect(plain_url(url))
+    try:
+        return await conn.fetchval("select count(*) from health_scores where month between $1 and $2", *scored_months(end))
     finally:
         await conn.close()
 
@@ -210,8 +239,7 @@ def scoring_database(servers: Servers, env: dict, say) -> dict:
     asyncio.run(create_database(servers.database_url, size.database))
     scale_env = dict(env, DATABASE_URL=url)
     fcio(scale_env, "migrate")
-    tenants, _ = asyncio.run(state(url, size, last_full_month()))
-    if tenants == 0:
+    if asyncio.run(practice_tenants(url, PRACTICE)) == 0:
         say(f"seeding {size.tenants} tenants x {size.months} months (once; kept in {size.database}) ...")
         fcio(scale_env, "seed", "--tenants", str(size.tenants), "--months", str(size.months), "--practice", PRACTICE)
     return scale_env
@@ -222,18 +250,19 @@ def fcio(env: dict, *args: str) -> None:
 
 
 def prepare(servers: Servers, size: Size, env: dict, say) -> dt.date:
-    """Migrate, seed and score unless already done; returns the last full month."""
+    """Migrate, seed every practice and score unless already done; returns the last full month."""
     end = last_full_month()
     fcio(env, "migrate")
-    tenants, scored = asyncio.run(state(servers.database_url, size, end))
-    if tenants == 0:
-        say(f"seeding {size.tenants} tenants x {size.months} months (once; kept in {size.database}) ...")
-        fcio(env, "seed", "--tenants", str(size.tenants), "--months", str(size.months), "--practice", PRACTICE,
-             "--cio-tenants", str(size.cio_tenants), "--cio-password", CIO_PASSWORD)
-    elif tenants != size.tenants:
-        raise SystemExit(f"{size.database} holds {tenants} bench tenants, expected {size.tenants}: drop it and rerun.")
+    for practice, tenants in size.practices():
+        seeded = asyncio.run(practice_tenants(servers.database_url, practice))
+        if seeded == 0:
+            say(f"seeding {practice!r}: {tenants} tenants x {size.months} months (once; kept in {size.database}) ...")
+            cio = ("--cio-tenants", str(size.cio_tenants), "--cio-password", CIO_PASSWORD) if practice == PRACTICE else ()
+            fcio(env, "seed", "--tenants", str(tenants), "--months", str(size.months), "--practice", practice, *cio)
+        elif seeded != tenants:
+            raise SystemExit(f"{size.database} holds {seeded} tenants in {practice!r}, expected {tenants}: drop it and rerun.")
     first, last = scored_months(end)
-    if scored < size.tenants * 12:
+    if asyncio.run(scored(servers.database_url, end)) < sum(n for _, n in size.practices()) * 12:
         say(f"scoring {first:%Y-%m}..{last:%Y-%m} ...")
         fcio(env, "recompute", "--from", f"{first:%Y-%m}", "--month", f"{last:%Y-%m}")
     return end

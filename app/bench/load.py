@@ -70,10 +70,11 @@ class Connection:
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
-    async def post(self, body: bytes, headers: dict) -> tuple[int, bytes]:
+    async def post(self, body: bytes, headers: dict, path: str | None = None) -> tuple[int, bytes]:
+        """POST to the connection's path, or to `path` on the same server."""
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
-        lines = [f"POST {self.path} HTTP/1.1", f"Host: {self.host}:{self.port}", f"Content-Length: {len(body)}",
+        lines = [f"POST {path or self.path} HTTP/1.1", f"Host: {self.host}:{self.port}", f"Content-Length: {len(body)}",
                  *(f"{k}: {v}" for k, v in headers.items())]
         self.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
         status = int((await self.reader.readline()).split()[1])

@@ -1,23 +1,36 @@
-"""The limit for the peer workload: the one ideal SQL statement, run by pgbench -M prepared.
+"""The limits: the one ideal SQL statement of a read, run by pgbench -M prepared.
 
-It builds the same JSON the API answers with (200 tenants, latest score, five highest risks), in
-one statement under the runtime role and the CIO's tenant setting, in a transaction like ours.
+Each builds the JSON the API answers with, in one statement under the runtime role and the
+caller's tenant setting, in a transaction like ours: top risks for the CIO (200 tenants, latest
+score, five highest risks) and the portfolio for a practice admin. An admin's transaction names
+its practice and no tenant ids (`app.practice_id`, `app.tenant_ids` empty): row security then
+allows the practice's active tenants, whatever their number.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import tempfile
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-IDEAL = """\
+from app.health.formula import HIGH
+from app.months import add_months
+
+TRANSACTION = """\
 begin;
 set local role fcio_app;
-select set_config('app.tenant_ids', '{tenant_ids}', true);
+{scope};
+{statement};
+commit;
+"""
+
+TOP_RISKS = """\
 select coalesce(json_agg(x order by x.name, x.id), '[]') from (
   select t.id, t.name,
     (select json_build_object('month', h.month, 'score', h.score, 'band', h.band)
@@ -27,9 +40,61 @@ select coalesce(json_agg(x order by x.name, x.id), '[]') from (
        order by r.score desc, r.review_due asc nulls last, r.id limit 5) r) as risks
   from tenants t
   where t.id = any('{tenant_ids}'::uuid[]) and t.status = 'ACTIVE'
-  order by t.name, t.id limit 200) x;
-commit;
-"""
+  order by t.name, t.id limit 200) x"""
+
+# The portfolio's rows as app/api/portfolio.py defines them: the month's stored score (and the
+# month before's, for `change`), open or mitigating risks scored HIGH or more, the month's tickets
+# (hand-entered figures win over the PSAs'), the ticket target, spend to date against plan to date
+# in the fiscal year containing the month, the next scheduled steering meeting; worst score first.
+PORTFOLIO = """\
+select json_build_object('month', '{month}', 'tenantCount', count(*), 'averageScore', round(avg(x.score), 1),
+  'rows', coalesce(json_agg(json_build_object(
+    'tenant', json_build_object('id', x.id, 'name', x.name, 'slug', x.slug, 'industry', x.industry,
+                                'employeeCount', x.employee_count),
+    'health', case when x.score is not null then json_build_object('score', x.score, 'band', x.band,
+                                                                   'change', x.change, 'components', x.components) end,
+    'openHighRisks', x.high, 'ticketsLastMonth', x.tickets, 'ticketTarget', greatest(1, x.employee_count / 5),
+    'budgetVariancePercent', x.variance, 'nextSteeringMeeting', x.meeting)
+    order by coalesce(x.score, 101), x.id::text collate "C"), '[]'))
+from (
+  select t.id, t.name, t.slug, t.industry, t.employee_count, h.score, h.band, h.components,
+    h.score - (select p.score from health_scores p where p.tenant_id = t.id and p.month = '{previous}') as change,
+    (select count(*) from risks r
+      where r.tenant_id = t.id and r.status in ('OPEN', 'MITIGATING') and r.score >= {high}) as high,
+    (select coalesce(sum(m.support) filter (where m.source = 'manual'), sum(m.support))
+          + coalesce(sum(m.change) filter (where m.source = 'manual'), sum(m.change))
+          + coalesce(sum(m.alert) filter (where m.source = 'manual'), sum(m.alert))
+       from ticket_months m where m.tenant_id = t.id and m.month = '{month}') as tickets,
+    (select case when sum(l.planned) * f.elapsed <> 0 then
+              round((coalesce(sum(l.spent), 0) * 12 - sum(l.planned) * f.elapsed) * 100 / (sum(l.planned) * f.elapsed), 1) end
+       from (select l.planned, (select sum(s.amount) from budget_spend s
+                                 where s.tenant_id = l.tenant_id and s.budget_line_id = l.id and s.month <= '{month}') as spent
+               from budget_lines l join budgets b on b.tenant_id = l.tenant_id and b.id = l.budget_id
+              where b.tenant_id = t.id and b.fiscal_year = f.year) l) as variance,
+    (select json_build_object('id', s.id, 'scheduledAt', s.scheduled_at, 'status', s.status) from steering_meetings s
+      where s.tenant_id = t.id and s.status = 'SCHEDULED' and s.scheduled_at >= now()
+      order by s.scheduled_at, s.id limit 1) as meeting
+  from tenants t
+  cross join lateral (select {year} - (t.fiscal_year_start_month > {month_number})::int as year,
+                             {month_number} - t.fiscal_year_start_month + 1
+                               + 12 * (t.fiscal_year_start_month > {month_number})::int as elapsed) f
+  left join health_scores h on h.tenant_id = t.id and h.month = '{month}'
+  where t.practice_id = '{practice_id}' and t.status = 'ACTIVE') x"""
+
+
+def top_risks(tenant_ids: str) -> str:
+    """The peer workload's transaction for a CIO whose scope is `tenant_ids` (an array literal)."""
+    return TRANSACTION.format(scope=f"select set_config('app.tenant_ids', '{tenant_ids}', true)",
+                              statement=TOP_RISKS.format(tenant_ids=tenant_ids))
+
+
+def portfolio(practice_id: str, month: dt.date) -> str:
+    """The portfolio of `month` for an admin of the practice."""
+    scope = (f"select set_config('app.practice_id', '{practice_id}', true), "
+             "set_config('app.tenant_ids', '', true)")
+    statement = PORTFOLIO.format(month=month, previous=add_months(month, -1), high=HIGH, year=month.year,
+                                 month_number=month.month, practice_id=practice_id)
+    return TRANSACTION.format(scope=scope, statement=statement)
 
 
 def binary() -> str | None:
@@ -51,22 +116,24 @@ def libpq_args(url: str) -> tuple[list[str], dict]:
     return args, env
 
 
-def run(url: str, tenant_ids: str, clients: int, seconds: int) -> dict | None:
-    """{'tps', 'latency_ms'} of the ideal statement; None without pgbench."""
+def run(url: str, transaction: str, clients: int, seconds: int) -> dict | None:
+    """{'tps', 'latency_ms', 'p50_ms'} of the transaction; None without pgbench. The p50 is read
+    from pgbench's log of every transaction (`-l`), as ours is from every request."""
     exe = binary()
     if exe is None:
         return None
-    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
-        script.write(IDEAL.format(tenant_ids=tenant_ids))
     args, env = libpq_args(url)
-    try:
+    with tempfile.TemporaryDirectory(prefix="fcio-pgbench-") as folder:
+        script = Path(folder) / "ideal.sql"
+        script.write_text(transaction)
         out = subprocess.run(
             [exe, "-n", "-M", "prepared", "-c", str(clients), "-j", str(min(clients, 2)), "-T", str(seconds),
-             "-f", script.name, *args],
+             "-l", f"--log-prefix={folder}/tx", "-f", str(script), *args],
             env=env, capture_output=True, text=True, check=True,
         ).stdout
-    finally:
-        os.unlink(script.name)
+        # One line per transaction: client, transaction number, latency in microseconds, ...
+        latencies = [int(line.split()[2]) / 1000 for log in Path(folder).glob("tx.*")
+                     for line in log.read_text().splitlines()]
     tps = float(re.search(r"tps = ([\d.]+)", out)[1])
     latency = float(re.search(r"latency average = ([\d.]+) ms", out)[1])
-    return {"tps": tps, "latency_ms": latency}
+    return {"tps": tps, "latency_ms": latency, "p50_ms": statistics.median(latencies)}

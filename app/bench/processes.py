@@ -83,5 +83,18 @@ def worker(env: dict, redis_url: str, log: Path, timeout: float = 60) -> Iterato
         out.close()
 
 
+# The API processes the bench runs side by side, by the settings (app/settings.py) they change.
+API_SERVERS = {
+    "api": {},  # production settings: compiled reads and stored answers
+    "computed": {"answer_cache_mb": 0},  # every compiled read runs its statement
+    "executor": {"compiled_reads": False, "answer_cache_mb": 0},  # graphql-core answers every read
+}
+
+
+def api_environment(settings: dict) -> dict[str, str]:
+    """`settings` as the environment variables an `fcio serve` reads (FCIO_COMPILED_READS=false, ...)."""
+    return {f"FCIO_{name.upper()}": str(value).lower() for name, value in settings.items()}
+
+
 def api_command(workers: int) -> list[str]:
     return [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", "{port}", "--workers", str(workers)]

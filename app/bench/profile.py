@@ -11,6 +11,7 @@ import httpx
 from pyinstrument import Profiler
 
 from app.bench import workloads
+from app.bench.processes import API_SERVERS
 from app.services import Services
 from app.settings import get_settings
 from app.web import create_app
@@ -18,8 +19,9 @@ from app.web import create_app
 BASE = "http://bench/graphql"
 
 
-async def profile(path: str, actors, month, requests: int) -> str:
-    settings = get_settings()
+async def profile(path: str, server: str, actors, size, month, requests: int) -> str:
+    """`requests` of `path`, on an app with the settings of the API process that serves it (`server`)."""
+    settings = get_settings().model_copy(update=API_SERVERS[server])
     services = await Services.start(settings)
     try:
         app = create_app(settings, services)
@@ -29,11 +31,11 @@ async def profile(path: str, actors, month, requests: int) -> str:
                 response.raise_for_status()
 
             login = {"content-type": "application/json"}
-            tokens = []
-            for email in (actors.cio_email, actors.executive_email):
+            tokens = {}
+            for email in actors.emails():
                 body = workloads.login_body(email, actors.password)
-                tokens.append((await client.post(BASE, content=body, headers=login)).json()["data"]["login"]["accessToken"])
-            _, make = workloads.reads(BASE, BASE, None, actors, month, *tokens)[path]
+                tokens[email] = (await client.post(BASE, content=body, headers=login)).json()["data"]["login"]["accessToken"]
+            _, make = workloads.reads(actors, size, month, tokens.__getitem__, peer=False)[path]
             for _ in range(3):
                 await post(*make(0))
             profiler = Profiler(async_mode="enabled", interval=0.0005)

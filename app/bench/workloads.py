@@ -4,23 +4,35 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import orjson
 
 from app.api import ids
-from app.bench.actors import Actors
+from app.bench.actors import SMALL_CIO_TENANTS, Actors
+from app.bench.database import PUSH_SOURCE, Size
 from app.bench.load import graphql_request
 from app.bench.peer import TOP_RISKS as PEER_TOP_RISKS
 from app.months import add_months
 
 OPERATIONS = Path(__file__).resolve().parents[2] / "graphql" / "operations"
 LOGIN = "mutation Login($input: LoginInput!) { login(input: $input) { accessToken userErrors { message } } }"
+# What a caller of any scope asks for on every page: who am I, and the first page of its clients.
+ME = "query Me { me { id email role } }"
+TENANT_PAGE = ("query TenantPage { tenants(first: 20) { totalCount pageInfo { hasNextPage endCursor } "
+               "nodes { id name slug industry employeeCount } } }")
 
 
-def operation(name: str) -> str:
-    return (OPERATIONS / f"{name}.graphql").read_text()
+def operation(name: str, which: str | None = None) -> str:
+    """A documented operation; `which` (e.g. "query RiskRegister") picks one of several in the file."""
+    text = (OPERATIONS / f"{name}.graphql").read_text()
+    if which is None:
+        return text
+    start = text.index(which)
+    end = min((i for i in (text.find("\nquery ", start + 1), text.find("\nmutation ", start + 1)) if i > 0), default=len(text))
+    return text[start:end]
 
 
 def login_body(email: str, password: str) -> bytes:
@@ -36,25 +48,53 @@ def login(url: str, email: str, password: str) -> str:
 
 
 COMPUTED = "top risks (no stored answers)"
+PEER = "top risks (peer)"
+SCOPED = ("me", "tenant dashboard", "tenant page")  # read by a 10-tenant CIO and by the bench practice's admin
 
 
-def reads(api: str, computed: str, peer: str | None, actors: Actors, month: dt.date, cio: str, executive: str) -> dict:
-    """name -> (url, request maker) of every read path measured; `computed` is an API that stores no answers."""
-    bearer = {"authorization": f"Bearer {cio}"}
-    dashboard = {
-        "id": ids.encode("Tenant", actors.dashboard_tenant_id), "from": f"{add_months(month, -11):%Y-%m}",
-        "to": f"{month:%Y-%m}", "fiscalYear": month.year,
-    }
+def portfolio_path(tenants: int, executor: bool = False) -> str:
+    return f"portfolio, {tenants:,} tenants" + (" (executor)" if executor else "")
+
+
+def callers(size: Size) -> tuple[str, str]:
+    """The two callers the scoped reads compare: a CIO of 10 tenants and the admin of all of them."""
+    return f"{SMALL_CIO_TENANTS}-tenant CIO", f"{size.tenants:,}-tenant admin"
+
+
+def scoped_path(read: str, caller: str) -> str:
+    return f"{read}, {caller}"
+
+
+def dashboard_variables(tenant_id: str, month: dt.date) -> dict:
+    """The tenant dashboard's variables: a year of history up to `month` (`tenant_id` a Relay id)."""
+    return {"id": tenant_id, "from": f"{add_months(month, -11):%Y-%m}", "to": f"{month:%Y-%m}", "fiscalYear": month.year}
+
+
+def reads(actors: Actors, size: Size, month: dt.date, token: Callable[[str], str], peer: bool) -> dict:
+    """name -> (server, request maker) of every read path measured. The server is one of the API
+    processes (`processes.API_SERVERS`: `computed` stores no answers, `executor` compiles none) or
+    the peer; `token(email)` is a bearer token of that user."""
+
+    def request(server: str, query: str, variables: dict | None, email: str) -> tuple:
+        return server, graphql_request(query, variables, {"authorization": f"Bearer {token(email)}"})
+
+    dashboard = operation("tenant_dashboard"), dashboard_variables(ids.encode("Tenant", actors.dashboard_tenant_id), month)
+    portfolio = operation("portfolio"), {"month": f"{month:%Y-%m}"}
+    small, large = size.portfolios
     paths = {
-        "portfolio": (api, graphql_request(operation("portfolio"), {"month": f"{month:%Y-%m}"}, bearer)),
-        "top risks": (api, graphql_request(operation("top_risks"), {"first": 200}, bearer)),
-        COMPUTED: (computed, graphql_request(operation("top_risks"), {"first": 200}, bearer)),
-        "tenant dashboard": (api, graphql_request(operation("tenant_dashboard"), dashboard,
-                                                  {"authorization": f"Bearer {executive}"})),
+        "top risks": request("api", operation("top_risks"), {"first": 200}, actors.cio_email),
+        COMPUTED: request("computed", operation("top_risks"), {"first": 200}, actors.cio_email),
+        "tenant dashboard": request("api", *dashboard, actors.executive_email),
+        portfolio_path(small): request("computed", *portfolio, actors.portfolio_admin(small).email),
+        portfolio_path(small, executor=True): request("executor", *portfolio, actors.portfolio_admin(small).email),
+        portfolio_path(large): request("computed", *portfolio, actors.portfolio_admin(large).email),
     }
+    scoped = dict(zip(SCOPED, ((ME, None), dashboard, (TENANT_PAGE, None)), strict=True))
+    for caller, email in zip(callers(size), (actors.small_cio_email, actors.admin_email), strict=True):
+        for read, (query, variables) in scoped.items():
+            paths[scoped_path(read, caller)] = request("computed", query, variables, email)
     if peer:
-        paths["top risks (peer)"] = (peer, graphql_request(PEER_TOP_RISKS, {"userId": actors.cio_id},
-                                                           {"x-tenant-ids": actors.cio_tenant_ids}))
+        paths[PEER] = "peer", graphql_request(PEER_TOP_RISKS, {"userId": actors.cio_id}, {"x-tenant-ids": actors.cio_tenant_ids})
     return paths
 
 
@@ -76,27 +116,27 @@ def same_top_risks(ours: dict, theirs: dict) -> bool:
     return mine == peer
 
 
-def ingest_request(actors: Actors, month: dt.date, run: str):
-    """ingestTickets with 1,000 new tickets a call, under the bench's API key."""
+def ticket_push(api_keys: list[str], tenant_id: str, month: dt.date, run: str, tickets: int):
+    """ingestTickets with `tickets` new tickets in `month` a call (`tenant_id` a Relay id), the keys taking turns."""
     query = operation("psa_ticket_push")
-    headers = {"content-type": "application/json", "authorization": f"Bearer {actors.api_key}"}
-    tenant = ids.encode("Tenant", actors.ingest_tenant_id)
     categories = ("SUPPORT", "CHANGE", "ALERT")
 
     def make(i: int) -> tuple[bytes, dict]:
-        tickets = [
+        batch = [
             {"externalId": f"{run}-{i}-{n}", "category": categories[n % 3], "priority": "P3",
              "title": f"Bench ticket {n}", "openedAt": f"{month:%Y-%m}-{n % 28 + 1:02d}T09:00:00Z"}
-            for n in range(1000)
+            for n in range(tickets)
         ]
-        return orjson.dumps({"query": query, "variables": {"input": {"tenantId": tenant, "source": "bench", "tickets": tickets}}}), headers
+        headers = {"content-type": "application/json", "authorization": f"Bearer {api_keys[i % len(api_keys)]}"}
+        variables = {"input": {"tenantId": tenant_id, "source": PUSH_SOURCE, "tickets": batch}}
+        return orjson.dumps({"query": query, "variables": variables}), headers
 
     return make
 
 
-def webhook_request(actors: Actors, month: dt.date, run: str):
-    """A HaloPSA ticket update with HTTP Basic credentials, a new delivery each time."""
-    auth = "Basic " + base64.b64encode(f"halo:{actors.integration_secret}".encode()).decode()
+def webhook_request(secret: str, month: dt.date, run: str):
+    """A HaloPSA ticket update in `month` with HTTP Basic credentials, a new delivery each time."""
+    auth = "Basic " + base64.b64encode(f"halo:{secret}".encode()).decode()
     headers = {"content-type": "application/json", "authorization": auth}
 
     def make(i: int) -> tuple[bytes, dict]:
