@@ -24,6 +24,16 @@ NOTES = """\
   answers byte for byte. Relay ids are stored as generated columns (migration 0003), parsed and
   validated documents are cached per text, and the pool no longer pre-pings (a BEGIN/ROLLBACK
   before every transaction with asyncpg).
+- The compiled statement writes the answer as compact JSON text (`to_json` per value,
+  concatenation, `string_agg`: `app/api/compiled/sql.py`), byte for byte what orjson writes, so
+  the API sends it as it comes instead of parsing and writing 240 kB again, and PostgreSQL spends
+  less than on `json_build_object`/`json_agg`. A list read without cursors, page info or total is
+  a plain page (no row-numbering window per parent row), and `totalCount` is its own count.
+- Tenant scope at scale (migration 0006): an admin's transaction names its practice
+  (`app.practice_id`) instead of listing its tenants; row security probes the tenant's primary
+  key once a row, queries name the practice, and the practice's tenant set is kept per API
+  process while its roster counter is unchanged. The tenants table's own scope check reads each
+  setting once per statement (it was parsed again for every row).
 - Stored answers (`app/api/compiled/answers.py`): each API process keeps the whole body of a
   compiled answer, keyed by the caller (its role, practice and exact tenant set, or for an admin
   its practice at the practice's roster counter), the document and the variables, under the change
