@@ -10,7 +10,6 @@ from sqlalchemy import (
     Select,
     Text,
     Uuid,
-    and_,
     bindparam,
     case,
     cast,
@@ -23,10 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import apikeys, tokens
 from app.auth.principal import Principal
-from app.auth.roster import Rosters, practice_tenants
+from app.auth.roster import Rosters, active_in, practice_tenants
 from app.db import versions
 from app.db.scope import set_tenants
-from app.tenants.models import Grant, Role, Tenant, TenantStatus, User
+from app.tenants.models import Grant, Role, Tenant, User
 
 
 async def user_principal(session: AsyncSession, user_id, *, rosters: Rosters, scope: bool = False,
@@ -110,8 +109,8 @@ async def _caller(session: AsyncSession, secret: str, authorization: str | None,
 async def _key_principal(session: AsyncSession, key, versioned: bool, rosters: Rosters) -> Principal:
     """An API key: its tenants (the whole practice when it names none), as for a user."""
     if key.tenant_ids is not None:
-        only = and_(Tenant.practice_id == key.practice_id, Tenant.status == TenantStatus.ACTIVE, Tenant.id.in_(key.tenant_ids))
-        tenant_ids = frozenset(await session.scalars(select(Tenant.id).where(only)))
+        only = select(Tenant.id).where(active_in(key.practice_id), Tenant.id.in_(key.tenant_ids))
+        tenant_ids = frozenset(await session.scalars(only))
         version = None
         if versioned:
             version = await session.scalar(select(versions.version_of(literal(sorted(tenant_ids), ARRAY(Uuid)))))
@@ -135,8 +134,7 @@ def granted_tenants(user):
     every index scan, and PostgreSQL sorts that array for each scan: presorted, it is a check
     (6 ms instead of 10 for the top-risks page).
     """
-    active = and_(Tenant.practice_id == user.practice_id, Tenant.status == TenantStatus.ACTIVE)
     granted = (select(Tenant.id).join(Grant, Grant.tenant_id == Tenant.id)
-               .where(active, Grant.user_id == user.id, user.role != Role.PRACTICE_ADMIN)
+               .where(active_in(user.practice_id), Grant.user_id == user.id, user.role != Role.PRACTICE_ADMIN)
                .correlate_except(Tenant, Grant).order_by(Tenant.id))
     return func.array(granted.scalar_subquery())

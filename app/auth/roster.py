@@ -18,10 +18,14 @@ from app.tenants.models import Tenant, TenantStatus
 UNKNOWN = -1  # no counter is negative: the ids are always sent
 
 
+def active_in(practice_id):
+    """A tenant of the practice that is ACTIVE (`practice_id`: a value or a column)."""
+    return and_(Tenant.practice_id == practice_id, Tenant.status == TenantStatus.ACTIVE)
+
+
 def practice_tenants(practice_id):
     """The ids of the practice's ACTIVE tenants, an array (`practice_id`: a value or a column)."""
-    active = and_(Tenant.practice_id == practice_id, Tenant.status == TenantStatus.ACTIVE)
-    return func.array(select(Tenant.id).where(active).correlate_except(Tenant).scalar_subquery())
+    return func.array(select(Tenant.id).where(active_in(practice_id)).correlate_except(Tenant).scalar_subquery())
 
 
 class Rosters:

@@ -110,14 +110,14 @@ class Compiler:
         (`pageInfo { hasPreviousPage }` alone) and when it is empty.
         """
         page = self.alias()
-        limit, offset_sql = self.param(first, "integer"), self.param(offset, "integer")
+        limit, offset_sql, row_order = self.param(first, "integer"), self.param(offset, "integer"), order("r")
         if not positions_needed(node):
             item_order = order(page)
             body = fixed_object(node, {
                 "nodes": lambda child: sql.json_list(self.object(type_name, page, child), item_order),
                 "edges": lambda child: sql.json_list(self.edge(type_name, page, child, token), item_order),
             })
-            return (f"(SELECT {body} FROM (SELECT r.* {source} ORDER BY {order('r')} LIMIT {limit} "
+            return (f"(SELECT {body} FROM (SELECT r.* {source} ORDER BY {row_order} LIMIT {limit} "
                     f"OFFSET {offset_sql}) AS {page} GROUP BY ())")
         position = f"{page}._pos"
         shown = f"{position} <= {self.param(offset + first, 'integer')}"
@@ -130,8 +130,8 @@ class Compiler:
         })
         return (
             f"(SELECT {body} FROM (SELECT r.*, "
-            f"row_number() OVER (ORDER BY {order('r')}) AS _pos {source} "
-            f"ORDER BY {order('r')} LIMIT {self.param(first + 1, 'integer')} OFFSET {offset_sql}) AS {page} "
+            f"row_number() OVER (ORDER BY {row_order}) AS _pos {source} "
+            f"ORDER BY {row_order} LIMIT {self.param(first + 1, 'integer')} OFFSET {offset_sql}) AS {page} "
             f"GROUP BY ())"
         )
 

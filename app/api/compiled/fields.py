@@ -80,10 +80,9 @@ BUDGET = sql.core(
 )
 
 
-def listing_sql(make: Callable[..., Listing], *args) -> tuple[render.Text, render.Text, tuple]:
-    """A list's rule from its area, `make(table alias, *args)` with the alias last here: its
-    conditions, order and key, rendered once per arguments and alias."""
-    *args, table = args
+def listing_sql(make: Callable[..., Listing], table, *args) -> tuple[render.Text, render.Text, tuple]:
+    """A list's rule from its area, `make(table alias, *args)`: its conditions, order and key,
+    rendered once per arguments and alias."""
 
     def build():
         listing = make(table, *args)
@@ -273,14 +272,14 @@ def _health_history(c: Compiler, row, node, args):
 
 @compiles("Tenant", "risks")
 def _risks(c: Compiler, row, node, args):
-    listing = functools.partial(listing_sql, risks.risk_list, chosen(args), args.get("minScore"), args.get("orderBy"))
-    return nested_page(c, node, args, "Risk", parent=row, table=risks.RISKS, listing=listing)
+    return nested_page(c, node, args, "Risk", parent=row, table=risks.RISKS, listing=lambda t: listing_sql(
+        risks.risk_list, t, chosen(args), args.get("minScore"), args.get("orderBy")))
 
 
 @compiles("Tenant", "initiatives")
 def _initiatives(c: Compiler, row, node, args):
-    listing = functools.partial(listing_sql, planning.initiative_list, chosen(args), args.get("orderBy"))
-    return nested_page(c, node, args, "Initiative", parent=row, table=planning.INITIATIVES, listing=listing)
+    return nested_page(c, node, args, "Initiative", parent=row, table=planning.INITIATIVES, listing=lambda t: listing_sql(
+        planning.initiative_list, t, chosen(args), args.get("orderBy")))
 
 
 @compiles("Tenant", "vendors")
