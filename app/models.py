@@ -6,9 +6,11 @@ from app.budgets.models import Budget, BudgetLine, BudgetSpend
 from app.db.base import Base
 from app.health.models import HealthScore, StaleHealthMonth
 from app.integrations.models import Integration, WebhookDelivery
+from app.lifecycle.models import Asset
 from app.planning.models import Initiative, ItPlan
 from app.policies.models import Policy
 from app.risks.models import Risk
+from app.standards.models import Finding, LibraryStandard, Review, ReviewAnswer, Standard
 from app.steering.models import ActionItem, SteeringMeeting
 from app.tenants.models import Grant, Practice, PracticeVersion, Tenant, TenantVersion, User
 from app.tickets.models import Ticket, TicketMonth
@@ -16,12 +18,14 @@ from app.vendors.models import Vendor
 
 # Tables above tenancy: no row-level security, reached only through the API's principal checks.
 # tenant_versions, practice_versions: change counters only, written by triggers (app/db/versions.py).
+# standard_library, standards: the built-in library, and each practice's own (app/standards/models.py).
 GLOBAL_TABLES = frozenset({"practices", "users", "tenants", "grants", "api_keys", "integrations", "tenant_versions",
-                           "practice_versions"})
+                           "practice_versions", "standard_library", "standards"})
 
 __all__ = [
-    "ActionItem", "ApiKey", "AuditEvent", "Base", "Budget", "BudgetLine", "BudgetSpend", "GLOBAL_TABLES",
-    "Grant", "HealthScore", "Initiative", "Integration", "ItPlan", "Policy", "Practice", "PracticeVersion", "Risk",
-    "StaleHealthMonth", "SteeringMeeting", "Tenant", "TenantVersion", "Ticket", "TicketMonth", "User", "Vendor",
+    "ActionItem", "ApiKey", "Asset", "AuditEvent", "Base", "Budget", "BudgetLine", "BudgetSpend", "GLOBAL_TABLES",
+    "Finding", "Grant", "HealthScore", "Initiative", "Integration", "ItPlan", "LibraryStandard", "Policy", "Practice", "PracticeVersion", "Review",
+    "ReviewAnswer", "Risk",
+    "StaleHealthMonth", "Standard", "SteeringMeeting", "Tenant", "TenantVersion", "Ticket", "TicketMonth", "User", "Vendor",
     "WebhookDelivery",
 ]

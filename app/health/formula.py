@@ -105,6 +105,14 @@ def round_half_up(value: Fraction) -> int:
     return math.floor(value + Fraction(1, 2))
 
 
+def alignment_score(halves: int, possible: int) -> int | None:
+    """`100 * sum(w * v) / sum(w)` from the sums app/standards/alignment.py defines (v in halves); None when nothing applies.
+
+    A completed review stores it as `alignmentScore`; the alignment component deducts for an old review.
+    """
+    return round_half_up(Fraction(100 * halves, 2 * possible)) if possible else None
+
+
 def band(score: int) -> str:
     return "GREEN" if score >= 70 else "YELLOW" if score >= 40 else "RED"
 

@@ -64,5 +64,7 @@ class Risk(TenantEntity, Versioned, Base):
     residual_likelihood: Mapped[int | None] = mapped_column(SmallInteger)
     residual_impact: Mapped[int | None] = mapped_column(SmallInteger)
     review_due: Mapped[dt.date | None]
+    # ACCEPTED until this date (acceptRisk); after it the risk counts as OPEN (formula v2).
+    accepted_until: Mapped[dt.date | None]
     initiative_id: Mapped[uuid.UUID | None]
     gid: Mapped[str] = global_ids.column("Risk")  # its Relay id, stored (app/db/global_ids.py)

@@ -1,0 +1,1 @@
+"""Standards: the practice's best-practice library, and reviews of a client against it."""
