@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import and_, case, cast, func, literal, or_, type_coerce
 from sqlalchemy import Date as SqlDate
+from sqlalchemy import and_, case, cast, func, literal, or_, type_coerce
 
 from app.lifecycle.models import AssetKind, LifecycleStatus
 from app.rules import is_sql
