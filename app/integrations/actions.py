@@ -41,7 +41,7 @@ from app.integrations.secrets import decrypt, encrypt, new_secret
 from app.integrations.writer import Delivery, writer_for
 from app.services import Services
 from app.settings import Settings
-from app.tickets.actions import opened_month, refresh_months
+from app.tickets.actions import counted, mark_past_months_stale, opened_month
 from app.tickets.models import Ticket
 
 log = logging.getLogger(__name__)
@@ -389,13 +389,13 @@ class Recategorised:
 
 
 async def reapply_mapping(session: AsyncSession, actor: Principal, integration_id: uuid.UUID) -> Recategorised:
-    """Re-categorise the integration's stored tickets with its current rules; refresh the months."""
+    """Re-categorise the integration's stored tickets with its current rules (the database recounts their months)."""
     integration = await _visible_integration(session, actor, integration_id)
     require_writer(actor)
     source, tenant_id = source_of(integration.vendor), integration.tenant_id
     tickets = (
         await session.execute(
-            select(Ticket.id, Ticket.category, Ticket.attributes, Ticket.opened_at).where(
+            select(Ticket.id, Ticket.category, Ticket.attributes, Ticket.opened_at, Ticket.status).where(
                 Ticket.tenant_id == tenant_id, Ticket.source == source
             )
         )
@@ -409,7 +409,7 @@ async def reapply_mapping(session: AsyncSession, actor: Principal, integration_i
             unmatched += 1
             continue
         if category != ticket.category:
-            changes.append((ticket.id, category.value, ticket.opened_at))
+            changes.append((ticket.id, category.value, ticket.opened_at, ticket.status))
     if changes:
         await session.execute(
             text("""
@@ -419,9 +419,10 @@ async def reapply_mapping(session: AsyncSession, actor: Principal, integration_i
             """),
             {"tenant_id": tenant_id, "ids": [c[0] for c in changes], "categories": [c[1] for c in changes]},
         )
-    months = await refresh_months(
-        session, tenant_id, source, {opened_month(opened) for *_, opened in changes}
-    )
+    # A category change moves a counted ticket's figures within its month.
+    months = {where[0] for where in (counted(opened_month(opened), category, status)
+                                     for _, category, opened, status in changes) if where is not None}
+    await mark_past_months_stale(session, tenant_id, months)
     result = Recategorised(len(changes), unmatched, frozenset(months))
     await record(
         session, actor, tenant_id, "integration.reapply_mapping", "Integration", integration.id, None,

@@ -43,7 +43,7 @@ from app.integrations.events import PayloadError, TicketEvent, json_object
 from app.integrations.mapping import MappingError, categorize
 from app.integrations.models import DeliveryStatus, Integration, WebhookDelivery
 from app.services import Services
-from app.tickets.actions import DELETED_STATUS, TicketRow, refresh_months, write_tickets
+from app.tickets.actions import DELETED_STATUS, TicketRow, mark_past_months_stale, write_tickets
 from app.tickets.models import Ticket
 
 log = logging.getLogger(__name__)
@@ -173,7 +173,7 @@ class _Event:
 
 
 async def apply(session: AsyncSession, tenant_id: uuid.UUID, deliveries: Sequence[WebhookDelivery]) -> None:
-    """Write the deliveries' tickets in arrival order, refresh their months, settle each delivery."""
+    """Write the deliveries' tickets in arrival order, mark the past months they changed, settle each delivery."""
     integrations = {
         i.id: i for i in await session.scalars(
             select(Integration).where(Integration.id.in_({d.integration_id for d in deliveries}))
@@ -193,11 +193,10 @@ async def apply(session: AsyncSession, tenant_id: uuid.UUID, deliveries: Sequenc
                 _settle(delivery, DeliveryStatus.IGNORED)
             else:
                 events.append(_Event(delivery, integrations[delivery.integration_id], event))
-        months: dict[str, set[dt.date]] = {}
+        months: set[dt.date] = set()
         for source, round_ in _rounds(events):
-            months.setdefault(source, set()).update(await _write_round(session, tenant_id, source, round_))
-    for source, touched in months.items():
-        await refresh_months(session, tenant_id, source, touched)
+            months.update(await _write_round(session, tenant_id, source, round_))
+    await mark_past_months_stale(session, tenant_id, months)
     await session.flush()
 
 
@@ -219,7 +218,7 @@ def _rounds(events: list[_Event]) -> list[tuple[str, list[_Event]]]:
 
 
 async def _write_round(session: AsyncSession, tenant_id: uuid.UUID, source: str, round_: list[_Event]) -> set[dt.date]:
-    """Overlay each event on its stored ticket and upsert them together: the months to refresh."""
+    """Overlay each event on its stored ticket and upsert them together: the months whose figures changed."""
     stored = {
         t.external_id: t
         for t in await session.scalars(

@@ -36,6 +36,7 @@ from app.seed.bulk import insert_rows
 from app.seed.generators import Period, TenantSpec, at, rng_uuid7, synthetic_specs, tenant_rows
 from app.tenants.actions import create_user
 from app.tenants.models import Practice, Role, Tenant
+from app.tickets.actions import figures_given
 from app.validation import slugify
 
 # Parents before children, so every composite foreign key finds its target.
@@ -166,6 +167,7 @@ async def write_batch(sessionmaker, practice_id: uuid.UUID, batch: Sequence[Tena
             rows.setdefault(table, []).extend(table_rows)
     counts = Counter()
     async with tenant_session(sessionmaker, [s.id for s in batch]) as session:
+        await figures_given(session)  # the generated tickets add up to the generated months
         for model in TABLES:
             table = model.__table__
             counts[table.name] = await insert_rows(session, table, rows.get(table.name, []))

@@ -2,10 +2,12 @@
 
 A ticket is upserted on `(tenant_id, source, external_id)`. A write never rolls a ticket back:
 it applies only when its vendor sequence (or, without one, its vendor update time) is not older
-than the stored one. Month figures for every source but `manual` are derived from the stored
-tickets by the month they were opened in (UTC), set-based, for the months a write touched; a
-`ticket_months` row exists exactly when tickets were opened in that month. A change to a month
-that has already been scored marks it stale for the health recompute.
+than the stored one. Month figures for every source but `manual` are kept by the database from
+the stored tickets, by the month they were opened in (UTC): triggers on `tickets` add what each
+statement's new rows count and take away what its old rows counted (migration 0008), so every
+path that writes tickets keeps them exact, concurrent writers included, without recounting a
+month. A `ticket_months` row exists exactly when tickets were opened in that month. A change to
+a month that has already been scored marks it stale for the health recompute.
 """
 
 from __future__ import annotations
@@ -81,9 +83,9 @@ WITH input AS (
   ) AS i(id, external_id, category, title, status, priority, opened_at, closed_at, updated_at, sequence, attributes)
 ),
 old AS (  -- one probe of the unique index per input row: a plan that does not grow with the table
-  SELECT i.external_id, t.opened_at FROM input i
+  SELECT i.external_id, t.opened_at, t.category, t.status FROM input i
   JOIN LATERAL (
-    SELECT opened_at FROM tickets t
+    SELECT opened_at, category, status FROM tickets t
     WHERE t.tenant_id = :tenant_id AND t.source = :source AND t.external_id = i.external_id
   ) t ON true
 ),
@@ -108,44 +110,12 @@ up AS (
     AND (t.category, t.title, t.status, t.priority, t.opened_at, t.closed_at, t.attributes)
         IS DISTINCT FROM (excluded.category, excluded.title, excluded.status, excluded.priority,
                           excluded.opened_at, excluded.closed_at, excluded.attributes)
-  RETURNING t.external_id, t.opened_at
+  RETURNING t.external_id, t.opened_at, t.category, t.status
 )
-SELECT date_trunc('month', up.opened_at AT TIME ZONE 'UTC')::date AS new_month,
-       date_trunc('month', old.opened_at AT TIME ZONE 'UTC')::date AS old_month
+SELECT date_trunc('month', up.opened_at AT TIME ZONE 'UTC')::date, CAST(up.category AS text), up.status,
+       date_trunc('month', old.opened_at AT TIME ZONE 'UTC')::date, CAST(old.category AS text), old.status
 FROM up LEFT JOIN old USING (external_id)
 """)
-
-REFRESH_MONTHS = text("""
-WITH counts AS (
-  SELECT m.month,
-         count(t.id) FILTER (WHERE t.category = 'SUPPORT') AS support,
-         count(t.id) FILTER (WHERE t.category = 'CHANGE') AS change,
-         count(t.id) FILTER (WHERE t.category = 'ALERT') AS alert
-  FROM unnest(CAST(:months AS date[])) AS m(month)
-  LEFT JOIN tickets t
-    ON t.tenant_id = :tenant_id AND t.source = :source
-   AND t.opened_at >= (m.month::timestamp AT TIME ZONE 'UTC')
-   AND t.opened_at < ((m.month + interval '1 month') AT TIME ZONE 'UTC')
-   AND t.status IS DISTINCT FROM :deleted
-  GROUP BY m.month
-),
-removed AS (
-  DELETE FROM ticket_months tm USING counts c
-  WHERE tm.tenant_id = :tenant_id AND tm.source = :source AND tm.month = c.month
-    AND c.support + c.change + c.alert = 0
-  RETURNING tm.month
-),
-written AS (
-  INSERT INTO ticket_months AS tm (tenant_id, month, source, support, change, alert)
-  SELECT :tenant_id, month, :source, support, change, alert FROM counts WHERE support + change + alert > 0
-  ON CONFLICT (tenant_id, month, source) DO UPDATE SET
-    support = excluded.support, change = excluded.change, alert = excluded.alert, updated_at = now()
-  WHERE (tm.support, tm.change, tm.alert) IS DISTINCT FROM (excluded.support, excluded.change, excluded.alert)
-  RETURNING tm.month
-)
-SELECT month FROM removed UNION SELECT month FROM written
-""")
-
 
 def opened_month(moment: dt.datetime) -> dt.date:
     return moment.astimezone(dt.UTC).date().replace(day=1)
@@ -154,16 +124,35 @@ def opened_month(moment: dt.datetime) -> dt.date:
 async def upsert_tickets(
     session: AsyncSession, tenant_id: uuid.UUID, source: str, rows: Sequence[TicketRow]
 ) -> set[dt.date]:
-    """Store `rows` (newer state only) and refresh their months; returns the months whose figures changed."""
-    return await refresh_months(session, tenant_id, source, await write_tickets(session, tenant_id, source, rows))
+    """Store `rows` (newer state only); returns the months whose figures changed, past ones marked stale."""
+    months = await write_tickets(session, tenant_id, source, rows)
+    await mark_past_months_stale(session, tenant_id, months)
+    return months
+
+
+def counted(month: dt.date | None, category: str | None, status: str | None) -> tuple[dt.date, str] | None:
+    """Where a ticket counts: its month and category, or nowhere (no ticket, or a tombstone)."""
+    return None if month is None or status == DELETED_STATUS else (month, category)
+
+
+async def figures_given(session: AsyncSession) -> None:
+    """This transaction writes tickets with their month figures as they are (an import, the seed).
+
+    The counting triggers then leave `ticket_months` to it; the figures must add up, as they do in
+    an export or the seed (tests/seed/test_synthetic.py checks the seed's).
+    """
+    await session.execute(text("SELECT set_config('app.ticket_months', 'given', true)"))
 
 
 async def write_tickets(
     session: AsyncSession, tenant_id: uuid.UUID, source: str, rows: Sequence[TicketRow]
 ) -> set[dt.date]:
-    """Store `rows` (newer state only); returns the months to refresh (a ticket's old and new month).
+    """Store `rows` (newer state only); returns the months whose figures the write changed.
 
-    The caller refreshes them, once for many writes where it can (a batch of webhook deliveries).
+    The figures themselves are kept by the database (migration 0008). The months are read off the
+    rows written: a ticket that moved, changed category or was deleted changes the month it
+    counted in and the one it counts in now. The old state is the one the statement saw; a
+    concurrent writer of the same ticket reports its own change of months.
     """
     if not rows:
         return set()
@@ -186,7 +175,12 @@ async def write_tickets(
             "attributes": [None if r.attributes is None else json.dumps(r.attributes) for r in rows],
         },
     )
-    return {month for pair in result.all() for month in pair if month is not None}
+    months = set()
+    for new_month, new_category, new_status, old_month, old_category, old_status in result.all():
+        before, after = counted(old_month, old_category, old_status), counted(new_month, new_category, new_status)
+        if before != after:
+            months.update(where[0] for where in (before, after) if where is not None)
+    return months
 
 
 async def _use_custom_plans(session: AsyncSession) -> None:
@@ -199,26 +193,6 @@ async def _use_custom_plans(session: AsyncSession) -> None:
     if session.info.get("custom_plans") is not transaction:
         await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
         session.info["custom_plans"] = transaction
-
-
-# Recounts of one tenant's source take turns until commit. A recount counts what its statement
-# sees; without the turn, a writer whose statement began before another's commit overwrote the
-# month with a count that missed the other's tickets (tests/tickets/test_ingest.py).
-RECOUNT_TURN = text("SELECT pg_advisory_xact_lock(hashtextextended(CAST(CAST(:tenant_id AS uuid) AS text) || '/months/' || :source, 0))")
-
-
-async def refresh_months(session: AsyncSession, tenant_id: uuid.UUID, source: str, months: Iterable[dt.date]) -> set[dt.date]:
-    """Re-derive the figures of `months` from the stored tickets; mark changed past months stale."""
-    months = sorted(set(months))
-    if not months:
-        return set()
-    await session.execute(RECOUNT_TURN, {"tenant_id": tenant_id, "source": source})
-    result = await session.execute(
-        REFRESH_MONTHS, {"tenant_id": tenant_id, "source": source, "months": months, "deleted": DELETED_STATUS}
-    )
-    changed = set(result.scalars())
-    await mark_past_months_stale(session, tenant_id, changed)
-    return changed
 
 
 async def mark_past_months_stale(session: AsyncSession, tenant_id: uuid.UUID, months: Iterable[dt.date]) -> None:

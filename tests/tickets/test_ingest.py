@@ -15,8 +15,15 @@ from app.db.scope import tenant_session
 from app.errors import Forbidden, Limit, NotFound
 from app.health.models import StaleHealthMonth
 from app.tenants.models import Role
-from app.tickets.actions import TicketInput, ingest_tickets, record_ticket_metrics
-from app.tickets.models import Ticket, TicketMonth
+from app.tickets.actions import (
+    DELETED_STATUS,
+    TicketInput,
+    TicketRow,
+    ingest_tickets,
+    record_ticket_metrics,
+    upsert_tickets,
+)
+from app.tickets.models import Ticket, TicketCategory, TicketMonth
 
 SEPT = dt.datetime(2026, 9, 10, 9, 0, tzinfo=dt.UTC)
 
@@ -104,6 +111,48 @@ async def test_pushing_again_is_idempotent_and_an_older_update_never_wins(world,
     assert months == {(dt.date(2026, 9, 1), "script"): (1, 0, 0)}
 
 
+async def test_the_figures_follow_a_ticket_that_moves_changes_category_or_is_deleted(world, tenant_key):
+    """Each push changes the figures by what it changed; a month left without tickets has no row."""
+    tenant, key = tenant_key
+    sept, oct_ = dt.date(2026, 9, 1), dt.date(2026, 10, 1)
+    later = lambda days: SEPT + dt.timedelta(days=days)  # noqa: E731  (each push is newer than the last)
+    await ingest(world, key, tenant.id, [ticket(1, updated_at=later(1)), ticket(2, updated_at=later(1)),
+                                         ticket(3, "ALERT", updated_at=later(1))])
+    assert (await stored(world, tenant.id))[1] == {(sept, "script"): (2, 0, 1)}
+
+    await ingest(world, key, tenant.id, [ticket(1, "CHANGE", updated_at=later(2)),
+                                         ticket(2, opened=SEPT + dt.timedelta(days=30), updated_at=later(2))])
+    assert (await stored(world, tenant.id))[1] == {(sept, "script"): (0, 1, 1), (oct_, "script"): (1, 0, 0)}
+
+    async with world.scope([tenant.id]) as session:  # a PSA's delete leaves a tombstone
+        await upsert_tickets(session, tenant.id, "script", [
+            TicketRow("T-2", TicketCategory.SUPPORT, SEPT + dt.timedelta(days=30), status=DELETED_STATUS,
+                      updated_at=later(3))])
+    assert (await stored(world, tenant.id))[1] == {(sept, "script"): (0, 1, 1)}
+
+
+async def test_many_writers_at_once_leave_the_figures_a_recount_gives(world, tenant_key):
+    """Eight pushes into one month at once, each also moving tickets the others wrote earlier."""
+    tenant, key = tenant_key
+    await ingest(world, key, tenant.id, [ticket(n, updated_at=SEPT) for n in range(40)])
+
+    async def push(writer: int):
+        moved = [ticket(n, "ALERT", opened=SEPT + dt.timedelta(days=25), updated_at=SEPT + dt.timedelta(hours=1))
+                 for n in range(writer * 5, writer * 5 + 5)]
+        new = [ticket(1000 + writer * 10 + n, "CHANGE") for n in range(10)]
+        await ingest(world, key, tenant.id, moved + new)
+
+    await asyncio.gather(*(push(w) for w in range(8)))
+
+    tickets, months = await stored(world, tenant.id)
+    recount = {}
+    for t in tickets.values():
+        figures = recount.setdefault((t.opened_at.astimezone(dt.UTC).date().replace(day=1), t.source), [0, 0, 0])
+        figures[("SUPPORT", "CHANGE", "ALERT").index(t.category.value)] += 1
+    assert months == {key_: tuple(figures) for key_, figures in recount.items()}
+    assert months == {(dt.date(2026, 10, 1), "script"): (0, 0, 40), (dt.date(2026, 9, 1), "script"): (0, 80, 0)}
+
+
 async def test_more_than_1000_tickets_in_one_call_is_refused(world, tenant_key):
     tenant, key = tenant_key
     with pytest.raises(Limit):
@@ -135,7 +184,7 @@ async def test_hand_entered_figures_for_another_tenant_are_not_found(world):
 
 
 async def test_two_writers_of_one_month_at_once_are_both_counted(world, tenant_key):
-    """The second writer's recount waits for the first's commit, so it counts the first's tickets too."""
+    """The second writer's figures wait for the first's commit and add to them."""
     tenant, key = tenant_key
     first_written, first_may_commit = asyncio.Event(), asyncio.Event()
 
