@@ -2,7 +2,7 @@
 
 from app.audit.models import AuditEvent
 from app.auth.models import ApiKey
-from app.budgets.models import Budget, BudgetLine, BudgetSpend
+from app.budgets.models import Budget, BudgetLine, BudgetSpend, SpendMonth
 from app.db.base import Base
 from app.health.models import HealthScore, StaleHealthMonth
 from app.integrations.models import Integration, WebhookDelivery
@@ -25,7 +25,7 @@ GLOBAL_TABLES = frozenset({"practices", "users", "tenants", "grants", "api_keys"
 __all__ = [
     "ActionItem", "ApiKey", "Asset", "AuditEvent", "Base", "Budget", "BudgetLine", "BudgetSpend", "GLOBAL_TABLES",
     "Finding", "Grant", "HealthScore", "Initiative", "Integration", "ItPlan", "LibraryStandard", "Policy", "Practice", "PracticeVersion", "Review",
-    "ReviewAnswer", "Risk",
+    "ReviewAnswer", "Risk", "SpendMonth",
     "StaleHealthMonth", "Standard", "SteeringMeeting", "Tenant", "TenantVersion", "Ticket", "TicketMonth", "User", "Vendor",
     "WebhookDelivery",
 ]

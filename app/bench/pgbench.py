@@ -44,8 +44,9 @@ select coalesce(json_agg(x order by x.name, x.id), '[]') from (
 
 # The portfolio's rows as app/api/portfolio.py defines them: the month's stored score (and the
 # month before's, for `change`), open or mitigating risks scored HIGH or more, the month's tickets
-# (hand-entered figures win over the PSAs'), the ticket target, spend to date against plan to date
-# in the fiscal year containing the month, the next scheduled steering meeting; worst score first.
+# (hand-entered figures win over the PSAs'), the ticket target, spend to date (the tenant's spend per
+# month, from the fiscal year's first month) against plan to date in the fiscal year containing the
+# month, the next scheduled steering meeting; worst score first.
 PORTFOLIO = """\
 select json_build_object('month', '{month}', 'tenantCount', count(*), 'averageScore', round(avg(x.score), 1),
   'rows', coalesce(json_agg(json_build_object(
@@ -65,12 +66,13 @@ from (
           + coalesce(sum(m.change) filter (where m.source = 'manual'), sum(m.change))
           + coalesce(sum(m.alert) filter (where m.source = 'manual'), sum(m.alert))
        from ticket_months m where m.tenant_id = t.id and m.month = '{month}') as tickets,
-    (select case when sum(l.planned) * f.elapsed <> 0 then
-              round((coalesce(sum(l.spent), 0) * 12 - sum(l.planned) * f.elapsed) * 100 / (sum(l.planned) * f.elapsed), 1) end
-       from (select l.planned, (select sum(s.amount) from budget_spend s
-                                 where s.tenant_id = l.tenant_id and s.budget_line_id = l.id and s.month <= '{month}') as spent
-               from budget_lines l join budgets b on b.tenant_id = l.tenant_id and b.id = l.budget_id
-              where b.tenant_id = t.id and b.fiscal_year = f.year) l) as variance,
+    (select case when p.planned * f.elapsed <> 0 then
+              round((coalesce((select sum(s.amount) from spend_months s
+                                where s.tenant_id = t.id and s.month >= make_date(f.year, t.fiscal_year_start_month, 1)
+                                  and s.month <= '{month}'), 0) * 12 - p.planned * f.elapsed) * 100
+                    / (p.planned * f.elapsed), 1) end
+       from (select sum(l.planned) as planned from budget_lines l join budgets b on b.tenant_id = l.tenant_id and b.id = l.budget_id
+              where b.tenant_id = t.id and b.fiscal_year = f.year) p) as variance,
     (select json_build_object('id', s.id, 'scheduledAt', s.scheduled_at, 'status', s.status) from steering_meetings s
       where s.tenant_id = t.id and s.status = 'SCHEDULED' and s.scheduled_at >= now()
       order by s.scheduled_at, s.id limit 1) as meeting

@@ -64,3 +64,18 @@ class BudgetSpend(TenantOwned, Timestamps, Base):
     budget_line_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     month: Mapped[dt.date] = mapped_column(primary_key=True)
     amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+
+
+class SpendMonth(TenantOwned, Base):
+    """A tenant's spend in one month over all its lines, kept by the database (migration 0009).
+
+    Spend is recorded only in a month of its line's fiscal year, so a fiscal year's actual to date
+    is the sum of these rows from its first month: a dozen rows per tenant where the lines' spend
+    is a dozen per line.
+    """
+
+    __tablename__ = "spend_months"
+    __table_args__ = (CheckConstraint("extract(day from month) = 1", name="month_first_day"),)
+
+    month: Mapped[dt.date] = mapped_column(primary_key=True)
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))

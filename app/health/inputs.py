@@ -8,7 +8,7 @@ security limits them to the batch as well.
 Month rules decided here (DESIGN.md leaves them open):
 - A fiscal year is named by the calendar year it starts in: with a July start, fiscal year 2026
   runs from 2026-07 to 2027-06. Actual to date is every spend on that year's lines up to and
-  including month `m`.
+  including month `m` (summed from `spend_months`, see `budget_figures`).
 - "At the end of month m" means its last day: a risk whose review date is before that day is
   overdue; a policy counts while its review date (approved_on + review interval) is on or after it.
 - Steering meetings fall in the month of `scheduled_at` in UTC.
@@ -22,10 +22,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Date, and_, case, cast, func, select
+from sqlalchemy import Date, and_, case, cast, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.budgets.models import Budget, BudgetLine, BudgetSpend
+from app.budgets.models import Budget, BudgetLine, BudgetSpend, SpendMonth
 from app.db.scope import among, in_batch, in_scope
 from app.health.formula import CRITICAL, HIGH, MEDIUM, STEERING_WINDOW, HealthInputs
 from app.months import add_months, last_day, utc_month_start
@@ -162,21 +162,30 @@ async def _tickets(session, ids, month) -> dict[uuid.UUID, int]:
 
 def budget_figures(month, tenants: Callable, years: Callable):
     """Per tenant and fiscal year (those `tenants(column)` and `years(column)` choose): lines,
-    planned, actual to date (spend up to and including `month`), unplanned lines.
+    planned, actual to date (spend up to and including `month`), unplanned lines (nothing planned,
+    spend to date).
 
-    Spend is summed per line first, so a line with many months of spend is counted once.
+    Spend is recorded only in a month of its line's fiscal year (app/budgets/actions.py), so the
+    actual to date is the tenant's spend per month (`spend_months`, kept by the database) from the
+    fiscal year's first month to `month`: a dozen rows a tenant instead of every line's months.
     """
-    spent = (
-        select(func.sum(BudgetSpend.amount))
-        .where(BudgetSpend.tenant_id == BudgetLine.tenant_id, BudgetSpend.budget_line_id == BudgetLine.id,
-               BudgetSpend.month <= month)
-        .scalar_subquery()
-    )
+    spent = exists().where(BudgetSpend.tenant_id == BudgetLine.tenant_id, BudgetSpend.budget_line_id == BudgetLine.id,
+                           BudgetSpend.month <= month, BudgetSpend.amount > 0)
     lines = (
-        select(BudgetLine.tenant_id, Budget.fiscal_year, BudgetLine.planned, spent.label("amount"))
+        select(BudgetLine.tenant_id, Budget.fiscal_year, BudgetLine.planned,
+               and_(BudgetLine.planned == 0, spent).label("unplanned"))
         .join(Budget, and_(Budget.tenant_id == BudgetLine.tenant_id, Budget.id == BudgetLine.budget_id))
         .where(tenants(Budget.tenant_id), years(Budget.fiscal_year))
         .subquery("lines")
+    )
+    start_month = (select(Tenant.fiscal_year_start_month).where(Tenant.id == lines.c.tenant_id)
+                   .correlate_except(Tenant).scalar_subquery())
+    actual = (
+        select(func.coalesce(func.sum(SpendMonth.amount), 0))
+        .where(SpendMonth.tenant_id == lines.c.tenant_id,
+               SpendMonth.month >= func.make_date(lines.c.fiscal_year, start_month, 1), SpendMonth.month <= month)
+        .correlate_except(SpendMonth)
+        .scalar_subquery()
     )
     return (
         select(
@@ -184,8 +193,8 @@ def budget_figures(month, tenants: Callable, years: Callable):
             lines.c.fiscal_year,
             func.count().label("lines"),
             func.sum(lines.c.planned).label("planned"),
-            func.coalesce(func.sum(lines.c.amount), 0).label("actual"),
-            count_where(and_(lines.c.planned == 0, lines.c.amount > 0)).label("unplanned"),
+            actual.label("actual"),
+            count_where(lines.c.unplanned).label("unplanned"),
         )
         .group_by(lines.c.tenant_id, lines.c.fiscal_year)
     )

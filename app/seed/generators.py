@@ -381,6 +381,16 @@ class TenantGenerator:
             for name, kind, category in self.rng.sample(catalog.UNPLANNED_LINES, unplanned):
                 line = self.line(budget, created, name, kind, category, Decimal("0.00"))
                 self.spend(line, self.rng.sample(months, min(len(months), 2)), self.rng.uniform(1500, 12000), monthly=False)
+        self.spend_months()
+
+    def spend_months(self) -> None:
+        """The spend per month that the database keeps (migration 0009): the seed brings it, as an import does."""
+        totals: dict[dt.date, Decimal] = {}
+        for row in self.rows.get("budget_spend", []):
+            totals[row["month"]] = totals.get(row["month"], Decimal(0)) + row["amount"]
+        for month, amount in sorted(totals.items()):
+            if amount:
+                self.add("spend_months", {"month": month, "amount": amount})
 
     def project_initiatives(self, year: int) -> list[dict]:
         return [

@@ -29,6 +29,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from app import models
+from app.db.figures import figures_given
 from app.db.scope import tenant_session
 from app.errors import Conflict, Invalid
 from app.months import last_full_month, month_start
@@ -36,13 +37,12 @@ from app.seed.bulk import insert_rows
 from app.seed.generators import Period, TenantSpec, at, rng_uuid7, synthetic_specs, tenant_rows
 from app.tenants.actions import create_user
 from app.tenants.models import Practice, Role, Tenant
-from app.tickets.actions import figures_given
 from app.validation import slugify
 
 # Parents before children, so every composite foreign key finds its target.
 TABLES = (
     models.Tenant, models.AuditEvent, models.Vendor, models.ItPlan, models.Initiative, models.Risk, models.Budget,
-    models.BudgetLine, models.BudgetSpend, models.TicketMonth, models.Ticket, models.Policy,
+    models.BudgetLine, models.BudgetSpend, models.SpendMonth, models.TicketMonth, models.Ticket, models.Policy,
     models.SteeringMeeting, models.ActionItem,
 )
 # Small batches: the RLS check on each inserted row re-reads the whole `app.tenant_ids` array, so
@@ -167,7 +167,7 @@ async def write_batch(sessionmaker, practice_id: uuid.UUID, batch: Sequence[Tena
             rows.setdefault(table, []).extend(table_rows)
     counts = Counter()
     async with tenant_session(sessionmaker, [s.id for s in batch]) as session:
-        await figures_given(session)  # the generated tickets add up to the generated months
+        await figures_given(session)  # the generated figures add up to the generated tickets and spend
         for model in TABLES:
             table = model.__table__
             counts[table.name] = await insert_rows(session, table, rows.get(table.name, []))

@@ -23,10 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.actions import record
 from app.auth.principal import Principal
+from app.db.figures import figures_given
 from app.db.scope import tenant_session
 from app.errors import Conflict, Forbidden, Invalid
 from app.guards import visible_tenant
-from app.tickets.actions import figures_given
 
 FORMAT = "fcio-tenant-export"
 VERSION = 1
@@ -128,7 +128,7 @@ async def import_tenant(session: AsyncSession, document: dict[str, Any]) -> tupl
     if unknown:
         raise Invalid(f"The export has tables this database does not: {', '.join(sorted(unknown))}.")
     inserted = 0
-    await figures_given(session)  # ticket_months comes back as exported, beside its tickets
+    await figures_given(session)  # the kept figures come back as exported, beside their rows
     for table in await tenant_tables(session):
         rows = tables.get(table) or []
         if any(str(row.get(_owned_by(table))) != str(tenant_id) for row in rows):

@@ -135,15 +135,6 @@ def counted(month: dt.date | None, category: str | None, status: str | None) -> 
     return None if month is None or status == DELETED_STATUS else (month, category)
 
 
-async def figures_given(session: AsyncSession) -> None:
-    """This transaction writes tickets with their month figures as they are (an import, the seed).
-
-    The counting triggers then leave `ticket_months` to it; the figures must add up, as they do in
-    an export or the seed (tests/seed/test_synthetic.py checks the seed's).
-    """
-    await session.execute(text("SELECT set_config('app.ticket_months', 'given', true)"))
-
-
 async def write_tickets(
     session: AsyncSession, tenant_id: uuid.UUID, source: str, rows: Sequence[TicketRow]
 ) -> set[dt.date]:

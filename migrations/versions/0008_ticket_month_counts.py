@@ -20,8 +20,8 @@ A deleted ticket (status `deleted`) is a tombstone and counts nowhere; a month's
 when its three figures reach zero, so a row exists exactly when tickets were opened in the month.
 A delete removes figures but never creates a row (a cascade from an offboarded tenant may have
 removed the row already). A transaction that writes tickets together with their figures, as an
-export or the seed holds them, sets `app.ticket_months` to `given` (app/tickets/actions.py,
-`figures_given`) and the triggers leave the figures to it. The figures stored before this revision were
+export or the seed holds them, sets `app.figures` to `given` (app/db/figures.py) and the
+triggers leave the figures to it. The figures stored before this revision were
 kept exact by the recount, so they are the starting point.
 """
 
@@ -82,7 +82,7 @@ CREATE_COUNT = f"""
       months date[];
       sources text[];
     BEGIN
-      IF current_setting('app.ticket_months', true) = 'given' THEN
+      IF current_setting('app.figures', true) = 'given' THEN
         RETURN NULL;
       END IF;
       IF TG_OP = 'INSERT' THEN{WRITE.format(deltas=deltas(("changed", 1)))}

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from app.budgets import actions
-from app.budgets.models import Budget, BudgetKind, BudgetLine, BudgetSpend
+from app.budgets.models import Budget, BudgetKind, BudgetLine, BudgetSpend, SpendMonth
 from app.health.models import StaleHealthMonth
 from app.months import add_months, current_month, parse_month
 from app.planning.actions import create_initiative
@@ -239,3 +239,25 @@ async def test_a_fiscal_year_out_of_range_has_no_budget_and_breaks_nothing(api, 
     body = await api.run(scene.cio, query, {"id": scene.gid(scene.tenant)})
 
     assert body == {"data": {"tenant": {"name": scene.tenant.name, "budget": None}}}
+
+
+async def spend_months(api, tenant) -> dict:
+    rows = await api.rows([tenant.id], select(SpendMonth.month, SpendMonth.amount).where(SpendMonth.tenant_id == tenant.id))
+    return {month: amount for month, amount in rows if amount}
+
+
+async def test_the_spend_per_month_follows_every_write_of_spend(api, scene: Scene, world):
+    """What the health score and the portfolio sum (spend_months): set, replaced, on two lines, deleted."""
+    tenant = await world.tenant(scene.practice)
+    first, second = await make_line(api, tenant), await make_line(api, tenant, name="Firewall")
+    july, august = parse_month("2026-07"), parse_month("2026-08")
+    await api.act(tenant, actions.record_spend, first.id, month=july, amount=Decimal("100.10"))
+    await api.act(tenant, actions.record_spend, second.id, month=july, amount=Decimal("50"))
+    await api.act(tenant, actions.record_spend, first.id, month=august, amount=Decimal("7"))
+    assert await spend_months(api, tenant) == {july: Decimal("150.10"), august: Decimal("7.00")}
+
+    await api.act(tenant, actions.record_spend, first.id, month=july, amount=Decimal("20"))  # replaces 100.10
+    assert await spend_months(api, tenant) == {july: Decimal("70.00"), august: Decimal("7.00")}
+
+    await api.act(tenant, actions.delete_budget_line, first.id)  # its spend goes with it
+    assert await spend_months(api, tenant) == {july: Decimal("50.00")}

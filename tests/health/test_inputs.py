@@ -43,10 +43,12 @@ async def rich_tenant(world, sm, practice):
         BudgetLine(tenant_id=t.id, budget_id=old_budget.id, name="Old", kind=BudgetKind.OPEX, category="SaaS", planned=Decimal("999")),
     ]
     await add(sm, t.id, *lines)
-    spend = [(lines[0], 1, "2000"), (lines[0], 10, "2500.25"), (lines[0], 11, "9999"), (lines[1], 3, "30000"),
-             (lines[2], 10, "150"), (lines[3], 11, "75"), (lines[4], 10, "5000")]
-    await add(sm, t.id, *[BudgetSpend(tenant_id=t.id, budget_line_id=line.id, month=dt.date(2026, m, 1), amount=Decimal(a))
-                          for line, m, a in spend])
+    # Spend falls in its line's fiscal year, as set_spend requires (the old year's line in 2025).
+    spend = [(lines[0], 2026, 1, "2000"), (lines[0], 2026, 10, "2500.25"), (lines[0], 2026, 11, "9999"),
+             (lines[1], 2026, 3, "30000"), (lines[2], 2026, 10, "150"), (lines[3], 2026, 11, "75"),
+             (lines[4], 2025, 10, "5000")]
+    await add(sm, t.id, *[BudgetSpend(tenant_id=t.id, budget_line_id=line.id, month=dt.date(y, m, 1), amount=Decimal(a))
+                          for line, y, m, a in spend])
     await add(
         sm, t.id,
         TicketMonth(tenant_id=t.id, month=MONTH, source="manual", support=5, change=2, alert=1),

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.auth.passwords import verify_password
-from app.budgets.models import BudgetLine, BudgetSpend
+from app.budgets.models import BudgetLine, BudgetSpend, SpendMonth
 from app.db.scope import tenant_session
 from app.errors import Conflict
 from app.models import GLOBAL_TABLES, Base
@@ -123,6 +123,15 @@ async def test_psa_tickets_add_up_to_their_ticket_months(seeded):
                 if getattr(m, category):
                     reported[(m.tenant_id, m.source, m.month, category)] = getattr(m, category)
     assert counted == reported
+
+
+async def test_spend_adds_up_to_its_spend_months(seeded):
+    sm, _ = seeded["first"]
+    spent = Counter()
+    for s in await rows(sm, BudgetSpend):
+        spent[(s.tenant_id, s.month)] += s.amount
+    assert spent
+    assert {k: v for k, v in spent.items() if v} == {(m.tenant_id, m.month): m.amount for m in await rows(sm, SpendMonth)}
 
 
 async def test_one_tenant_scope_sees_only_that_tenants_seeded_rows(seeded):
