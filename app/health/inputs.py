@@ -35,8 +35,8 @@ from app.months import add_months, last_day, utc_month_start, utc_today
 from app.planning.models import Initiative, InitiativeStatus
 from app.policies.actions import review_due
 from app.policies.models import REQUIRED_KINDS, Policy, PolicyStatus
+from app.risks import rules as risk_rules
 from app.risks.models import Risk
-from app.risks.rules import acceptance_expired, open_on
 from app.rules import is_sql
 from app.standards.alignment import GAPS, earned_halves, weight
 from app.standards.models import Alignment, Review, ReviewAnswer, ReviewStatus, Standard, StandardPriority
@@ -219,7 +219,7 @@ async def _budgets(session, ids, month, years) -> dict[tuple[uuid.UUID, int], tu
 def active_risk(t, day):
     """Counted as open on `day` (app/risks/rules.py): the risks the formula counts by level (the
     risks table `t` or an alias)."""
-    return open_on(t.c.status, t.c.accepted_until, day)
+    return risk_rules.open_on(t.c.status, t.c.accepted_until, day)
 
 
 def risk_level(t, day, low: int, below: int | None = None):
@@ -240,7 +240,7 @@ async def _risks(session, ids, month, today) -> dict[uuid.UUID, tuple[int, ...]]
             count_where(risk_level(risks, end, HIGH, CRITICAL)),
             count_where(risk_level(risks, end, MEDIUM, HIGH)),
             count_where(and_(active_risk(risks, end), Risk.review_due < end)),
-            count_where(acceptance_expired(Risk.status, Risk.accepted_until, end)),
+            count_where(risk_rules.acceptance_expired(Risk.status, Risk.accepted_until, end)),
             count_where(risk_level(risks, today, HIGH)),
         )
         .where(in_batch(Risk.tenant_id, ids))
