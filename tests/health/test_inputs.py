@@ -327,3 +327,17 @@ async def test_a_batch_scoped_to_one_tenant_never_reads_another(world, sessionma
     assert set(found) == {mine.id}
     assert found[mine.id].inputs == (await gathered(sessionmaker, [mine.id], [mine.id]))[mine.id].inputs
     assert await gathered(sessionmaker, [], [mine.id, other.id]) == {}
+
+
+async def test_a_batch_takes_nine_statements_however_many_tenants_it_holds(world, sessionmaker, count_statements):
+    practice = await world.practice()
+    few = [(await rich_tenant(world, sessionmaker, practice)).id]
+    many = [*few, (await rich_tenant(world, sessionmaker, practice)).id,
+            (await july_fiscal_tenant(world, sessionmaker, practice)).id]
+    counts = []
+    for ids in (few, many):
+        async with tenant_session(sessionmaker, ids) as session:
+            with count_statements() as log:
+                assert len(await gather_inputs(session, ids, MONTH)) == len(ids)
+        counts.append(len(log))
+    assert counts == [9, 9], log.report()  # the tenants, then one statement per component's area
