@@ -132,8 +132,9 @@ async def test_health_weights_and_recompute_requests(api, world):
     for wrong in ({**weights, "tickets": 0.6}, {**weights, "alignment": 0.1}, {**eight, "lifecycle": 0.2}):
         bad = (await api.data(q, {"i": wrong}, tokens["admin"]))["setHealthWeights"]
         assert bad["weights"] is None and bad["userErrors"][0] == {"code": "INVALID", "field": ["weights"]}
-    body = await api.post(q, {"i": weights}, tokens["cio"])
-    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    for role in ("cio", "exec"):
+        body = await api.post(q, {"i": eight}, tokens[role])
+        assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     request = "mutation($i: RequestHealthRecomputeInput!) { requestHealthRecompute(input: $i) { jobId userErrors { code } } }"
     job = (await api.data(request, {"i": {"tenantId": gid(a), "month": "2026-10"}}, tokens["cio"]))["requestHealthRecompute"]
     assert job["userErrors"] == [] and job["jobId"]
