@@ -1,9 +1,12 @@
 """Gathering the formula's inputs for a whole batch of tenants and one month, in set-based SQL.
 
 Nine statements per batch, whatever its size: the tenants (with their practice's weights), then
-one grouped statement per area (the latest review's answers and the assets in service among them). Each filters on `tenant_id = ANY(:ids)` so PostgreSQL walks the
-primary-key indexes, and all of them run inside the caller's `tenant_session`, so row-level
-security limits them to the batch as well.
+one grouped statement per area (the latest review's answers and the assets in service among them).
+Each filters on `tenant_id = ANY(:ids)` so PostgreSQL walks the primary-key indexes, and all of
+them run inside the caller's `tenant_session`, so row-level security limits them to the batch as
+well. The rules come from their areas, in their SQL form: which risks are open on a day
+(app/risks/rules.py), an answer's weight and points (app/standards/alignment.py), an asset's
+replacement date, status and service (app/lifecycle/rules.py).
 
 Month rules decided here (DESIGN.md leaves them open):
 - A fiscal year is named by the calendar year it starts in: with a July start, fiscal year 2026
