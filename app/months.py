@@ -47,6 +47,11 @@ def current_month(now: dt.datetime | None = None) -> dt.date:
     return month_start((now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).date())
 
 
+def utc_today(now: dt.datetime | None = None) -> dt.date:
+    """The day it is now in UTC: "as of today" in the API."""
+    return (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).date()
+
+
 def last_full_month(now: dt.datetime | None = None) -> dt.date:
     """The month before the current one (UTC): what the portfolio shows and the monthly run scores."""
     return add_months(current_month(now), -1)

@@ -15,6 +15,7 @@ from app.api.errors import UserError
 from app.api.mutations import perform
 from app.api.permissions import tenant_key
 from app.api.scalars import Month
+from app.health import formula
 from app.health.actions import set_health_weights
 from app.health.models import HealthScore as ScoreRow
 from app.health.recompute import enqueue_recompute, job_status
@@ -32,7 +33,9 @@ class HealthBand(Enum):
 
 @strawberry.type
 class HealthComponent:
-    key: str = strawberry.field(description="tickets | budget | risks | plan | steering | policies")
+    key: str = strawberry.field(
+        description="tickets | budget | risks | plan | steering | policies | alignment | lifecycle (formula version 2)"
+    )
     score: int | None
     weight: float
     explanation: str
@@ -46,7 +49,9 @@ class HealthScore:
     change: int | None = strawberry.field(description="Against the month before; null if none.")
     components: list[HealthComponent]
     computed_at: dt.datetime
-    formula_version: int
+    formula_version: int = strawberry.field(
+        description="The formula the score was computed with: 2 from now on; stored version-1 scores stay 1."
+    )
 
 
 def score_node(row) -> HealthScore:
@@ -154,7 +159,10 @@ class HealthRecomputePayload:
     user_errors: list[UserError]
 
 
-@strawberry.input
+@strawberry.input(description=(
+    "All eight weights, summing to 1; or version 1's six alone (summing to 1), carried over: scaled to 0.75, "
+    "with alignment 0.15 and lifecycle 0.10 added."
+))
 class SetHealthWeightsInput:
     tickets: float
     risks: float
@@ -162,9 +170,11 @@ class SetHealthWeightsInput:
     plan: float
     policies: float
     steering: float
+    alignment: float | None = None
+    lifecycle: float | None = None
 
 
-@strawberry.type
+@strawberry.type(description="The eight weights the practice's scores are computed with.")
 class HealthWeights:
     tickets: float
     risks: float
@@ -172,6 +182,8 @@ class HealthWeights:
     plan: float
     policies: float
     steering: float
+    alignment: float
+    lifecycle: float
 
 
 @strawberry.type
@@ -193,9 +205,10 @@ class HealthMutations:
         job_id, errors = await perform(ctx, work)
         return HealthRecomputePayload(job_id=job_id, user_errors=errors)
 
-    @strawberry.mutation(description="Practice admins: the weights of the six components (they must sum to 1).")
+    @strawberry.mutation(description="Practice admins: the weights of the eight components (they must sum to 1).")
     async def set_health_weights(self, info: Info, input: SetHealthWeightsInput) -> HealthWeightsPayload:
         ctx = info.context
-        weights = {k: getattr(input, k) for k in ("tickets", "risks", "budget", "plan", "policies", "steering")}
+        weights = {k: getattr(input, k) for k in formula.KEYS if getattr(input, k) is not None}
         saved, errors = await perform(ctx, lambda s: set_health_weights(s, ctx.user_viewer(), weights))
-        return HealthWeightsPayload(weights=HealthWeights(**weights) if saved is not None else None, user_errors=errors)
+        stored = HealthWeights(**saved.health_weights) if saved is not None else None
+        return HealthWeightsPayload(weights=stored, user_errors=errors)

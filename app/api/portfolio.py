@@ -37,7 +37,10 @@ class PortfolioRow:
     meeting per row cost 600 asyncio tasks and dataloader calls a request (a fifth of its time)."""
 
     open_high_risks: int = strawberry.field(
-        description="Open or mitigating risks with score >= 10 (high and critical, as in the formula)."
+        description=(
+            "Risks open today with score >= 10 (high and critical, as in the formula): open, mitigating, "
+            "or accepted until a day that has come."
+        )
     )
     tickets_last_month: int | None
     ticket_target: int

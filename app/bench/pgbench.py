@@ -43,10 +43,11 @@ select coalesce(json_agg(x order by x.name, x.id), '[]') from (
   order by t.name, t.id limit 200) x"""
 
 # The portfolio's rows as app/api/portfolio.py defines them: the month's stored score (and the
-# month before's, for `change`), open or mitigating risks scored HIGH or more, the month's tickets
-# (hand-entered figures win over the PSAs'), the ticket target, spend to date (the tenant's spend per
-# month, from the fiscal year's first month) against plan to date in the fiscal year containing the
-# month, the next scheduled steering meeting; worst score first.
+# month before's, for `change`), risks open today scored HIGH or more (open, mitigating, or accepted
+# until a day that has come), the month's tickets (hand-entered figures win over the PSAs'), the
+# ticket target, spend to date (the tenant's spend per month, from the fiscal year's first month)
+# against plan to date in the fiscal year containing the month, the next scheduled steering
+# meeting; worst score first.
 PORTFOLIO = """\
 select json_build_object('month', '{month}', 'tenantCount', count(*), 'averageScore', round(avg(x.score), 1),
   'rows', coalesce(json_agg(json_build_object(
@@ -61,7 +62,8 @@ from (
   select t.id, t.name, t.slug, t.industry, t.employee_count, h.score, h.band, h.components,
     h.score - (select p.score from health_scores p where p.tenant_id = t.id and p.month = '{previous}') as change,
     (select count(*) from risks r
-      where r.tenant_id = t.id and r.status in ('OPEN', 'MITIGATING') and r.score >= {high}) as high,
+      where r.tenant_id = t.id and r.score >= {high} and (r.status in ('OPEN', 'MITIGATING')
+        or (r.status = 'ACCEPTED' and r.accepted_until <= cast(timezone('UTC', now()) as date)))) as high,
     (select coalesce(sum(m.support) filter (where m.source = 'manual'), sum(m.support))
           + coalesce(sum(m.change) filter (where m.source = 'manual'), sum(m.change))
           + coalesce(sum(m.alert) filter (where m.source = 'manual'), sum(m.alert))

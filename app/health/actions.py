@@ -21,7 +21,7 @@ from app.audit.actions import record
 from app.auth.principal import Principal
 from app.db.scope import in_batch, tenant_session
 from app.errors import Forbidden, Invalid
-from app.health.formula import FORMULA_VERSION, KEYS, score
+from app.health.formula import FORMULA_VERSION, KEYS, V1_KEYS, carried_over, score
 from app.health.inputs import gather_inputs
 from app.health.models import StaleHealthMonth
 from app.tenants.models import Practice
@@ -102,13 +102,21 @@ class Clock:
 
 
 def validate_weights(weights: Mapping[str, float] | None) -> dict[str, float] | None:
-    """The six component keys, each between 0 and 1, summing to 1; None restores the defaults."""
+    """The eight component keys, each between 0 and 1, summing to 1; None restores the defaults.
+
+    Version 1's six keys alone are accepted too and carried over (`formula.carried_over`: scaled
+    to 0.75, alignment 0.15 and lifecycle 0.10 added), so a client that knows only six still sets
+    weights that sum to 1; what is stored is always the eight.
+    """
     if weights is None:
         return None
-    if set(weights) != set(KEYS):
-        raise Invalid(f"weights must name exactly these components: {', '.join(KEYS)}.", ["weights"])
+    if set(weights) not in (set(KEYS), set(V1_KEYS)):
+        raise Invalid(
+            f"weights must name exactly these components: {', '.join(KEYS)} "
+            f"(or the first six alone, to carry them over).", ["weights"],
+        )
     clean = {}
-    for key in KEYS:
+    for key in weights:
         value = weights[key]
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
             raise Invalid(f"The weight of {key} must be a number.", ["weights", key])
@@ -117,7 +125,8 @@ def validate_weights(weights: Mapping[str, float] | None) -> dict[str, float] | 
         clean[key] = float(value)
     if abs(math.fsum(clean.values()) - 1) > WEIGHT_SUM_TOLERANCE:
         raise Invalid(f"The weights must sum to 1 (they sum to {math.fsum(clean.values()):g}).", ["weights"])
-    return clean
+    carried = carried_over(clean)
+    return {key: carried[key] for key in KEYS}
 
 
 async def set_health_weights(

@@ -1,4 +1,4 @@
-"""Health score, formula version 1 (DESIGN.md): one pure function from plain inputs to a score.
+"""Health score, formula version 2 (DESIGN.md): one pure function from plain inputs to a score.
 
 No database and no clock: everything the score depends on is in `HealthInputs`, so the stored
 inputs explain a stored score forever, and the same inputs always give the same score. The
@@ -8,6 +8,10 @@ and is never used.
 `change` (the difference to the month before) is not part of the formula: it is computed where
 scores are read, from the two stored rows, so recomputing a past month never leaves a stale
 `change` behind on the month after it.
+
+Only version 2 is computed. Stored version-1 rows are data: they keep their components, weights
+and sentences, and nothing reads their inputs back into `HealthInputs`, so version 1's code is
+gone; `fcio recompute --from` rescores such months under version 2.
 """
 
 from __future__ import annotations
@@ -22,16 +26,24 @@ from fractions import Fraction
 
 from sqlalchemy import func
 
-from app.months import add_months, month_label
+from app.lifecycle.rules import EXPIRING_DAYS
+from app.months import add_months, last_day, month_label
 from app.rules import is_sql
 
-FORMULA_VERSION = 1
+FORMULA_VERSION = 2
 
-# The order of the components in a result (DESIGN.md's table).
-KEYS = ("tickets", "budget", "risks", "plan", "steering", "policies")
+# The order of the components in a result: version 1's six (DESIGN.md's table), then version 2's two.
+V1_KEYS = ("tickets", "budget", "risks", "plan", "steering", "policies")
+KEYS = (*V1_KEYS, "alignment", "lifecycle")
 DEFAULT_WEIGHTS: Mapping[str, float] = {
-    "tickets": 0.25, "risks": 0.20, "budget": 0.15, "plan": 0.15, "policies": 0.15, "steering": 0.10,
+    "tickets": 0.20, "risks": 0.15, "alignment": 0.15, "budget": 0.10, "plan": 0.10, "policies": 0.10,
+    "lifecycle": 0.10, "steering": 0.10,
 }
+# A practice's own version-1 weights keep this share between them; the new components take the rest.
+CARRIED_SHARE = Fraction(3, 4)
+ADDED_WEIGHTS = {"alignment": Fraction(15, 100), "lifecycle": Fraction(10, 100)}
+STALE_REVIEW_MONTHS = 12  # a review older than this at the end of the month loses STALE_REVIEW_POINTS
+STALE_REVIEW_POINTS = 20
 REQUIRED_POLICIES = 6
 STEERING_WINDOW = 3
 # Risk levels by score (likelihood * impact).
@@ -67,6 +79,17 @@ class HealthInputs:
     steering_months: int = STEERING_WINDOW  # months of the window since the tenant was created
     steering_held: int = 0  # of those, months with a held meeting
     policies_current: int = 0  # required kinds approved and not past review
+    expired_acceptances: int = 0  # ACCEPTED risks counted as open: acceptance expired by the end of `month`
+    review_completed_on: dt.date | None = None  # the latest review completed by the end of `month` (UTC day)
+    alignment_possible: int = 0  # sum(w) over its answers that apply
+    alignment_halves: int = 0  # sum(2 * w * v) over the same answers
+    standards_applicable: int = 0  # its answers that apply
+    standards_aligned: int = 0  # of those, ALIGNED
+    high_priority_gaps: int = 0  # HIGH-priority answers PARTIAL or NOT_ALIGNED
+    assets_current: int = 0  # assets in service at the end of `month`, by lifecycle status then
+    assets_expiring: int = 0
+    assets_unsupported: int = 0
+    assets_unknown: int = 0
 
     def to_json(self) -> dict:
         return {
@@ -171,9 +194,14 @@ def risks(i: HealthInputs) -> tuple[int | None, str]:
     if i.risks == 0:
         return None, "The risk register is empty."
     raw = 100 - 25 * i.critical_risks - 10 * i.high_risks - 3 * i.medium_risks - 5 * i.overdue_reviews
+    n = i.expired_acceptances
+    expired = (
+        f"; {plural(n, 'accepted risk')} past {'its' if n == 1 else 'their'} acceptance date {be(n)} counted as open"
+        if n else ""
+    )
     return max(0, raw), (
         f"{i.critical_risks} critical, {i.high_risks} high and {i.medium_risks} medium open risks, "
-        f"with {plural(i.overdue_reviews, 'review')} overdue at the end of {month_label(i.month)}."
+        f"with {plural(i.overdue_reviews, 'review')} overdue at the end of {month_label(i.month)}{expired}."
     )
 
 
@@ -211,9 +239,65 @@ def policies(i: HealthInputs) -> tuple[int | None, str]:
     )
 
 
+def review_is_stale(completed_on: dt.date, month: dt.date) -> bool:
+    """Completed more than 12 months before the end of `month`: before that day a year earlier, as
+    PostgreSQL subtracts 12 months (2025-02-28 -> 2024-02-28, 2024-02-29 -> 2023-02-28)."""
+    end, earlier = last_day(month), last_day(add_months(month, -STALE_REVIEW_MONTHS))
+    return completed_on < earlier.replace(day=min(end.day, earlier.day))
+
+
+def alignment(i: HealthInputs) -> tuple[int | None, str]:
+    if i.review_completed_on is None:
+        return None, f"No best-practice review was completed by the end of {month_label(i.month)}."
+    completed = f"the review completed {i.review_completed_on.isoformat()}"
+    value = alignment_score(i.alignment_halves, i.alignment_possible)
+    if value is None:
+        return None, f"No standard applies in {completed}."
+    gaps = plural(i.high_priority_gaps, "high-priority gap")
+    sentence = (f"Aligned with {i.standards_aligned} of {plural(i.standards_applicable, 'applicable standard')} "
+                f"in {completed} ({gaps})")
+    if review_is_stale(i.review_completed_on, i.month):
+        return max(0, value - STALE_REVIEW_POINTS), (
+            f"{sentence}, less {STALE_REVIEW_POINTS} points: it is more than {STALE_REVIEW_MONTHS} months old."
+        )
+    return value, f"{sentence}."
+
+
+def lifecycle(i: HealthInputs) -> tuple[int | None, str]:
+    dated = i.assets_current + i.assets_expiring + i.assets_unsupported
+    in_service = dated + i.assets_unknown
+    if in_service == 0:
+        return None, f"No assets were in service at the end of {month_label(i.month)}."
+    if dated == 0:
+        return None, f"None of the {plural(in_service, 'asset')} in service has lifecycle dates."
+    value = round_half_up(Fraction(100 * (2 * i.assets_current + i.assets_expiring), 2 * dated))
+    past, soon, unknown = i.assets_unsupported, i.assets_expiring, i.assets_unknown
+    undated = f"; {unknown} {'has' if unknown == 1 else 'have'} no lifecycle dates" if unknown else ""
+    return value, (
+        f"{past} of {plural(in_service, 'asset')} {be(past)} past {'its' if past == 1 else 'their'} replacement date "
+        f"and {soon} {'reaches' if soon == 1 else 'reach'} it within {EXPIRING_DAYS // 30} months{undated}."
+    )
+
+
 RULES: Mapping[str, Callable[[HealthInputs], tuple[int | None, str]]] = {
     "tickets": tickets, "budget": budget, "risks": risks, "plan": plan, "steering": steering, "policies": policies,
+    "alignment": alignment, "lifecycle": lifecycle,
 }
+
+
+def carried_over(weights: Mapping[str, float] | None) -> Mapping[str, float]:
+    """The eight weights a practice scores with: the defaults for None, eight as they are, and a
+    practice's own version-1 six scaled to 0.75 with alignment 0.15 and lifecycle 0.10 added.
+
+    Every reader of weights goes through here (scoring, `setHealthWeights`), so weights stored
+    before version 2 need no migration. Exact: 0.15 * 0.75 is 0.1125, not 0.11249999999999999.
+    """
+    if weights is None:
+        return DEFAULT_WEIGHTS
+    if set(weights) != set(V1_KEYS):
+        return weights
+    scaled = {key: Fraction(str(weights[key])) * CARRIED_SHARE for key in V1_KEYS}
+    return {key: float(value) for key, value in {**scaled, **ADDED_WEIGHTS}.items()}
 
 
 def shares(present: list[str], weights: Mapping[str, float]) -> dict[str, Fraction]:
@@ -234,8 +318,9 @@ def score(inputs: HealthInputs, weights: Mapping[str, float] | None = None) -> H
 
     The total uses the rounded component scores a reader sees, so the displayed components and
     weights reproduce the displayed score. Policies always have data, so the total is defined.
+    `weights` are a practice's as stored (`carried_over`), None for the defaults.
     """
-    weights = weights or DEFAULT_WEIGHTS
+    weights = carried_over(weights)
     parts = {key: RULES[key](inputs) for key in KEYS}
     present = [key for key in KEYS if parts[key][0] is not None]
     share = shares(present, weights)

@@ -1,9 +1,12 @@
 """Gathering the formula's inputs for a whole batch of tenants and one month, in set-based SQL.
 
-Seven statements per batch, whatever its size: the tenants (with their practice's weights), then
-one grouped statement per area. Each filters on `tenant_id = ANY(:ids)` so PostgreSQL walks the
-primary-key indexes, and all of them run inside the caller's `tenant_session`, so row-level
-security limits them to the batch as well.
+Nine statements per batch, whatever its size: the tenants (with their practice's weights), then
+one grouped statement per area (the latest review's answers and the assets in service among them).
+Each filters on `tenant_id = ANY(:ids)` so PostgreSQL walks the primary-key indexes, and all of
+them run inside the caller's `tenant_session`, so row-level security limits them to the batch as
+well. The rules come from their areas, in their SQL form: which risks are open on a day
+(app/risks/rules.py), an answer's weight and points (app/standards/alignment.py), an asset's
+replacement date, status and service (app/lifecycle/rules.py).
 
 Month rules decided here (DESIGN.md leaves them open):
 - A fiscal year is named by the calendar year it starts in: with a July start, fiscal year 2026
@@ -11,7 +14,8 @@ Month rules decided here (DESIGN.md leaves them open):
   including month `m` (summed from `spend_months`, see `budget_figures`).
 - "At the end of month m" means its last day: a risk whose review date is before that day is
   overdue; a policy counts while its review date (approved_on + review interval) is on or after it.
-- Steering meetings fall in the month of `scheduled_at` in UTC.
+- Steering meetings fall in the month of `scheduled_at` in UTC, and a review is completed on the
+  UTC day of `completed_at`.
 """
 
 from __future__ import annotations
@@ -28,30 +32,35 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.budgets.models import Budget, BudgetLine, BudgetSpend, SpendMonth
 from app.db.scope import among, in_batch, in_scope
 from app.health.formula import CRITICAL, HIGH, MEDIUM, STEERING_WINDOW, HealthInputs
-from app.months import add_months, last_day, utc_month_start
+from app.lifecycle.models import Asset, LifecycleStatus
+from app.lifecycle.rules import asset_replacement, in_service, lifecycle_status
+from app.months import add_months, last_day, utc_month_start, utc_today
 from app.planning.models import Initiative, InitiativeStatus
 from app.policies.actions import review_due
 from app.policies.models import REQUIRED_KINDS, Policy, PolicyStatus
-from app.risks.models import Risk, RiskStatus
+from app.risks import rules as risk_rules
+from app.risks.models import Risk
 from app.rules import is_sql
+from app.standards.alignment import GAPS, earned_halves, weight
+from app.standards.models import Alignment, Review, ReviewAnswer, ReviewStatus, Standard, StandardPriority
 from app.steering.models import MeetingStatus, SteeringMeeting
 from app.tenants.models import Practice, Tenant, TenantStatus
 from app.tickets.figures import month_figures
 from app.tickets.models import TicketMonth
 
-ACTIVE_RISK = (RiskStatus.OPEN, RiskStatus.MITIGATING)
 NOT_PLANNED = (InitiativeStatus.CANCELLED, InitiativeStatus.DEFERRED)
 
 
 @dataclass(frozen=True)
 class TenantMonth:
     """One active tenant of the batch: its inputs and its practice's weights (None: defaults), and
-    beside them (not an input: stored inputs stay as they are) the portfolio's open high risks."""
+    beside them (not an input: stored inputs stay as they are) the portfolio's open high risks,
+    counted as of `today` (the day `gather_inputs` was given)."""
 
     tenant_id: uuid.UUID
     weights: Mapping[str, float] | None
     inputs: HealthInputs
-    open_high_risks: int = 0  # risk_level(t, HIGH): the formula's high and critical together
+    open_high_risks: int = 0  # risk_level(t, today, HIGH): the formula's high and critical together
 
 
 def fiscal_year_of(month: dt.date, start_month) -> tuple:
@@ -77,10 +86,11 @@ def count_where(condition):
 
 
 async def gather_inputs(
-    session: AsyncSession, tenant_ids: Iterable[uuid.UUID], month: dt.date, practice_id: uuid.UUID | None = None
+    session: AsyncSession, tenant_ids: Iterable[uuid.UUID], month: dt.date, practice_id: uuid.UUID | None = None,
+    today: dt.date | None = None,
 ) -> list[TenantMonth]:
     """The inputs of every ACTIVE tenant among `tenant_ids` (or of the practice `practice_id`) for
-    `month`; others are left out.
+    `month`; others are left out. `today` (default: the UTC day) dates the portfolio's open high risks.
 
     Tenants outside the session's scope are left out too: the tenants table has no row security,
     so the scope is applied to it explicitly.
@@ -102,17 +112,21 @@ async def gather_inputs(
     fiscal = {t.id: fiscal_year_of(month, t.fiscal_year_start_month) for t in tenants}
     tickets = await _tickets(session, ids, month)
     budgets = await _budgets(session, ids, month, {year for year, _ in fiscal.values()})
-    risks = await _risks(session, ids, month)
+    risks = await _risks(session, ids, month, today or utc_today())
     initiatives = await _initiatives(session, ids, month)
     held = await _held_steering_months(session, ids, month)
     policies = await _policies(session, ids, month)
+    reviews = await _alignment(session, ids, month)
+    assets = await _lifecycle(session, ids, month)
     gathered = []
     for t in tenants:
         year, elapsed = fiscal[t.id]
         window = _steering_window(month, t.created_at)
         lines, planned, actual, unplanned = budgets.get((t.id, year), (0, Decimal(0), Decimal(0), 0))
-        r = risks.get(t.id, (0, 0, 0, 0, 0, 0))
+        r = risks.get(t.id, (0, 0, 0, 0, 0, 0, 0))
         total, due, done = initiatives.get(t.id, (0, 0, 0))
+        review = reviews.get(t.id, {})
+        statuses = assets.get(t.id, {})
         inputs = HealthInputs(
             month=month,
             employees=t.employee_count,
@@ -135,8 +149,14 @@ async def gather_inputs(
             steering_months=len(window),
             steering_held=len(window & held.get(t.id, set())),
             policies_current=policies.get(t.id, 0),
+            expired_acceptances=r[5],
+            **review,
+            assets_current=statuses.get(LifecycleStatus.CURRENT, 0),
+            assets_expiring=statuses.get(LifecycleStatus.EXPIRING, 0),
+            assets_unsupported=statuses.get(LifecycleStatus.UNSUPPORTED, 0),
+            assets_unknown=statuses.get(LifecycleStatus.UNKNOWN, 0),
         )
-        gathered.append(TenantMonth(t.id, t.health_weights, inputs, r[5]))
+        gathered.append(TenantMonth(t.id, t.health_weights, inputs, r[6]))
     return gathered
 
 
@@ -208,30 +228,32 @@ async def _budgets(session, ids, month, years) -> dict[tuple[uuid.UUID, int], tu
     return {(tenant_id, year): tuple(rest) for tenant_id, year, *rest in rows}
 
 
-def active_risk(t):
-    """Open or mitigating: the risks the formula counts by level (the risks table `t` or an alias)."""
-    return t.c.status.in_(ACTIVE_RISK)
+def active_risk(t, day):
+    """Counted as open on `day` (app/risks/rules.py): the risks the formula counts by level (the
+    risks table `t` or an alias)."""
+    return risk_rules.open_on(t.c.status, t.c.accepted_until, day)
 
 
-def risk_level(t, low: int, below: int | None = None):
-    """Active risks scored `low` or more (and under `below`): the formula's levels, the portfolio's
-    `openHighRisks` (`risk_level(t, HIGH)`)."""
-    return and_(active_risk(t), t.c.score >= low, *([t.c.score < below] if below is not None else []))
+def risk_level(t, day, low: int, below: int | None = None):
+    """Risks open on `day` scored `low` or more (and under `below`): the formula's levels, the
+    portfolio's `openHighRisks` (`risk_level(t, today, HIGH)`)."""
+    return and_(active_risk(t, day), t.c.score >= low, *([t.c.score < below] if below is not None else []))
 
 
-async def _risks(session, ids, month) -> dict[uuid.UUID, tuple[int, int, int, int, int, int]]:
-    """Per tenant: register size, then open or mitigating risks by level, overdue reviews, and the
-    portfolio's open high risks."""
-    risks = Risk.__table__
+async def _risks(session, ids, month, today) -> dict[uuid.UUID, tuple[int, ...]]:
+    """Per tenant: register size, then risks open at the end of `month` by level, their overdue
+    reviews and the expired acceptances among them, and the portfolio's high risks open `today`."""
+    risks, end = Risk.__table__, last_day(month)
     rows = await session.execute(
         select(
             Risk.tenant_id,
             func.count(),
-            count_where(risk_level(risks, CRITICAL)),
-            count_where(risk_level(risks, HIGH, CRITICAL)),
-            count_where(risk_level(risks, MEDIUM, HIGH)),
-            count_where(and_(active_risk(risks), Risk.review_due < last_day(month))),
-            count_where(risk_level(risks, HIGH)),
+            count_where(risk_level(risks, end, CRITICAL)),
+            count_where(risk_level(risks, end, HIGH, CRITICAL)),
+            count_where(risk_level(risks, end, MEDIUM, HIGH)),
+            count_where(and_(active_risk(risks, end), Risk.review_due < end)),
+            count_where(risk_rules.acceptance_expired(Risk.status, Risk.accepted_until, end)),
+            count_where(risk_level(risks, today, HIGH)),
         )
         .where(in_batch(Risk.tenant_id, ids))
         .group_by(Risk.tenant_id)
@@ -284,3 +306,58 @@ async def _policies(session, ids, month) -> dict[uuid.UUID, int]:
         .group_by(Policy.tenant_id)
     )
     return dict(rows.all())
+
+
+async def _alignment(session, ids, month) -> dict[uuid.UUID, dict]:
+    """Per tenant with a review COMPLETED by the end of `month`: the latest one's day and the sums
+    and counts of its answers (app/standards/alignment.py), as `HealthInputs` fields."""
+    latest = (
+        select(Review.tenant_id, Review.id, Review.completed_at)
+        .where(in_batch(Review.tenant_id, ids), Review.status == ReviewStatus.COMPLETED,
+               Review.completed_at < utc_month_start(add_months(month, 1)))
+        .distinct(Review.tenant_id)
+        .order_by(Review.tenant_id, Review.completed_at.desc(), Review.id.desc())
+        .subquery("latest")
+    )
+    priority, answer = Standard.priority, ReviewAnswer.alignment
+    rows = await session.execute(
+        select(
+            latest.c.tenant_id,
+            latest.c.completed_at,
+            func.coalesce(func.sum(weight(priority, answer)), 0),
+            func.coalesce(func.sum(earned_halves(priority, answer)), 0),
+            count_where(answer != Alignment.NOT_APPLICABLE),
+            count_where(answer == Alignment.ALIGNED),
+            count_where(and_(priority == StandardPriority.HIGH, answer.in_(GAPS))),
+        )
+        .select_from(latest)
+        .outerjoin(ReviewAnswer, and_(ReviewAnswer.tenant_id == latest.c.tenant_id, ReviewAnswer.review_id == latest.c.id))
+        .outerjoin(Standard, Standard.id == ReviewAnswer.standard_id)
+        .group_by(latest.c.tenant_id, latest.c.completed_at)
+    )
+    return {
+        tenant_id: {
+            "review_completed_on": completed_at.astimezone(dt.UTC).date(), "alignment_possible": int(possible),
+            "alignment_halves": int(halves), "standards_applicable": applicable, "standards_aligned": aligned,
+            "high_priority_gaps": gaps,
+        }
+        for tenant_id, completed_at, possible, halves, applicable, aligned, gaps in rows
+    }
+
+
+async def _lifecycle(session, ids, month) -> dict[uuid.UUID, dict[LifecycleStatus, int]]:
+    """Per tenant: its assets in service at the end of `month`, counted by their status on that day
+    (app/lifecycle/rules.py)."""
+    assets, end = Asset.__table__, last_day(month)
+    dated = (
+        select(assets.c.tenant_id, lifecycle_status(asset_replacement(assets), end).label("status"))
+        .where(in_batch(assets.c.tenant_id, ids), in_service(assets.c.purchased_on, assets.c.retired_on, end))
+        .subquery("dated")
+    )
+    rows = await session.execute(
+        select(dated.c.tenant_id, dated.c.status, func.count()).group_by(dated.c.tenant_id, dated.c.status)
+    )
+    counts: dict[uuid.UUID, dict[LifecycleStatus, int]] = {}
+    for tenant_id, status, n in rows:
+        counts.setdefault(tenant_id, {})[LifecycleStatus(status)] = n
+    return counts

@@ -121,12 +121,20 @@ async def test_input_lists_are_capped(api, world):
 async def test_health_weights_and_recompute_requests(api, world):
     _, a, _, _, tokens = await people(world, api)
     weights = {"tickets": 0.5, "risks": 0.1, "budget": 0.1, "plan": 0.1, "policies": 0.1, "steering": 0.1}
-    q = "mutation($i: SetHealthWeightsInput!) { setHealthWeights(input: $i) { weights { tickets } userErrors { code field } } }"
-    assert (await api.data(q, {"i": weights}, tokens["admin"]))["setHealthWeights"]["weights"] == {"tickets": 0.5}
-    bad = (await api.data(q, {"i": {**weights, "tickets": 0.6}}, tokens["admin"]))["setHealthWeights"]
-    assert bad["weights"] is None and bad["userErrors"][0]["code"] == "INVALID"
-    body = await api.post(q, {"i": weights}, tokens["cio"])
-    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    q = ("mutation($i: SetHealthWeightsInput!) { setHealthWeights(input: $i) { "
+         "weights { tickets alignment lifecycle } userErrors { code field } } }")
+    eight = {**weights, "tickets": 0.3, "alignment": 0.1, "lifecycle": 0.1}
+    assert (await api.data(q, {"i": eight}, tokens["admin"]))["setHealthWeights"]["weights"] == {
+        "tickets": 0.3, "alignment": 0.1, "lifecycle": 0.1}
+    # Version 1's six alone are carried over: scaled to 0.75, alignment 0.15 and lifecycle 0.10 added.
+    assert (await api.data(q, {"i": weights}, tokens["admin"]))["setHealthWeights"]["weights"] == {
+        "tickets": 0.375, "alignment": 0.15, "lifecycle": 0.1}
+    for wrong in ({**weights, "tickets": 0.6}, {**weights, "alignment": 0.1}, {**eight, "lifecycle": 0.2}):
+        bad = (await api.data(q, {"i": wrong}, tokens["admin"]))["setHealthWeights"]
+        assert bad["weights"] is None and bad["userErrors"][0] == {"code": "INVALID", "field": ["weights"]}
+    for role in ("cio", "exec"):
+        body = await api.post(q, {"i": eight}, tokens[role])
+        assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     request = "mutation($i: RequestHealthRecomputeInput!) { requestHealthRecompute(input: $i) { jobId userErrors { code } } }"
     job = (await api.data(request, {"i": {"tenantId": gid(a), "month": "2026-10"}}, tokens["cio"]))["requestHealthRecompute"]
     assert job["userErrors"] == [] and job["jobId"]

@@ -15,6 +15,8 @@ from app.api import planning, policies, portfolio, risks, steering, tenants, ven
 from app.health import formula, inputs
 from app.months import add_months
 from app.policies import actions as policy_actions
+from app.risks import rules as risk_rules
+from app.risks.models import RiskStatus
 from app.steering import actions as steering_actions
 from app.tenants.models import TenantStatus
 from tests.api.test_compiled_reads import EVERYTHING, OPERATIONS, both, pair, practice  # noqa: F401
@@ -60,8 +62,11 @@ async def test_changing_a_rule_where_it_is_defined_changes_both_paths(
 
 
 PORTFOLIO_RULES = [
-    replacing(inputs, "risk_level", lambda orig: lambda t, low, below=None: orig(t, 1, below)),
-    replacing(inputs, "active_risk", lambda orig: lambda t: t.c.status.is_not(None)),
+    replacing(inputs, "risk_level", lambda orig: lambda t, day, low, below=None: orig(t, day, 1, below)),
+    replacing(inputs, "active_risk", lambda orig: lambda t, day: t.c.status.is_not(None)),
+    replacing(risk_rules, "open_on", lambda orig: lambda status, accepted_until, day: status.is_not(None)),
+    replacing(risk_rules, "acceptance_expired",
+              lambda orig: lambda status, accepted_until, day: status == RiskStatus.ACCEPTED),
     replacing(inputs, "month_tickets", lambda orig: lambda month, tenants: orig(add_months(month, -1), tenants)),
     replacing(inputs, "budget_figures",
               lambda orig: lambda month, tenants, years: orig(add_months(month, -4), tenants, years)),

@@ -25,6 +25,7 @@ from tests.health.rows import (
 )
 
 MONTH = dt.date(2026, 10, 1)
+V1_WEIGHTS = {"tickets": 0.25, "risks": 0.20, "budget": 0.15, "plan": 0.15, "policies": 0.15, "steering": 0.10}
 
 
 async def test_a_batch_is_stored_with_its_inputs_and_a_rerun_changes_only_computed_at(world, sessionmaker):
@@ -44,11 +45,12 @@ async def test_a_batch_is_stored_with_its_inputs_and_a_rerun_changes_only_comput
     busy_row = first[busy.id]
     tickets = busy_row["components"][0]
     assert tickets == {
-        "key": "tickets", "score": 50, "weight": pytest.approx(0.25 / 0.4),
+        "key": "tickets", "score": 50, "weight": pytest.approx(0.20 / 0.30),
         "explanation": "16 tickets in 2026-10 against a target of 8 for 40 employees.",
     }
-    # Tickets 50 (5/8) and policies 0 (3/8): the tenants were created after October (no steering).
-    assert (busy_row["score"], busy_row["band"], busy_row["formula_version"]) == (31, "RED", FORMULA_VERSION)
+    # Tickets 50 (2/3) and policies 0 (1/3): the tenants were created after October (no steering).
+    assert (busy_row["score"], busy_row["band"], busy_row["formula_version"]) == (33, "RED", 2)
+    assert FORMULA_VERSION == 2
     assert busy_row["inputs"]["tickets"] == 16 and busy_row["inputs"]["month"] == "2026-10-01"
     assert first[quiet.id]["components"][0]["score"] == 100
 
@@ -102,7 +104,8 @@ async def test_a_practice_admin_sets_weights_that_the_next_scoring_uses(world, s
     tenant = await world.tenant(practice, employee_count=40)
     await add(sessionmaker, tenant.id, TicketMonth(tenant_id=tenant.id, month=MONTH, source="manual", support=16))
     admin = await principal_of(world, practice)
-    weights = {**DEFAULT_WEIGHTS, "tickets": 0.5, "policies": 0.0, "steering": 0.1, "risks": 0.1, "budget": 0.15, "plan": 0.15}
+    weights = {"tickets": 0.5, "policies": 0.0, "steering": 0.1, "risks": 0.1, "budget": 0.1, "plan": 0.1,
+               "alignment": 0.05, "lifecycle": 0.05}
 
     async with tenant_session(sessionmaker, admin.tenant_ids) as session:
         await set_health_weights(session, admin, weights)
@@ -110,7 +113,7 @@ async def test_a_practice_admin_sets_weights_that_the_next_scoring_uses(world, s
 
     stored = (await stored_scores(sessionmaker, [tenant.id], MONTH))[tenant.id]
     assert stored["score"] == 50  # tickets alone carry weight now; policies (0) weigh nothing
-    assert [c["weight"] for c in stored["components"]] == [1.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+    assert [c["weight"] for c in stored["components"]] == [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
     async with tenant_session(sessionmaker, admin.tenant_ids) as session:
         events = list(await session.scalars(select(AuditEvent).where(AuditEvent.action == "practice.health_weights")))
         assert [(e.tenant_id, e.after["health_weights"]["tickets"]) for e in events] == [(tenant.id, 0.5)]
@@ -121,8 +124,10 @@ async def test_a_practice_admin_sets_weights_that_the_next_scoring_uses(world, s
 @pytest.mark.parametrize(
     ("weights", "field"),
     [
-        ({**DEFAULT_WEIGHTS, "tickets": 0.3}, ["weights"]),  # sums to 1.05
-        ({k: v for k, v in DEFAULT_WEIGHTS.items() if k != "plan"} | {"vendors": 0.15}, ["weights"]),
+        ({**DEFAULT_WEIGHTS, "tickets": 0.3}, ["weights"]),  # sums to 1.1
+        ({k: v for k, v in DEFAULT_WEIGHTS.items() if k != "plan"} | {"vendors": 0.10}, ["weights"]),
+        ({k: v for k, v in DEFAULT_WEIGHTS.items() if k != "lifecycle"}, ["weights"]),  # alignment without lifecycle
+        ({**V1_WEIGHTS, "tickets": 0.35}, ["weights"]),  # version 1's six must sum to 1 as well
         ({**DEFAULT_WEIGHTS, "tickets": 1.25, "risks": -1.0}, ["weights", "tickets"]),
         ({**DEFAULT_WEIGHTS, "plan": "0.15"}, ["weights", "plan"]),
     ],
@@ -136,6 +141,29 @@ async def test_invalid_weights_are_refused_and_nothing_changes(world, sessionmak
     assert refused.value.field == field
     async with tenant_session(sessionmaker, ()) as session:
         assert (await session.get(Practice, practice.id)).health_weights is None
+
+
+async def test_version_1_weights_carry_over_when_set_and_when_stored_before_version_2(world, sessionmaker):
+    practice = await world.practice()
+    tenant = await world.tenant(practice, employee_count=40)
+    await add(sessionmaker, tenant.id, TicketMonth(tenant_id=tenant.id, month=MONTH, source="manual", support=16))
+    admin = await principal_of(world, practice)
+    own = {**V1_WEIGHTS, "tickets": 0.40, "risks": 0.05}  # a practice's own six, summing to 1
+    carried = {"tickets": 0.3, "budget": 0.1125, "risks": 0.0375, "plan": 0.1125, "steering": 0.075,
+               "policies": 0.1125, "alignment": 0.15, "lifecycle": 0.10}
+
+    async with tenant_session(sessionmaker, admin.tenant_ids) as session:
+        await set_health_weights(session, admin, own)
+        assert (await session.get(Practice, practice.id)).health_weights == carried
+        # As a practice's weights were stored before version 2: six keys, read through the carry-over.
+        (await session.get(Practice, practice.id)).health_weights = own
+    await score_batch(sessionmaker, [tenant.id], MONTH)
+
+    stored = (await stored_scores(sessionmaker, [tenant.id], MONTH))[tenant.id]
+    # Tickets 50 and policies 0 carry weight: 0.3 and 0.1125 of them.
+    assert {c["key"]: c["weight"] for c in stored["components"] if c["score"] is not None} == pytest.approx(
+        {"tickets": 0.3 / 0.4125, "policies": 0.1125 / 0.4125})
+    assert stored["score"] == 36  # 50 * 0.3 / 0.4125 = 36.36
 
 
 async def test_only_practice_admins_set_weights(world, sessionmaker):

@@ -1,4 +1,4 @@
-"""The formula, hand-worked per component and in total, and its properties under random inputs."""
+"""The formula (version 2), hand-worked per component and in total, and its properties under random inputs."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.health.formula import DEFAULT_WEIGHTS, KEYS, HealthInputs, band, score
+from app.health.formula import DEFAULT_WEIGHTS, FORMULA_VERSION, KEYS, HealthInputs, band, carried_over, score
 
 OCTOBER = dt.date(2026, 10, 1)
 
@@ -49,6 +49,7 @@ def test_tickets_explain_their_figures():
     assert missing.explanation == "No ticket figures for 2026-10."
 
 
+REVIEW = {"review_completed_on": dt.date(2026, 10, 14)}
 BUDGET = {"budget_lines": 3, "planned": Decimal("120000.00"), "fiscal_year": 2026, "fiscal_months_elapsed": 6}
 
 
@@ -136,25 +137,30 @@ def test_policies_share_of_the_six(current, expected):
 def test_total_is_the_weighted_sum_rounded_half_up():
     result = score(
         inputs(
-            tickets=16,  # 50 x 0.25
-            **BUDGET, actual=Decimal(66000),  # 80 x 0.15
-            risks=2, critical_risks=1, high_risks=1,  # 65 x 0.20
-            initiatives=4, initiatives_due=4, initiatives_done=3,  # 75 x 0.15
+            tickets=16,  # 50 x 0.20
+            **BUDGET, actual=Decimal(66000),  # 80 x 0.10
+            risks=2, critical_risks=1, high_risks=1,  # 65 x 0.15
+            initiatives=4, initiatives_due=4, initiatives_done=3,  # 75 x 0.10
             steering_months=3, steering_held=2,  # 67 x 0.10
-            policies_current=4,  # 67 x 0.15
+            policies_current=4,  # 67 x 0.10
+            **REVIEW, alignment_possible=20, alignment_halves=30,  # 75 x 0.15
+            assets_current=40, assets_expiring=6, assets_unsupported=4,  # 86 x 0.10
         )
     )
-    # 12.5 + 12 + 13 + 11.25 + 6.7 + 10.05 = 65.5
-    assert (result.score, result.band) == (66, "YELLOW")
-    assert [c.key for c in result.components] == list(KEYS)
+    # 10 + 8 + 9.75 + 7.5 + 6.7 + 6.7 + 11.25 + 8.6 = 68.5
+    assert (result.score, result.band) == (69, "YELLOW")
+    assert [c.key for c in result.components] == list(KEYS) == [
+        "tickets", "budget", "risks", "plan", "steering", "policies", "alignment", "lifecycle"]
     assert {c.key: c.weight for c in result.components} == pytest.approx(DEFAULT_WEIGHTS)
+    assert math.fsum(DEFAULT_WEIGHTS.values()) == 1 and FORMULA_VERSION == 2
 
 
 def test_components_without_data_drop_out_and_the_rest_are_reweighted():
     result = score(inputs(steering_months=3, steering_held=2, policies_current=3))  # 67 and 50
     weights = {c.key: c.weight for c in result.components}
-    assert weights == pytest.approx({"tickets": 0, "budget": 0, "risks": 0, "plan": 0, "steering": 0.4, "policies": 0.6})
-    assert result.score == 57  # 26.8 + 30
+    assert weights == pytest.approx({"tickets": 0, "budget": 0, "risks": 0, "plan": 0, "steering": 0.5, "policies": 0.5,
+                                     "alignment": 0, "lifecycle": 0})
+    assert result.score == 59  # 33.5 + 25 = 58.5
 
 
 def test_practice_weights_apply_and_zero_weights_with_data_share_equally():
@@ -180,6 +186,7 @@ def any_inputs(draw) -> HealthInputs:
     initiatives = draw(counts)
     due = draw(st.integers(0, initiatives))
     window = draw(st.integers(0, 3))
+    possible = draw(st.integers(0, 500))
     return HealthInputs(
         month=OCTOBER,
         employees=draw(st.integers(1, 100_000)),
@@ -201,13 +208,26 @@ def any_inputs(draw) -> HealthInputs:
         steering_months=window,
         steering_held=draw(st.integers(0, window)),
         policies_current=draw(st.integers(0, 6)),
+        expired_acceptances=draw(st.integers(0, risks)),
+        review_completed_on=draw(st.none() | st.dates(dt.date(2023, 1, 1), dt.date(2026, 10, 31))),
+        alignment_possible=possible,
+        alignment_halves=draw(st.integers(0, 2 * possible)),
+        standards_applicable=draw(counts),
+        standards_aligned=draw(counts),
+        high_priority_gaps=draw(counts),
+        assets_current=draw(counts),
+        assets_expiring=draw(counts),
+        assets_unsupported=draw(counts),
+        assets_unknown=draw(counts),
     )
 
 
 @st.composite
 def any_weights(draw) -> dict[str, float]:
-    raw = draw(st.lists(st.integers(0, 100), min_size=6, max_size=6).filter(any))
-    return {key: value / sum(raw) for key, value in zip(KEYS, raw, strict=True)}
+    """Eight weights, or version 1's six (carried over)."""
+    keys = draw(st.sampled_from([KEYS, KEYS[:6]]))
+    raw = draw(st.lists(st.integers(0, 100), min_size=len(keys), max_size=len(keys)).filter(any))
+    return {key: value / sum(raw) for key, value in zip(keys, raw, strict=True)}
 
 
 @given(any_inputs(), st.none() | any_weights())
@@ -232,11 +252,11 @@ def test_more_tickets_never_raise_the_tickets_score(employees, tickets, more):
     assert component(score(inputs(employees=employees, tickets=tickets + more)), "tickets").score <= fewer
 
 
-NOUNS = "ticket|employee|line|month|review|initiative|polic(?:y|ie)"
+NOUNS = "ticket|employee|line|month|review|initiative|polic(?:y|ie)|asset|standard|gap|risk"
 SINGULAR_AFTER_MANY = re.compile(rf"\b(?:0|[2-9]|\d\d+) (?:{NOUNS})\b(?!s)")
 PLURAL_AFTER_ONE = re.compile(rf"(?<![\d.,])\b1 (?:{NOUNS})s\b")
-ONE_OF_ARE = re.compile(r"\b1 of the [^.]*? are\b")
-MANY_OF_IS = re.compile(r"\b(?:0|[2-9]|\d\d+) of the [^.]*? is\b")
+ONE_OF_ARE = re.compile(r"\b1 of (?:the )?[^.]*? are\b")
+MANY_OF_IS = re.compile(r"\b(?:0|[2-9]|\d\d+) of (?:the )?[^.]*? is\b")
 
 
 @given(st.integers(0, 3), st.integers(1, 3), st.integers(0, 12), st.integers(1, 12), st.integers(0, 6),
@@ -248,7 +268,9 @@ def test_every_sentence_agrees_in_number(n, due, tickets, months, policies, line
         tickets=tickets, employees=n or 1, budget_lines=1 + lines, unplanned_lines=lines, fiscal_months_elapsed=months,
         planned=Decimal(1000), actual=Decimal(100), risks=1, overdue_reviews=n, initiatives=due,
         initiatives_due=due, initiatives_done=min(n, due), steering_months=months, steering_held=min(n, months),
-        policies_current=policies,
+        policies_current=policies, expired_acceptances=n, **REVIEW, alignment_possible=due, alignment_halves=due,
+        standards_applicable=due, standards_aligned=n, high_priority_gaps=n, assets_current=tickets,
+        assets_expiring=n, assets_unsupported=n, assets_unknown=n,
     ))
     for c in result.components:
         for wrong in (SINGULAR_AFTER_MANY, PLURAL_AFTER_ONE, ONE_OF_ARE, MANY_OF_IS):
@@ -262,3 +284,133 @@ def test_one_of_many_is_singular():
     )
     plan = component(score(inputs(initiatives=3, initiatives_due=3, initiatives_done=1)), "plan")
     assert plan.explanation == "1 of the 3 initiatives due by 2026-10 is done."
+
+
+# ---- version 2: alignment, lifecycle, expired acceptances, weights ----------------------------
+
+
+def aligned(completed_on: dt.date, possible: int = 20, halves: int = 30, month: dt.date = OCTOBER, **counts):
+    fields = {"standards_applicable": 10, "standards_aligned": 6, "high_priority_gaps": 2, **counts}
+    return component(score(inputs(month=month, review_completed_on=completed_on, alignment_possible=possible,
+                                  alignment_halves=halves, **fields)), "alignment")
+
+
+def test_alignment_is_the_weighted_share_of_the_latest_review_and_explains_it():
+    # 31 of 44 aligned: sum(w) = 100, sum(w * v) = 76.5 (in halves 153), rounded half up.
+    result = aligned(dt.date(2026, 10, 14), possible=100, halves=153, standards_applicable=44, standards_aligned=31,
+                     high_priority_gaps=5)
+    assert result.score == 77
+    assert result.explanation == (
+        "Aligned with 31 of 44 applicable standards in the review completed 2026-10-14 (5 high-priority gaps)."
+    )
+    one = aligned(dt.date(2026, 10, 14), possible=5, halves=10, standards_applicable=1, standards_aligned=1,
+                  high_priority_gaps=1)
+    assert (one.score, one.explanation) == (
+        100, "Aligned with 1 of 1 applicable standard in the review completed 2026-10-14 (1 high-priority gap).")
+
+
+@pytest.mark.parametrize(
+    ("month", "completed_on", "expected"),
+    [
+        (OCTOBER, dt.date(2025, 10, 31), 75),  # exactly 12 months before the end of 2026-10: still current
+        (OCTOBER, dt.date(2025, 10, 30), 55),  # a day more: 20 points off
+        (OCTOBER, dt.date(2023, 1, 1), 55),
+        (dt.date(2025, 2, 1), dt.date(2024, 2, 28), 75),  # 2025-02-28 less 12 months
+        (dt.date(2025, 2, 1), dt.date(2024, 2, 27), 55),
+        (dt.date(2024, 2, 1), dt.date(2023, 2, 28), 75),  # 2024-02-29 less 12 months is 2023-02-28
+        (dt.date(2024, 2, 1), dt.date(2023, 2, 27), 55),
+    ],
+)
+def test_a_review_more_than_12_months_old_loses_20_points(month, completed_on, expected):
+    assert aligned(completed_on, month=month).score == expected
+
+
+def test_the_staleness_deduction_stops_at_0_and_is_explained():
+    stale = aligned(dt.date(2025, 9, 1), possible=10, halves=3)  # 15, less 20
+    assert stale.score == 0
+    assert stale.explanation == (
+        "Aligned with 6 of 10 applicable standards in the review completed 2025-09-01 (2 high-priority gaps), "
+        "less 20 points: it is more than 12 months old."
+    )
+
+
+def test_alignment_has_no_data_without_a_review_or_when_nothing_applies():
+    missing = component(score(inputs()), "alignment")
+    assert (missing.score, missing.weight, missing.explanation) == (
+        None, 0.0, "No best-practice review was completed by the end of 2026-10.")
+    # Every answer NOT_APPLICABLE: sum(w) is 0.
+    nothing = aligned(dt.date(2026, 10, 14), possible=0, halves=0, standards_applicable=0)
+    assert (nothing.score, nothing.weight, nothing.explanation) == (
+        None, 0.0, "No standard applies in the review completed 2026-10-14.")
+
+
+@pytest.mark.parametrize(
+    ("current", "expiring", "unsupported", "unknown", "expected"),
+    [
+        (30, 5, 3, 2, 86),  # (30 + 2.5) / 38 = 85.5: unknown left out
+        (4, 0, 0, 0, 100),
+        (0, 4, 0, 0, 50),
+        (0, 0, 4, 9, 0),
+        (1, 1, 1, 0, 50),
+        (2, 1, 0, 0, 83),  # 83.3
+        (0, 1, 7, 0, 6),  # 6.25
+        (0, 0, 0, 3, None),  # none has a date
+        (0, 0, 0, 0, None),
+    ],
+)
+def test_lifecycle_counts_current_and_half_of_expiring_against_assets_with_dates(
+    current, expiring, unsupported, unknown, expected
+):
+    result = score(inputs(assets_current=current, assets_expiring=expiring, assets_unsupported=unsupported,
+                          assets_unknown=unknown))
+    assert component(result, "lifecycle").score == expected
+
+
+def test_lifecycle_explains_its_figures():
+    def sentence(**counts):
+        return component(score(inputs(**counts)), "lifecycle").explanation
+
+    assert sentence(assets_current=30, assets_expiring=5, assets_unsupported=3, assets_unknown=2) == (
+        "3 of 40 assets are past their replacement date and 5 reach it within 6 months; 2 have no lifecycle dates."
+    )
+    assert sentence(assets_current=3, assets_expiring=1, assets_unsupported=1, assets_unknown=1) == (
+        "1 of 6 assets is past its replacement date and 1 reaches it within 6 months; 1 has no lifecycle dates."
+    )
+    assert sentence(assets_current=1) == "0 of 1 asset are past their replacement date and 0 reach it within 6 months."
+    assert sentence(assets_unknown=2) == "None of the 2 assets in service has lifecycle dates."
+    assert sentence() == "No assets were in service at the end of 2026-10."
+
+
+def test_expired_acceptances_are_named_in_the_risks_sentence():
+    """They are counted by level with the open risks (app/health/inputs.py); the sentence says how many."""
+    one = component(score(inputs(risks=3, high_risks=1, expired_acceptances=1)), "risks")
+    assert (one.score, one.explanation) == (90, (
+        "0 critical, 1 high and 0 medium open risks, with 0 reviews overdue at the end of 2026-10; "
+        "1 accepted risk past its acceptance date is counted as open."))
+    two = component(score(inputs(risks=3, expired_acceptances=2)), "risks")
+    assert two.explanation.endswith("; 2 accepted risks past their acceptance date are counted as open.")
+    assert not component(score(inputs(risks=3)), "risks").explanation.count(";")
+
+
+V1_OWN = {"tickets": 0.40, "risks": 0.20, "budget": 0.10, "plan": 0.10, "policies": 0.10, "steering": 0.10}
+
+
+def test_a_practices_version_1_weights_carry_over_scaled_to_three_quarters():
+    assert carried_over(V1_OWN) == {"tickets": 0.3, "risks": 0.15, "budget": 0.075, "plan": 0.075, "policies": 0.075,
+                                    "steering": 0.075, "alignment": 0.15, "lifecycle": 0.10}
+    assert carried_over(None) == DEFAULT_WEIGHTS
+    eight = {**DEFAULT_WEIGHTS, "tickets": 0.1, "alignment": 0.25}
+    assert carried_over(eight) == eight
+    # The defaults of version 1 carried over are not version 2's defaults: tickets 0.1875, not 0.20.
+    v1_defaults = {"tickets": 0.25, "risks": 0.20, "budget": 0.15, "plan": 0.15, "policies": 0.15, "steering": 0.10}
+    assert carried_over(v1_defaults)["tickets"] == 0.1875
+
+
+def test_carried_over_weights_are_reweighted_over_the_components_with_data():
+    health = inputs(tickets=16, policies_current=6, steering_months=0, **REVIEW, alignment_possible=10,
+                    alignment_halves=10)  # 50, 100, 50; steering has no month yet
+    result = score(health, V1_OWN)
+    weights = {c.key: c.weight for c in result.components if c.score is not None}
+    # tickets 0.3, policies 0.075, alignment 0.15 of 0.525
+    assert weights == pytest.approx({"tickets": 0.3 / 0.525, "policies": 0.075 / 0.525, "alignment": 0.15 / 0.525})
+    assert result.score == 57  # (15 + 7.5 + 7.5) / 0.525 = 57.14

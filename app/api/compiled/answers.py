@@ -11,7 +11,9 @@ counter is bumped in the same commit as any write to those tenants' data and nev
 so an equal counter means nothing the answer read has changed since it was computed.
 
 The key holds everything an answer depends on besides the data: the caller (kind, id, practice,
-role and exact tenant set, or its whole practice), the document, the operation and the variables. Answers that depend
+role and exact tenant set, or its whole practice), the document, the operation, the variables and
+the UTC day (rules "as of today", such as the portfolio's open high risks, change with it
+overnight without any write). Answers that depend
 on the clock (`nextSteeringMeeting`, a portfolio without its `month`) are never stored (`Compiler.volatile`). Entries are
 evicted least recently used first, within a byte budget (`FCIO_ANSWER_CACHE_MB` per process).
 """
@@ -24,11 +26,12 @@ from collections.abc import Hashable
 import orjson
 
 from app.auth.principal import Principal
+from app.months import utc_today
 
 
 def key(principal: Principal, query: str, variables: dict | None, operation_name: str | None) -> Hashable:
     who = (principal.kind, principal.id, principal.practice_id, principal.role, principal.scope_key)
-    return who, query, operation_name, orjson.dumps(variables, option=orjson.OPT_SORT_KEYS)
+    return who, query, operation_name, orjson.dumps(variables, option=orjson.OPT_SORT_KEYS), utc_today()
 
 
 class Answers:

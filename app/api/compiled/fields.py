@@ -35,9 +35,10 @@ from app.api.lists import Listing
 from app.api.tickets import MAX_MONTHS
 from app.budgets.actions import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR
 from app.health import formula, inputs
-from app.months import add_months, last_full_month
+from app.months import add_months, last_full_month, utc_today
 from app.policies import actions as policy_actions
 from app.policies.models import PolicyKind
+from app.risks import rules as risk_rules
 from app.steering import actions as steering_actions
 from app.tickets.figures import month_figures
 from app.tickets.models import TicketMonth as MonthRow
@@ -179,12 +180,14 @@ def _portfolio(c: Compiler, row, node, args):
 
 
 def portfolio_figures(c: Compiler, t: str, month) -> str:
-    """The live figures of a portfolio row, as columns `_high`, `_tickets` and `_variance` of the tenant `t`."""
-    tenant = value(f"{t}.id")
+    """The live figures of a portfolio row, as columns `_high`, `_tickets` and `_variance` of the tenant
+    `t`. Open high risks are counted as of today (UTC), as the executor's `gather_inputs` counts them;
+    a stored answer is keyed by the day (app/api/compiled/answers.py)."""
+    tenant, today = value(f"{t}.id"), utc_today()
 
     def high():
         return (select(func.count()).select_from(HIGH_RISKS)
-                .where(HIGH_RISKS.c.tenant_id == tenant, inputs.risk_level(HIGH_RISKS, formula.HIGH)).scalar_subquery())
+                .where(HIGH_RISKS.c.tenant_id == tenant, inputs.risk_level(HIGH_RISKS, today, formula.HIGH)).scalar_subquery())
 
     def tickets():
         totals = inputs.month_tickets(month, lambda column: column == tenant).subquery("totals")
@@ -197,8 +200,9 @@ def portfolio_figures(c: Compiler, t: str, month) -> str:
         return select(portfolio.variance_percent(b.c.planned, b.c.actual, elapsed)).scalar_subquery()
 
     # Each key names every definition its rule is made of, so a changed one is a new text.
+    high_key = (inputs.risk_level, inputs.active_risk, risk_rules.open_on, risk_rules.acceptance_expired, t, today)
     return ", ".join([
-        f"{render.rule(c, (inputs.risk_level, inputs.active_risk, t), high)} AS _high",
+        f"{render.rule(c, high_key, high)} AS _high",
         f"{render.rule(c, (inputs.month_tickets, t, month), tickets)} AS _tickets",
         f"{render.rule(c, (portfolio.variance_percent, portfolio.tenth, inputs.budget_figures, inputs.fiscal_year_of, t, month), variance)} AS _variance",
     ])
