@@ -231,19 +231,24 @@ def _rounds(events: list[_Event]) -> list[tuple[str, list[_Event]]]:
     return [(source, round_) for (_, source), round_ in sorted(rounds.items(), key=lambda kv: kv[0])]
 
 
-async def _write_round(session: AsyncSession, tenant_id: uuid.UUID, source: str, round_: list[_Event]) -> set[dt.date]:
-    """Overlay each event on its stored ticket and upsert them together: the months to refresh."""
-    stored = {
-        t.external_id: t
-        for t in await session.scalars(
-            select(Ticket)
-            .where(Ticket.tenant_id == tenant_id, Ticket.source == source,
-                   Ticket.external_id.in_([item.event.external_id for item in round_]))
-            .order_by(Ticket.external_id)
+async def _stored(session: AsyncSession, model, tenant_id: uuid.UUID, source: str, round_: list[_Event]) -> dict:
+    """The round's stored tickets (assets) by external id, locked in one order for every job."""
+    return {
+        row.external_id: row
+        for row in await session.scalars(
+            select(model)
+            .where(model.tenant_id == tenant_id, model.source == source,
+                   model.external_id.in_([item.event.external_id for item in round_]))
+            .order_by(model.external_id)
             .with_for_update()
             .execution_options(populate_existing=True)  # the previous round may have written it
         )
     }
+
+
+async def _write_round(session: AsyncSession, tenant_id: uuid.UUID, source: str, round_: list[_Event]) -> set[dt.date]:
+    """Overlay each event on its stored ticket and upsert them together: the months to refresh."""
+    stored = await _stored(session, Ticket, tenant_id, source, round_)
     rows = []
     for item in round_:
         try:
@@ -261,17 +266,7 @@ async def _write_assets(session: AsyncSession, tenant_id: uuid.UUID, source: str
     """Overlay each asset event on its stored asset; upsert the round's assets, remove the deleted."""
     if not round_:
         return
-    stored = {
-        a.external_id: a
-        for a in await session.scalars(
-            select(Asset)
-            .where(Asset.tenant_id == tenant_id, Asset.source == source,
-                   Asset.external_id.in_([item.event.external_id for item in round_]))
-            .order_by(Asset.external_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)  # the previous round may have written it
-        )
-    }
+    stored = await _stored(session, Asset, tenant_id, source, round_)
     rows, removed = [], []
     for item in round_:
         event, found = item.event, stored.get(item.event.external_id)
