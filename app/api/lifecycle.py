@@ -202,11 +202,9 @@ class LifecycleMutations:
         ctx = info.context
 
         async def work(session):
+            fields = {name: value for name, value in vars(input).items() if name != "tenant_id"}
             return await actions.create_asset(
-                session, ctx.viewer, tenant_key(ctx, input.tenant_id), name=input.name, kind=input.kind.value,
-                manufacturer=input.manufacturer, model=input.model, serial_number=input.serial_number,
-                purchased_on=input.purchased_on, warranty_end=input.warranty_end, end_of_support=input.end_of_support,
-                retired_on=input.retired_on, replace_by=input.replace_by, replacement_cost=input.replacement_cost,
+                session, ctx.viewer, tenant_key(ctx, input.tenant_id), **fields | {"kind": input.kind.value}
             )
 
         asset, errors = await perform(ctx, work)
@@ -233,14 +231,7 @@ class LifecycleMutations:
     @strawberry.mutation(description="API keys, admins and CIOs: upsert up to 1,000 assets by (source, externalId).")
     async def ingest_assets(self, info: Info, input: IngestAssetsInput) -> IngestAssetsPayload:
         ctx = info.context
-        assets = [
-            actions.PushedAsset(
-                external_id=a.external_id, name=a.name, kind=a.kind.value, manufacturer=a.manufacturer, model=a.model,
-                serial_number=a.serial_number, purchased_on=a.purchased_on, warranty_end=a.warranty_end,
-                end_of_support=a.end_of_support, retired_on=a.retired_on, replacement_cost=a.replacement_cost,
-            )
-            for a in input.assets[: MAX_BATCH + 1]
-        ]
+        assets = [actions.PushedAsset(**vars(a) | {"kind": a.kind.value}) for a in input.assets[: MAX_BATCH + 1]]
 
         async def work(session):
             return await actions.ingest_assets(session, ctx.viewer, tenant_key(ctx, input.tenant_id), input.source, assets)
