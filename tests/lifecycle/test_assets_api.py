@@ -7,14 +7,18 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from app.api import ids
 from app.db.scope import tenant_session
 from app.health.models import HealthScore, StaleHealthMonth
+from app.integrations import actions as integrations
+from app.integrations.models import Integration
 from app.lifecycle import actions
 from app.lifecycle.models import Asset, AssetKind
 from app.months import add_months, current_month
 from app.tenants.models import Role
 from tests.apitools import Scene, error_codes, user_error_codes
 from tests.health.rows import add
+from tests.integrations.conftest import SECRET_KEY
 
 FIELDS = ("id version name kind manufacturer model serialNumber purchasedOn warrantyEnd endOfSupport retiredOn "
           "replaceBy replacementCost status source externalId")
@@ -236,3 +240,24 @@ async def test_writes_reaching_into_scored_months_mark_them_stale(api, scene: Sc
     assert await marks() == []
     await api.mutate(scene.cio, DELETE, {"id": fresh["asset"]["id"]})
     assert await marks() == [closed]
+
+
+INTEGRATION = """mutation($input: UpdateIntegrationInput!) { updateIntegration(input: $input) {
+  integration { id } userErrors { field code message } } }"""
+
+
+async def test_an_integrations_asset_mapping_is_set_through_the_api(api, scene: Scene, world):
+    admin = await world.user(scene.practice, Role.PRACTICE_ADMIN)
+    made, _ = await api.act(scene.tenant, integrations.create_integration, "CONNECTWISE", secret_key=SECRET_KEY)
+    gid = ids.encode("Integration", made.id)
+
+    payload = await api.mutate(admin, INTEGRATION, {"id": gid, "assetRules": [
+        {"field": "configurationType", "equals": "Rugged Tablet", "kind": "MOBILE"}], "defaultAssetKind": None})
+    assert payload["userErrors"] == []
+    [row] = await api.rows([scene.tenant.id], select(Integration.settings).where(Integration.id == made.id))
+    assert (row.settings["asset_rules"], row.settings["asset_default"]) == (
+        [{"when": {"configurationType": ["Rugged Tablet"]}, "kind": "MOBILE"}], None)
+    unknown = await api.mutate(admin, INTEGRATION, {"id": gid, "assetRules": [
+        {"field": "assettype", "equals": "Laptop", "kind": "LAPTOP"}]})
+    assert user_error_codes(unknown) == [("INVALID", ["assetRules", "0", "field"])]
+    assert "configurationStatus, configurationType" in unknown["userErrors"][0]["message"]
