@@ -48,7 +48,9 @@ class Asset(Node):
     retired_on: dt.date | None
     replace_by: dt.date | None = strawberry.field(description="As set, or derived (DESIGN.md, formula v2).")
     replacement_cost: Decimal | None
-    status: LifecycleStatus = strawberry.field(description="As of today (UTC).")
+    status: LifecycleStatus = strawberry.field(
+        description="As of today (UTC), from replaceBy; a retired asset keeps one but counts in no forecast or score."
+    )
     source: str = strawberry.field(description='"manual", or the PSA / RMM it came from.')
     external_id: str | None
 
