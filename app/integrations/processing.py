@@ -47,7 +47,7 @@ from app.integrations.actions import PENDING, VENDORS, WAITING, enqueue_tenant, 
 from app.integrations.events import AssetEvent, PayloadError, TicketEvent, json_object
 from app.integrations.mapping import MappingError, categorize
 from app.integrations.models import DeliveryStatus, Integration, WebhookDelivery
-from app.lifecycle.actions import PushedAsset, checked_push, remove_assets, write_assets
+from app.lifecycle.actions import PUSHED, PushedAsset, checked_push, remove_assets, write_assets
 from app.lifecycle.models import Asset
 from app.services import Services
 from app.tickets.actions import DELETED_STATUS, TicketRow, refresh_months, write_tickets
@@ -56,8 +56,7 @@ from app.tickets.models import Ticket
 log = logging.getLogger(__name__)
 
 COLUMNS = ("title", "status", "priority", "opened_at", "closed_at")
-ASSET_COLUMNS = ("name", "manufacturer", "model", "serial_number", "purchased_on", "warranty_end", "end_of_support",
-                 "retired_on", "replacement_cost")
+ASSET_COLUMNS = tuple(c for c in PUSHED if c != "kind")  # the kind is the mapping's
 CHUNK = 500  # deliveries to a transaction
 MAX_CHUNKS = 20  # transactions to a job
 QUIET = dt.timedelta(seconds=1)  # a PSA that sent nothing for this long has paused its burst
