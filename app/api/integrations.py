@@ -10,6 +10,7 @@ import strawberry
 from app.api import ids
 from app.api.context import Context, Info
 from app.api.errors import UserError
+from app.api.lifecycle import AssetKind
 from app.api.mutations import UPDATE_INPUT, given, perform
 from app.api.node import Node, resolves
 from app.api.permissions import tenant_key
@@ -106,6 +107,13 @@ class MappingRuleInput:
 
 
 @strawberry.input
+class AssetMappingRuleInput:
+    field: str = strawberry.field(description="A vendor field, e.g. configurationType, configurationItemType, assettype.")
+    equals: str
+    kind: AssetKind
+
+
+@strawberry.input
 class CreateIntegrationInput:
     tenant_id: strawberry.ID
     vendor: PsaVendor
@@ -120,6 +128,12 @@ class UpdateIntegrationInput:
     rules: strawberry.Maybe[list[MappingRuleInput] | None] = strawberry.field(description="null: no rules.")
     default_category: strawberry.Maybe[TicketCategory | None] = strawberry.field(
         description="The category of a ticket no rule matches; null: such a ticket fails."
+    )
+    asset_rules: strawberry.Maybe[list[AssetMappingRuleInput] | None] = strawberry.field(
+        description="Checked before the PSA's usual type names; null: none."
+    )
+    default_asset_kind: strawberry.Maybe[AssetKind | None] = strawberry.field(
+        description="The kind of an asset nothing matches (OTHER at first); null: such an asset fails."
     )
 
 
@@ -172,6 +186,8 @@ class IntegrationMutations:
             input,
             rules=lambda rules: [{"when": {r.field: [r.equals]}, "category": r.category.value} for r in rules],
             default_category=lambda category: category.value,
+            asset_rules=lambda rules: [{"when": {r.field: [r.equals]}, "kind": r.kind.value} for r in rules],
+            default_asset_kind=lambda kind: kind.value,
         )
 
         async def work(session):
@@ -182,7 +198,7 @@ class IntegrationMutations:
                 )
             except Invalid as error:
                 # A rule is stored as {"when": {field: [value]}}; the input names the rule's `field`.
-                if error.field and error.field[:1] == ["rules"] and error.field[2:3] == ["when"]:
+                if error.field and error.field[:1] in (["rules"], ["assetRules"]) and error.field[2:3] == ["when"]:
                     error.field = [*error.field[:2], "field"]
                 raise
 

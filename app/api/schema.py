@@ -13,6 +13,7 @@ from app.api.audit import AuditQueries
 from app.api.budgets import BudgetMutations
 from app.api.health import HealthMutations, HealthQueries
 from app.api.integrations import IntegrationMutations, IntegrationQueries
+from app.api.lifecycle import LifecycleMutations
 from app.api.limits import MAX_ALIASES, MAX_TOKENS
 from app.api.offboarding import OffboardingMutations
 from app.api.planning import PlanningMutations
@@ -36,6 +37,7 @@ class Query(TenantQueries, PortfolioQueries, HealthQueries, AuditQueries, Integr
 class Mutation(
     TenantMutations, RiskMutations, PlanningMutations, BudgetMutations, TicketMutations, PolicyMutations,
     VendorMutations, SteeringMutations, HealthMutations, IntegrationMutations, OffboardingMutations,
+    LifecycleMutations,
 ):
     pass
 

@@ -14,6 +14,14 @@ from app.api.budgets import Budget, tenant_budget
 from app.api.context import Context, Info
 from app.api.errors import UserError
 from app.api.health import HealthScore, tenant_health, tenant_health_history
+from app.api.lifecycle import (
+    AssetConnection,
+    AssetKind,
+    LifecycleQuarter,
+    LifecycleStatus,
+    tenant_assets,
+    tenant_forecast,
+)
 from app.api.lists import Listing, child_connection
 from app.api.mutations import UPDATE_INPUT, given, perform
 from app.api.node import Node, from_row, resolve_node, resolves
@@ -134,6 +142,21 @@ class Tenant(Node):
     @strawberry.field
     async def next_steering_meeting(self, info: Info) -> SteeringMeeting | None:
         return await next_meeting(info.context, self.tenant_id)
+
+    @strawberry.field
+    async def assets(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        status: list[LifecycleStatus] | None = None,
+        kind: list[AssetKind] | None = None,
+    ) -> AssetConnection:
+        return await tenant_assets(info.context, self.tenant_id, first, after, status, kind)
+
+    @strawberry.field(description="Assets in service reaching their replacement date in each fiscal quarter from the current one; the first also holds those already past.")
+    async def lifecycle_forecast(self, info: Info, quarters: int | None = 8) -> list[LifecycleQuarter]:
+        return await tenant_forecast(info.context, self.tenant_id, self.fiscal_year_start_month, quarters)
 
 
 def tenant_node(row) -> Tenant:

@@ -65,9 +65,10 @@ class Principal:
 
     @property
     def can_write_tenant_data(self) -> bool:
-        """Admins and CIOs write tenant data; executives and API keys do not (keys: tickets only)."""
+        """Admins and CIOs write tenant data; executives and API keys do not (keys: the bulk pushes only)."""
         return self.kind == "system" or (self.kind == "user" and self.role in (Role.PRACTICE_ADMIN, Role.CIO))
 
     @property
-    def can_write_tickets(self) -> bool:
+    def can_push_data(self) -> bool:
+        """The bulk pushes of ticket and asset data (`ingestTickets`, `ingestAssets`): API keys too."""
         return self.can_write_tenant_data or self.kind == "api_key"

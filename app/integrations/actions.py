@@ -35,7 +35,17 @@ from app.errors import Conflict, Invalid, NotFound
 from app.guards import check_version, require_writer, visible_tenant
 from app.integrations import autotask, connectwise, halopsa, keys
 from app.integrations.events import body_identity, json_object
-from app.integrations.mapping import MappingError, categorize, category_or_none, validate_rules
+from app.integrations.mapping import (
+    DEFAULT_ASSET_KIND,
+    MappingError,
+    asset_kind,
+    categorize,
+    category_or_none,
+    default_asset_rules,
+    kind_or_none,
+    validate_asset_rules,
+    validate_rules,
+)
 from app.integrations.models import DeliveryStatus, Integration, PsaVendor, WebhookDelivery
 from app.integrations.secrets import decrypt, encrypt, new_secret
 from app.integrations.writer import Delivery, writer_for
@@ -68,6 +78,14 @@ def source_of(vendor: PsaVendor) -> str:
     return vendor.value.lower()
 
 
+def kind_of_asset(integration: Integration, attributes: Mapping[str, Any]) -> Any:
+    """The AssetKind of a PSA asset: the integration's asset rules, the vendor's defaults, its default
+    kind (settings stored before assets came have none of them: OTHER); `MappingError` otherwise."""
+    settings, module = integration.settings, VENDORS[integration.vendor]
+    rules = [*settings.get("asset_rules", []), *default_asset_rules(module.ASSET_TYPE_FIELD)]
+    return asset_kind(rules, settings.get("asset_default", DEFAULT_ASSET_KIND), attributes)
+
+
 def webhook_url(settings: Settings, integration: Integration) -> str:
     return f"{settings.public_url.rstrip('/')}/integrations/{integration.id}/webhook"
 
@@ -83,12 +101,18 @@ def key_origins(integration: Integration) -> list[str]:
 # --- setting integrations up -------------------------------------------------------------------
 
 
-def _settings(vendor: PsaVendor, *, rules, default_category, key_origins, rate_limit_per_minute) -> dict:
+def _settings(
+    vendor: PsaVendor, *, rules, default_category, key_origins, rate_limit_per_minute, asset_rules=None,
+    default_asset_kind=DEFAULT_ASSET_KIND,
+) -> dict:
     """The settings as stored. No rules (None) is none; no key origins, the defaults."""
     default = category_or_none(default_category, ["defaultCategory"])
+    asset_default = kind_or_none(default_asset_kind, ["defaultAssetKind"])
     return {
         "rules": validate_rules(rules, VENDORS[vendor].FIELDS),
         "default": default.value if default else None,
+        "asset_rules": validate_asset_rules(asset_rules, VENDORS[vendor].ASSET_FIELDS),
+        "asset_default": asset_default.value if asset_default else None,
         "key_origins": keys.validate_origins(key_origins) if key_origins is not None else list(keys.DEFAULT_KEY_ORIGINS),
         "rate_limit_per_minute": v.int_range(
             v.not_null(rate_limit_per_minute, "rateLimitPerMinute"), "rateLimitPerMinute", 1, 100_000
@@ -96,7 +120,7 @@ def _settings(vendor: PsaVendor, *, rules, default_category, key_origins, rate_l
     }
 
 
-SETTINGS = ("rules", "default_category", "key_origins", "rate_limit_per_minute")
+SETTINGS = ("rules", "default_category", "key_origins", "rate_limit_per_minute", "asset_rules", "default_asset_kind")
 
 
 async def create_integration(
@@ -163,8 +187,9 @@ async def update_integration(
 ) -> Integration:
     """Set the fields given: `name` and the `SETTINGS`; a field left out keeps its value.
 
-    None clears a setting: no mapping rules, no default category (unmatched tickets fail), the
-    default key origins; `name` and `rate_limit_per_minute` are required (INVALID).
+    None clears a setting: no mapping rules, no default category (unmatched tickets fail), no
+    default asset kind (unmatched assets fail), the default key origins; `name` and
+    `rate_limit_per_minute` are required (INVALID).
     """
     unknown = set(changes) - {"name", *SETTINGS}
     if unknown:
@@ -179,6 +204,8 @@ async def update_integration(
         "default_category": current.get("default"),
         "key_origins": current.get("key_origins"),
         "rate_limit_per_minute": rate_limit_per_minute(integration),
+        "asset_rules": current.get("asset_rules"),
+        "default_asset_kind": current.get("asset_default", DEFAULT_ASSET_KIND),
     }
     integration.settings = _settings(integration.vendor, **kept | {k: changes[k] for k in SETTINGS if k in changes})
     if "name" in changes:

@@ -1,4 +1,4 @@
-"""Autotask webhooks: signature check, delivery identity and the ticket fields inside.
+"""Autotask webhooks: signature check, delivery identity and the ticket or configuration-item fields inside.
 
 A callout body looks like `{"Action": "Create|Update|Delete", "Guid", "EntityType": "Ticket",
 "Id", "Fields": {...}, "EventTime", "SequenceNumber", "PersonID"}`; `Fields` holds only the
@@ -7,6 +7,13 @@ fields the webhook subscribes to (and those marked "always display"). The header
 serialised it before sending, in which `& < > ' " \\` +` and non-ASCII characters inside strings
 are written `\\uXXXX`; the body on the wire may not be escaped that way, so a signature over
 either form is accepted. A `Deactivated` notice is sent unsigned: it is recorded, never acted on.
+
+A configuration-item webhook (`"EntityType": "ConfigurationItem"`) is the same callout over the
+ConfigurationItems entity: `ReferenceTitle`, `SerialNumber`, `InstallDate` (read as the purchase:
+the item is in service since), `WarrantyExpirationDate`, `IsActive`, and the picklist ids
+`ConfigurationItemType`, `ConfigurationItemCategoryID` and `ProductID` the asset mapping reads.
+Autotask sends those as ids, not names, so it has no default kinds: add rules, or assets take
+the integration's default kind.
 """
 
 from __future__ import annotations
@@ -16,13 +23,24 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 
-from app.integrations.events import PayloadError, TicketEvent, attributes, parse_time, text
+from app.integrations.events import (
+    AssetEvent,
+    PayloadError,
+    TicketEvent,
+    attributes,
+    parse_date,
+    parse_time,
+    text,
+)
 
 SIGNATURE_HEADER = "x-hook-signature"
 HEADERS_KEPT = (SIGNATURE_HEADER,)
 FIELDS = frozenset({"queue", "ticketType", "issueType", "source"})
 # Our mapping field -> the Autotask Ticket field that feeds it.
 SOURCE_FIELDS = {"queue": "queueid", "ticketType": "tickettype", "issueType": "issuetype", "source": "source"}
+ASSET_FIELDS = frozenset({"configurationItemType", "configurationItemCategoryID", "productID"})
+ASSET_TYPE_FIELD = None  # picklist ids only (see the module's docstring)
+ASSET_SOURCE_FIELDS = {name: name.lower() for name in ASSET_FIELDS}
 ESCAPED = {"&", "<", ">", "'", '"', "`", "+"}
 
 
@@ -89,9 +107,10 @@ async def authenticate(
     return hmac.compare_digest(signature(secret, escaped).encode(), given)
 
 
-def parse(payload: dict) -> TicketEvent | None:
-    """The ticket of a callout; None for other entities (companies, contacts...)."""
-    if str(payload.get("EntityType", "")).lower() != "ticket":
+def parse(payload: dict) -> TicketEvent | AssetEvent | None:
+    """The ticket or configuration item of a callout; None for other entities (companies, contacts...)."""
+    entity = str(payload.get("EntityType", "")).lower()
+    if entity not in ("ticket", "configurationitem", "configurationitems"):
         return None
     external_id = text(payload.get("Id"), 200)
     if external_id is None:
@@ -100,12 +119,17 @@ def parse(payload: dict) -> TicketEvent | None:
     if sequence is not None and not isinstance(sequence, int):
         raise PayloadError(f"Autotask SequenceNumber is not a number: {sequence!r}.")
     updated_at = parse_time(payload.get("EventTime"), "EventTime")
-    if str(payload.get("Action", "")).lower() == "delete":
+    deleted = str(payload.get("Action", "")).lower() == "delete"
+    if deleted and entity != "ticket":
+        return AssetEvent(external_id, deleted=True)
+    if deleted:
         return TicketEvent(external_id, updated_at=updated_at, sequence=sequence, deleted=True)
     fields = payload.get("Fields") or {}
     if not isinstance(fields, dict):
         raise PayloadError("Autotask callout Fields is not an object.")
     fields = {k.lower(): v for k, v in fields.items()}
+    if entity != "ticket":
+        return _configuration_item(external_id, fields, updated_at)
     readers = {
         "title": lambda v: text(v, 500),
         "status": lambda v: text(v, 100),
@@ -120,4 +144,22 @@ def parse(payload: dict) -> TicketEvent | None:
         attributes=attributes({ours: fields.get(theirs) for ours, theirs in SOURCE_FIELDS.items()}),
         updated_at=updated_at,
         sequence=sequence,
+    )
+
+
+def _configuration_item(external_id: str, fields: dict, updated_at) -> AssetEvent:
+    """Only the fields the callout stated (Autotask sends the subscribed fields that changed)."""
+    readers = {
+        "name": ("referencetitle", lambda v: text(v, 200)),
+        "serial_number": ("serialnumber", lambda v: text(v, 200)),
+        "purchased_on": ("installdate", lambda v: parse_date(v, "InstallDate")),
+        "warranty_end": ("warrantyexpirationdate", lambda v: parse_date(v, "WarrantyExpirationDate")),
+    }
+    active = fields.get("isactive")
+    return AssetEvent(
+        external_id,
+        values={column: read(fields[name]) for column, (name, read) in readers.items() if name in fields},
+        attributes=attributes({ours: fields.get(theirs) for ours, theirs in ASSET_SOURCE_FIELDS.items()}),
+        active=str(active).lower() in ("true", "1") if active not in (None, "") else None,
+        seen_on=updated_at.date() if updated_at else None,
     )

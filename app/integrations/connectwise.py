@@ -1,7 +1,10 @@
-"""ConnectWise PSA callbacks: signature check, delivery identity and the ticket inside.
+"""ConnectWise PSA callbacks: signature check, delivery identity and the ticket or configuration inside.
 
 A callback body looks like `{"MessageId", "Action": "added|updated|deleted", "Type": "ticket",
-"ID", "Entity": "<the ticket as a JSON string>", "Metadata": {"key_url": ...}, ...}`. Its header
+"ID", "Entity": "<the ticket as a JSON string>", "Metadata": {"key_url": ...}, ...}`; a
+configuration callback (`"Type": "configuration"`) carries the company configuration the same way
+(`name`, `type`, `status`, `manufacturer`, `modelNumber`, `serialNumber`, `purchaseDate`,
+`installationDate`, `warrantyExpirationDate`, `activeFlag`, `_info.lastUpdated`). Its header
 `x-content-signature` is base64(HMAC-SHA256(key=SHA-256(signing key), msg=raw body)), where the
 signing key is what `Metadata.key_url` returns as `{"signing_key": ...}` (see keys.py for which
 URLs we agree to fetch).
@@ -16,11 +19,23 @@ import json
 from collections.abc import Mapping
 
 from app.integrations import keys
-from app.integrations.events import PayloadError, TicketEvent, attributes, parse_time, text
+from app.integrations.events import (
+    AssetEvent,
+    PayloadError,
+    TicketEvent,
+    attributes,
+    parse_date,
+    parse_time,
+    text,
+)
 
 SIGNATURE_HEADER = "x-content-signature"
 HEADERS_KEPT = (SIGNATURE_HEADER,)
 FIELDS = frozenset({"board", "type", "subType", "source"})
+# A configuration's type and status (by name): what the asset mapping reads; the type's name
+# decides the default kind (mapping.DEFAULT_KIND_NAMES).
+ASSET_FIELDS = frozenset({"configurationType", "configurationStatus"})
+ASSET_TYPE_FIELD = "configurationType"
 
 
 def identity(payload: dict | None) -> str | None:
@@ -56,23 +71,28 @@ def _name(entity: dict, key: str) -> str | None:
     return value.get("name") if isinstance(value, dict) else None
 
 
-def parse(payload: dict) -> TicketEvent | None:
-    """The ticket of a callback; None for callbacks about anything else (companies, notes...)."""
-    if str(payload.get("Type", "")).lower() != "ticket":
+def parse(payload: dict) -> TicketEvent | AssetEvent | None:
+    """The ticket or configuration of a callback; None for callbacks about anything else (companies, notes...)."""
+    kind = str(payload.get("Type", "")).lower()
+    if kind not in ("ticket", "configuration"):
         return None
+    what = "a ticket" if kind == "ticket" else "a configuration"
     external_id = text(payload.get("ID"), 200)
     if external_id is None:
-        raise PayloadError("ConnectWise callback without a ticket ID.")
-    if str(payload.get("Action", "")).lower() == "deleted":
-        return TicketEvent(external_id, deleted=True)
+        raise PayloadError(f"ConnectWise callback without {what} ID.")
+    deleted = str(payload.get("Action", "")).lower() == "deleted"
+    if deleted:
+        return TicketEvent(external_id, deleted=True) if kind == "ticket" else AssetEvent(external_id, deleted=True)
     entity = payload.get("Entity")
     try:
         entity = json.loads(entity) if isinstance(entity, str) else entity
     except ValueError:
         raise PayloadError("ConnectWise callback Entity is not JSON.") from None
     if not isinstance(entity, dict):
-        raise PayloadError("ConnectWise callback without the ticket in Entity.")
+        raise PayloadError(f"ConnectWise callback without {what} in Entity.")
     info = entity.get("_info") if isinstance(entity.get("_info"), dict) else {}
+    if kind == "configuration":
+        return _configuration(external_id, entity, info)
     closed = entity.get("closedFlag") or entity.get("closedDate")
     return TicketEvent(
         external_id,
@@ -85,4 +105,23 @@ def parse(payload: dict) -> TicketEvent | None:
         },
         attributes=attributes({key: _name(entity, key) for key in FIELDS}),
         updated_at=parse_time(info.get("lastUpdated"), "_info.lastUpdated"),
+    )
+
+
+def _configuration(external_id: str, entity: dict, info: dict) -> AssetEvent:
+    active = entity.get("activeFlag")
+    updated = parse_time(info.get("lastUpdated"), "_info.lastUpdated")
+    return AssetEvent(
+        external_id,
+        values={
+            "name": text(entity.get("name"), 200),
+            "manufacturer": text(_name(entity, "manufacturer"), 200),
+            "model": text(entity.get("modelNumber"), 200),
+            "serial_number": text(entity.get("serialNumber"), 200),
+            "purchased_on": parse_date(entity.get("purchaseDate") or entity.get("installationDate"), "purchaseDate"),
+            "warranty_end": parse_date(entity.get("warrantyExpirationDate"), "warrantyExpirationDate"),
+        },
+        attributes=attributes({"configurationType": _name(entity, "type"), "configurationStatus": _name(entity, "status")}),
+        active=active if isinstance(active, bool) else None,
+        seen_on=updated.date() if updated else None,
     )

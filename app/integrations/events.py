@@ -1,4 +1,4 @@
-"""The vendor-neutral ticket event every PSA module parses its payload into, and parsing helpers.
+"""The vendor-neutral events every PSA module parses its payload into (tickets, assets), and parsing helpers.
 
 A PSA sends either the whole ticket (ConnectWise, HaloPSA) or only some of its fields (Autotask
 sends the subscribed fields that changed), so an event carries only what it knows: `values`
@@ -33,6 +33,24 @@ class TicketEvent:
     deleted: bool = False
 
 
+@dataclass(frozen=True)
+class AssetEvent:
+    """A configuration item / asset, as much of it as the payload stated (like a ticket event).
+
+    `values` holds the asset columns stated (name, manufacturer, model, serial_number, purchased_on,
+    warranty_end, end_of_support), `attributes` the vendor fields the kind mapping reads. `active`
+    is the vendor's active flag when stated: an asset made inactive is retired on `seen_on` (the
+    event's day; the PSAs send no retirement date), one made active again is in service again.
+    """
+
+    external_id: str
+    values: dict[str, Any] = field(default_factory=dict)
+    attributes: dict[str, str] = field(default_factory=dict)
+    active: bool | None = None
+    seen_on: dt.date | None = None
+    deleted: bool = False
+
+
 def json_object(body: bytes) -> dict | None:
     """The body as a JSON object, or None (identity and verification must not fail on junk)."""
     try:
@@ -57,6 +75,20 @@ def parse_time(value: Any, name: str) -> dt.datetime | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
     return moment if moment >= EARLIEST_REAL_DATE else None
+
+
+def parse_date(value: Any, name: str) -> dt.date | None:
+    """A day from an ISO 8601 date or instant (its UTC day); None for none or a PSA's year-1 "none"."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            day = dt.date.fromisoformat(value)
+        except ValueError:
+            raise PayloadError(f"{name} is not a date: {value!r}.") from None
+        return day if day >= EARLIEST_REAL_DATE.date() else None
+    moment = parse_time(value, name)
+    return moment.astimezone(dt.UTC).date() if moment else None
 
 
 def text(value: Any, max_length: int) -> str | None:

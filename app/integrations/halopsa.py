@@ -1,10 +1,13 @@
-"""HaloPSA webhooks: Basic-auth check, delivery identity and the ticket inside.
+"""HaloPSA webhooks: Basic-auth check, delivery identity and the ticket or asset inside.
 
 Halo does not sign payloads; its outbound webhook sends HTTP Basic credentials that we issue per
 integration. Any username is accepted (Halo's form needs one); the password is the integration's
 secret, compared in constant time. The body carries the ticket object (`id`, `summary`,
 `tickettype_id`, `category_1..4`, `dateoccurred`, `datecleared`, `lastactiondate`, ...) either at
 the top level or under `ticket`, beside the webhook's own `webhook_id`, `object_id` and `timestamp`.
+An asset webhook carries the asset object (`id`, `inventory_number`, `key_field`, `key_field2`,
+`assettype_id`, `assettype_name`, `manufacturer_name`, `supplier_purchasedate`, `warranty_end`,
+`inactive`, ...) the same way, under `asset` or at the top level.
 """
 
 from __future__ import annotations
@@ -14,21 +17,31 @@ import binascii
 import hmac
 from collections.abc import Mapping
 
-from app.integrations.events import PayloadError, TicketEvent, attributes, parse_time, text
+from app.integrations.events import (
+    AssetEvent,
+    PayloadError,
+    TicketEvent,
+    attributes,
+    parse_date,
+    parse_time,
+    text,
+)
 
 AUTH_HEADER = "authorization"
 # The credentials themselves are never stored with the delivery (see `redacted_headers` in actions).
 HEADERS_KEPT = ()
 FIELDS = frozenset({"tickettype", "tickettype_id", "category_1", "category_2", "category_3", "category_4"})
+ASSET_FIELDS = frozenset({"assettype", "assettype_id"})
+ASSET_TYPE_FIELD = "assettype"
 
 
 def identity(payload: dict | None) -> str | None:
     payload = payload or {}
-    ticket = _ticket(payload) or {}
+    ticket = _ticket(payload) or _asset(payload) or {}
     parts = [
         payload.get("webhook_id"),
         payload.get("object_id") or ticket.get("id"),
-        payload.get("timestamp") or ticket.get("lastactiondate"),
+        payload.get("timestamp") or ticket.get("lastactiondate") or ticket.get("lastchangeofvaluedate"),
     ]
     return "halo:" + ":".join(str(p) for p in parts) if all(p not in (None, "") for p in parts) else None
 
@@ -60,15 +73,24 @@ def _ticket(payload: dict) -> dict | None:
     return None
 
 
+def _asset(payload: dict) -> dict | None:
+    if isinstance(payload.get("asset"), dict):
+        return payload["asset"]
+    if "id" in payload and ("assettype_id" in payload or "inventory_number" in payload):
+        return payload
+    return None
+
+
 def _name(value) -> str | None:
     return value.get("name") if isinstance(value, dict) else value
 
 
-def parse(payload: dict) -> TicketEvent | None:
-    """The ticket of a webhook; None for events about anything else (clients, assets...)."""
+def parse(payload: dict) -> TicketEvent | AssetEvent | None:
+    """The ticket or asset of a webhook; None for events about anything else (clients, users...)."""
     ticket = _ticket(payload)
     if ticket is None:
-        return None
+        asset = _asset(payload)
+        return _asset_event(payload, asset) if asset is not None else None
     external_id = text(ticket.get("id"), 200)
     if external_id is None:
         raise PayloadError("HaloPSA ticket without an id.")
@@ -90,4 +112,30 @@ def parse(payload: dict) -> TicketEvent | None:
             | {f"category_{n}": ticket.get(f"category_{n}") for n in range(1, 5)}
         ),
         updated_at=updated_at,
+    )
+
+
+def _asset_event(payload: dict, asset: dict) -> AssetEvent:
+    external_id = text(asset.get("id"), 200)
+    if external_id is None:
+        raise PayloadError("HaloPSA asset without an id.")
+    if asset.get("deleted") is True or str(payload.get("event", "")).lower().endswith("deleted"):
+        return AssetEvent(external_id, deleted=True)
+    updated = parse_time(payload.get("timestamp"), "timestamp")
+    inactive = asset.get("inactive")
+    return AssetEvent(
+        external_id,
+        values={
+            "name": text(asset.get("key_field") or asset.get("inventory_number"), 200),
+            "manufacturer": text(asset.get("manufacturer_name"), 200),
+            "model": text(asset.get("item_name"), 200),
+            "serial_number": text(asset.get("key_field2"), 200),
+            "purchased_on": parse_date(asset.get("supplier_purchasedate") or asset.get("warranty_start"),
+                                       "supplier_purchasedate"),
+            "warranty_end": parse_date(asset.get("warranty_end"), "warranty_end"),
+        },
+        attributes=attributes({"assettype": asset.get("assettype_name") or _name(asset.get("assettype")),
+                               "assettype_id": asset.get("assettype_id")}),
+        active=not inactive if isinstance(inactive, bool) else None,
+        seen_on=updated.date() if updated else None,
     )

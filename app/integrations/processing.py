@@ -1,4 +1,4 @@
-"""Turning accepted webhook deliveries into tickets: the worker's jobs, and replays.
+"""Turning accepted webhook deliveries into tickets and assets: the worker's jobs, and replays.
 
 The worker runs on the same cores as the API, so a tenant's deliveries are processed by one job
 per tenant and second (`actions.enqueue_tenant`) that waits for the tenant's burst to pause, then
@@ -8,6 +8,11 @@ touched are refreshed once and the outcomes are written in one executemany. A ro
 one event per ticket, in arrival order: a later event for the same ticket goes into the next round
 and is overlaid on what the earlier one wrote, and the upsert's own rule (never an older vendor
 sequence or update time) decides between them exactly as between deliveries processed apart.
+
+Asset events (configurations, configuration items, assets) go the same way: a round's assets are
+overlaid on the stored ones, mapped to an AssetKind, checked like every other asset
+(app/lifecycle/actions.py) and upserted together; a deleted one is removed. Both mark the scored
+months they change stale (the lifecycle's one rule).
 
 Parse and mapping failures are kept on the delivery (FAILED with the reason, replayable). Both are
 raised before anything is written, so a failed delivery needs no savepoint. Should a batch fail
@@ -38,10 +43,12 @@ from app.db.queue import use_queue
 from app.db.scope import tenant_session
 from app.errors import Invalid, NotFound
 from app.guards import require_writer
-from app.integrations.actions import PENDING, VENDORS, WAITING, enqueue_tenant, source_of
-from app.integrations.events import PayloadError, TicketEvent, json_object
+from app.integrations.actions import PENDING, VENDORS, WAITING, enqueue_tenant, kind_of_asset, source_of
+from app.integrations.events import AssetEvent, PayloadError, TicketEvent, json_object
 from app.integrations.mapping import MappingError, categorize
 from app.integrations.models import DeliveryStatus, Integration, WebhookDelivery
+from app.lifecycle.actions import PUSHED, PushedAsset, checked_push, remove_assets, write_assets
+from app.lifecycle.models import Asset
 from app.services import Services
 from app.tickets.actions import DELETED_STATUS, TicketRow, mark_past_months_stale, write_tickets
 from app.tickets.models import Ticket
@@ -49,6 +56,7 @@ from app.tickets.models import Ticket
 log = logging.getLogger(__name__)
 
 COLUMNS = ("title", "status", "priority", "opened_at", "closed_at")
+ASSET_COLUMNS = tuple(c for c in PUSHED if c != "kind")  # the kind is the mapping's
 CHUNK = 500  # deliveries to a transaction
 MAX_CHUNKS = 20  # transactions to a job
 QUIET = dt.timedelta(seconds=1)  # a PSA that sent nothing for this long has paused its burst
@@ -165,15 +173,16 @@ async def _process(services: Services, tenant_id: uuid.UUID, delivery_ids: list[
 class _Event:
     delivery: WebhookDelivery
     integration: Integration
-    event: TicketEvent
+    event: TicketEvent | AssetEvent
 
     @property
-    def ticket(self) -> tuple[str, str]:
-        return source_of(self.integration.vendor), self.event.external_id
+    def subject(self) -> tuple[str, str, str]:
+        """What the event is about: (source, ticket or asset, external id)."""
+        return source_of(self.integration.vendor), type(self.event).__name__, self.event.external_id
 
 
 async def apply(session: AsyncSession, tenant_id: uuid.UUID, deliveries: Sequence[WebhookDelivery]) -> None:
-    """Write the deliveries' tickets in arrival order, mark the past months they changed, settle each delivery."""
+    """Write the deliveries' tickets and assets in arrival order, mark the past months the tickets changed, settle each delivery."""
     integrations = {
         i.id: i for i in await session.scalars(
             select(Integration).where(Integration.id.in_({d.integration_id for d in deliveries}))
@@ -195,12 +204,15 @@ async def apply(session: AsyncSession, tenant_id: uuid.UUID, deliveries: Sequenc
                 events.append(_Event(delivery, integrations[delivery.integration_id], event))
         months: set[dt.date] = set()
         for source, round_ in _rounds(events):
-            months.update(await _write_round(session, tenant_id, source, round_))
+            tickets = [item for item in round_ if isinstance(item.event, TicketEvent)]
+            if tickets:
+                months.update(await _write_round(session, tenant_id, source, tickets))
+            await _write_assets(session, tenant_id, source, [item for item in round_ if isinstance(item.event, AssetEvent)])
     await mark_past_months_stale(session, tenant_id, months)
     await session.flush()
 
 
-def _parse(delivery: WebhookDelivery, integration: Integration) -> TicketEvent | None:
+def _parse(delivery: WebhookDelivery, integration: Integration) -> TicketEvent | AssetEvent | None:
     payload = json_object(delivery.body)
     if payload is None:
         raise PayloadError("The body is not a JSON object.")
@@ -208,28 +220,33 @@ def _parse(delivery: WebhookDelivery, integration: Integration) -> TicketEvent |
 
 
 def _rounds(events: list[_Event]) -> list[tuple[str, list[_Event]]]:
-    """The events by source and round: a ticket's n-th event of the batch goes into round n."""
-    seen: dict[tuple[str, str], int] = {}
+    """The events by source and round: a ticket's (an asset's) n-th event of the batch goes into round n."""
+    seen: dict[tuple[str, str, str], int] = {}
     rounds: dict[tuple[int, str], list[_Event]] = {}
     for item in events:
-        n = seen[item.ticket] = seen.get(item.ticket, -1) + 1
-        rounds.setdefault((n, item.ticket[0]), []).append(item)
+        n = seen[item.subject] = seen.get(item.subject, -1) + 1
+        rounds.setdefault((n, item.subject[0]), []).append(item)
     return [(source, round_) for (_, source), round_ in sorted(rounds.items(), key=lambda kv: kv[0])]
 
 
-async def _write_round(session: AsyncSession, tenant_id: uuid.UUID, source: str, round_: list[_Event]) -> set[dt.date]:
-    """Overlay each event on its stored ticket and upsert them together: the months whose figures changed."""
-    stored = {
-        t.external_id: t
-        for t in await session.scalars(
-            select(Ticket)
-            .where(Ticket.tenant_id == tenant_id, Ticket.source == source,
-                   Ticket.external_id.in_([item.event.external_id for item in round_]))
-            .order_by(Ticket.external_id)
+async def _stored(session: AsyncSession, model, tenant_id: uuid.UUID, source: str, round_: list[_Event]) -> dict:
+    """The round's stored tickets (assets) by external id, locked in one order for every job."""
+    return {
+        row.external_id: row
+        for row in await session.scalars(
+            select(model)
+            .where(model.tenant_id == tenant_id, model.source == source,
+                   model.external_id.in_([item.event.external_id for item in round_]))
+            .order_by(model.external_id)
             .with_for_update()
             .execution_options(populate_existing=True)  # the previous round may have written it
         )
     }
+
+
+async def _write_round(session: AsyncSession, tenant_id: uuid.UUID, source: str, round_: list[_Event]) -> set[dt.date]:
+    """Overlay each event on its stored ticket and upsert them together: the months whose figures changed."""
+    stored = await _stored(session, Ticket, tenant_id, source, round_)
     rows = []
     for item in round_:
         try:
@@ -241,6 +258,43 @@ async def _write_round(session: AsyncSession, tenant_id: uuid.UUID, source: str,
         if row is not None:
             rows.append(row)
     return await write_tickets(session, tenant_id, source, sorted(rows, key=lambda r: r.external_id))
+
+
+async def _write_assets(session: AsyncSession, tenant_id: uuid.UUID, source: str, round_: list[_Event]) -> None:
+    """Overlay each asset event on its stored asset; upsert the round's assets, remove the deleted."""
+    if not round_:
+        return
+    stored = await _stored(session, Asset, tenant_id, source, round_)
+    rows, removed = [], []
+    for item in round_:
+        event, found = item.event, stored.get(item.event.external_id)
+        if event.deleted:
+            _settle(item.delivery, DeliveryStatus.PROCESSED if found else DeliveryStatus.IGNORED)
+            removed += [event.external_id] if found else []
+            continue
+        try:
+            rows.append(_overlay_asset(item.integration, event, found))
+        except (PayloadError, MappingError, Invalid) as error:
+            _fail(item.delivery, str(error))
+            continue
+        _settle(item.delivery, DeliveryStatus.PROCESSED)
+    await write_assets(session, tenant_id, source, sorted(rows, key=lambda r: r.external_id))
+    await remove_assets(session, tenant_id, source, sorted(removed))
+
+
+def _overlay_asset(integration: Integration, event: AssetEvent, stored: Asset | None) -> PushedAsset:
+    """The asset as the event leaves it, checked as every asset is (`Invalid` names the field)."""
+    values = {c: getattr(stored, c) for c in ASSET_COLUMNS} if stored else dict.fromkeys(ASSET_COLUMNS)
+    values.update(event.values)
+    if event.active is False and values["retired_on"] is None:
+        values["retired_on"] = event.seen_on or dt.datetime.now(dt.UTC).date()
+    elif event.active:
+        values["retired_on"] = None
+    kind = stored.kind if stored is not None and not event.attributes else kind_of_asset(integration, event.attributes)
+    if values["name"] is None:
+        raise PayloadError(f"Asset {event.external_id} has no name (ConnectWise name, Autotask ReferenceTitle, "
+                           "HaloPSA key_field or inventory_number); include it in the webhook's fields.")
+    return checked_push(PushedAsset(external_id=event.external_id, kind=kind, **values), ["asset"])
 
 
 def _overlay(integration: Integration, event: TicketEvent, stored: Ticket | None) -> TicketRow | None:

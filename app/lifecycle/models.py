@@ -57,6 +57,6 @@ class Asset(TenantEntity, Versioned, Base):
     retired_on: Mapped[dt.date | None]
     replace_by: Mapped[dt.date | None]  # as set; the derived date is app/lifecycle/rules.py's
     replacement_cost: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
-    source: Mapped[str] = mapped_column(String(50), default=MANUAL_SOURCE)
+    source: Mapped[str] = mapped_column(String(100), default=MANUAL_SOURCE)
     external_id: Mapped[str | None] = mapped_column(String(200))
     gid: Mapped[str] = global_ids.column("Asset")

@@ -1,4 +1,4 @@
-"""The realistic raw material the seed generators draw from: names, vendors, initiatives, risks.
+"""The realistic raw material the seed generators draw from: names, vendors, initiatives, risks, assets.
 
 Kept apart from the generators so the rules (how much, how often, how healthy) read on their own,
 and so the demo and the synthetic seed pick from the same vocabulary.
@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from app.budgets.models import BudgetKind
+from app.lifecycle.models import AssetKind as K
 from app.risks.models import RiskCategory as C
 from app.vendors.models import VendorRelationship
 
@@ -245,4 +246,31 @@ PSA_STYLES = (
         "halopsa", ("P1", "P2", "P3", "P4"), "In Progress", "Closed", "tickettype",
         {"SUPPORT": "Incident", "CHANGE": "Change Request", "ALERT": "Alert"},
     ),
+)
+
+
+class AssetTemplate(NamedTuple):
+    kind: K
+    manufacturer: str | None
+    model: str
+    cost: float  # replacement cost, in the tenant's currency
+    per_100: float  # how many a 100-person client has
+    support_years: int | None = None  # end of support this long after purchase, where the vendor states one
+
+
+ASSETS = (
+    AssetTemplate(K.LAPTOP, "Lenovo", "ThinkPad T14", 1450, 55),
+    AssetTemplate(K.LAPTOP, "Apple", "MacBook Air 13", 1300, 15),
+    AssetTemplate(K.WORKSTATION, "Dell", "OptiPlex 7010", 1100, 20),
+    AssetTemplate(K.SERVER, "Dell", "PowerEdge R650", 9500, 2),
+    AssetTemplate(K.NETWORK, "Fortinet", "FortiGate 60F", 1800, 1, 6),
+    AssetTemplate(K.NETWORK, "Cisco Meraki", "MS120-24P switch", 1600, 2),
+    AssetTemplate(K.NETWORK, "Cisco Meraki", "MR36 access point", 650, 4),
+    AssetTemplate(K.STORAGE, "Synology", "DS1821+", 2400, 1),
+    AssetTemplate(K.MOBILE, "Apple", "iPhone 14", 900, 20),
+    AssetTemplate(K.PRINTER, "HP", "LaserJet Pro M404", 450, 3),
+    AssetTemplate(K.SOFTWARE, "Microsoft", "Windows Server 2016", 1100, 2, 10),
+    AssetTemplate(K.SOFTWARE, "Sage", "Sage 300 licence", 4000, 1, 7),
+    AssetTemplate(K.CLOUD_SERVICE, "Microsoft", "Microsoft 365 Business Premium", 0, 1),
+    AssetTemplate(K.OTHER, "APC", "Smart-UPS 1500", 700, 2),
 )

@@ -205,6 +205,7 @@ class TenantGenerator:
         self.tickets()
         self.policies()
         self.steering()
+        self.assets()
         return self.rows
 
     # helpers -------------------------------------------------------------------------------------
@@ -529,4 +530,29 @@ class TenantGenerator:
                 "owner": self.person(), "due_on": due_on,
                 "status": ActionItemStatus.DONE if done else ActionItemStatus.OPEN,
                 **versioned(written, at(due_on, 12) if done else None),
+            })
+
+    def assets(self) -> None:
+        """The client's hardware and software: a struggling client keeps machines longer and dates
+        fewer of them, so its lifecycle spreads over every status. Some are entered by hand, the
+        rest come from an RMM (source `rmm`, with its device id)."""
+        life = 4 + 4 * (1 - self.q)  # years the oldest machine has been kept
+        fleet = [t for t in catalog.ASSETS for _ in range(max(1, round(t.per_100 * self.scale() / 5)))]
+        for n, t in enumerate(fleet):
+            bought = self.as_of - dt.timedelta(days=self.rng.randint(30, int(365 * life)))
+            dated = self.chance(0.7 + 0.25 * self.q)
+            created = max(self.spec.created_at, at(bought))
+            pushed = self.chance(0.6)
+            self.add("assets", {
+                "id": self.new_id(created), "name": f"{t.model} #{n + 1}", "kind": t.kind,
+                "manufacturer": t.manufacturer, "model": t.model,
+                "serial_number": f"SN{self.rng.randrange(10**9):09d}" if t.manufacturer else None,
+                "purchased_on": bought if dated else None,
+                "warranty_end": bought + dt.timedelta(days=365 * self.rng.choice((1, 3, 3, 5))) if dated and self.chance(0.6) else None,
+                "end_of_support": bought + dt.timedelta(days=365 * t.support_years) if t.support_years else None,
+                "retired_on": max(bought, self.as_of - dt.timedelta(days=self.rng.randint(1, 300))) if self.chance(0.05) else None,
+                "replace_by": None,
+                "replacement_cost": round_to(t.cost * self.rng.uniform(0.9, 1.15), 10) if t.cost else None,
+                "source": "rmm" if pushed else "manual", "external_id": f"dev-{n + 1}" if pushed else None,
+                **versioned(created),
             })

@@ -43,7 +43,7 @@ from app.validation import slugify
 TABLES = (
     models.Tenant, models.AuditEvent, models.Vendor, models.ItPlan, models.Initiative, models.Risk, models.Budget,
     models.BudgetLine, models.BudgetSpend, models.SpendMonth, models.TicketMonth, models.Ticket, models.Policy,
-    models.SteeringMeeting, models.ActionItem,
+    models.SteeringMeeting, models.ActionItem, models.Asset,
 )
 # Small batches: the RLS check on each inserted row re-reads the whole `app.tenant_ids` array, so
 # its cost grows with the scope (about 85 us a row at 200 tenants, 15 us at 20, measured).

@@ -147,7 +147,7 @@ async def write_tickets(
     """
     if not rows:
         return set()
-    await _use_custom_plans(session)
+    await use_custom_plans(session)
     result = await session.execute(
         UPSERT,
         {
@@ -174,7 +174,7 @@ async def write_tickets(
     return months
 
 
-async def _use_custom_plans(session: AsyncSession) -> None:
+async def use_custom_plans(session: AsyncSession) -> None:
     """Plan the upsert for the rows at hand, once per transaction (a webhook batch writes many times).
 
     A prepared statement's generic plan (chosen after five runs) cannot see how many rows the
@@ -244,18 +244,30 @@ def _newest_per_ticket(rows: list[TicketRow]) -> list[TicketRow]:
     return list(chosen.values())
 
 
+async def push_source(
+    session: AsyncSession, actor: Principal, tenant_id: uuid.UUID, source: str, count: int, what: str
+) -> str:
+    """The checks of every bulk push (`what`: "tickets", "assets"), before any row is read; the source, trimmed.
+
+    The tenant must be visible, the caller an admin, a CIO or an API key, the batch at most
+    MAX_BATCH, and the source not `manual` (reserved for what is entered by hand).
+    """
+    await visible_tenant(session, actor, tenant_id)
+    if not actor.can_push_data:
+        raise Forbidden(f"This account may not write {what}.")
+    source = v.text(source, "source", max_length=100)
+    if source.lower() == MANUAL_SOURCE:
+        raise Invalid(f"The source {MANUAL_SOURCE!r} is reserved for what is entered by hand.", ["source"])
+    if count > MAX_BATCH:
+        raise Limit(f"At most {MAX_BATCH} {what} per call; split the batch.", [what])
+    return source
+
+
 async def ingest_tickets(
     session: AsyncSession, actor: Principal, tenant_id: uuid.UUID, source: str, tickets: Sequence[TicketInput]
 ) -> IngestResult:
     """The bulk push: good tickets are stored even when others in the batch are reported as errors."""
-    await visible_tenant(session, actor, tenant_id)
-    if not actor.can_write_tickets:
-        raise Forbidden("This account may not write tickets.")
-    source = v.text(source, "source", max_length=100)
-    if source.lower() == MANUAL_SOURCE:
-        raise Invalid(f"The source {MANUAL_SOURCE!r} is reserved for hand-entered figures.", ["source"])
-    if len(tickets) > MAX_BATCH:
-        raise Limit(f"At most {MAX_BATCH} tickets per call; split the batch.", ["tickets"])
+    source = await push_source(session, actor, tenant_id, source, len(tickets), "tickets")
     result, rows = IngestResult(), []
     for index, ticket in enumerate(tickets):
         try:

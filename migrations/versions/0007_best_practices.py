@@ -87,7 +87,7 @@ def upgrade() -> None:
     sa.Column('retired_on', sa.Date(), nullable=True),
     sa.Column('replace_by', sa.Date(), nullable=True),
     sa.Column('replacement_cost', sa.Numeric(precision=14, scale=2), nullable=True),
-    sa.Column('source', sa.String(length=50), nullable=False),
+    sa.Column('source', sa.String(length=100), nullable=False),
     sa.Column('external_id', sa.String(length=200), nullable=True),
     sa.Column('gid', sa.Text(), sa.Computed("rtrim(replace(replace(replace(encode(decode('Asset:' || CAST(tenant_id AS text) || ':' || CAST(id AS text), 'escape'), 'base64'), E'\\n', ''), '+', '-'), '/', '_'), '=')", persisted=True), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),

@@ -160,3 +160,17 @@ async def world_practice(world, summary):
     async with tenant_session(world.sessionmaker, ()) as s:
         return await s.get(Practice, summary.practice_id)
 
+
+
+async def test_lifecycle_fields_are_left_to_the_executor_and_answer_alike(api, pair, practice):
+    """`Tenant.assets` and `lifecycleForecast` are not compiled: such a document falls back, byte-identical."""
+    summary, _ = practice
+    token = await api.login(summary.cio_email)
+    query = """{ tenants { edges { node { name
+      assets(first: 3, status: [UNSUPPORTED, EXPIRING, CURRENT]) { totalCount nodes { name kind status replaceBy replacementCost } }
+      lifecycleForecast(quarters: 4) { quarter assets replacementCost } } } } }"""
+    answers = await pair.ask(query, {}, token)
+    assert answers.compiled_status == 200 and answers.equal, answers.difference()
+    assert not answers.compiled
+    edges = answers.json()["data"]["tenants"]["edges"]
+    assert len(edges) == 6 and any(e["node"]["assets"]["totalCount"] for e in edges)

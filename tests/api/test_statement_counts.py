@@ -10,6 +10,7 @@ from app.api import ids
 from app.auth.principal import Principal
 from app.db.scope import set_tenants
 from app.health.actions import score_batch
+from app.lifecycle import actions as lifecycle
 from app.risks import actions as risks
 from app.risks.models import RiskCategory
 from app.tenants import actions as tenants
@@ -71,3 +72,34 @@ async def test_portfolio_and_dashboard_statements_do_not_grow(api, world, sessio
 # The portfolio, the dashboard and top risks are compiled (app/api/compiled): one statement authenticates and
 # sets the tenant scope (the user with its tenants), one answers.
 EXPECTED = (2, 2, 2)  # the portfolio is compiled too (from 11: tenants, scores, inputs, meetings...)
+
+
+async def test_asset_pages_and_forecasts_do_not_grow_with_assets_or_tenants(api, world, count_statements):
+    """The lifecycle page of one tenant, and every tenant's page and forecast in one request."""
+    page = (OPERATIONS / "lifecycle_page.graphql").read_text()
+    page = page[:page.index("mutation CreateAsset")]  # its query (the file holds the page's mutations too)
+    forecast = (OPERATIONS / "lifecycle_forecast.graphql").read_text()
+    everyone = ("query { tenants(first: 200) { edges { node { name assets(first: 5, status: [EXPIRING, UNSUPPORTED]) { "
+                "totalCount nodes { name status replaceBy } } lifecycleForecast(quarters: 4) { quarter assets } } } } }")
+    counts = {}
+    for n in (2, 12):
+        practice = await world.practice()
+        made = [await world.tenant(practice, fiscal_year_start_month=1 + i % 12) for i in range(n)]
+        for tenant in made:
+            async with world.scope([tenant.id]) as s:
+                system = Principal.system([tenant.id], practice.id)
+                await lifecycle.ingest_assets(s, system, tenant.id, "rmm", [
+                    lifecycle.PushedAsset(external_id=str(i), name=f"Asset {i}", kind="LAPTOP",
+                                          purchased_on=dt.date(2022, 1 + i % 12, 1)) for i in range(3 * n)])
+        admin = await world.user(practice, Role.PRACTICE_ADMIN)
+        token = await api.login(admin.email)
+        variables = {"id": ids.encode("Tenant", made[0].id)}
+        p, p_log, data = await counted(api, count_statements, page, variables, token)
+        assert data["tenant"]["assets"]["totalCount"] == 3 * n
+        f, f_log, _ = await counted(api, count_statements, forecast, variables, token)
+        e, e_log, data = await counted(api, count_statements, everyone, {}, token)
+        assert len(data["tenants"]["edges"]) == n
+        counts[n] = (p, f, e, p_log, f_log, e_log)
+    small, large = counts[2], counts[12]
+    for i, name in enumerate(["lifecycle page", "forecast", "every tenant's assets and forecast"]):
+        assert small[i] == large[i], f"{name}: {small[i]} vs {large[i]} statements\n{large[i + 3].report()}"

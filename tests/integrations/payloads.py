@@ -86,3 +86,75 @@ def halopsa(password, ticket_id=555, tickettype="Alert", lastaction="2026-09-04T
     if password is not None:
         headers["Authorization"] = "Basic " + base64.b64encode(f"halo:{password}".encode()).decode()
     return body, headers
+
+
+# --- asset events, shaped like each vendor's documented configuration / asset objects -------------
+
+
+def _cw_signed(body: bytes, signing_key) -> dict:
+    headers = dict(JSON)
+    if signing_key is not None:
+        key = hashlib.sha256(signing_key.encode()).digest()
+        headers["x-content-signature"] = base64.b64encode(hmac.new(key, body, hashlib.sha256).digest()).decode()
+    return headers
+
+
+def connectwise_configuration(key_url: str, config_id=3301, type_name="Managed Workstation", action="updated",
+                              active=True, purchased="2021-04-12T00:00:00Z", warranty="2024-04-12T00:00:00Z",
+                              updated="2026-09-03T10:00:00Z", message_id=None, signing_key=None, name="ACME-WS-014"):
+    """A ConnectWise PSA company configuration callback (`Type: configuration`), signed like a ticket one."""
+    entity = {
+        "id": config_id, "name": name, "type": {"id": 12, "name": type_name},
+        "status": {"id": 1, "name": "Active" if active else "Inactive"}, "company": {"id": 250, "identifier": "ACME"},
+        "manufacturer": {"id": 4, "name": "Dell"}, "modelNumber": "OptiPlex 7090", "serialNumber": "7XK2P13",
+        "tagNumber": "A-0014", "purchaseDate": purchased, "installationDate": "2021-04-20T00:00:00Z",
+        "warrantyExpirationDate": warranty, "activeFlag": active, "osType": "Windows 10 Pro",
+        "_info": {"lastUpdated": updated, "updatedBy": "admin1"},
+    }
+    body = compact({
+        "MessageId": message_id or str(uuid.uuid4()), "FromUrl": "na.myconnectwise.net", "CompanyId": "acme",
+        "MemberId": "admin1", "Action": action, "Type": "configuration", "ID": config_id,
+        "ProductInstanceId": "instance-1", "PartnerId": "partner-1", "Entity": json.dumps(entity),
+        "Metadata": {"key_url": key_url}, "CallbackObjectRecId": 0,
+    }).encode()
+    return body, _cw_signed(body, signing_key)
+
+
+def autotask_configuration_item(secret, item_id=29684001, sequence=1, action="Update", fields=None, guid=None):
+    """An Autotask ConfigurationItems webhook callout: only the subscribed fields, picklists as ids."""
+    obj = {
+        "Action": action, "Guid": guid or "5f0d2c9a-77b1-4f0e-9e0c-3b1c2a9d8e71", "EntityType": "ConfigurationItem",
+        "Id": item_id,
+        "Fields": fields if fields is not None else {
+            "ReferenceTitle": "Reception PC – Café", "SerialNumber": "CZC1234XYZ", "ConfigurationItemType": "2",
+            "ConfigurationItemCategoryID": "101", "ProductID": "29682774", "InstallDate": "2022-01-17T00:00:00",
+            "WarrantyExpirationDate": "2025-01-17T00:00:00", "IsActive": "true",
+        },
+        "EventTime": f"2026-09-02T10:{sequence:02d}:00Z", "SequenceNumber": sequence, "PersonID": 30691780,
+    }
+    body = compact(obj).encode()
+    headers = dict(JSON)
+    if secret is not None:
+        digest = hmac.new(secret.encode(), autotask_escaped(obj).encode(), hashlib.sha1).digest()
+        headers["X-Hook-Signature"] = "sha1=" + base64.b64encode(digest).decode()
+    return body, headers
+
+
+def halopsa_asset(password, asset_id=812, assettype="Laptop", event="Asset Updated", inactive=False,
+                  timestamp="2026-09-04T12:00:00Z", warranty_end="2027-02-28T00:00:00"):
+    """A HaloPSA asset webhook with HTTP Basic credentials (the asset object under `asset`)."""
+    body = compact({
+        "webhook_id": "2d4e6f80-2222-4b9c-8e7d-1a2b3c4d5e6f", "event": event, "object_id": asset_id,
+        "timestamp": timestamp,
+        "asset": {
+            "id": asset_id, "inventory_number": "HALO-000812", "key_field": "FIN-LT-07", "key_field2": "PF3ABC12",
+            "client_id": 14, "client_name": "Acme", "site_id": 20, "assettype_id": 7, "assettype_name": assettype,
+            "manufacturer_name": "Lenovo", "item_name": "ThinkPad T14 Gen 3", "supplier_purchasedate": "2023-02-28T00:00:00",
+            "warranty_start": "2023-02-28T00:00:00", "warranty_end": warranty_end, "inactive": inactive,
+            "status_name": "In Use",
+        },
+    }).encode()
+    headers = dict(JSON)
+    if password is not None:
+        headers["Authorization"] = "Basic " + base64.b64encode(f"halo:{password}".encode()).decode()
+    return body, headers

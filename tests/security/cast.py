@@ -118,6 +118,10 @@ async def fill(gql: Gql, token: str, holdings: Holdings) -> None:
     found["ActionItem"] = (await gql.mutate(token, "createActionItem", {
         "meetingId": found["SteeringMeeting"], "title": f"Action {m}",
     }, "actionItem { id }"))["actionItem"]["id"]
+    found["Asset"] = (await gql.mutate(token, "createAsset", {
+        "tenantId": t, "name": f"Asset {m}", "kind": "SERVER", "serialNumber": f"SN-{m}", "purchasedOn": "2022-02-01",
+        "replacementCost": "9000.00",
+    }, "asset { id }"))["asset"]["id"]
     integration = await gql.mutate(token, "createIntegration", {
         "tenantId": t, "vendor": "HALOPSA", "name": f"Halo {m}",
     }, "integration { id } secret")

@@ -44,6 +44,12 @@ STEPS = [
     ("deleteVendor", lambda t, k: {"id": k["Vendor"]}, "deletedId", None, "delete"),
     ("deleteInitiative", lambda t, k: {"id": k["Initiative"]}, "deletedId", None, "delete"),
     ("deleteRisk", lambda t, k: {"id": k["Risk"]}, "deletedId", None, "delete"),
+    ("createAsset", lambda t, k: {"tenantId": t, "name": "Core switch", "kind": "NETWORK", "purchasedOn": "2020-01-01"},
+     "asset { id }", ("asset", "Asset"), "create"),
+    ("updateAsset", lambda t, k: {"id": k["Asset"], "retiredOn": "2026-02-01"}, "asset { id }", None, "update"),
+    ("ingestAssets", lambda t, k: {"tenantId": t, "source": "rmm", "assets": [
+        {"externalId": "dev-1", "name": "Laptop", "kind": "LAPTOP"}]}, "accepted", None, "any"),
+    ("deleteAsset", lambda t, k: {"id": k["Asset"]}, "deletedId", None, "delete"),
     ("updateTenant", lambda t, k: {"id": t, "employeeCount": 55}, "tenant { id }", None, "update"),
     ("createIntegration", lambda t, k: {"tenantId": t, "vendor": "AUTOTASK"}, "integration { id }",
      ("integration", "Integration"), "create"),
@@ -52,7 +58,7 @@ STEPS = [
 ]
 INPUT_TYPES = {"deleteActionItem": "DeleteInput", "deleteSteeringMeeting": "DeleteInput", "deleteBudgetLine": "DeleteInput",
                "deleteVendor": "DeleteInput", "deleteInitiative": "DeleteInput", "deleteRisk": "DeleteInput",
-               "disableIntegration": "IdInput"}
+               "disableIntegration": "IdInput", "deleteAsset": "DeleteInput"}
 
 
 async def events(owner_engine, tenant_id) -> list:

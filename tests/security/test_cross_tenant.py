@@ -24,12 +24,12 @@ from tests.security.cast import Caller, Cast, Gql
 from tests.security.database import changed, digest
 
 ATTEMPTS = 2200
-TENANT_OWNED = ("Risk", "Initiative", "Vendor", "BudgetLine", "SteeringMeeting", "ActionItem")
+TENANT_OWNED = ("Risk", "Initiative", "Vendor", "BudgetLine", "SteeringMeeting", "ActionItem", "Asset")
 NODE_TYPES = ("Tenant", "User", "Integration", *TENANT_OWNED)
 NODE_SELECTION = (
     "__typename id ... on Risk { title } ... on Initiative { title } ... on Vendor { name } "
     "... on BudgetLine { name } ... on SteeringMeeting { agenda } ... on ActionItem { title } "
-    "... on Integration { name } ... on Tenant { name } ... on User { email }"
+    "... on Integration { name } ... on Tenant { name } ... on User { email } ... on Asset { name serialNumber }"
 )
 PAYLOAD = "userErrors { code field message }"
 
@@ -69,12 +69,15 @@ def home(caller: Caller, type_name: str) -> str:
 
 
 TICKET = {"externalId": "T-1", "category": "SUPPORT", "openedAt": "2026-01-04T09:00:00Z"}
+ASSET = {"externalId": "CI-1", "name": "Probe laptop", "kind": "LAPTOP", "purchasedOn": "2024-01-04"}
 LINE = {"fiscalYear": 2026, "name": "Probe line", "kind": "OPEX", "category": "Licences", "planned": "10.00"}
 PROBES: list[Probe] = [
     *[Probe(f"node.{t}", t, f"query($id: ID!) {{ node(id: $id) {{ {NODE_SELECTION} }} }}",
             lambda a, c: {"id": a}) for t in NODE_TYPES],
     Probe("tenant", "Tenant", "query($id: ID!) { tenant(id: $id) { id name risks { totalCount } } }",
           lambda a, c: {"id": a}),
+    Probe("tenant.assets", "Tenant", "query($id: ID!) { tenant(id: $id) { id assets { totalCount nodes { name } } "
+          "lifecycleForecast(quarters: 2) { quarter assets replacementCost } } }", lambda a, c: {"id": a}),
     Probe("auditEvents", "Tenant", "query($id: ID!) { auditEvents(tenantId: $id) { totalCount nodes { action } } }",
           lambda a, c: {"id": a}),
     Probe("integrations", "Tenant", "query($id: ID!) { integrations(tenantId: $id) { id name } }",
@@ -132,6 +135,10 @@ PROBES: list[Probe] = [
     mutation("disableIntegration", "Integration", "integration { id enabled }", lambda a, c: {"id": a}),
     mutation("reapplyIntegrationMapping", "Integration", "changed", lambda a, c: {"id": a}),
     mutation("replayWebhookDelivery", "WebhookDelivery", "status error", lambda a, c: {"id": a}),
+    mutation("createAsset", "Tenant", "asset { id }", lambda a, c: {"tenantId": a, "name": "Planted", "kind": "SERVER"}),
+    mutation("updateAsset", "Asset", "asset { id name }", lambda a, c: {"id": a, "name": "Renamed", "retiredOn": "2026-01-01"}),
+    mutation("deleteAsset", "Asset", "deletedId", lambda a, c: {"id": a}),
+    mutation("ingestAssets", "Tenant", "accepted", lambda a, c: {"tenantId": a, "source": "probe", "assets": [ASSET]}),
 ]
 
 

@@ -1,7 +1,7 @@
 """API.md's "Who may do what", for every mutation: the roles that may not are refused and change nothing.
 
 Each mutation is sent with valid input aimed at the caller's OWN tenant and objects, so a refusal
-cannot hide behind "not found": client executives are read-only, API keys write ticket data only,
+cannot hide behind "not found": client executives are read-only, API keys write ticket and asset data only,
 and CIOs cannot manage users, keys or access. The allowed side is exercised by each area's tests.
 """
 
@@ -9,7 +9,7 @@ from tests.security.database import changed, digest
 from tests.security.test_cross_tenant import PROBES
 
 ADMIN_ONLY = {"createUser", "createApiKey", "grantTenantAccess", "revokeTenantAccess", "revokeApiKey"}
-KEY_MAY = {"ingestTickets"}
+KEY_MAY = {"ingestTickets", "ingestAssets"}
 
 
 def refused_roles(mutation: str) -> set[str]:

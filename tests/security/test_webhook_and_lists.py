@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy import text
 
 from app.api import ids
-from tests.integrations.payloads import halopsa
+from tests.integrations.payloads import halopsa, halopsa_asset
 from tests.security.database import changed, digest
 
 
@@ -63,3 +63,31 @@ async def test_a_cursor_search_or_filter_reveals_nothing_of_another_tenant(gql, 
     assert their_cursor[1]["data"]["tenants"]["nodes"] == []
     assert searched["tenants"]["totalCount"] == 0 and by_marker["tenants"]["totalCount"] == 0
     assert changed(before, await digest(owner_engine)) == []
+
+
+async def assets_of(owner_engine, tenant) -> int:
+    async with owner_engine.connect() as conn:
+        return (await conn.execute(text("select count(*) from assets where tenant_id = :t"), {"t": tenant.id})).scalar_one()
+
+
+async def test_an_asset_webhook_signed_for_one_tenant_is_refused_by_every_other(gql, cast, owner_engine):
+    a1, b1 = cast.a1, cast.b1
+    body, headers = halopsa_asset(a1.halo_secret, asset_id=9101)
+    before = {h.tenant.id: await assets_of(owner_engine, h.tenant) for h in (b1, cast.a2)}
+
+    foreign = await gql.http.post(webhook_url(b1.ids["Integration"]), content=body, headers=headers)
+    sibling = await gql.http.post(webhook_url(cast.a2.ids["Integration"]), content=body, headers=headers)
+
+    assert (foreign.status_code, sibling.status_code) == (401, 401)
+    assert {h.tenant.id: await assets_of(owner_engine, h.tenant) for h in (b1, cast.a2)} == before
+
+
+async def test_an_asset_cursor_is_void_on_another_tenants_list(gql, cast):
+    admin_a = next(c for c in cast.callers if c.name == "admin_a")
+    assets = "query($t: ID!, $after: String) { tenant(id: $t) { assets(first: 5, after: $after) { totalCount nodes { name } pageInfo { endCursor } } } }"
+    own = await gql.data("query($t: ID!) { tenant(id: $t) { assets(first: 1) { pageInfo { endCursor } } } }", {"t": cast.a1.gid}, admin_a.token)
+    cursor = own["tenant"]["assets"]["pageInfo"]["endCursor"]
+    other = await gql.data(assets, {"t": cast.a2.gid, "after": cursor}, admin_a.token)
+    fresh = await gql.data(assets, {"t": cast.a2.gid}, admin_a.token)
+    assert cursor and other["tenant"]["assets"]["nodes"] == [] and cast.a1.marker not in str(other)
+    assert len(fresh["tenant"]["assets"]["nodes"]) == 1  # the list has an asset; the foreign cursor shows none

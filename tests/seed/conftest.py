@@ -13,6 +13,7 @@ from app.db.engine import make_engine, make_sessionmaker
 from app.db.scope import tenant_session
 from app.models import (
     ActionItem,
+    Asset,
     Base,
     Budget,
     BudgetLine,
@@ -31,7 +32,7 @@ from app.seed.synthetic import seed_synthetic
 TENANTS, MONTHS, END_MONTH = 20, 6, dt.date(2026, 6, 1)
 # The tenant-owned areas every seeded tenant has rows in (tickets only with a PSA, so not here).
 AREAS = (Vendor, ItPlan, Initiative, Risk, Budget, BudgetLine, BudgetSpend, TicketMonth, Policy, SteeringMeeting,
-         ActionItem)
+         ActionItem, Asset)
 
 
 async def dump(sessionmaker) -> dict[str, list[tuple]]:

@@ -7,6 +7,9 @@ from sqlalchemy import func, select
 
 from app.auth.passwords import verify_password
 from app.db.scope import tenant_session
+from app.lifecycle.actions import today
+from app.lifecycle.models import Asset, LifecycleStatus
+from app.lifecycle.rules import asset_replacement, lifecycle_status
 from app.seed.demo import DEMO_CLIENTS, DEMO_PRACTICE, seed_demo
 from app.tenants.models import Grant, Practice, Role, Tenant, User
 from app.tickets.models import TicketMonth
@@ -57,3 +60,18 @@ async def test_demo_clients_have_a_year_of_data_in_every_area(sessionmaker):
         )).all())
     assert set(months) == set(tenant_ids)
     assert min(months.values()) >= 9  # a year, less the odd month a struggling client did not report
+
+
+async def test_demo_assets_show_every_lifecycle_status_in_several_kinds(sessionmaker):
+    await seed_demo(sessionmaker)
+    async with tenant_session(sessionmaker, ()) as s:
+        practice_id = await s.scalar(select(Practice.id).where(Practice.name == DEMO_PRACTICE))
+        tenant_ids = list(await s.scalars(select(Tenant.id).where(Tenant.practice_id == practice_id)))
+    t = Asset.__table__
+    status = lifecycle_status(asset_replacement(t), today())
+    async with tenant_session(sessionmaker, tenant_ids) as s:
+        kinds = dict((await s.execute(
+            select(status, func.count(func.distinct(t.c.kind))).where(t.c.tenant_id.in_(tenant_ids)).group_by(status)
+        )).all())
+    assert set(kinds) == set(LifecycleStatus)
+    assert all(count >= 2 for count in kinds.values()), kinds
