@@ -5,11 +5,13 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 from enum import Enum
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from sqlalchemy import select
 
 from app.api import ids
+from app.api import standards as standards_api
 from app.api.context import Context, Info
 from app.api.errors import UserError
 from app.api.lists import Listing, child_connection, row_by_key
@@ -20,6 +22,9 @@ from app.api.permissions import object_key, tenant_key
 from app.api.scalars import Month
 from app.planning import actions
 from app.planning import models as m
+
+if TYPE_CHECKING:
+    from app.api.standards import Finding
 
 InitiativeStatus = strawberry.enum(m.InitiativeStatus, name="InitiativeStatus")
 
@@ -57,10 +62,16 @@ class Initiative(Node):
     hours_saved_per_month: float | None
     revenue_at_risk: Decimal | None
     description: str | None
+    tenant_id: strawberry.Private[uuid.UUID]
+    initiative_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field(description="The review findings this initiative closes.")
+    async def findings(self, info: Info) -> list[Annotated[Finding, strawberry.lazy("app.api.standards")]]:
+        return await standards_api.initiative_findings(info.context, self.tenant_id, self.initiative_id)
 
 
 def initiative_node(row) -> Initiative:
-    return from_row(Initiative, row, id=ids.encode("Initiative", row.id, row.tenant_id))
+    return from_row(Initiative, row, id=ids.encode("Initiative", row.id, row.tenant_id), initiative_id=row.id)
 
 
 @strawberry.type

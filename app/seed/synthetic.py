@@ -34,6 +34,7 @@ from app.errors import Conflict, Invalid
 from app.months import last_full_month, month_start
 from app.seed.bulk import insert_rows
 from app.seed.generators import Period, TenantSpec, at, rng_uuid7, synthetic_specs, tenant_rows
+from app.standards.actions import copy_library
 from app.tenants.actions import create_user
 from app.tenants.models import Practice, Role, Tenant
 from app.validation import slugify
@@ -118,6 +119,7 @@ async def create_practice(sessionmaker, name: str, rng: random.Random, period: P
         await session.execute(
             insert(Practice).values(id=practice_id, name=name, created_at=created_at, updated_at=created_at)
         )
+        await copy_library(session, practice_id)
         return practice_id
 
 
