@@ -48,8 +48,9 @@ FINDINGS = m.Finding.__table__
 # Answers, findings and changes are listed in the library's order.
 LIBRARY_ORDER = (STANDARDS.c.section, STANDARDS.c.title, STANDARDS.c.id)
 
-# A standard id that does not decode is answered like one that does not exist (the nil UUID never does).
-NO_STANDARD = uuid.UUID(int=0)
+# An id that does not decode, or names another tenant's object, is passed on as one that does not
+# exist (the nil UUID never does): the action answers it after its own checks, as for a missing one.
+NO_ID = uuid.UUID(int=0)
 
 
 def require_user(ctx: Context) -> None:
@@ -408,7 +409,7 @@ class StandardMutations:
         answers = []
         for a in input.answers[: actions.MAX_ANSWERS + 1]:
             key = ids.decode_as(a.standard_id, "Standard")
-            answers.append(actions.AnswerInput(key.id if key else NO_STANDARD, m.Alignment(a.alignment.value), a.note))
+            answers.append(actions.AnswerInput(key.id if key else NO_ID, m.Alignment(a.alignment.value), a.note))
 
         async def work(session):
             key = object_key(ctx, input.review_id, "Review", "reviewId")
@@ -437,11 +438,9 @@ class StandardMutations:
         async def work(session):
             key = object_key(ctx, input.finding_id, "Finding", "findingId")
             initiative = None
-            if input.initiative_id is not None:
-                found = object_key(ctx, input.initiative_id, "Initiative", "initiativeId")
-                if found.tenant_id != key.tenant_id:
-                    raise NotFound("Initiative not found.", ["initiativeId"])
-                initiative = found.id
+            if input.initiative_id is not None:  # another tenant's initiative is one that does not exist
+                found = ids.decode_as(input.initiative_id, "Initiative")
+                initiative = found.id if found and found.tenant_id == key.tenant_id else NO_ID
             return await actions.link_finding(session, ctx.viewer, key.tenant_id, key.id, initiative)
 
         finding, errors = await perform(ctx, work)

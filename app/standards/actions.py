@@ -148,13 +148,18 @@ async def start_review(
     return await editing.create(session, actor, tenant_id, review)
 
 
-async def open_review(session: AsyncSession, actor: Principal, tenant_id: uuid.UUID, review_id: uuid.UUID) -> Review:
-    """The review, locked, for a writer; INVALID once completed (a completed review is never edited)."""
-    review = await editing.load(session, actor, Review, tenant_id, review_id)
+async def open_review(
+    session: AsyncSession, actor: Principal, tenant_id: uuid.UUID, review_id: uuid.UUID, field: str
+) -> Review:
+    """The review, locked, for a writer; INVALID once completed (a completed review is never edited).
+
+    `field` is the input field that named the review, for the user error.
+    """
+    review = await editing.load(session, actor, Review, tenant_id, review_id, field)
     require_writer(actor)
     await session.refresh(review, with_for_update=True)
     if review.status is ReviewStatus.COMPLETED:
-        raise Invalid("This review is completed and can no longer change; start a new review.", ["reviewId"])
+        raise Invalid("This review is completed and can no longer change; start a new review.", [field])
     return review
 
 
@@ -168,7 +173,7 @@ async def answer_standards(
     """
     if len(answers) > MAX_ANSWERS:
         raise Limit(f"At most {MAX_ANSWERS} answers per call; send them in batches.", ["answers"])
-    review = await open_review(session, actor, tenant_id, review_id)
+    review = await open_review(session, actor, tenant_id, review_id, "reviewId")
     tenant = await visible_tenant(session, actor, tenant_id)
     wanted = {a.standard_id for a in answers}
     usable = set(await session.scalars(select(Standard.id).where(
@@ -242,7 +247,7 @@ async def complete_review(
 
     `alignmentScore` is null when every answer is NOT_APPLICABLE (nothing to score).
     """
-    review = await open_review(session, actor, tenant_id, review_id)
+    review = await open_review(session, actor, tenant_id, review_id, "id")
     sums = (await session.execute(answer_sums([tenant_id], [review_id]))).first()
     if sums is None:
         raise Invalid("Answer at least one standard before completing the review.", ["id"])
@@ -285,7 +290,7 @@ async def link_finding(
     initiative_id: uuid.UUID | None,
 ) -> Finding:
     """The initiative of the same tenant that closes the gap; None unlinks."""
-    await editing.load(session, actor, Finding, tenant_id, finding_id)
+    await editing.load(session, actor, Finding, tenant_id, finding_id, "findingId")
     require_writer(actor)
     if initiative_id is not None and await session.get(Initiative, (tenant_id, initiative_id)) is None:
         raise NotFound("Initiative not found.", ["initiativeId"])

@@ -160,7 +160,7 @@ async def test_completing_needs_an_answer_and_a_completed_review_never_changes(a
     again = await api.mutate(scene.cio, COMPLETE, {"id": review})
     late = await answer(api, scene.cio, review, (s[MFA], "NOT_ALIGNED", None))
 
-    assert user_error_codes(again) == [("INVALID", ["reviewId"])]
+    assert user_error_codes(again) == [("INVALID", ["id"])]
     assert user_error_codes(late) == [("INVALID", ["reviewId"])]
     after = await api.data(scene.cio, f"query($id: ID!) {{ node(id: $id) {{ ... on Review {{ {REVIEW} }} }} }}", {"id": review})
     assert after["node"] == done["review"]
