@@ -16,6 +16,7 @@ from app.planning.actions import create_initiative
 from app.standards import actions
 from app.standards.models import Review, ReviewAnswer, Standard, StandardPriority
 from app.tenants.models import Role
+from tests.api.compiled_pair import Pair
 from tests.apitools import Scene, error_codes, user_error_codes
 
 ERRORS = "userErrors { field code message }"
@@ -275,3 +276,20 @@ async def test_copying_the_library_again_adds_nothing_and_keeps_edits(api, world
     assert len(await api.rows([], count)) == built_in
     priorities = {r.priority for r in await api.rows([], select(Standard.priority).where(Standard.practice_id == practice.id))}
     assert priorities == set(StandardPriority)
+
+
+async def test_tenant_documents_with_review_fields_are_answered_by_the_executor_alike(api, scene: Scene, services):
+    """The compiled reads do not know the review fields: such a document falls back, with the same answer."""
+    s = await library(api, scene.practice, MFA, BACKUP)
+    review = await started(api, scene.cio, scene.tenant)
+    await answer(api, scene.cio, review, (s[MFA], "PARTIAL", "Admins only"), (s[BACKUP], "ALIGNED", None))
+    await api.mutate(scene.cio, COMPLETE, {"id": review})
+    document = f"""{{ tenants {{ edges {{ node {{ name latestReview {{ alignmentScore }}
+        reviews(first: 5) {{ totalCount nodes {{ {REVIEW} }} }} risks(first: 2) {{ totalCount }} }} }} }} }}"""
+
+    answers = await Pair(services).ask(document, {}, api.token(scene.cio))
+
+    assert answers.equal, answers.difference()
+    assert not answers.compiled
+    (edge,) = answers.json()["data"]["tenants"]["edges"]
+    assert edge["node"]["latestReview"] == {"alignmentScore": 75}
