@@ -37,7 +37,15 @@ from app.months import current_month
 from app.planning.models import Initiative
 from app.standards import alignment
 from app.standards.alignment import GAPS
-from app.standards.models import Alignment, Finding, Review, ReviewAnswer, ReviewStatus, Standard, StandardPriority
+from app.standards.models import (
+    Alignment,
+    Finding,
+    Review,
+    ReviewAnswer,
+    ReviewStatus,
+    Standard,
+    StandardPriority,
+)
 
 MAX_ANSWERS = 500
 
