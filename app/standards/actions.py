@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import editing
 from app import validation as v
-from app.audit.actions import record, snapshot
+from app.audit.actions import jsonable, record, snapshot
 from app.auth.principal import Principal
 from app.errors import Conflict, DomainError, Forbidden, Invalid, Limit, NotFound, ValidationErrors
 from app.guards import check_version, require_writer, visible_tenant
@@ -369,3 +369,54 @@ def change_kind(before: Alignment | str | None, after: Alignment | str) -> Chang
     if earlier is None or now is None:
         return ChangeKind.APPLICABILITY
     return ChangeKind.IMPROVED if now > earlier else ChangeKind.REGRESSED
+
+
+# --- export and import ----------------------------------------------------------------------
+
+# The tenant tables that name a standard: the library is the practice's, so an export carries the
+# standards they name beside its tables, and an import finds them again in the importing practice.
+NAMING_STANDARDS = ("review_answers", "findings")
+CARRIED = ("id", "key", "section", "title", "question", "why_it_matters", "priority", "active")
+
+
+async def exported_standards(session: AsyncSession, tenant_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The standards the tenant's answers and findings name, as an export carries them."""
+    named = (select(ReviewAnswer.standard_id).where(ReviewAnswer.tenant_id == tenant_id)
+             .union(select(Finding.standard_id).where(Finding.tenant_id == tenant_id)))
+    rows = await session.execute(
+        select(*(getattr(Standard, c) for c in CARRIED)).where(Standard.id.in_(named)).order_by(Standard.id)
+    )
+    return [{c: jsonable(getattr(r, c)) for c in CARRIED} for r in rows]
+
+
+async def imported_standards(
+    session: AsyncSession, practice_id: uuid.UUID, standards: Sequence[dict[str, Any]], tables: dict[str, list[dict]],
+) -> dict[str, list[dict]]:
+    """`tables` with every standard id replaced by the importing practice's own standard.
+
+    A built-in standard is found by its key; any other by its id when the practice has it (the
+    export came from this practice). A standard the practice lacks (its own standard from another
+    practice, or a built-in entry this database does not hold) joins its library INACTIVE: the
+    imported reviews read as they were, and new reviews leave it out until an admin activates it.
+    """
+    mapping: dict[str, str] = {}
+    for carried in standards:
+        found = None
+        if carried.get("key"):
+            found = await session.scalar(select(Standard.id).where(
+                Standard.practice_id == practice_id, Standard.key == carried["key"]))
+        if found is None:
+            found = await session.scalar(select(Standard.id).where(
+                Standard.practice_id == practice_id, Standard.id == uuid.UUID(carried["id"])))
+        if found is None:
+            fields = {c: carried[c] for c in CARRIED if c not in ("id", "active")}
+            standard = Standard(practice_id=practice_id, active=False, **fields)
+            session.add(standard)
+            await session.flush()
+            found = standard.id
+        mapping[str(carried["id"])] = str(found)
+    return {
+        table: [{**row, "standard_id": mapping.get(str(row["standard_id"]), row["standard_id"])} for row in rows]
+        if table in NAMING_STANDARDS else rows
+        for table, rows in tables.items()
+    }
