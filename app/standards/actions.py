@@ -50,18 +50,26 @@ from app.standards.models import (
 MAX_ANSWERS = 500
 
 # The built-in library into one practice (migration 0007's COPY_LIBRARY does it for every practice
-# that existed then). A standard already copied keeps its row, edits and all.
+# that existed then). A standard already copied keeps its row, edits and all. A copy's id follows
+# from the practice and the entry's key, so the same practice always gets the same ids (a seed is
+# reproducible to the row).
 COPY_LIBRARY = text("""
-    INSERT INTO standards (id, practice_id, key, section, title, question, why_it_matters, priority, version)
-    SELECT gen_random_uuid(), :practice_id, l.key, l.section, l.title, l.question, l.why_it_matters, l.priority, 1
+    INSERT INTO standards (id, practice_id, key, section, title, question, why_it_matters, priority, version,
+                           created_at, updated_at)
+    SELECT CAST(md5(CAST(CAST(:practice_id AS uuid) AS text) || '/' || l.key) AS uuid), CAST(:practice_id AS uuid), l.key, l.section, l.title,
+           l.question, l.why_it_matters, l.priority, 1, coalesce(CAST(:at AS timestamptz), now()),
+           coalesce(CAST(:at AS timestamptz), now())
     FROM standard_library l
     ORDER BY l.section, l.key
     ON CONFLICT (practice_id, key) DO NOTHING""")
 
 
-async def copy_library(session: AsyncSession, practice_id: uuid.UUID) -> int:
-    """Give the practice every built-in standard it does not have yet; returns how many were added."""
-    return (await session.execute(COPY_LIBRARY, {"practice_id": practice_id})).rowcount
+async def copy_library(session: AsyncSession, practice_id: uuid.UUID, at: dt.datetime | None = None) -> int:
+    """Give the practice every built-in standard it does not have yet; returns how many were added.
+
+    `at` is when the practice got them (now, unless a seed backdates its practice).
+    """
+    return (await session.execute(COPY_LIBRARY, {"practice_id": practice_id, "at": at})).rowcount
 
 
 # --- the library ----------------------------------------------------------------------------
