@@ -34,8 +34,8 @@ async def test_seeded_scores_and_findings_follow_the_review_rules(sessionmaker):
     """The bulk rows agree with what completeReview computes from the same answers."""
     await seed_demo(sessionmaker)
     async with tenant_session(sessionmaker, ()) as s:
-        practice = await s.scalar(select(Practice.id).where(Practice.name == DEMO_PRACTICE))
-        tenant_ids = list(await s.scalars(select(Tenant.id).where(Tenant.practice_id == practice)))
+        demo = select(Tenant.id).join(Practice, Practice.id == Tenant.practice_id).where(Practice.name == DEMO_PRACTICE)
+        tenant_ids = list(await s.scalars(demo))
     async with tenant_session(sessionmaker, tenant_ids) as s:
         answers = (await s.execute(
             select(ReviewAnswer.review_id, ReviewAnswer.alignment, Standard.priority)
