@@ -5,13 +5,11 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from sqlalchemy import select
 
 from app.api import ids
-from app.api import standards as standards_api
 from app.api.context import Context, Info
 from app.api.errors import UserError
 from app.api.lists import Listing, child_connection, row_by_key
@@ -20,11 +18,9 @@ from app.api.node import Node, from_row, resolves
 from app.api.pagination import Connection
 from app.api.permissions import object_key, tenant_key
 from app.api.scalars import Month
+from app.api.standards import Finding, initiative_findings
 from app.planning import actions
 from app.planning import models as m
-
-if TYPE_CHECKING:
-    from app.api.standards import Finding
 
 InitiativeStatus = strawberry.enum(m.InitiativeStatus, name="InitiativeStatus")
 
@@ -66,8 +62,8 @@ class Initiative(Node):
     initiative_id: strawberry.Private[uuid.UUID]
 
     @strawberry.field(description="The review findings this initiative closes.")
-    async def findings(self, info: Info) -> list[Annotated[Finding, strawberry.lazy("app.api.standards")]]:
-        return await standards_api.initiative_findings(info.context, self.tenant_id, self.initiative_id)
+    async def findings(self, info: Info) -> list[Finding]:
+        return await initiative_findings(info.context, self.tenant_id, self.initiative_id)
 
 
 def initiative_node(row) -> Initiative:
