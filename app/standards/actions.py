@@ -187,9 +187,9 @@ async def answer_standards(
     Every standard must be an active one of the tenant's practice's library: anything else is
     NOT_FOUND on `["answers", i, "standardId"]` and nothing of the call is stored.
     """
+    review = await open_review(session, actor, tenant_id, review_id, "reviewId")
     if len(answers) > MAX_ANSWERS:
         raise Limit(f"At most {MAX_ANSWERS} answers per call; send them in batches.", ["answers"])
-    review = await open_review(session, actor, tenant_id, review_id, "reviewId")
     tenant = await visible_tenant(session, actor, tenant_id)
     wanted = {a.standard_id for a in answers}
     usable = set(await session.scalars(select(Standard.id).where(

@@ -20,8 +20,6 @@ from app.models import (
     Initiative,
     ItPlan,
     Policy,
-    Review,
-    ReviewAnswer,
     Risk,
     SteeringMeeting,
     Tenant,
@@ -33,7 +31,7 @@ from app.seed.synthetic import seed_synthetic
 TENANTS, MONTHS, END_MONTH = 20, 6, dt.date(2026, 6, 1)
 # The tenant-owned areas every seeded tenant has rows in (tickets only with a PSA, so not here).
 AREAS = (Vendor, ItPlan, Initiative, Risk, Budget, BudgetLine, BudgetSpend, TicketMonth, Policy, SteeringMeeting,
-         ActionItem, Review, ReviewAnswer)
+         ActionItem)
 
 
 async def dump(sessionmaker) -> dict[str, list[tuple]]:
