@@ -40,8 +40,7 @@ STANDARDS = m.Standard.__table__
 REVIEWS = m.Review.__table__
 ANSWERS = m.ReviewAnswer.__table__
 FINDINGS = m.Finding.__table__
-# Answers, findings and changes are listed in the library's order.
-LIBRARY_ORDER = (STANDARDS.c.section, STANDARDS.c.title, STANDARDS.c.id)
+LIBRARY_ORDER = actions.library_order(STANDARDS)
 
 # An id that does not decode, or names another tenant's object, is passed on as one that does not
 # exist (the nil UUID never does): the action answers it after its own checks, as for a missing one.
@@ -294,7 +293,7 @@ class StandardQueries:
         return await child_connection(
             ctx, name="standards", parent_id=ctx.viewer.practice_id, first=first, after=after, filters=(section,),
             make_query=lambda _parents: select(STANDARDS).where(*where), parent_column=STANDARDS.c.practice_id,
-            order_by=list(LIBRARY_ORDER), make_node=standard_node, connection=StandardConnection,
+            order_by=LIBRARY_ORDER, make_node=standard_node, connection=StandardConnection,
         )
 
 

@@ -22,6 +22,7 @@ from app.health.formula import alignment_score
 from app.months import add_months
 from app.seed.generators import Period, Rows, TenantSpec, at, rng_uuid7, timestamped, versioned
 from app.standards import alignment
+from app.standards.actions import library_order
 from app.standards.models import Alignment, ReviewStatus, Standard
 
 NOTES = {
@@ -45,7 +46,7 @@ async def practice_library(session, practice_id: uuid.UUID) -> list[LibraryEntry
     rows = await session.execute(
         select(Standard.id, Standard.priority)
         .where(Standard.practice_id == practice_id, Standard.active)
-        .order_by(Standard.section, Standard.title, Standard.id)
+        .order_by(*library_order())
     )
     return [LibraryEntry(r.id, r.priority.value) for r in rows]
 

@@ -3,9 +3,11 @@
 A practice's library is its own copy of the built-in one (`copy_library`) plus what its admins add;
 a standard is deactivated, never deleted, so the reviews that answered it stay readable. A review
 is started, answered in batches and completed; completing it fixes its score and findings for good:
-the next assessment is a new review. Reviews and answers are locked (`FOR UPDATE`) while they are
-answered or completed, so an answer sent while the review completes waits and then finds it
-completed, instead of being left out of the score it was meant for.
+the next assessment is a new review. A review is locked (`FOR UPDATE`) while it is answered or
+completed, so an answer sent while the review completes waits and then finds it completed, instead
+of being left out of the score it was meant for. A review completed in a closed month that has a
+score (a back-dated completion: seeds, imports of earlier work) marks that month and the scored ones
+after it stale (`mark_scored_months_stale`).
 
 `changesSincePrevious` is computed on read (`changes`), not stored: it only depends on the two
 reviews' answers, which never change once completed, and one statement answers it for a whole page.
@@ -56,10 +58,10 @@ MAX_ANSWERS = 500
 COPY_LIBRARY = text("""
     INSERT INTO standards (id, practice_id, key, section, title, question, why_it_matters, priority, version,
                            created_at, updated_at)
-    SELECT CAST(md5(CAST(CAST(:practice_id AS uuid) AS text) || '/' || l.key) AS uuid), CAST(:practice_id AS uuid), l.key, l.section, l.title,
-           l.question, l.why_it_matters, l.priority, 1, coalesce(CAST(:at AS timestamptz), now()),
-           coalesce(CAST(:at AS timestamptz), now())
-    FROM standard_library l
+    SELECT CAST(md5(CAST(p.id AS text) || '/' || l.key) AS uuid), p.id, l.key, l.section, l.title, l.question,
+           l.why_it_matters, l.priority, 1, p.at, p.at
+    FROM (SELECT CAST(:practice_id AS uuid) AS id, coalesce(CAST(:at AS timestamptz), now()) AS at) p
+    CROSS JOIN standard_library l
     ORDER BY l.section, l.key
     ON CONFLICT (practice_id, key) DO NOTHING""")
 
@@ -73,6 +75,13 @@ async def copy_library(session: AsyncSession, practice_id: uuid.UUID, at: dt.dat
 
 
 # --- the library ----------------------------------------------------------------------------
+
+
+def library_order(t=Standard.__table__) -> list:
+    """The library's order, by section and title (the standards table `t` or an alias): the list,
+    and the answers, findings and changes of a review, read in it."""
+    return [t.c.section, t.c.title, t.c.id]
+
 
 CHECKS = {
     "section": lambda value: v.text(value, "section", max_length=100),
@@ -239,18 +248,16 @@ def _answer_json(standard_id, alignment, note) -> dict:
     return {"standard_id": str(standard_id), "alignment": Alignment(alignment).value, "note": note}
 
 
-def answer_sums(tenant_ids, review_ids):
-    """Per review: answers, applicable answers, `sum(w)` and `sum(w * v)` in halves (app/standards/alignment.py)."""
+def answer_sums(tenant_id: uuid.UUID, review_id: uuid.UUID):
+    """The review's `sum(w)` and `sum(w * v)` in halves (app/standards/alignment.py); no row when nothing is answered."""
     a, s = ReviewAnswer.__table__.c, Standard.__table__.c
     return (
         select(
-            a.tenant_id, a.review_id, func.count().label("answered"),
-            func.count().filter(a.alignment != Alignment.NOT_APPLICABLE.value).label("applicable"),
-            func.coalesce(func.sum(alignment.weight(s.priority, a.alignment)), 0).label("possible"),
-            func.coalesce(func.sum(alignment.earned_halves(s.priority, a.alignment)), 0).label("halves"),
+            func.sum(alignment.weight(s.priority, a.alignment)).label("possible"),
+            func.sum(alignment.earned_halves(s.priority, a.alignment)).label("halves"),
         )
         .select_from(ReviewAnswer.__table__.join(Standard.__table__, s.id == a.standard_id))
-        .where(tuple_(a.tenant_id, a.review_id).in_(list(zip(tenant_ids, review_ids, strict=True))))
+        .where(a.tenant_id == tenant_id, a.review_id == review_id)
         .group_by(a.tenant_id, a.review_id)
     )
 
@@ -264,7 +271,7 @@ async def complete_review(
     `alignmentScore` is null when every answer is NOT_APPLICABLE (nothing to score).
     """
     review = await open_review(session, actor, tenant_id, review_id, "id")
-    sums = (await session.execute(answer_sums([tenant_id], [review_id]))).first()
+    sums = (await session.execute(answer_sums(tenant_id, review_id))).first()
     if sums is None:
         raise Invalid("Answer at least one standard before completing the review.", ["id"])
     before = snapshot(review)
@@ -358,7 +365,7 @@ def changes(keys: Sequence[tuple[uuid.UUID, uuid.UUID]]):
                                   then.c.standard_id == now.c.standard_id))
         )
         .where(paired.c.previous_id.is_not(None), then.c.alignment.is_distinct_from(now.c.alignment))
-        .order_by(paired.c.tenant_id, paired.c.review_id, s.c.section, s.c.title, s.c.id)
+        .order_by(paired.c.tenant_id, paired.c.review_id, *library_order(s))
     )
 
 

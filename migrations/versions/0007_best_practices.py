@@ -8,9 +8,9 @@ Create Date: 2026-12-01
 its own SQL); `standards` is a practice's own library, above tenancy like `users`. Every existing
 practice gets a copy of the built-in library here, and a new practice gets one when it is created
 (app/standards/actions.py copies the same table), so both start with the same entries. Each copy
-keeps its entry's `key`, and copying again adds nothing. Reviews, answers, findings and assets are
-tenant data: row security as 0006 wrote it, the runtime role's grants, and the change counters'
-triggers as 0004 created them.
+keeps its entry's `key`, its id follows from the practice and that key (as in the app's copy), and
+copying again adds nothing. Reviews, answers, findings and assets are tenant data: row security as
+0006 wrote it, the runtime role's grants, and the change counters' triggers as 0004 created them.
 """
 
 import sqlalchemy as sa
@@ -25,7 +25,8 @@ TENANT_TABLES = ("reviews", "review_answers", "findings", "assets")
 LISTED = "tenant_id = ANY ((SELECT NULLIF(current_setting('app.tenant_ids', true), '')::uuid[])::uuid[])"
 COPY_LIBRARY = """
     INSERT INTO standards (id, practice_id, key, section, title, question, why_it_matters, priority, version)
-    SELECT gen_random_uuid(), p.id, l.key, l.section, l.title, l.question, l.why_it_matters, l.priority, 1
+    SELECT CAST(md5(CAST(p.id AS text) || '/' || l.key) AS uuid), p.id, l.key, l.section, l.title, l.question,
+           l.why_it_matters, l.priority, 1
     FROM practices p CROSS JOIN standard_library l
     ORDER BY p.id, l.section, l.key
     ON CONFLICT (practice_id, key) DO NOTHING"""
