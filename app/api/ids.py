@@ -16,7 +16,7 @@ import strawberry
 
 MAX_ID_LENGTH = 200
 # Objects above tenancy: their ids never carry a tenant part (one that does is forged).
-UNSCOPED_TYPES = frozenset({"Tenant", "User", "ApiKey", "Integration"})
+UNSCOPED_TYPES = frozenset({"Tenant", "User", "ApiKey", "Integration", "Standard"})
 
 
 class Key(NamedTuple):

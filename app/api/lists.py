@@ -101,11 +101,19 @@ async def row_by_key(ctx: Context, model, tenant_id, id) -> Any:
 
 async def rows_by_tenant(ctx: Context, name: Hashable, tenant_id, make_query: Callable[[list], Select]) -> list:
     """All rows of a short per-tenant list (vendors, policies, ...), batched over tenants."""
+    return await rows_by_parent(ctx, name, tenant_id, make_query, lambda row: row.tenant_id)
+
+
+async def rows_by_parent(
+    ctx: Context, name: Hashable, key, make_query: Callable[[list], Select], parent_of: Callable[[Any], Any]
+) -> list:
+    """All rows of a short list of one parent (a review's answers: `(tenant_id, review_id)`), batched
+    over parents; `parent_of(row)` is the parent key a row belongs to."""
 
     async def batch(keys: list) -> list:
         grouped: dict[Any, list] = {k: [] for k in keys}
         for row in await ctx.db.rows(make_query(keys)):
-            grouped[row.tenant_id].append(row)
+            grouped[parent_of(row)].append(row)
         return [grouped[k] for k in keys]
 
-    return await ctx.loader(name, batch).load(tenant_id)
+    return await ctx.loader(name, batch).load(key)

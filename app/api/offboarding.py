@@ -19,7 +19,7 @@ from app.tenants import export
 
 @strawberry.type
 class TenantExportPayload:
-    export: JSON | None = strawberry.field(description="Every table holding the tenant's rows: {format, version, tenantId, tables}.")
+    export: JSON | None = strawberry.field(description="Every table holding the tenant's rows: {format, version, tenantId, tables, standards} (the practice's standards its reviews name).")
     user_errors: list[UserError]
 
 

@@ -18,6 +18,7 @@ from app.api.node import Node, from_row, resolves
 from app.api.pagination import Connection
 from app.api.permissions import object_key, tenant_key
 from app.api.scalars import Month
+from app.api.standards import Finding, initiative_findings
 from app.planning import actions
 from app.planning import models as m
 
@@ -57,10 +58,16 @@ class Initiative(Node):
     hours_saved_per_month: float | None
     revenue_at_risk: Decimal | None
     description: str | None
+    tenant_id: strawberry.Private[uuid.UUID]
+    initiative_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field(description="The review findings this initiative closes.")
+    async def findings(self, info: Info) -> list[Finding]:
+        return await initiative_findings(info.context, self.tenant_id, self.initiative_id)
 
 
 def initiative_node(row) -> Initiative:
-    return from_row(Initiative, row, id=ids.encode("Initiative", row.id, row.tenant_id))
+    return from_row(Initiative, row, id=ids.encode("Initiative", row.id, row.tenant_id), initiative_id=row.id)
 
 
 @strawberry.type

@@ -21,6 +21,7 @@ from app.api.policies import PolicyMutations
 from app.api.portfolio import PortfolioQueries
 from app.api.risks import RiskMutations
 from app.api.scalars import SCALAR_MAP
+from app.api.standards import StandardMutations, StandardQueries
 from app.api.steering import SteeringMutations
 from app.api.tenants import TenantMutations, TenantQueries
 from app.api.tickets import TicketMutations
@@ -29,7 +30,7 @@ from graphql import GraphQLError
 
 
 @strawberry.type
-class Query(TenantQueries, PortfolioQueries, HealthQueries, AuditQueries, IntegrationQueries):
+class Query(TenantQueries, PortfolioQueries, HealthQueries, AuditQueries, IntegrationQueries, StandardQueries):
     pass
 
 
@@ -37,7 +38,7 @@ class Query(TenantQueries, PortfolioQueries, HealthQueries, AuditQueries, Integr
 class Mutation(
     TenantMutations, RiskMutations, PlanningMutations, BudgetMutations, TicketMutations, PolicyMutations,
     VendorMutations, SteeringMutations, HealthMutations, IntegrationMutations, OffboardingMutations,
-    LifecycleMutations,
+    LifecycleMutations, StandardMutations,
 ):
     pass
 

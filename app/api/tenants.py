@@ -31,6 +31,7 @@ from app.api.planning import InitiativeConnection, InitiativeOrder, InitiativeSt
 from app.api.policies import Policy, tenant_policies
 from app.api.risks import RiskConnection, RiskOrder, RiskStatus, tenant_risks
 from app.api.scalars import Month
+from app.api.standards import Review, ReviewConnection, latest_review, tenant_reviews
 from app.api.steering import SteeringMeeting, next_meeting, tenant_meetings
 from app.api.tickets import TicketMonth, tenant_ticket_metrics
 from app.api.vendors import Vendor, tenant_vendors
@@ -157,6 +158,14 @@ class Tenant(Node):
     @strawberry.field(description="Assets in service reaching their replacement date in each fiscal quarter from the current one; the first also holds those already past.")
     async def lifecycle_forecast(self, info: Info, quarters: int | None = 8) -> list[LifecycleQuarter]:
         return await tenant_forecast(info.context, self.tenant_id, self.fiscal_year_start_month, quarters)
+
+    @strawberry.field(description="Newest first.")
+    async def reviews(self, info: Info, first: int | None = None, after: str | None = None) -> ReviewConnection:
+        return await tenant_reviews(info.context, self.tenant_id, first, after)
+
+    @strawberry.field(description="The latest COMPLETED review.")
+    async def latest_review(self, info: Info) -> Review | None:
+        return await latest_review(info.context, self.tenant_id)
 
 
 def tenant_node(row) -> Tenant:

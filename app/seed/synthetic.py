@@ -35,6 +35,8 @@ from app.errors import Conflict, Invalid
 from app.months import last_full_month, month_start
 from app.seed.bulk import insert_rows
 from app.seed.generators import Period, TenantSpec, at, rng_uuid7, synthetic_specs, tenant_rows
+from app.seed.reviews import LibraryEntry, practice_library, review_rows
+from app.standards.actions import copy_library
 from app.tenants.actions import create_user
 from app.tenants.models import Practice, Role, Tenant
 from app.validation import slugify
@@ -43,7 +45,7 @@ from app.validation import slugify
 TABLES = (
     models.Tenant, models.AuditEvent, models.Vendor, models.ItPlan, models.Initiative, models.Risk, models.Budget,
     models.BudgetLine, models.BudgetSpend, models.SpendMonth, models.TicketMonth, models.Ticket, models.Policy,
-    models.SteeringMeeting, models.ActionItem, models.Asset,
+    models.SteeringMeeting, models.ActionItem, models.Asset, models.Review, models.ReviewAnswer, models.Finding,
 )
 # Small batches: the RLS check on each inserted row re-reads the whole `app.tenant_ids` array, so
 # its cost grows with the scope (about 85 us a row at 200 tenants, 15 us at 20, measured).
@@ -119,6 +121,7 @@ async def create_practice(sessionmaker, name: str, rng: random.Random, period: P
         await session.execute(
             insert(Practice).values(id=practice_id, name=name, created_at=created_at, updated_at=created_at)
         )
+        await copy_library(session, practice_id, created_at)
         return practice_id
 
 
@@ -141,6 +144,8 @@ async def write_tenants(
     """Generate and insert every spec's rows, `BATCH_SIZE` tenants per transaction."""
     summary = SeedSummary(practice_id, practice, len(specs), period)
     started = time.perf_counter()
+    async with tenant_session(sessionmaker, ()) as session:
+        library = await practice_library(session, practice_id)
     batches = [specs[i : i + BATCH_SIZE] for i in range(0, len(specs), BATCH_SIZE)]
     columns = (
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rows]:,} rows"),
@@ -152,7 +157,7 @@ async def write_tenants(
         async def worker() -> None:
             while batches:
                 batch = batches.pop(0)
-                summary.rows.update(await write_batch(sessionmaker, practice_id, batch, period))
+                summary.rows.update(await write_batch(sessionmaker, practice_id, batch, period, library))
                 bar.update(task, advance=len(batch), rows=summary.total_rows)
 
         await asyncio.gather(*(worker() for _ in range(IN_FLIGHT)))
@@ -160,10 +165,14 @@ async def write_tenants(
     return summary
 
 
-async def write_batch(sessionmaker, practice_id: uuid.UUID, batch: Sequence[TenantSpec], period: Period) -> Counter:
+async def write_batch(
+    sessionmaker, practice_id: uuid.UUID, batch: Sequence[TenantSpec], period: Period, library: Sequence[LibraryEntry]
+) -> Counter:
     rows: dict[str, list[dict]] = {}
     for spec in batch:
-        for table, table_rows in tenant_rows(spec, practice_id, period).items():
+        generated = tenant_rows(spec, practice_id, period)
+        generated.update(review_rows(spec, period, library, generated.get("initiatives", [])))
+        for table, table_rows in generated.items():
             rows.setdefault(table, []).extend(table_rows)
     counts = Counter()
     async with tenant_session(sessionmaker, [s.id for s in batch]) as session:

@@ -124,6 +124,8 @@ class Finding(TenantEntity, Base):
         Index("ix_findings_tenant_id_initiative_id", "tenant_id", "initiative_id"),
         CheckConstraint("alignment in ('PARTIAL', 'NOT_ALIGNED')", name="alignment_is_gap"),
     )
+    # The generated `gid` comes back with the UPDATE (RETURNING) of `linkFinding`, not in a lazy load later.
+    __mapper_args__ = {"eager_defaults": True}
 
     review_id: Mapped[uuid.UUID]
     standard_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("standards.id"), index=True)

@@ -16,16 +16,19 @@ from app.auth.principal import Principal
 from app.db.scope import set_tenants
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.guards import check_version, require_writer, visible_tenant
+from app.standards.actions import copy_library
 from app.tenants.models import Grant, Practice, Role, Tenant, User
 
 
 async def get_or_create_practice(session: AsyncSession, name: str) -> Practice:
+    """A new practice starts with a copy of the built-in standards library."""
     name = v.text(name, "practice")
     practice = await session.scalar(select(Practice).where(Practice.name == name))
     if practice is None:
         practice = Practice(name=name)
         session.add(practice)
         await session.flush()
+        await copy_library(session, practice.id)
     return practice
 
 

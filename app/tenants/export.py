@@ -4,6 +4,9 @@ The tables are found by walking the live catalog (every table with a `tenant_id`
 `tenants` row itself), never from a hand-kept list, so a table added later is exported and
 removed without anyone remembering to. Rows travel as PostgreSQL's own JSON (`to_jsonb`) and come
 back through `jsonb_populate_recordset`, so every type round-trips as the database writes it.
+The standards the tenant's reviews name belong to the practice, not the tenant: the export carries
+them beside its tables (`standards`), and an import finds them in the importing practice's library
+by key (app/standards/actions.py), so the reviews come back whole into any practice.
 
 Offboarding deletes the `tenants` row; every tenant-owned table references it `ON DELETE
 CASCADE`, and PostgreSQL carries the cascade out as the tables' owner, so the tenant's audit
@@ -27,6 +30,7 @@ from app.db.figures import figures_given
 from app.db.scope import tenant_session
 from app.errors import Conflict, Forbidden, Invalid
 from app.guards import visible_tenant
+from app.standards.actions import exported_standards, imported_standards
 
 FORMAT = "fcio-tenant-export"
 VERSION = 1
@@ -86,6 +90,7 @@ async def export_tenant(session: AsyncSession, actor: Principal, tenant_id: uuid
         "exportedAt": dt.datetime.now(dt.UTC).isoformat(),
         "tenantId": str(tenant.id),
         "tables": await tenant_rows(session, tenant.id),
+        "standards": await exported_standards(session, tenant.id),
     }
 
 
@@ -127,6 +132,10 @@ async def import_tenant(session: AsyncSession, document: dict[str, Any]) -> tupl
     unknown = set(tables) - set(await tenant_tables(session))
     if unknown:
         raise Invalid(f"The export has tables this database does not: {', '.join(sorted(unknown))}.")
+    owner = tables.get("tenants") or []
+    if len(owner) != 1:
+        raise Invalid("The export must hold its tenant's row.")
+    tables = await imported_standards(session, uuid.UUID(str(owner[0]["practice_id"])), document.get("standards") or [], tables)
     inserted = 0
     await figures_given(session)  # the kept figures come back as exported, beside their rows
     for table in await tenant_tables(session):

@@ -11,8 +11,11 @@ from app.auth.principal import Principal
 from app.db.scope import set_tenants
 from app.health.actions import score_batch
 from app.lifecycle import actions as lifecycle
+from app.planning.actions import create_initiative
 from app.risks import actions as risks
 from app.risks.models import RiskCategory
+from app.standards import actions as standards
+from app.standards.models import Alignment, Finding, Standard
 from app.tenants import actions as tenants
 from app.tenants.models import Role
 
@@ -103,3 +106,49 @@ async def test_asset_pages_and_forecasts_do_not_grow_with_assets_or_tenants(api,
     small, large = counts[2], counts[12]
     for i, name in enumerate(["lifecycle page", "forecast", "every tenant's assets and forecast"]):
         assert small[i] == large[i], f"{name}: {small[i]} vs {large[i]} statements\n{large[i + 3].report()}"
+
+
+async def reviewed_tenant(world, api, reviews: int, answers: int):
+    """A tenant with `reviews` completed reviews of `answers` standards each, every gap linked to an initiative."""
+    practice = await world.practice()
+    tenant = await world.tenant(practice)
+    system = Principal.system([tenant.id], practice.id)
+    library = [r.id for r in await api.rows([], Standard.__table__.select().where(Standard.practice_id == practice.id))]
+    async with world.scope([tenant.id]) as s:
+        initiative = await create_initiative(s, system, tenant.id, title="Close the gaps")
+        for n in range(reviews):
+            review = await standards.start_review(s, system, tenant.id)
+            await standards.answer_standards(s, system, tenant.id, review.id, [
+                standards.AnswerInput(library[i], list(Alignment)[(i + n) % 4]) for i in range(answers)])
+            done = await standards.complete_review(s, system, tenant.id, review.id)
+            for finding in (await s.execute(Finding.__table__.select().where(
+                    Finding.review_id == done.id))).all():
+                await standards.link_finding(s, system, tenant.id, finding.id, initiative.id)
+    return practice, tenant
+
+
+async def test_review_screen_statements_do_not_grow(api, world, count_statements):
+    document = (OPERATIONS / "review_screen.graphql").read_text()
+    counts = {}
+    for reviews, answers in ((1, 3), (4, 30)):
+        practice, tenant = await reviewed_tenant(world, api, reviews, answers)
+        token = api.token(await world.user(practice, Role.CIO, [tenant]))
+        with count_statements() as log:
+            response = await api.http.post("/graphql", headers={"Authorization": f"Bearer {token}"}, json={
+                "query": document, "operationName": "ReviewScreen",
+                "variables": {"tenantId": ids.encode("Tenant", tenant.id), "libraryFirst": 200}})
+        body = response.json()
+        assert not body.get("errors"), body
+        nodes = [e["node"] for e in body["data"]["tenant"]["reviews"]["edges"]]
+        assert len(nodes) == reviews and all(len(n["answers"]) == answers for n in nodes)
+        assert all(f["initiative"] for n in nodes for f in n["findings"])
+        assert reviews == 1 or any(n["changesSincePrevious"] for n in nodes)
+        counts[(reviews, answers)] = (len(log), log)
+    (small, small_log), (large, large_log) = counts.values()
+    assert small == large, f"{small} vs {large} statements\n{large_log.report()}"
+    # Authentication and scope, the tenant, the library, reviews, latest review, answers, standards,
+    # findings, changes, initiatives.
+    assert small == REVIEW_SCREEN, f"{small}\n{small_log.report()}"
+
+
+REVIEW_SCREEN = 10

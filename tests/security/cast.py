@@ -95,8 +95,11 @@ class Cast:
         return [self.a1, self.a2, self.b1]
 
 
-async def fill(gql: Gql, token: str, holdings: Holdings) -> None:
-    """One object of every type in the tenant, each carrying the tenant's marker."""
+async def fill(gql: Gql, token: str, holdings: Holdings, library: bool = True) -> None:
+    """One object of every type in the tenant, each carrying the tenant's marker.
+
+    With `library` (the practice's first tenant), also a standard of the practice's own library.
+    """
     t, m, found = holdings.gid, holdings.marker, holdings.ids
     found["Tenant"] = t
     found["Risk"] = (await gql.mutate(token, "createRisk", {
@@ -133,6 +136,29 @@ async def fill(gql: Gql, token: str, holdings: Holdings) -> None:
     await gql.mutate(token, "recordTicketMetrics", {
         "tenantId": t, "month": "2026-01", "support": 7, "change": 2, "alert": 1,
     }, "ticketMonth { total }")
+    await fill_review(gql, token, holdings, library)
+
+
+async def fill_review(gql: Gql, token: str, holdings: Holdings, library: bool) -> None:
+    """A completed review whose finding an initiative closes, and a review in progress."""
+    t, m, found = holdings.gid, holdings.marker, holdings.ids
+    if library:
+        found["Standard"] = (await gql.mutate(token, "createStandard", {
+            "section": "Probes", "title": f"Standard {m}", "question": f"Is {m} aligned?", "whyItMatters": m,
+            "priority": "HIGH",
+        }, "standard { id }"))["standard"]["id"]
+    built_in = (await gql.data("{ standards(first: 1) { nodes { id } } }", token=token))["standards"]["nodes"][0]["id"]
+    answers = [{"standardId": built_in, "alignment": "NOT_ALIGNED", "note": f"Finding {m}"}]
+    if library:
+        answers.append({"standardId": found["Standard"], "alignment": "PARTIAL", "note": f"Answer {m}"})
+    review = (await gql.mutate(token, "startReview", {"tenantId": t}, "review { id }"))["review"]["id"]
+    await gql.mutate(token, "answerStandards", {"reviewId": review, "answers": answers}, "review { id }")
+    completed = await gql.data(
+        "mutation($i: IdInput!) { completeReview(input: $i) { review { findings { id } } userErrors { code } } }",
+        {"i": {"id": review}}, token)
+    found["Finding"] = completed["completeReview"]["review"]["findings"][0]["id"]
+    await gql.mutate(token, "linkFinding", {"findingId": found["Finding"], "initiativeId": found["Initiative"]}, "finding { id }")
+    found["Review"] = (await gql.mutate(token, "startReview", {"tenantId": t}, "review { id }"))["review"]["id"]
 
 
 LARGE_PRACTICE = 2000  # practice C's tenants: its admin's scope names the practice, never lists them
@@ -162,7 +188,7 @@ async def build_cast(gql: Gql, world: World) -> Cast:
     holdings = {name: Holdings(t, f"MARK{uuid.uuid4().hex[:10]}")
                 for name, t in (("a1", a1), ("a2", a2), ("b1", b1), ("c1", c1))}
     for name in ("a1", "a2"):
-        await fill(gql, tokens["admin_a"], holdings[name])
+        await fill(gql, tokens["admin_a"], holdings[name], library=name == "a1")
     await fill(gql, tokens["admin_b"], holdings["b1"])
     await fill(gql, tokens["admin_c"], holdings["c1"])
     tokens["key_a"] = (await gql.mutate(tokens["admin_a"], "createApiKey", {

@@ -55,10 +55,14 @@ STEPS = [
      ("integration", "Integration"), "create"),
     ("updateIntegration", lambda t, k: {"id": k["Integration"], "name": "Autotask EU"}, "integration { id }", None, "update"),
     ("disableIntegration", lambda t, k: {"id": k["Integration"]}, "integration { id }", None, "update"),
+    ("startReview", lambda t, k: {"tenantId": t}, "review { id }", ("review", "Review"), "create"),
+    ("answerStandards", lambda t, k: {"reviewId": k["Review"], "answers": [
+        {"standardId": k["Standard"], "alignment": "NOT_ALIGNED", "note": "No MFA"}]}, "review { id }", None, "update"),
+    ("completeReview", lambda t, k: {"id": k["Review"]}, "review { id }", None, "update"),
 ]
 INPUT_TYPES = {"deleteActionItem": "DeleteInput", "deleteSteeringMeeting": "DeleteInput", "deleteBudgetLine": "DeleteInput",
                "deleteVendor": "DeleteInput", "deleteInitiative": "DeleteInput", "deleteRisk": "DeleteInput",
-               "disableIntegration": "IdInput", "deleteAsset": "DeleteInput"}
+               "disableIntegration": "IdInput", "deleteAsset": "DeleteInput", "completeReview": "IdInput"}
 
 
 async def events(owner_engine, tenant_id) -> list:
@@ -83,6 +87,7 @@ async def test_every_mutation_leaves_exactly_one_audit_event_with_actor_tenant_b
     cio = await world.user(practice, Role.CIO, [tenant])
     token = await gql.login(cio.email)
     gid, made, wrong = ids.encode("Tenant", tenant.id), {}, []
+    made["Standard"] = (await gql.data("{ standards(first: 1) { nodes { id } } }", token=token))["standards"]["nodes"][0]["id"]
 
     for name, build, selection, created, kind in STEPS:
         before = len(await events(owner_engine, tenant.id))

@@ -24,12 +24,15 @@ from tests.security.cast import Caller, Cast, Gql
 from tests.security.database import changed, digest
 
 ATTEMPTS = 2200
-TENANT_OWNED = ("Risk", "Initiative", "Vendor", "BudgetLine", "SteeringMeeting", "ActionItem", "Asset")
-NODE_TYPES = ("Tenant", "User", "Integration", *TENANT_OWNED)
+TENANT_OWNED = ("Risk", "Initiative", "Vendor", "BudgetLine", "SteeringMeeting", "ActionItem", "Asset", "Review",
+                "Finding")
+NODE_TYPES = ("Tenant", "User", "Integration", "Standard", *TENANT_OWNED)
 NODE_SELECTION = (
-    "__typename id ... on Risk { title } ... on Initiative { title } ... on Vendor { name } "
+    "__typename id ... on Risk { title } ... on Initiative { title findings { note } } ... on Vendor { name } "
     "... on BudgetLine { name } ... on SteeringMeeting { agenda } ... on ActionItem { title } "
-    "... on Integration { name } ... on Tenant { name } ... on User { email } ... on Asset { name serialNumber }"
+    "... on Integration { name } ... on Tenant { name } ... on User { email } ... on Asset { name serialNumber } "
+    "... on Standard { title } "
+    "... on Review { status answers { note standard { title } } findings { note } } ... on Finding { note standard { title } }"
 )
 PAYLOAD = "userErrors { code field message }"
 
@@ -46,7 +49,7 @@ class Probe:
 
 SHARED_INPUTS = {
     "disableIntegration": "IdInput", "reapplyIntegrationMapping": "IdInput", "replayWebhookDelivery": "IdInput",
-    "grantTenantAccess": "TenantAccessInput", "revokeTenantAccess": "TenantAccessInput",
+    "grantTenantAccess": "TenantAccessInput", "revokeTenantAccess": "TenantAccessInput", "completeReview": "IdInput",
 }
 
 
@@ -139,6 +142,18 @@ PROBES: list[Probe] = [
     mutation("updateAsset", "Asset", "asset { id name }", lambda a, c: {"id": a, "name": "Renamed", "retiredOn": "2026-01-01"}),
     mutation("deleteAsset", "Asset", "deletedId", lambda a, c: {"id": a}),
     mutation("ingestAssets", "Tenant", "accepted", lambda a, c: {"tenantId": a, "source": "probe", "assets": [ASSET]}),
+    Probe("tenant.reviews", "Tenant",
+          "query($id: ID!) { tenant(id: $id) { reviews { totalCount nodes { id } } latestReview { findings { note } } } }",
+          lambda a, c: {"id": a}),
+    mutation("updateStandard", "Standard", "standard { id title }", lambda a, c: {"id": a, "title": "Renamed"}),
+    mutation("startReview", "Tenant", "review { id }", lambda a, c: {"tenantId": a}),
+    mutation("answerStandards", "Review", "review { id }", lambda a, c: {
+        "reviewId": a, "answers": [{"standardId": home(c, "Standard"), "alignment": "ALIGNED"}]}),
+    mutation("answerStandards", "Standard", "review { id }", lambda a, c: {
+        "reviewId": home(c, "Review"), "answers": [{"standardId": a, "alignment": "ALIGNED", "note": "Planted"}]}),
+    mutation("completeReview", "Review", "review { id alignmentScore }", lambda a, c: {"id": a}),
+    mutation("linkFinding", "Finding", "finding { id }", lambda a, c: {"findingId": a, "initiativeId": home(c, "Initiative")}),
+    mutation("linkFinding", "Initiative", "finding { id }", lambda a, c: {"findingId": home(c, "Finding"), "initiativeId": a}),
 ]
 
 

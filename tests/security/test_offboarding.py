@@ -27,7 +27,9 @@ RICH = """query($t: ID!) { tenant(id: $t) { name slug employeeCount
   ticketMetrics(from: "2026-01", to: "2026-12") { month support change alert total }
   policies { kind status approvedOn } vendors { id name annualCost }
   steeringMeetings { id agenda actionItems { nodes { id title status } } }
-  assets { nodes { id version name kind serialNumber purchasedOn replaceBy replacementCost status } } } }"""
+  assets { nodes { id version name kind serialNumber purchasedOn replaceBy replacementCost status } }
+  reviews { nodes { id status alignmentScore answers { standard { id title active } alignment note }
+    findings { id note initiative { title } } changesSincePrevious { before after } } } } }"""
 
 
 async def catalog_counts(owner_engine, tenant_id) -> dict[str, int]:
@@ -75,7 +77,9 @@ async def test_export_offboard_and_reimport_round_trip(gql: Gql, sessionmaker, o
     assert exported["userErrors"] == []
     assert set(document["tables"]) == set(counts)
     assert {t: len(rows) for t, rows in document["tables"].items()} == counts
-    assert all(counts[t] > 0 for t in ("risks", "budget_spend", "webhook_deliveries", "action_items", "audit_events", "assets"))
+    assert all(counts[t] > 0 for t in ("risks", "budget_spend", "webhook_deliveries", "action_items", "audit_events",
+                                       "assets", "reviews", "review_answers", "findings"))
+    assert len(document["standards"]) == 2  # the practice's standards its reviews name travel with it
 
     wrong = (await gql.data(OFFBOARD, {"i": {"id": holdings.gid, "confirmSlug": "not-it"}}, token))["offboardTenant"]
     done = (await gql.data(OFFBOARD, {"i": {"id": holdings.gid, "confirmSlug": tenant.slug}}, token))["offboardTenant"]

@@ -8,7 +8,7 @@ and CIOs cannot manage users, keys or access. The allowed side is exercised by e
 from tests.security.database import changed, digest
 from tests.security.test_cross_tenant import PROBES
 
-ADMIN_ONLY = {"createUser", "createApiKey", "grantTenantAccess", "revokeTenantAccess", "revokeApiKey"}
+ADMIN_ONLY = {"createUser", "createApiKey", "grantTenantAccess", "revokeTenantAccess", "revokeApiKey", "updateStandard"}
 KEY_MAY = {"ingestTickets", "ingestAssets"}
 
 
@@ -39,4 +39,18 @@ async def test_every_mutation_refuses_the_roles_api_md_refuses(gql, cast, owner_
             assert codes == {"FORBIDDEN"}, (probe.name, role, status, body)
             tried += 1
     assert tried >= 80
+    assert changed(before, await digest(owner_engine)) == []
+
+
+async def test_only_practice_admins_add_standards(gql, cast, owner_engine):
+    """`createStandard` takes no id (no probe): every other role is refused and the library is unchanged."""
+    callers = {c.name: c for c in cast.callers}
+    before = await digest(owner_engine)
+    for role in ("cio_a", "exec_a", "key_a"):
+        status, body = await gql.post(
+            "mutation($i: CreateStandardInput!) { createStandard(input: $i) { standard { id } userErrors { code } } }",
+            {"i": {"section": "S", "title": "T", "question": "Q?", "whyItMatters": "W", "priority": "LOW"}},
+            callers[role].token,
+        )
+        assert {e.get("extensions", {}).get("code") for e in body.get("errors", [])} == {"FORBIDDEN"}, (role, body)
     assert changed(before, await digest(owner_engine)) == []
