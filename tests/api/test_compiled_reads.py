@@ -18,6 +18,7 @@ from sqlalchemy import select
 from app.api import ids
 from app.db.scope import tenant_session
 from app.health.actions import score_batch
+from app.risks.models import Risk, RiskCategory, RiskStatus
 from app.seed.synthetic import seed_synthetic
 from app.tenants.models import Practice, Role, Tenant
 from tests.api.compiled_pair import Pair, is_compiled
@@ -63,6 +64,13 @@ async def practice(sessionmaker):
                                    cio_tenants=6, cio_password=PASSWORD)
     async with tenant_session(sessionmaker, ()) as s:
         tenants = list(await s.scalars(select(Tenant).where(Tenant.practice_id == summary.practice_id)))
+    # Whatever the seed drew: high risks accepted until a day to come and until a day gone by, so
+    # the rules of acceptance show in every run (tests/api/test_one_definition.py).
+    today = dt.datetime.now(dt.UTC).date()
+    async with tenant_session(sessionmaker, [t.id for t in tenants]) as s:
+        s.add_all([Risk(tenant_id=t.id, title=f"Accepted until {until}", category=RiskCategory.SECURITY,
+                        status=RiskStatus.ACCEPTED, likelihood=3, impact=4, accepted_until=until)
+                   for t in tenants for until in (today + dt.timedelta(days=60), today - dt.timedelta(days=5))])
     for month in (dt.date(2026, 4, 1), dt.date(2026, 5, 1), END):
         await score_batch(sessionmaker, [t.id for t in tenants], month)
     return summary, tenants
