@@ -48,6 +48,13 @@ def deltas(*parts: tuple[str, int]) -> str:
             "HAVING sum(support) <> 0 OR sum(change) <> 0 OR sum(alert) <> 0")
 
 
+# The rows a statement changes are locked first, all of them and in key order, by a statement of
+# their own: two writers of the same months (a push spanning a month's end, tickets moved between
+# months) then wait for each other instead of deadlocking. New rows are inserted in key order.
+LOCK = """
+      PERFORM 1 FROM ticket_months tm JOIN ({deltas}) AS d
+        ON tm.tenant_id = d.tenant_id AND tm.month = d.month AND tm.source = d.source
+      ORDER BY tm.tenant_id, tm.month, tm.source FOR UPDATE OF tm;"""
 # Existing rows take their deltas by UPDATE (a row's check constraint refuses a negative figure in
 # an INSERT, even one that would conflict); the others are inserted, in key order, and a row a
 # concurrent writer inserted meanwhile takes them on conflict. A delta that would take figures
@@ -74,6 +81,10 @@ WRITE = """
       SELECT array_agg(tenant_id), array_agg(month), array_agg(source) INTO tenants, months, sources
       FROM (SELECT * FROM updated UNION ALL SELECT * FROM inserted) AS written WHERE total = 0;"""
 
+def counting(changes: str) -> str:
+    return LOCK.format(deltas=changes) + WRITE.format(deltas=changes)
+
+
 CREATE_COUNT = f"""
     CREATE FUNCTION count_ticket_months() RETURNS trigger LANGUAGE plpgsql
     SET search_path = public, pg_temp AS $$
@@ -85,9 +96,9 @@ CREATE_COUNT = f"""
       IF current_setting('app.figures', true) = 'given' THEN
         RETURN NULL;
       END IF;
-      IF TG_OP = 'INSERT' THEN{WRITE.format(deltas=deltas(("changed", 1)))}
-      ELSIF TG_OP = 'UPDATE' THEN{WRITE.format(deltas=deltas(("changed", 1), ("previous", -1)))}
-      ELSE{WRITE.format(deltas=deltas(("changed", -1)))}
+      IF TG_OP = 'INSERT' THEN{counting(deltas(("changed", 1)))}
+      ELSIF TG_OP = 'UPDATE' THEN{counting(deltas(("changed", 1), ("previous", -1)))}
+      ELSE{counting(deltas(("changed", -1)))}
       END IF;
       IF tenants IS NOT NULL THEN
         DELETE FROM ticket_months tm USING unnest(tenants, months, sources) AS z(tenant_id, month, source)

@@ -35,6 +35,11 @@ POLICY = (f"{LISTED} OR EXISTS (SELECT 1 FROM tenants t WHERE t.id = spend_month
 DELTAS = """
     SELECT tenant_id, month, sum(amount) AS amount FROM ({rows}) AS c GROUP BY tenant_id, month
     HAVING sum(amount) <> 0"""
+# Rows locked first, in key order, as 0008 does for the ticket figures (no deadlock between two
+# writers of the same months).
+LOCK = """
+      PERFORM 1 FROM spend_months s JOIN ({deltas}) AS d ON s.tenant_id = d.tenant_id AND s.month = d.month
+      ORDER BY s.tenant_id, s.month FOR UPDATE OF s;"""
 WRITE = """
       WITH d AS ({deltas}), updated AS (
         UPDATE spend_months s SET amount = s.amount + d.amount
@@ -48,9 +53,16 @@ WRITE = """
       ON CONFLICT (tenant_id, month) DO UPDATE SET amount = s.amount + excluded.amount;"""
 NEW = "SELECT tenant_id, month, amount FROM changed"
 OLD = "SELECT tenant_id, month, -amount AS amount FROM {table}"
-WRITE_INSERT = WRITE.format(deltas=DELTAS.format(rows=NEW))
-WRITE_UPDATE = WRITE.format(deltas=DELTAS.format(rows=f"{NEW} UNION ALL {OLD.format(table='previous')}"))
-WRITE_DELETE = WRITE.format(deltas=DELTAS.format(rows=OLD.format(table="changed")))
+
+
+def summing(rows: str) -> str:
+    changes = DELTAS.format(rows=rows)
+    return LOCK.format(deltas=changes) + WRITE.format(deltas=changes)
+
+
+WRITE_INSERT = summing(NEW)
+WRITE_UPDATE = summing(f"{NEW} UNION ALL {OLD.format(table='previous')}")
+WRITE_DELETE = summing(OLD.format(table="changed"))
 
 CREATE_SUM = f"""
     CREATE FUNCTION sum_spend_months() RETURNS trigger LANGUAGE plpgsql
