@@ -7,6 +7,7 @@ fields the client gave (absent: not in the dict, left as it is; None: cleared), 
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
@@ -77,6 +78,15 @@ def money(value: Decimal | str | None, field: str) -> Decimal | None:
     if amount >= Decimal("1e12"):
         raise Invalid(f"{field} must be below 1,000,000,000,000.", [field])
     return amount
+
+
+def finite(value: float | None, field: str) -> float | None:
+    """A measured figure (a KPI's value): any real number, not NaN or infinite."""
+    if value is None:
+        return None
+    if not math.isfinite(value):
+        raise Invalid(f"{field} must be a finite number.", [field])
+    return float(value)
 
 
 def int_range(value: int | None, field: str, low: int, high: int | None = None) -> int | None:
