@@ -22,6 +22,7 @@ from app.api.scalars import Month
 from app.api.standards import NO_ID, Finding, initiative_findings
 from app.planning import actions
 from app.planning import models as m
+
 InitiativeStatus = strawberry.enum(m.InitiativeStatus, name="InitiativeStatus")
 
 INITIATIVES = m.Initiative.__table__
