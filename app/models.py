@@ -4,7 +4,7 @@ from app.audit.models import AuditEvent
 from app.auth.models import ApiKey
 from app.budgets.models import Budget, BudgetLine, BudgetSpend, SpendMonth
 from app.db.base import Base
-from app.goals.models import BusinessGoal
+from app.goals.models import BusinessGoal, StrategyProfile
 from app.health.models import HealthScore, StaleHealthMonth
 from app.integrations.models import Integration, WebhookDelivery
 from app.lifecycle.models import Asset
@@ -27,6 +27,6 @@ __all__ = [
     "ActionItem", "ApiKey", "Asset", "AuditEvent", "Base", "Budget", "BudgetLine", "BudgetSpend", "BusinessGoal", "GLOBAL_TABLES",
     "Finding", "Grant", "HealthScore", "Initiative", "Integration", "ItPlan", "LibraryStandard", "Policy", "Practice", "PracticeVersion", "Review",
     "ReviewAnswer", "Risk", "SpendMonth",
-    "StaleHealthMonth", "Standard", "SteeringMeeting", "Tenant", "TenantVersion", "Ticket", "TicketMonth", "User", "Vendor",
+    "StaleHealthMonth", "Standard", "SteeringMeeting", "StrategyProfile", "Tenant", "TenantVersion", "Ticket", "TicketMonth", "User", "Vendor",
     "WebhookDelivery",
 ]

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import inspect
 
-from app.errors import Invalid
+from app.errors import Invalid, Limit
 
 
 def field_name(attribute: str) -> str:
@@ -60,6 +60,21 @@ def text(value: str | None, field: str, *, max_length: int = 200, required: bool
     if len(value) > max_length:
         raise Invalid(f"{field} must be at most {max_length} characters.", [field])
     return value
+
+
+def texts(values: list[str] | None, field: str, limit: int, max_length: int) -> list[str]:
+    """A list of trimmed non-empty strings; the field names the bad item (["decisions", "2"]). None is empty."""
+    if values is None:
+        return []
+    if len(values) > limit:
+        raise Limit(f"{field} takes at most {limit} entries.", [field])
+    checked = []
+    for index, value in enumerate(values):
+        try:
+            checked.append(text(value, field, max_length=max_length))
+        except Invalid as error:
+            raise Invalid(error.message, [field, str(index)]) from None
+    return checked
 
 
 def money(value: Decimal | str | None, field: str) -> Decimal | None:

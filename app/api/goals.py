@@ -1,4 +1,5 @@
-"""Business goals: `BusinessGoal`, `Tenant.goals`, and create / update / delete.
+"""Business goals (`BusinessGoal`, `Tenant.goals`, create / update / delete) and the strategy profile
+(`StrategyProfile`, `Tenant.strategy`, `setStrategyProfile`).
 
 An initiative names the goal it serves (`goalId` on the initiative inputs, app/api/planning.py);
 a goal lists its initiatives here.
@@ -6,6 +7,7 @@ a goal lists its initiatives here.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 import strawberry
@@ -23,8 +25,11 @@ from app.goals import actions
 from app.goals import models as m
 
 GoalStatus = strawberry.enum(m.GoalStatus, name="GoalStatus")
+BuildVsBuy = strawberry.enum(m.BuildVsBuy, name="BuildVsBuy")
+CloudStrategy = strawberry.enum(m.CloudStrategy, name="CloudStrategy")
 
 GOALS = m.BusinessGoal.__table__
+PROFILES = m.StrategyProfile.__table__
 
 
 @strawberry.type
@@ -146,3 +151,63 @@ class GoalMutations:
     @strawberry.mutation(description="Its initiatives stay, unlinked.")
     async def delete_goal(self, info: Info, input: DeleteInput) -> DeletePayload:
         return await delete_object(info.context, input.id, "BusinessGoal", actions.delete_goal)
+
+
+@strawberry.type(description="Every field optional; a client without one answers the empty profile.")
+class StrategyProfile:
+    it_maturity: int | None = strawberry.field(description="1 (ad hoc) .. 5 (optimised)")
+    build_vs_buy: BuildVsBuy | None
+    cloud_strategy: CloudStrategy | None
+    preferred_platforms: list[str]
+    endorsed_stack: list[str]
+    regulatory_constraints: list[str]
+    it_capacity_note: str | None
+    updated_at: dt.datetime | None = strawberry.field(description="null until the profile is first set.")
+
+
+EMPTY_PROFILE = StrategyProfile(
+    it_maturity=None, build_vs_buy=None, cloud_strategy=None, preferred_platforms=[], endorsed_stack=[],
+    regulatory_constraints=[], it_capacity_note=None, updated_at=None,
+)
+
+
+def profile_node(row) -> StrategyProfile:
+    return from_row(StrategyProfile, row, preferred_platforms=list(row.preferred_platforms),
+                    endorsed_stack=list(row.endorsed_stack), regulatory_constraints=list(row.regulatory_constraints))
+
+
+async def tenant_strategy(ctx: Context, tenant_id: uuid.UUID) -> StrategyProfile:
+    """`StrategyByTenant`: batched over tenants."""
+    rows = await rows_by_tenant(ctx, "StrategyByTenant", tenant_id, lambda keys: select(PROFILES).where(PROFILES.c.tenant_id.in_(keys)))
+    return profile_node(rows[0]) if rows else EMPTY_PROFILE
+
+
+@strawberry.input(description="Changes only the fields given: a field left out keeps its value, null clears it (a list to empty).")
+class SetStrategyProfileInput:
+    tenant_id: strawberry.ID
+    it_maturity: strawberry.Maybe[int | None] = strawberry.field(description="1 (ad hoc) .. 5 (optimised)")
+    build_vs_buy: strawberry.Maybe[BuildVsBuy | None]
+    cloud_strategy: strawberry.Maybe[CloudStrategy | None]
+    preferred_platforms: strawberry.Maybe[list[str] | None]
+    endorsed_stack: strawberry.Maybe[list[str] | None]
+    regulatory_constraints: strawberry.Maybe[list[str] | None]
+    it_capacity_note: strawberry.Maybe[str | None]
+
+
+@strawberry.type
+class StrategyProfilePayload:
+    strategy: StrategyProfile | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class StrategyMutations:
+    @strawberry.mutation(description="Client executives may not; every call is one audit event with the profile before and after.")
+    async def set_strategy_profile(self, info: Info, input: SetStrategyProfileInput) -> StrategyProfilePayload:
+        ctx = info.context
+
+        async def work(session):
+            return await actions.set_strategy_profile(session, ctx.viewer, tenant_key(ctx, input.tenant_id), **given(input))
+
+        profile, errors = await perform(ctx, work)
+        return StrategyProfilePayload(strategy=profile_node(profile) if profile else None, user_errors=errors)

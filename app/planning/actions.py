@@ -20,7 +20,7 @@ from app import validation as v
 from app.auth.principal import Principal
 from app.errors import Invalid, NotFound
 from app.goals.models import BusinessGoal
-from app.guards import require_writer
+from app.guards import require_writer, visible_tenant
 from app.months import month_start
 from app.planning.models import Initiative, InitiativeStatus
 
@@ -60,7 +60,9 @@ async def _goal(
     session: AsyncSession, actor: Principal, tenant_id: uuid.UUID, fields: dict[str, Any]
 ) -> dict[str, Any]:
     """The goal an initiative serves must be one of its tenant's: another's is one that does not exist.
-    A reader is FORBIDDEN before any goal is looked up, whatever id it sent."""
+    Checked after the tenant (and, for an update, the initiative) and the right to write, as every
+    write orders them, so a reader is FORBIDDEN whatever goal id it sent."""
+    await visible_tenant(session, actor, tenant_id)
     require_writer(actor)
     goal_id = fields.get("goal_id")
     if goal_id is not None and await session.get(BusinessGoal, (tenant_id, goal_id)) is None:
@@ -101,6 +103,7 @@ async def update_initiative(
     **changes: Any,
 ) -> Initiative:
     """Set the fields given (the names of `CHECKS`); a None clears one, INVALID for a required one."""
+    await editing.load(session, actor, Initiative, tenant_id, initiative_id)
     initiative, _ = await editing.update(
         session, actor, Initiative, tenant_id, initiative_id,
         await _goal(session, actor, tenant_id, v.checked(Initiative, CHECKS, changes)), expected_version,

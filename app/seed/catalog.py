@@ -174,6 +174,16 @@ GOALS = (
 )
 
 
+# The strategy profile's choices (what the CIO hears when asking the client).
+PLATFORMS = ("Microsoft 365", "Azure", "Google Workspace", "AWS", "Salesforce", "NetSuite", "Xero")
+STACK = ("Microsoft Intune", "Defender for Endpoint", "1Password", "SharePoint Online", "Meraki", "Veeam", "Okta",
+         "HubSpot", "Zoom")
+REGULATIONS = ("GDPR", "PCI DSS", "HIPAA", "SOC 2", "ISO 27001", "Cyber Essentials")
+CAPACITY_NOTES = ("One office manager handles IT requests besides her job.",
+                  "An in-house IT coordinator, two days a week.",
+                  "No one in-house: every request goes to the MSP.")
+
+
 class RiskTemplate(NamedTuple):
     title: str
     category: C

@@ -1,4 +1,4 @@
-"""goals and strategy: a client's business goals per fiscal year, initiatives tied to the goal they serve
+"""goals and strategy: a client's business goals per fiscal year, initiatives tied to the goal they serve, the strategy profile
 
 Revision ID: 0010
 Revises: 0009
@@ -7,10 +7,12 @@ Create Date: 2026-12-01
 `business_goals` is tenant data: row security with the policy 0006 gave every tenant table, the
 grants to fcio_app and the change-counter triggers. An initiative points at its goal through
 `(tenant_id, goal_id)`, so it can only name a goal of its own tenant; deleting the goal unlinks it.
+`strategy_profiles` holds at most one row a tenant (tenant_id is its key), tenant data as well.
 """
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision = "0010"
 down_revision = "0009"
@@ -18,7 +20,7 @@ branch_labels = None
 depends_on = None
 
 LISTED = "tenant_id = ANY ((SELECT NULLIF(current_setting('app.tenant_ids', true), '')::uuid[])::uuid[])"
-TENANT_TABLES = ("business_goals",)
+TENANT_TABLES = ("business_goals", "strategy_profiles")
 
 
 def tenant_match(table: str) -> str:
@@ -48,6 +50,21 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('tenant_id', 'id', name=op.f('pk_business_goals'))
     )
     op.create_index('ix_business_goals_tenant_id_fiscal_year', 'business_goals', ['tenant_id', 'fiscal_year'], unique=False)
+    op.create_table('strategy_profiles',
+    sa.Column('tenant_id', sa.UUID(), nullable=False),
+    sa.Column('it_maturity', sa.SmallInteger(), nullable=True),
+    sa.Column('build_vs_buy', sa.Enum('BUILD', 'BUY', 'MIXED', name='build_vs_buy'), nullable=True),
+    sa.Column('cloud_strategy', sa.Enum('CLOUD_FIRST', 'HYBRID', 'ON_PREMISES', name='cloud_strategy'), nullable=True),
+    sa.Column('preferred_platforms', postgresql.ARRAY(sa.String(length=200)), nullable=False),
+    sa.Column('endorsed_stack', postgresql.ARRAY(sa.String(length=200)), nullable=False),
+    sa.Column('regulatory_constraints', postgresql.ARRAY(sa.String(length=200)), nullable=False),
+    sa.Column('it_capacity_note', sa.Text(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.CheckConstraint('it_maturity between 1 and 5', name=op.f('ck_strategy_profiles_it_maturity_range')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_strategy_profiles_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('tenant_id', name=op.f('pk_strategy_profiles'))
+    )
     op.add_column('initiatives', sa.Column('goal_id', sa.UUID(), nullable=True))
     op.create_foreign_key(op.f('fk_initiatives_tenant_id_goal_id_business_goals'), 'initiatives', 'business_goals',
                           ['tenant_id', 'goal_id'], ['tenant_id', 'id'], ondelete='SET NULL (goal_id)')
@@ -71,6 +88,8 @@ def downgrade() -> None:
     op.drop_index('ix_initiatives_tenant_id_goal_id', table_name='initiatives')
     op.drop_constraint(op.f('fk_initiatives_tenant_id_goal_id_business_goals'), 'initiatives', type_='foreignkey')
     op.drop_column('initiatives', 'goal_id')
+    op.drop_table('strategy_profiles')
     op.drop_index('ix_business_goals_tenant_id_fiscal_year', table_name='business_goals')
     op.drop_table('business_goals')
-    op.execute("DROP TYPE goal_status")
+    for name in ("goal_status", "build_vs_buy", "cloud_strategy"):
+        op.execute(f"DROP TYPE {name}")

@@ -111,6 +111,10 @@ async def fill(gql: Gql, token: str, holdings: Holdings, library: bool = True) -
     found["Initiative"] = (await gql.mutate(token, "createInitiative", {
         "tenantId": t, "title": f"Initiative {m}", "targetMonth": "2026-03", "goalId": found["BusinessGoal"],
     }, "initiative { id }"))["initiative"]["id"]
+    await gql.mutate(token, "setStrategyProfile", {
+        "tenantId": t, "itMaturity": 3, "cloudStrategy": "HYBRID", "endorsedStack": [f"Stack {m}"],
+        "itCapacityNote": f"Capacity {m}",
+    }, "strategy { itMaturity }")
     found["Vendor"] = (await gql.mutate(token, "createVendor", {
         "tenantId": t, "name": f"Vendor {m}", "relationship": "PARTNER", "annualCost": "1200.00",
     }, "vendor { id }"))["vendor"]["id"]

@@ -157,6 +157,10 @@ PROBES: list[Probe] = [
     mutation("linkFinding", "Initiative", "finding { id }", lambda a, c: {"findingId": home(c, "Finding"), "initiativeId": a}),
     Probe("tenant.goals", "Tenant", "query($id: ID!) { tenant(id: $id) { goals { title initiatives { title } } "
           "y: goals(fiscalYear: 2026) { kpi } } }", lambda a, c: {"id": a}),
+    Probe("tenant.strategy", "Tenant", "query($id: ID!) { tenant(id: $id) { strategy { itMaturity cloudStrategy "
+          "preferredPlatforms endorsedStack regulatoryConstraints itCapacityNote updatedAt } } }", lambda a, c: {"id": a}),
+    mutation("setStrategyProfile", "Tenant", "strategy { endorsedStack }", lambda a, c: {
+        "tenantId": a, "endorsedStack": ["Planted"], "itMaturity": 5}),
     mutation("createGoal", "Tenant", "goal { id }", lambda a, c: {"tenantId": a, "title": "Planted", "fiscalYear": 2026}),
     mutation("updateGoal", "BusinessGoal", "goal { id title }", lambda a, c: {"id": a, "title": "Renamed", "current": 9}),
     mutation("deleteGoal", "BusinessGoal", "deletedId", lambda a, c: {"id": a}),
