@@ -11,7 +11,7 @@ import datetime as dt
 import uuid
 
 import strawberry
-from sqlalchemy import select, tuple_
+from sqlalchemy import Integer, cast, literal, select, tuple_
 
 from app.api import ids
 from app.api.context import Context, Info
@@ -63,8 +63,9 @@ async def _goal_by_key(ctx: Context, key: ids.Key) -> BusinessGoal | None:
 
 
 async def tenant_goals(ctx: Context, tenant_id: uuid.UUID, fiscal_year: int | None) -> list[BusinessGoal]:
-    """`GoalsByTenant`: a short list, batched over tenants; newest fiscal year first, then by title."""
-    where = [GOALS.c.fiscal_year == fiscal_year] if fiscal_year is not None else []
+    """`GoalsByTenant`: a short list, batched over tenants; newest fiscal year first, then by title.
+    The year is compared as an integer: any Int may be asked for, beyond the column's smallint."""
+    where = [GOALS.c.fiscal_year == cast(literal(fiscal_year), Integer)] if fiscal_year is not None else []
     rows = await rows_by_tenant(
         ctx, ("GoalsByTenant", fiscal_year), tenant_id,
         lambda keys: select(GOALS).where(GOALS.c.tenant_id.in_(keys), *where)

@@ -103,6 +103,7 @@ async def test_goals_of_a_fiscal_year_newest_year_first_and_only_the_tenants_own
     assert await titles() == ["Next", "A 2026", "B 2026", "Old"]
     assert await titles(2026) == ["A 2026", "B 2026"]
     assert await titles(2030) == []
+    assert await titles(2_000_000_000) == []  # any Int may be asked for
 
 
 async def test_initiatives_are_tied_to_the_goal_they_serve_and_listed_under_it(api, scene: Scene):
