@@ -4,6 +4,7 @@ from app.audit.models import AuditEvent
 from app.auth.models import ApiKey
 from app.budgets.models import Budget, BudgetLine, BudgetSpend, SpendMonth
 from app.db.base import Base
+from app.goals.models import BusinessGoal, StrategyProfile
 from app.health.models import HealthScore, StaleHealthMonth
 from app.integrations.models import Integration, WebhookDelivery
 from app.lifecycle.models import Asset
@@ -23,9 +24,9 @@ GLOBAL_TABLES = frozenset({"practices", "users", "tenants", "grants", "api_keys"
                            "practice_versions", "standard_library", "standards"})
 
 __all__ = [
-    "ActionItem", "ApiKey", "Asset", "AuditEvent", "Base", "Budget", "BudgetLine", "BudgetSpend", "GLOBAL_TABLES",
+    "ActionItem", "ApiKey", "Asset", "AuditEvent", "Base", "Budget", "BudgetLine", "BudgetSpend", "BusinessGoal", "GLOBAL_TABLES",
     "Finding", "Grant", "HealthScore", "Initiative", "Integration", "ItPlan", "LibraryStandard", "Policy", "Practice", "PracticeVersion", "Review",
     "ReviewAnswer", "Risk", "SpendMonth",
-    "StaleHealthMonth", "Standard", "SteeringMeeting", "Tenant", "TenantVersion", "Ticket", "TicketMonth", "User", "Vendor",
+    "StaleHealthMonth", "Standard", "SteeringMeeting", "StrategyProfile", "Tenant", "TenantVersion", "Ticket", "TicketMonth", "User", "Vendor",
     "WebhookDelivery",
 ]

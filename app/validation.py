@@ -7,6 +7,7 @@ fields the client gave (absent: not in the dict, left as it is; None: cleared), 
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
@@ -14,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import inspect
 
-from app.errors import Invalid
+from app.errors import Invalid, Limit
 
 
 def field_name(attribute: str) -> str:
@@ -61,6 +62,21 @@ def text(value: str | None, field: str, *, max_length: int = 200, required: bool
     return value
 
 
+def texts(values: list[str] | None, field: str, limit: int, max_length: int) -> list[str]:
+    """A list of trimmed non-empty strings; the field names the bad item (["decisions", "2"]). None is empty."""
+    if values is None:
+        return []
+    if len(values) > limit:
+        raise Limit(f"{field} takes at most {limit} entries.", [field])
+    checked = []
+    for index, value in enumerate(values):
+        try:
+            checked.append(text(value, field, max_length=max_length))
+        except Invalid as error:
+            raise Invalid(error.message, [field, str(index)]) from None
+    return checked
+
+
 def money(value: Decimal | str | None, field: str) -> Decimal | None:
     if value is None:
         return None
@@ -77,6 +93,15 @@ def money(value: Decimal | str | None, field: str) -> Decimal | None:
     if amount >= Decimal("1e12"):
         raise Invalid(f"{field} must be below 1,000,000,000,000.", [field])
     return amount
+
+
+def finite(value: float | None, field: str) -> float | None:
+    """A measured figure (a KPI's value): any real number, not NaN or infinite."""
+    if value is None:
+        return None
+    if not math.isfinite(value):
+        raise Invalid(f"{field} must be a finite number.", [field])
+    return float(value)
 
 
 def int_range(value: int | None, field: str, low: int, high: int | None = None) -> int | None:

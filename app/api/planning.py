@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 from sqlalchemy import select
@@ -14,11 +15,11 @@ from app.api.context import Context, Info
 from app.api.errors import UserError
 from app.api.lists import Listing, child_connection, row_by_key
 from app.api.mutations import UPDATE_INPUT, DeleteInput, DeletePayload, delete_object, given, perform
-from app.api.node import Node, from_row, resolves
+from app.api.node import Node, from_row, resolve_node, resolves
 from app.api.pagination import Connection
 from app.api.permissions import object_key, tenant_key
 from app.api.scalars import Month
-from app.api.standards import Finding, initiative_findings
+from app.api.standards import NO_ID, Finding, initiative_findings
 from app.planning import actions
 from app.planning import models as m
 
@@ -60,6 +61,15 @@ class Initiative(Node):
     description: str | None
     tenant_id: strawberry.Private[uuid.UUID]
     initiative_id: strawberry.Private[uuid.UUID]
+    goal_id: strawberry.Private[uuid.UUID | None]
+
+    @strawberry.field(description="The business goal it serves.")
+    async def goal(self, info: Info) -> Annotated[BusinessGoal, strawberry.lazy("app.api.goals")] | None:  # noqa: F821 -- lazy: resolved by strawberry
+        # Through the node registry: app/api/goals.py lists a goal's initiatives, so this module
+        # may not import it back.
+        if self.goal_id is None:
+            return None
+        return await resolve_node(info.context, ids.encode("BusinessGoal", self.goal_id, self.tenant_id))
 
     @strawberry.field(description="The review findings this initiative closes.")
     async def findings(self, info: Info) -> list[Finding]:
@@ -104,6 +114,13 @@ class CreateInitiativeInput:
     hours_saved_per_month: float | None = None
     revenue_at_risk: Decimal | None = None
     description: str | None = None
+    goal_id: strawberry.ID | None = strawberry.field(default=None, description="The business goal it serves.")
+
+
+def goal_key(goal_id: str, tenant_id: uuid.UUID) -> uuid.UUID:
+    """A goal id of the initiative's tenant; any other (another tenant's, malformed) is one that does not exist."""
+    found = ids.decode_as(goal_id, "BusinessGoal")
+    return found.id if found and found.tenant_id == tenant_id else NO_ID
 
 
 @strawberry.input(description=UPDATE_INPUT)
@@ -118,6 +135,7 @@ class UpdateInitiativeInput:
     hours_saved_per_month: strawberry.Maybe[float | None]
     revenue_at_risk: strawberry.Maybe[Decimal | None]
     description: strawberry.Maybe[str | None]
+    goal_id: strawberry.Maybe[strawberry.ID | None] = strawberry.field(description="null unlinks.")
 
 
 @strawberry.type
@@ -133,12 +151,14 @@ class PlanningMutations:
         ctx = info.context
 
         async def work(session):
+            tenant_id = tenant_key(ctx, input.tenant_id)
             return await actions.create_initiative(
-                session, ctx.viewer, tenant_key(ctx, input.tenant_id),
+                session, ctx.viewer, tenant_id,
                 title=input.title, status=input.status or m.InitiativeStatus.PROPOSED, priority=input.priority,
                 target_month=input.target_month, cost_estimate=input.cost_estimate,
                 hours_saved_per_month=input.hours_saved_per_month, revenue_at_risk=input.revenue_at_risk,
                 description=input.description,
+                goal_id=goal_key(input.goal_id, tenant_id) if input.goal_id is not None else None,
             )
 
         initiative, errors = await perform(ctx, work)
@@ -150,8 +170,9 @@ class PlanningMutations:
 
         async def work(session):
             key = object_key(ctx, input.id, "Initiative")
+            changes = given(input, goal_id=lambda goal_id: goal_key(goal_id, key.tenant_id))
             return await actions.update_initiative(
-                session, ctx.viewer, key.tenant_id, key.id, expected_version=input.expected_version, **given(input)
+                session, ctx.viewer, key.tenant_id, key.id, expected_version=input.expected_version, **changes
             )
 
         initiative, errors = await perform(ctx, work)

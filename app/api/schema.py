@@ -11,6 +11,7 @@ from strawberry.types import ExecutionResult
 
 from app.api.audit import AuditQueries
 from app.api.budgets import BudgetMutations
+from app.api.goals import GoalMutations, StrategyMutations
 from app.api.health import HealthMutations, HealthQueries
 from app.api.integrations import IntegrationMutations, IntegrationQueries
 from app.api.lifecycle import LifecycleMutations
@@ -38,7 +39,7 @@ class Query(TenantQueries, PortfolioQueries, HealthQueries, AuditQueries, Integr
 class Mutation(
     TenantMutations, RiskMutations, PlanningMutations, BudgetMutations, TicketMutations, PolicyMutations,
     VendorMutations, SteeringMutations, HealthMutations, IntegrationMutations, OffboardingMutations,
-    LifecycleMutations, StandardMutations,
+    LifecycleMutations, StandardMutations, GoalMutations, StrategyMutations,
 ):
     pass
 

@@ -13,6 +13,7 @@ from app.api import ids
 from app.api.budgets import Budget, tenant_budget
 from app.api.context import Context, Info
 from app.api.errors import UserError
+from app.api.goals import BusinessGoal, StrategyProfile, tenant_goals, tenant_strategy
 from app.api.health import HealthScore, tenant_health, tenant_health_history
 from app.api.lifecycle import (
     AssetConnection,
@@ -158,6 +159,14 @@ class Tenant(Node):
     @strawberry.field(description="Assets in service reaching their replacement date in each fiscal quarter from the current one; the first also holds those already past.")
     async def lifecycle_forecast(self, info: Info, quarters: int | None = 8) -> list[LifecycleQuarter]:
         return await tenant_forecast(info.context, self.tenant_id, self.fiscal_year_start_month, quarters)
+
+    @strawberry.field(description="The business goals of the fiscal year given (every year when left out): newest year first, then by title.")
+    async def goals(self, info: Info, fiscal_year: int | None = None) -> list[BusinessGoal]:
+        return await tenant_goals(info.context, self.tenant_id, fiscal_year)
+
+    @strawberry.field(description="The client's strategy profile; the empty profile until one is set.")
+    async def strategy(self, info: Info) -> StrategyProfile:
+        return await tenant_strategy(info.context, self.tenant_id)
 
     @strawberry.field(description="Newest first.")
     async def reviews(self, info: Info, first: int | None = None, after: str | None = None) -> ReviewConnection:

@@ -18,7 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import editing
 from app import validation as v
 from app.auth.principal import Principal
-from app.errors import Invalid
+from app.errors import Invalid, NotFound
+from app.goals.models import BusinessGoal
+from app.guards import require_writer, visible_tenant
 from app.months import month_start
 from app.planning.models import Initiative, InitiativeStatus
 
@@ -50,7 +52,22 @@ CHECKS = {
     "hours_saved_per_month": _hours,
     "revenue_at_risk": lambda value: v.money(value, "revenueAtRisk"),
     "description": lambda value: v.text(value, "description", max_length=5000, required=False),
+    "goal_id": None,  # checked against the tenant's goals by `_goal`
 }
+
+
+async def _goal(
+    session: AsyncSession, actor: Principal, tenant_id: uuid.UUID, fields: dict[str, Any]
+) -> dict[str, Any]:
+    """The goal an initiative serves must be one of its tenant's: another's is one that does not exist.
+    Checked after the tenant (and, for an update, the initiative) and the right to write, as every
+    write orders them, so a reader is FORBIDDEN whatever goal id it sent."""
+    await visible_tenant(session, actor, tenant_id)
+    require_writer(actor)
+    goal_id = fields.get("goal_id")
+    if goal_id is not None and await session.get(BusinessGoal, (tenant_id, goal_id)) is None:
+        raise NotFound("BusinessGoal not found.", ["goalId"])
+    return fields
 
 
 async def create_initiative(
@@ -66,12 +83,13 @@ async def create_initiative(
     hours_saved_per_month: float | None = None,
     revenue_at_risk: Decimal | None = None,
     description: str | None = None,
+    goal_id: uuid.UUID | None = None,
 ) -> Initiative:
-    fields = v.checked(Initiative, CHECKS, dict(
+    fields = await _goal(session, actor, tenant_id, v.checked(Initiative, CHECKS, dict(
         title=title, status=status or InitiativeStatus.PROPOSED, priority=priority if priority is not None else 3,
         target_month=target_month, cost_estimate=cost_estimate, hours_saved_per_month=hours_saved_per_month,
-        revenue_at_risk=revenue_at_risk, description=description,
-    ))
+        revenue_at_risk=revenue_at_risk, description=description, goal_id=goal_id,
+    )))
     return await editing.create(session, actor, tenant_id, Initiative(**fields))
 
 
@@ -85,8 +103,10 @@ async def update_initiative(
     **changes: Any,
 ) -> Initiative:
     """Set the fields given (the names of `CHECKS`); a None clears one, INVALID for a required one."""
+    await editing.load(session, actor, Initiative, tenant_id, initiative_id)
     initiative, _ = await editing.update(
-        session, actor, Initiative, tenant_id, initiative_id, v.checked(Initiative, CHECKS, changes), expected_version
+        session, actor, Initiative, tenant_id, initiative_id,
+        await _goal(session, actor, tenant_id, v.checked(Initiative, CHECKS, changes)), expected_version,
     )
     return initiative
 

@@ -39,6 +39,7 @@ class Initiative(TenantEntity, Versioned, Base):
     __tablename__ = "initiatives"
     __table_args__ = (
         tenant_fk("plan_id", "it_plans", ondelete="SET NULL"),
+        tenant_fk("goal_id", "business_goals", ondelete="SET NULL"),
         CheckConstraint("priority between 1 and 5", name="priority_range"),
         CheckConstraint("cost_estimate >= 0", name="cost_estimate_non_negative"),
         CheckConstraint("hours_saved_per_month >= 0", name="hours_saved_non_negative"),
@@ -46,9 +47,11 @@ class Initiative(TenantEntity, Versioned, Base):
         CheckConstraint("extract(day from target_month) = 1", name="target_month_first_day"),
         Index("ix_initiatives_tenant_id_plan_id", "tenant_id", "plan_id"),
         Index("ix_initiatives_tenant_id_target_month", "tenant_id", "target_month"),
+        Index("ix_initiatives_tenant_id_goal_id", "tenant_id", "goal_id"),
     )
 
     plan_id: Mapped[uuid.UUID | None]
+    goal_id: Mapped[uuid.UUID | None]  # the business goal it serves (app/goals)
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
     status: Mapped[InitiativeStatus] = mapped_column(

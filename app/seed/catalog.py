@@ -150,6 +150,40 @@ INITIATIVES = (
 )
 
 
+class GoalTemplate(NamedTuple):
+    title: str
+    function: str  # one of FUNCTIONS
+    kpi: str
+    baseline: float
+    target: float  # below the baseline where less is better
+    serves: tuple[str, ...]  # keys of the INITIATIVES that move the KPI
+
+
+GOALS = (
+    GoalTemplate("Keep the business running through an outage", "Operations", "Hours of unplanned downtime a quarter",
+                 14.0, 2.0, ("backup", "dr", "firewall", "wifi")),
+    GoalTemplate("Pass the cyber insurance renewal without exclusions", "Finance", "Open insurer findings", 9.0, 0.0,
+                 ("mfa", "edr", "insurance", "passwords", "awareness")),
+    GoalTemplate("New starters productive on day one", "HR", "Days until a new starter has every account", 5.0, 1.0,
+                 ("onboarding", "laptops", "licences")),
+    GoalTemplate("Cut IT running costs per employee", "Finance", "Annual IT cost per employee", 2400.0, 2000.0,
+                 ("saas", "telecom", "licences", "sharepoint")),
+    GoalTemplate("Close the books faster", "Finance", "Working days to close the month", 8.0, 4.0, ("erp", "retention")),
+    GoalTemplate("Faster answers for customers", "Sales", "Median hours to resolve a customer-facing ticket", 20.0, 8.0,
+                 ("sla", "inventory", "segmentation")),
+)
+
+
+# The strategy profile's choices (what the CIO hears when asking the client).
+PLATFORMS = ("Microsoft 365", "Azure", "Google Workspace", "AWS", "Salesforce", "NetSuite", "Xero")
+STACK = ("Microsoft Intune", "Defender for Endpoint", "1Password", "SharePoint Online", "Meraki", "Veeam", "Okta",
+         "HubSpot", "Zoom")
+REGULATIONS = ("GDPR", "PCI DSS", "HIPAA", "SOC 2", "ISO 27001", "Cyber Essentials")
+CAPACITY_NOTES = ("One office manager handles IT requests besides her job.",
+                  "An in-house IT coordinator, two days a week.",
+                  "No one in-house: every request goes to the MSP.")
+
+
 class RiskTemplate(NamedTuple):
     title: str
     category: C

@@ -43,7 +43,7 @@ from app.validation import slugify
 
 # Parents before children, so every composite foreign key finds its target.
 TABLES = (
-    models.Tenant, models.AuditEvent, models.Vendor, models.ItPlan, models.Initiative, models.Risk, models.Budget,
+    models.Tenant, models.AuditEvent, models.StrategyProfile, models.Vendor, models.ItPlan, models.BusinessGoal, models.Initiative, models.Risk, models.Budget,
     models.BudgetLine, models.BudgetSpend, models.SpendMonth, models.TicketMonth, models.Ticket, models.Policy,
     models.SteeringMeeting, models.ActionItem, models.Asset, models.Review, models.ReviewAnswer, models.Finding,
 )

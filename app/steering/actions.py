@@ -23,7 +23,7 @@ from app import editing
 from app import validation as v
 from app.auth.principal import Principal
 from app.budgets.actions import mark_closed_months_stale
-from app.errors import Invalid, Limit, NotFound
+from app.errors import Invalid, NotFound
 from app.health.formula import STEERING_WINDOW
 from app.months import add_months, month_start
 from app.rules import is_sql
@@ -56,23 +56,8 @@ def attendee_label(name, function):
     return f"{name} ({function})" if function else name
 
 
-def _texts(values: list[str] | None, field: str, limit: int, max_length: int) -> list[str]:
-    """A list of trimmed non-empty strings; the field names the bad item (["decisions", "2"]). None is empty."""
-    if values is None:
-        return []
-    if len(values) > limit:
-        raise Limit(f"{field} takes at most {limit} entries.", [field])
-    checked = []
-    for index, value in enumerate(values):
-        try:
-            checked.append(v.text(value, field, max_length=max_length))
-        except Invalid as error:
-            raise Invalid(error.message, [field, str(index)]) from None
-    return checked
-
-
 def _attendees(values: list[str] | None) -> list[dict]:
-    return [parse_attendee(n) for n in _texts(values, "attendees", MAX_ATTENDEES, 200)]
+    return [parse_attendee(n) for n in v.texts(values, "attendees", MAX_ATTENDEES, 200)]
 
 
 def _instant(value: dt.datetime | None) -> dt.datetime | None:
@@ -89,9 +74,9 @@ def _instant(value: dt.datetime | None) -> dt.datetime | None:
 MEETING_CHECKS = {
     "scheduled_at": _instant,
     "status": None,
-    "agenda": lambda values: _texts(values, "agenda", MAX_AGENDA, 500),
+    "agenda": lambda values: v.texts(values, "agenda", MAX_AGENDA, 500),
     "attendees": _attendees,
-    "decisions": lambda values: _texts(values, "decisions", MAX_DECISIONS, 2000),
+    "decisions": lambda values: v.texts(values, "decisions", MAX_DECISIONS, 2000),
 }
 
 

@@ -182,3 +182,18 @@ async def test_lifecycle_fields_are_left_to_the_executor_and_answer_alike(api, p
     assert not answers.compiled
     edges = answers.json()["data"]["tenants"]["edges"]
     assert len(edges) == 6 and any(e["node"]["assets"]["totalCount"] for e in edges)
+
+
+async def test_goal_fields_are_left_to_the_executor_and_answer_alike(api, pair, practice):
+    """`Tenant.goals` and `Initiative.goal` are not compiled: such a document falls back, byte-identical."""
+    summary, _ = practice
+    token = await api.login(summary.cio_email)
+    query = """{ tenants { edges { node { name
+      goals { id title fiscalYear function kpi baseline target current status initiatives { title goal { title } } }
+      initiatives(first: 5) { nodes { title goal { title kpi } } } } } } }"""
+    answers = await pair.ask(query, {}, token)
+    assert answers.compiled_status == 200 and answers.equal, answers.difference()
+    assert not answers.compiled
+    edges = answers.json()["data"]["tenants"]["edges"]
+    assert len(edges) == 6 and all(e["node"]["goals"] for e in edges)
+    assert any(g["initiatives"] for e in edges for g in e["node"]["goals"])

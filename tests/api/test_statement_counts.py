@@ -9,6 +9,7 @@ from pathlib import Path
 from app.api import ids
 from app.auth.principal import Principal
 from app.db.scope import set_tenants
+from app.goals.actions import create_goal, set_strategy_profile
 from app.health.actions import score_batch
 from app.lifecycle import actions as lifecycle
 from app.planning.actions import create_initiative
@@ -152,3 +153,34 @@ async def test_review_screen_statements_do_not_grow(api, world, count_statements
 
 
 REVIEW_SCREEN = 10
+
+
+async def test_goals_page_statements_do_not_grow_with_goals_or_initiatives(api, world, count_statements):
+    """The goals page: the profile, a year's goals, each with the initiatives that serve it and each initiative's goal."""
+    page = (OPERATIONS / "goals_page.graphql").read_text()
+    # Its query and fragment (the file holds the page's mutations too).
+    page = page[:page.index("mutation SetStrategyProfile")] + page[page.index("fragment GoalDetail"):]
+    page = page.replace("targetMonth costEstimate", "targetMonth goal { id title } costEstimate")
+    counts = {}
+    for goals, per_goal in ((1, 1), (6, 8)):
+        practice = await world.practice()
+        tenant = await world.tenant(practice)
+        async with world.scope([tenant.id]) as s:
+            system = Principal.system([tenant.id], practice.id)
+            await set_strategy_profile(s, system, tenant.id, it_maturity=3, endorsed_stack=["Intune"])
+            for g in range(goals):
+                goal = await create_goal(s, system, tenant.id, title=f"Goal {g}", fiscal_year=2026, kpi="Days")
+                for i in range(per_goal):
+                    await create_initiative(s, system, tenant.id, title=f"Initiative {g}.{i}", goal_id=goal.id)
+        token = api.token(await world.user(practice, Role.CIO, [tenant]))
+        n, log, data = await counted(api, count_statements, page, {"tenantId": ids.encode("Tenant", tenant.id), "fiscalYear": 2026}, token)
+        assert [len(g["initiatives"]) for g in data["tenant"]["goals"]] == [per_goal] * goals
+        assert all(i["goal"]["title"] == g["title"] for g in data["tenant"]["goals"] for i in g["initiatives"])
+        counts[goals] = (n, log)
+    (small, small_log), (large, large_log) = counts.values()
+    assert small == large, f"{small} vs {large} statements\n{large_log.report()}"
+    # Authentication and scope, the tenant, its profile, its goals, their initiatives, the initiatives' goals.
+    assert small == GOALS_PAGE, f"{small}\n{small_log.report()}"
+
+
+GOALS_PAGE = 6

@@ -105,9 +105,16 @@ async def fill(gql: Gql, token: str, holdings: Holdings, library: bool = True) -
     found["Risk"] = (await gql.mutate(token, "createRisk", {
         "tenantId": t, "title": f"Risk {m}", "category": "SECURITY", "likelihood": 4, "impact": 5,
     }, "risk { id }"))["risk"]["id"]
+    found["BusinessGoal"] = (await gql.mutate(token, "createGoal", {
+        "tenantId": t, "title": f"Goal {m}", "fiscalYear": 2026, "kpi": f"KPI {m}", "baseline": 1, "target": 2,
+    }, "goal { id }"))["goal"]["id"]
     found["Initiative"] = (await gql.mutate(token, "createInitiative", {
-        "tenantId": t, "title": f"Initiative {m}", "targetMonth": "2026-03",
+        "tenantId": t, "title": f"Initiative {m}", "targetMonth": "2026-03", "goalId": found["BusinessGoal"],
     }, "initiative { id }"))["initiative"]["id"]
+    await gql.mutate(token, "setStrategyProfile", {
+        "tenantId": t, "itMaturity": 3, "cloudStrategy": "HYBRID", "endorsedStack": [f"Stack {m}"],
+        "itCapacityNote": f"Capacity {m}",
+    }, "strategy { itMaturity }")
     found["Vendor"] = (await gql.mutate(token, "createVendor", {
         "tenantId": t, "name": f"Vendor {m}", "relationship": "PARTNER", "annualCost": "1200.00",
     }, "vendor { id }"))["vendor"]["id"]

@@ -17,7 +17,15 @@ STEPS = [
     ("createRisk", lambda t, k: {"tenantId": t, "title": "Backups untested", "category": "CONTINUITY", "likelihood": 3, "impact": 4},
      "risk { id }", ("risk", "Risk"), "create"),
     ("updateRisk", lambda t, k: {"id": k["Risk"], "likelihood": 5}, "risk { id }", None, "update"),
-    ("createInitiative", lambda t, k: {"tenantId": t, "title": "Move to M365"}, "initiative { id }", ("initiative", "Initiative"), "create"),
+    ("createGoal", lambda t, k: {"tenantId": t, "title": "Halve onboarding time", "fiscalYear": 2026, "kpi": "Days"},
+     "goal { id }", ("goal", "BusinessGoal"), "create"),
+    ("updateGoal", lambda t, k: {"id": k["BusinessGoal"], "current": 4.5}, "goal { id }", None, "update"),
+    ("setStrategyProfile", lambda t, k: {"tenantId": t, "itMaturity": 2, "preferredPlatforms": ["Microsoft 365"]},
+     "strategy { itMaturity }", None, "create"),
+    ("setStrategyProfile", lambda t, k: {"tenantId": t, "itMaturity": None, "buildVsBuy": "BUY"},
+     "strategy { itMaturity }", None, "update"),
+    ("createInitiative", lambda t, k: {"tenantId": t, "title": "Move to M365", "goalId": k["BusinessGoal"]},
+     "initiative { id }", ("initiative", "Initiative"), "create"),
     ("updateInitiative", lambda t, k: {"id": k["Initiative"], "status": "APPROVED"}, "initiative { id }", None, "update"),
     ("createVendor", lambda t, k: {"tenantId": t, "name": "Contoso", "relationship": "PARTNER"}, "vendor { id }", ("vendor", "Vendor"), "create"),
     ("updateVendor", lambda t, k: {"id": k["Vendor"], "annualCost": "900.00"}, "vendor { id }", None, "update"),
@@ -42,6 +50,7 @@ STEPS = [
     ("deleteSteeringMeeting", lambda t, k: {"id": k["SteeringMeeting"]}, "deletedId", None, "delete"),
     ("deleteBudgetLine", lambda t, k: {"id": k["BudgetLine"]}, "deletedId", None, "delete"),
     ("deleteVendor", lambda t, k: {"id": k["Vendor"]}, "deletedId", None, "delete"),
+    ("deleteGoal", lambda t, k: {"id": k["BusinessGoal"]}, "deletedId", None, "delete"),
     ("deleteInitiative", lambda t, k: {"id": k["Initiative"]}, "deletedId", None, "delete"),
     ("deleteRisk", lambda t, k: {"id": k["Risk"]}, "deletedId", None, "delete"),
     ("createAsset", lambda t, k: {"tenantId": t, "name": "Core switch", "kind": "NETWORK", "purchasedOn": "2020-01-01"},
@@ -61,7 +70,7 @@ STEPS = [
     ("completeReview", lambda t, k: {"id": k["Review"]}, "review { id }", None, "update"),
 ]
 INPUT_TYPES = {"deleteActionItem": "DeleteInput", "deleteSteeringMeeting": "DeleteInput", "deleteBudgetLine": "DeleteInput",
-               "deleteVendor": "DeleteInput", "deleteInitiative": "DeleteInput", "deleteRisk": "DeleteInput",
+               "deleteVendor": "DeleteInput", "deleteInitiative": "DeleteInput", "deleteGoal": "DeleteInput", "deleteRisk": "DeleteInput",
                "disableIntegration": "IdInput", "deleteAsset": "DeleteInput", "completeReview": "IdInput"}
 
 

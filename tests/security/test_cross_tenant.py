@@ -25,10 +25,11 @@ from tests.security.database import changed, digest
 
 ATTEMPTS = 2200
 TENANT_OWNED = ("Risk", "Initiative", "Vendor", "BudgetLine", "SteeringMeeting", "ActionItem", "Asset", "Review",
-                "Finding")
+                "Finding", "BusinessGoal")
 NODE_TYPES = ("Tenant", "User", "Integration", "Standard", *TENANT_OWNED)
 NODE_SELECTION = (
-    "__typename id ... on Risk { title } ... on Initiative { title findings { note } } ... on Vendor { name } "
+    "__typename id ... on Risk { title } ... on Initiative { title findings { note } goal { title } } "
+    "... on BusinessGoal { title kpi initiatives { title } } ... on Vendor { name } "
     "... on BudgetLine { name } ... on SteeringMeeting { agenda } ... on ActionItem { title } "
     "... on Integration { name } ... on Tenant { name } ... on User { email } ... on Asset { name serialNumber } "
     "... on Standard { title } "
@@ -154,6 +155,19 @@ PROBES: list[Probe] = [
     mutation("completeReview", "Review", "review { id alignmentScore }", lambda a, c: {"id": a}),
     mutation("linkFinding", "Finding", "finding { id }", lambda a, c: {"findingId": a, "initiativeId": home(c, "Initiative")}),
     mutation("linkFinding", "Initiative", "finding { id }", lambda a, c: {"findingId": home(c, "Finding"), "initiativeId": a}),
+    Probe("tenant.goals", "Tenant", "query($id: ID!) { tenant(id: $id) { goals { title initiatives { title } } "
+          "y: goals(fiscalYear: 2026) { kpi } } }", lambda a, c: {"id": a}),
+    Probe("tenant.strategy", "Tenant", "query($id: ID!) { tenant(id: $id) { strategy { itMaturity cloudStrategy "
+          "preferredPlatforms endorsedStack regulatoryConstraints itCapacityNote updatedAt } } }", lambda a, c: {"id": a}),
+    mutation("setStrategyProfile", "Tenant", "strategy { endorsedStack }", lambda a, c: {
+        "tenantId": a, "endorsedStack": ["Planted"], "itMaturity": 5}),
+    mutation("createGoal", "Tenant", "goal { id }", lambda a, c: {"tenantId": a, "title": "Planted", "fiscalYear": 2026}),
+    mutation("updateGoal", "BusinessGoal", "goal { id title }", lambda a, c: {"id": a, "title": "Renamed", "current": 9}),
+    mutation("deleteGoal", "BusinessGoal", "deletedId", lambda a, c: {"id": a}),
+    mutation("createInitiative", "BusinessGoal", "initiative { id }", lambda a, c: {
+        "tenantId": c.home.gid, "title": "Planted", "goalId": a}),
+    mutation("updateInitiative", "BusinessGoal", "initiative { id goal { title } }", lambda a, c: {
+        "id": home(c, "Initiative"), "goalId": a}),
 ]
 
 

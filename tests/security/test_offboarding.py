@@ -22,7 +22,9 @@ OFFBOARD = """mutation($i: OffboardTenantInput!) {
 DASHBOARD = (Path(__file__).parents[2] / "graphql/operations/tenant_dashboard.graphql").read_text()
 RICH = """query($t: ID!) { tenant(id: $t) { name slug employeeCount
   risks(first: 50) { nodes { id title score status } }
-  initiatives(first: 50) { nodes { id title status targetMonth } }
+  initiatives(first: 50) { nodes { id title status targetMonth goal { id title } } }
+  strategy { itMaturity buildVsBuy cloudStrategy preferredPlatforms endorsedStack regulatoryConstraints itCapacityNote updatedAt }
+  goals { id version title fiscalYear kpi baseline target current status initiatives { id title } }
   budget(fiscalYear: 2026) { planned actual lines { id name planned vendor { name } initiative { title } spend { month amount } } }
   ticketMetrics(from: "2026-01", to: "2026-12") { month support change alert total }
   policies { kind status approvedOn } vendors { id name annualCost }
@@ -78,7 +80,8 @@ async def test_export_offboard_and_reimport_round_trip(gql: Gql, sessionmaker, o
     assert set(document["tables"]) == set(counts)
     assert {t: len(rows) for t, rows in document["tables"].items()} == counts
     assert all(counts[t] > 0 for t in ("risks", "budget_spend", "webhook_deliveries", "action_items", "audit_events",
-                                       "assets", "reviews", "review_answers", "findings"))
+                                       "assets", "reviews", "review_answers", "findings",
+                                       "business_goals", "strategy_profiles"))
     assert len(document["standards"]) == 2  # the practice's standards its reviews name travel with it
 
     wrong = (await gql.data(OFFBOARD, {"i": {"id": holdings.gid, "confirmSlug": "not-it"}}, token))["offboardTenant"]

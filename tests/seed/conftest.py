@@ -18,6 +18,7 @@ from app.models import (
     Budget,
     BudgetLine,
     BudgetSpend,
+    BusinessGoal,
     Initiative,
     ItPlan,
     Policy,
@@ -31,7 +32,7 @@ from app.seed.synthetic import seed_synthetic
 
 TENANTS, MONTHS, END_MONTH = 20, 6, dt.date(2026, 6, 1)
 # The tenant-owned areas every seeded tenant has rows in (tickets only with a PSA, so not here).
-AREAS = (Vendor, ItPlan, Initiative, Risk, Budget, BudgetLine, BudgetSpend, TicketMonth, Policy, SteeringMeeting,
+AREAS = (Vendor, ItPlan, BusinessGoal, Initiative, Risk, Budget, BudgetLine, BudgetSpend, TicketMonth, Policy, SteeringMeeting,
          ActionItem, Asset)
 
 

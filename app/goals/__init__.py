@@ -1,0 +1,1 @@
+"""Business goals per client and fiscal year, with a KPI (initiatives serve them), and the strategy profile."""
