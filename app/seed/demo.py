@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from app.db.scope import tenant_session
 from app.months import last_full_month
-from app.seed.generators import Period, make_spec
+from app.seed.specs import Period, make_spec
 from app.seed.synthetic import (
     create_practice,
     create_seed_users,

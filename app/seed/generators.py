@@ -1,5 +1,9 @@
 """Pure, deterministic generators: one tenant's rows in every area, from its own random stream.
 
+Who the tenants are is `app/seed/specs.py`; the small values rows are made of, `app/seed/values.py`;
+goals and strategy profiles (a stream of their own), `app/seed/strategy.py`; reviews,
+`app/seed/reviews.py`.
+
 No database here. Every value, ids and timestamps included, comes from `random.Random(spec.seed)`
 and the seeded period, so the same seed gives the same rows however the tenants are batched or
 interleaved. Each tenant has a `discipline` (0 = struggling, 1 = well run) that drives all areas
@@ -13,167 +17,28 @@ import datetime as dt
 import math
 import random
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 
-from app.goals.models import BuildVsBuy, CloudStrategy, GoalStatus
-from app.health.inputs import fiscal_year_of
 from app.months import add_months, last_day
 from app.planning.models import InitiativeStatus
 from app.policies.models import REQUIRED_KINDS, PolicyKind, PolicyStatus
 from app.risks.models import RiskStatus, RiskTreatment
-from app.seed import catalog
+from app.seed import catalog, strategy
+from app.seed.specs import Period, TenantSpec
+from app.seed.values import (
+    Rows,
+    at,
+    fiscal_year,
+    money,
+    nth_weekday,
+    rng_uuid7,
+    round_to,
+    timestamped,
+    versioned,
+    weighted,
+)
 from app.steering.models import ActionItemStatus, MeetingStatus
 from app.tickets.models import MANUAL_SOURCE, TicketCategory
-from app.validation import slugify
-
-UTC = dt.UTC
-Rows = dict[str, list[dict]]
-
-
-@dataclass(frozen=True)
-class Period:
-    """The seeded months, `start`..`end` (first days). `as_of`, the month after, is "now" for the data."""
-
-    start: dt.date
-    end: dt.date
-
-    @classmethod
-    def ending(cls, end: dt.date, months: int) -> Period:
-        return cls(add_months(end, 1 - months), end)
-
-    @property
-    def as_of(self) -> dt.date:
-        return add_months(self.end, 1)
-
-    def months(self, since: dt.date | None = None) -> list[dt.date]:
-        month, out = max(self.start, since or self.start), []
-        while month <= self.end:
-            out.append(month)
-            month = add_months(month, 1)
-        return out
-
-
-@dataclass(frozen=True)
-class TenantSpec:
-    """Who a tenant is; everything else about it is generated from `seed`."""
-
-    id: uuid.UUID
-    name: str
-    slug: str
-    industry: str
-    employees: int
-    fiscal_year_start_month: int
-    currency: str
-    discipline: float
-    onboarded: dt.date  # the first month with data
-    created_at: dt.datetime
-    seed: int
-
-
-def rng_uuid7(rng: random.Random, at: dt.datetime) -> uuid.UUID:
-    """A v7 UUID whose time is `at` and whose random bits come from `rng`: ordered and reproducible."""
-    ms = int(at.timestamp() * 1000)
-    rand = rng.getrandbits(74)
-    return uuid.UUID(
-        int=(ms & 0xFFFF_FFFF_FFFF) << 80 | 0x7 << 76 | (rand >> 62) << 64 | 0b10 << 62 | rand & (2**62 - 1)
-    )
-
-
-def at(day: dt.date, hour: int = 9, minute: int = 0) -> dt.datetime:
-    return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
-
-
-def money(amount: float) -> Decimal:
-    """Two-decimal Decimal, never negative (the money columns all forbid it)."""
-    return Decimal(max(0, round(amount * 100))).scaleb(-2)
-
-
-def round_to(amount: float, step: int) -> Decimal:
-    return money(max(step, round(amount / step) * step))
-
-
-def fiscal_year(month: dt.date, start_month: int) -> int:
-    """The health score's own naming (by starting year), so seeded budgets are the ones it reads."""
-    return fiscal_year_of(month, start_month)[0]
-
-
-def nth_weekday(month: dt.date, weekday: int, nth: int) -> dt.date:
-    first = (weekday - month.weekday()) % 7
-    return month + dt.timedelta(days=first + 7 * (nth - 1))
-
-
-def weighted(rng: random.Random, choices: Sequence[tuple[object, float]]):
-    return rng.choices([c for c, _ in choices], [w for _, w in choices])[0]
-
-
-def make_spec(
-    rng: random.Random,
-    period: Period,
-    *,
-    name: str,
-    slug: str,
-    industry: str,
-    employees: int,
-    discipline: float,
-    fiscal_year_start_month: int = 1,
-    currency: str = "USD",
-    onboarded: dt.date | None = None,
-) -> TenantSpec:
-    onboarded = onboarded or period.start
-    created_at = at(onboarded + dt.timedelta(days=rng.randint(0, 4)), rng.randint(8, 17), rng.randint(0, 59))
-    return TenantSpec(
-        id=rng_uuid7(rng, created_at),
-        name=name,
-        slug=slug,
-        industry=industry,
-        employees=employees,
-        fiscal_year_start_month=fiscal_year_start_month,
-        currency=currency,
-        discipline=discipline,
-        onboarded=onboarded,
-        created_at=created_at,
-        seed=rng.getrandbits(64),
-    )
-
-
-def synthetic_specs(rng: random.Random, count: int, period: Period) -> list[TenantSpec]:
-    """`count` plausible client organisations with unique slugs; most onboarded at the period's start."""
-    specs, taken = [], set()
-    span = len(period.months())
-    for _ in range(count):
-        core, industry = rng.choice(catalog.NAME_CORES)
-        name = " ".join(w for w in (rng.choice(catalog.NAME_PREFIXES), core, rng.choice(catalog.NAME_SUFFIXES)) if w)
-        slug, n = slugify(name), 2
-        while slug in taken:
-            slug, n = f"{slugify(name)}-{n}", n + 1
-        taken.add(slug)
-        late = span > 1 and rng.random() < 0.12
-        specs.append(
-            make_spec(
-                rng,
-                period,
-                name=name,
-                slug=slug,
-                industry=industry,
-                employees=int(math.exp(rng.uniform(math.log(10), math.log(501)))),
-                discipline=rng.betavariate(1.6, 1.4),
-                fiscal_year_start_month=weighted(rng, catalog.FISCAL_YEAR_STARTS),
-                currency=weighted(rng, catalog.CURRENCIES),
-                onboarded=add_months(period.start, rng.randint(1, max(1, span // 2))) if late else None,
-            )
-        )
-    return specs
-
-
-def versioned(created: dt.datetime, updated: dt.datetime | None = None) -> dict:
-    updated = updated or created
-    return {"created_at": created, "updated_at": updated, "version": 1 if updated == created else 2}
-
-
-def timestamped(created: dt.datetime, updated: dt.datetime | None = None) -> dict:
-    return {"created_at": created, "updated_at": updated or created}
 
 
 def tenant_rows(spec: TenantSpec, practice_id: uuid.UUID, period: Period) -> Rows:
@@ -201,7 +66,7 @@ class TenantGenerator:
         self.people()
         self.vendors()
         self.plan()
-        self.goals()
+        strategy.goals(self)
         self.risks()
         self.budgets()
         self.tickets()
@@ -296,58 +161,6 @@ class TenantGenerator:
             })
             self.initiatives.append(row)
             self.initiative_keys[t.key] = row["id"]
-
-    def goals(self) -> None:
-        """Two to four business goals a fiscal year, each with its KPI; initiatives that move the KPI
-        and fall in the goal's year serve it; and the strategy profile. A stream of its own (from the spec's seed), so the rest
-        of the tenant's data is the same as before goals were seeded."""
-        rng = random.Random(f"{self.spec.seed}:goals")
-        start = self.spec.fiscal_year_start_month
-        years = sorted({fiscal_year(i["target_month"], start) for i in self.initiatives})
-        current = fiscal_year(self.as_of, start)
-        template_of = {id: key for key, id in self.initiative_keys.items()}
-        for initiative in self.initiatives:
-            initiative["goal_id"] = None
-        self.strategy(rng)
-        for year in years:
-            created = self.soon_after(self.spec.created_at, 10)
-            for t in rng.sample(catalog.GOALS, rng.randint(2, 4)):
-                progress = min(1.0, rng.uniform(0.1, 0.6) + 0.6 * self.q) if year <= current else rng.uniform(0, 0.3)
-                status = self.goal_status(rng, progress, year < current)
-                goal = self.add("business_goals", {
-                    "id": rng_uuid7(rng, created), "title": t.title, "fiscal_year": year, "function": t.function,
-                    "kpi": t.kpi, "baseline": t.baseline, "target": t.target,
-                    "current": round(t.baseline + (t.target - t.baseline) * progress, 1), "status": status,
-                    **versioned(created),
-                })
-                for initiative in self.initiatives:
-                    serves = template_of[initiative["id"]] in t.serves and fiscal_year(initiative["target_month"], start) == year
-                    if serves and initiative["goal_id"] is None and rng.random() < 0.8:
-                        initiative["goal_id"] = goal["id"]
-
-    def strategy(self, rng: random.Random) -> None:
-        """The strategy profile, maturity following the client's discipline."""
-        created = self.soon_after(self.spec.created_at, 30)
-        self.add("strategy_profiles", {
-            "it_maturity": max(1, min(5, round(1 + 4 * self.q + rng.uniform(-0.6, 0.6)))),
-            "build_vs_buy": weighted(rng, ((BuildVsBuy.BUY, 0.7), (BuildVsBuy.MIXED, 0.25), (BuildVsBuy.BUILD, 0.05))),
-            "cloud_strategy": weighted(rng, ((CloudStrategy.CLOUD_FIRST, 0.5), (CloudStrategy.HYBRID, 0.4),
-                                             (CloudStrategy.ON_PREMISES, 0.1))),
-            "preferred_platforms": rng.sample(catalog.PLATFORMS, rng.randint(1, 3)),
-            "endorsed_stack": rng.sample(catalog.STACK, rng.randint(3, 6)),
-            "regulatory_constraints": rng.sample(catalog.REGULATIONS, rng.randint(0, 2)),
-            "it_capacity_note": rng.choice(catalog.CAPACITY_NOTES),
-            **timestamped(created),
-        })
-
-    @staticmethod
-    def goal_status(rng: random.Random, progress: float, year_over: bool) -> GoalStatus:
-        s = GoalStatus
-        if progress >= 0.95:
-            return s.ACHIEVED
-        if year_over:
-            return weighted(rng, ((s.OFF_TRACK, 0.6), (s.DROPPED, 0.4)))
-        return s.ON_TRACK if progress >= 0.5 else weighted(rng, ((s.AT_RISK, 0.6), (s.OFF_TRACK, 0.3), (s.ON_TRACK, 0.1)))
 
     def initiative_status(self, target: dt.date) -> InitiativeStatus:
         s = InitiativeStatus

@@ -20,7 +20,8 @@ from sqlalchemy import select
 
 from app.health.formula import alignment_score
 from app.months import add_months
-from app.seed.generators import Period, Rows, TenantSpec, at, rng_uuid7, timestamped, versioned
+from app.seed.specs import Period, TenantSpec
+from app.seed.values import Rows, at, rng_uuid7, timestamped, versioned
 from app.standards import alignment
 from app.standards.actions import library_order
 from app.standards.models import Alignment, ReviewStatus, Standard

@@ -34,8 +34,10 @@ from app.db.scope import tenant_session
 from app.errors import Conflict, Invalid
 from app.months import last_full_month, month_start
 from app.seed.bulk import insert_rows
-from app.seed.generators import Period, TenantSpec, at, rng_uuid7, synthetic_specs, tenant_rows
+from app.seed.generators import tenant_rows
 from app.seed.reviews import LibraryEntry, practice_library, review_rows
+from app.seed.specs import Period, TenantSpec, synthetic_specs
+from app.seed.values import at, rng_uuid7
 from app.standards.actions import copy_library
 from app.tenants.actions import create_user
 from app.tenants.models import Practice, Role, Tenant
