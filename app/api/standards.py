@@ -145,11 +145,14 @@ def finding_node(row) -> Finding:
     return from_row(Finding, row, id=ids.encode("Finding", row.id, row.tenant_id))
 
 
+async def users_row(ctx: Context, model, key: ids.Key):
+    """The row `key` names, for a signed-in user; API keys see no reviews or findings (None, as missing)."""
+    return await row_by_key(ctx, model, key.tenant_id, key.id) if ctx.viewer.kind == "user" else None
+
+
 @resolves("Finding")
 async def _finding_by_key(ctx: Context, key: ids.Key) -> Finding | None:
-    if ctx.viewer.kind != "user":
-        return None
-    row = await row_by_key(ctx, m.Finding, key.tenant_id, key.id)
+    row = await users_row(ctx, m.Finding, key)
     return finding_node(row) if row else None
 
 
@@ -226,9 +229,7 @@ async def review_answers(ctx: Context, tenant_id: uuid.UUID, review_id: uuid.UUI
 
 @resolves("Review")
 async def _review_by_key(ctx: Context, key: ids.Key) -> Review | None:
-    if ctx.viewer.kind != "user":
-        return None
-    row = await row_by_key(ctx, m.Review, key.tenant_id, key.id)
+    row = await users_row(ctx, m.Review, key)
     return review_node(row) if row else None
 
 

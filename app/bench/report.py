@@ -51,8 +51,7 @@ NOTES = """\
   tickets and spend are written. A push no longer recounts its month under a per-tenant lock (a
   month of 30,000 tickets took 5-10 ms to recount, and the mixed workload's pushes into one tenant
   took turns for that long), and a fiscal year's actual to date sums a dozen rows per tenant
-  instead of every line's spend: the portfolio statement of 200 tenants went from 58 to 24 ms
-  (pgbench, p50). Concurrent pushes into one tenant still wait for each other on the month's row
+  instead of every line's spend. Concurrent pushes into one tenant still wait for each other on the month's row
   from their upsert to their commit, across the API's round trips (sampled in `pg_stat_activity`
   during the mixed workload: most waiting pushes wait on a transaction lock held by a push idle in
   transaction): the mixed workload's p99 is that wait.
