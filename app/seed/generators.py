@@ -23,8 +23,9 @@ from app.months import add_months, last_day
 from app.planning.models import InitiativeStatus
 from app.policies.models import REQUIRED_KINDS, PolicyKind, PolicyStatus
 from app.risks.models import RiskStatus, RiskTreatment
-from app.seed import catalog, strategy
+from app.seed import catalog
 from app.seed.specs import Period, TenantSpec
+from app.seed.strategy import StrategyRows
 from app.seed.values import (
     Rows,
     at,
@@ -46,7 +47,7 @@ def tenant_rows(spec: TenantSpec, practice_id: uuid.UUID, period: Period) -> Row
     return TenantGenerator(spec, practice_id, period).generate()
 
 
-class TenantGenerator:
+class TenantGenerator(StrategyRows):
     """One tenant's data, area by area; later areas link to what earlier ones made."""
 
     def __init__(self, spec: TenantSpec, practice_id: uuid.UUID, period: Period):
@@ -66,7 +67,7 @@ class TenantGenerator:
         self.people()
         self.vendors()
         self.plan()
-        strategy.goals(self)
+        self.goals()
         self.risks()
         self.budgets()
         self.tickets()
