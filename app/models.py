@@ -4,6 +4,7 @@ from app.audit.models import AuditEvent
 from app.auth.models import ApiKey
 from app.budgets.models import Budget, BudgetLine, BudgetSpend, SpendMonth
 from app.db.base import Base
+from app.decisions.models import Decision
 from app.goals.models import BusinessGoal, StrategyProfile
 from app.health.models import HealthScore, StaleHealthMonth
 from app.integrations.models import Integration, WebhookDelivery
@@ -24,7 +25,7 @@ GLOBAL_TABLES = frozenset({"practices", "users", "tenants", "grants", "api_keys"
                            "practice_versions", "standard_library", "standards"})
 
 __all__ = [
-    "ActionItem", "ApiKey", "Asset", "AuditEvent", "Base", "Budget", "BudgetLine", "BudgetSpend", "BusinessGoal", "GLOBAL_TABLES",
+    "ActionItem", "ApiKey", "Asset", "AuditEvent", "Base", "Budget", "BudgetLine", "BudgetSpend", "BusinessGoal", "Decision", "GLOBAL_TABLES",
     "Finding", "Grant", "HealthScore", "Initiative", "Integration", "ItPlan", "LibraryStandard", "Policy", "Practice", "PracticeVersion", "Review",
     "ReviewAnswer", "Risk", "SpendMonth",
     "StaleHealthMonth", "Standard", "SteeringMeeting", "StrategyProfile", "Tenant", "TenantVersion", "Ticket", "TicketMonth", "User", "Vendor",

@@ -42,6 +42,7 @@ class Initiative(TenantEntity, Versioned, Base):
         tenant_fk("goal_id", "business_goals", ondelete="SET NULL"),
         CheckConstraint("priority between 1 and 5", name="priority_range"),
         CheckConstraint("cost_estimate >= 0", name="cost_estimate_non_negative"),
+        CheckConstraint("recurring_cost_per_year >= 0", name="recurring_cost_non_negative"),
         CheckConstraint("hours_saved_per_month >= 0", name="hours_saved_non_negative"),
         CheckConstraint("revenue_at_risk >= 0", name="revenue_at_risk_non_negative"),
         CheckConstraint("extract(day from target_month) = 1", name="target_month_first_day"),
@@ -59,7 +60,8 @@ class Initiative(TenantEntity, Versioned, Base):
     )
     priority: Mapped[int] = mapped_column(default=3)
     target_month: Mapped[dt.date | None]
-    cost_estimate: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    cost_estimate: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))  # one-time
+    recurring_cost_per_year: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     hours_saved_per_month: Mapped[float | None]
     revenue_at_risk: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     gid: Mapped[str] = global_ids.column("Initiative")  # its Relay id, stored (app/db/global_ids.py)
