@@ -2,7 +2,7 @@
 
 from app.audit.models import AuditEvent
 from app.auth.models import ApiKey
-from app.budgets.models import Budget, BudgetLine, BudgetSpend, SpendMonth
+from app.budgets.models import Budget, BudgetLine, BudgetSpend, SpendMonth, SpendMonthPending
 from app.db.base import Base
 from app.decisions.models import Decision
 from app.goals.models import BusinessGoal, StrategyProfile
@@ -15,7 +15,7 @@ from app.risks.models import Risk
 from app.standards.models import Finding, LibraryStandard, Review, ReviewAnswer, Standard
 from app.steering.models import ActionItem, SteeringMeeting
 from app.tenants.models import Grant, Practice, PracticeVersion, Tenant, TenantVersion, User
-from app.tickets.models import Ticket, TicketMonth
+from app.tickets.models import Ticket, TicketMonth, TicketMonthPending
 from app.vendors.models import Vendor
 
 # Tables above tenancy: no row-level security, reached only through the API's principal checks.
@@ -27,7 +27,7 @@ GLOBAL_TABLES = frozenset({"practices", "users", "tenants", "grants", "api_keys"
 __all__ = [
     "ActionItem", "ApiKey", "Asset", "AuditEvent", "Base", "Budget", "BudgetLine", "BudgetSpend", "BusinessGoal", "Decision", "GLOBAL_TABLES",
     "Finding", "Grant", "HealthScore", "Initiative", "Integration", "ItPlan", "LibraryStandard", "Policy", "Practice", "PracticeVersion", "Review",
-    "ReviewAnswer", "Risk", "SpendMonth",
-    "StaleHealthMonth", "Standard", "SteeringMeeting", "StrategyProfile", "Tenant", "TenantVersion", "Ticket", "TicketMonth", "User", "Vendor",
+    "ReviewAnswer", "Risk", "SpendMonth", "SpendMonthPending",
+    "StaleHealthMonth", "Standard", "SteeringMeeting", "StrategyProfile", "Tenant", "TenantVersion", "Ticket", "TicketMonth", "TicketMonthPending", "User", "Vendor",
     "WebhookDelivery",
 ]

@@ -47,6 +47,8 @@ class Tenant(Versioned, Base):
         CheckConstraint("char_length(currency) = 3", name="currency_iso"),
         Index("uq_tenants_practice_id_slug", "practice_id", "slug", unique=True),
         Index("ix_tenants_practice_id_name", "practice_id", "name", "id"),  # an admin's tenant pages
+        # Row security's practice probe, once a row read, from the index alone (migration 0013).
+        Index("ix_tenants_id_scope", "id", postgresql_include=["practice_id", "status"]),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)

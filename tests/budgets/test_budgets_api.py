@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
+from app.auth.principal import Principal
 from app.budgets import actions
 from app.budgets.models import Budget, BudgetKind, BudgetLine, BudgetSpend, SpendMonth
+from app.db.scope import tenant_session
 from app.health.models import StaleHealthMonth
 from app.months import add_months, current_month, parse_month
 from app.planning.actions import create_initiative
@@ -261,3 +264,29 @@ async def test_the_spend_per_month_follows_every_write_of_spend(api, scene: Scen
 
     await api.act(tenant, actions.delete_budget_line, first.id)  # its spend goes with it
     assert await spend_months(api, tenant) == {july: Decimal("50.00")}
+
+
+async def test_a_writer_of_spend_commits_while_another_is_still_open_and_both_are_counted(api, scene: Scene, world):
+    """The month's spend row is locked only while a writer commits (migration 0012): the second
+    writer commits while the first is still open, and the first adds to it after."""
+    tenant = await world.tenant(scene.practice)
+    this_month = current_month()  # a closed month would be marked stale, a wait of its own
+    first_line = await make_line(api, tenant, fiscal_year=this_month.year)
+    second_line = await make_line(api, tenant, name="Firewall", fiscal_year=this_month.year)
+    first_written, second_committed = asyncio.Event(), asyncio.Event()
+    system = Principal.system([tenant.id], tenant.practice_id)
+
+    async def first():
+        async with tenant_session(api.services.sessionmaker, [tenant.id]) as session:
+            await actions.record_spend(session, system, tenant.id, first_line.id, month=this_month, amount=Decimal("10"))
+            first_written.set()
+            await asyncio.wait_for(second_committed.wait(), 10)  # times out if the second waits for us
+
+    async def second():
+        await first_written.wait()
+        await api.act(tenant, actions.record_spend, second_line.id, month=this_month, amount=Decimal("5"))
+        assert await spend_months(api, tenant) == {this_month: Decimal("5.00")}
+        second_committed.set()
+
+    await asyncio.gather(first(), second())
+    assert await spend_months(api, tenant) == {this_month: Decimal("15.00")}

@@ -183,26 +183,29 @@ async def test_hand_entered_figures_for_another_tenant_are_not_found(world):
             await record_ticket_metrics(session, actor, theirs.id, "2026-08", 1, 1, 1)
 
 
-async def test_two_writers_of_one_month_at_once_are_both_counted(world, tenant_key):
-    """The second writer's figures wait for the first's commit and add to them."""
+async def test_a_writer_of_a_month_commits_while_another_is_still_open_and_both_are_counted(world, tenant_key):
+    """The month's figure row is locked only while a writer commits (migration 0012), not from its
+    write to its commit: the second push commits while the first is open, then the first adds to it.
+    The month is the current one, as a PSA's pushes mostly are (a past month is marked stale, and
+    its mark waits for the other writer's)."""
     tenant, key = tenant_key
-    first_written, first_may_commit = asyncio.Event(), asyncio.Event()
+    opened = dt.datetime.now(dt.UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    first_written, second_committed = asyncio.Event(), asyncio.Event()
 
     async def first():
         async with world.scope(key.tenant_ids) as session:
-            await ingest_tickets(session, key, tenant.id, "script", [ticket(1)])
+            await ingest_tickets(session, key, tenant.id, "script", [ticket(1, opened=opened)])
             first_written.set()
-            await first_may_commit.wait()
+            await asyncio.wait_for(second_committed.wait(), 10)  # times out if the second waits for us
 
     async def second():
         await first_written.wait()
         async with world.scope(key.tenant_ids) as session:
-            writing = asyncio.create_task(ingest_tickets(session, key, tenant.id, "script", [ticket(2)]))
-            await asyncio.sleep(0.3)  # the second is recounting the month while the first is open
-            first_may_commit.set()
-            await writing
+            await ingest_tickets(session, key, tenant.id, "script", [ticket(2, opened=opened)])
+        assert (await stored(world, tenant.id))[1] == {(opened.date(), "script"): (1, 0, 0)}
+        second_committed.set()
 
     await asyncio.gather(first(), second())
 
     _, months = await stored(world, tenant.id)
-    assert months == {(dt.date(2026, 9, 1), "script"): (2, 0, 0)}
+    assert months == {(opened.date(), "script"): (2, 0, 0)}
