@@ -1,7 +1,8 @@
 """Pure, deterministic generators: one tenant's rows in every area, from its own random stream.
 
 Who the tenants are is `app/seed/specs.py`; the small values rows are made of, `app/seed/values.py`;
-goals and strategy profiles (a stream of their own), `app/seed/strategy.py`; reviews,
+goals and strategy profiles (a stream of their own), `app/seed/strategy.py`; recurring costs and
+a roadmap over every quarter of the current fiscal year (another), `app/seed/roadmap.py`; reviews,
 `app/seed/reviews.py`.
 
 No database here. Every value, ids and timestamps included, comes from `random.Random(spec.seed)`
@@ -24,6 +25,7 @@ from app.planning.models import InitiativeStatus
 from app.policies.models import REQUIRED_KINDS, PolicyKind, PolicyStatus
 from app.risks.models import RiskStatus, RiskTreatment
 from app.seed import catalog
+from app.seed.roadmap import RoadmapRows
 from app.seed.specs import Period, TenantSpec
 from app.seed.strategy import StrategyRows
 from app.seed.values import (
@@ -47,7 +49,7 @@ def tenant_rows(spec: TenantSpec, practice_id: uuid.UUID, period: Period) -> Row
     return TenantGenerator(spec, practice_id, period).generate()
 
 
-class TenantGenerator(StrategyRows):
+class TenantGenerator(StrategyRows, RoadmapRows):
     """One tenant's data, area by area; later areas link to what earlier ones made."""
 
     def __init__(self, spec: TenantSpec, practice_id: uuid.UUID, period: Period):
@@ -74,6 +76,7 @@ class TenantGenerator(StrategyRows):
         self.policies()
         self.steering()
         self.assets()
+        self.roadmap()
         return self.rows
 
     # helpers -------------------------------------------------------------------------------------
