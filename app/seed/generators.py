@@ -32,6 +32,7 @@ from app.seed.values import (
     Rows,
     at,
     fiscal_year,
+    initiative_values,
     money,
     nth_weekday,
     rng_uuid7,
@@ -154,14 +155,10 @@ class TenantGenerator(StrategyRows, RoadmapRows):
             created = self.soon_after(self.spec.created_at, 25)
             done_at = at(target + dt.timedelta(days=self.rng.randint(5, 25)), 16)
             updated = done_at if status == InitiativeStatus.DONE and done_at > created else None
+            id = self.new_id(created)
             row = self.add("initiatives", {
-                "id": self.new_id(created), "plan_id": plan["id"], "title": t.title, "description": t.description,
-                "status": status, "priority": weighted(self.rng, ((1, 0.15), (2, 0.25), (3, 0.3), (4, 0.2), (5, 0.1))),
-                "target_month": target,
-                "cost_estimate": round_to(self.rng.uniform(*t.cost) * self.scale(), 100),
-                "hours_saved_per_month": round(self.rng.uniform(*t.hours_saved) * self.scale(), 1),
-                "revenue_at_risk": round_to(self.rng.uniform(*t.revenue_at_risk), 1000) if t.revenue_at_risk[1] else None,
-                **versioned(created, updated),
+                "id": id, "plan_id": plan["id"], "title": t.title, "description": t.description, "status": status,
+                "target_month": target, **initiative_values(self.rng, t, self.scale()), **versioned(created, updated),
             })
             self.initiatives.append(row)
             self.initiative_keys[t.key] = row["id"]

@@ -16,7 +16,7 @@ import random
 from app.months import add_months
 from app.planning.models import InitiativeStatus
 from app.seed import catalog
-from app.seed.values import fiscal_year, rng_uuid7, round_to, versioned, weighted
+from app.seed.values import fiscal_year, initiative_values, rng_uuid7, round_to, versioned, weighted
 
 
 class RoadmapRows:
@@ -50,14 +50,10 @@ class RoadmapRows:
         created = self.spec.created_at + dt.timedelta(days=rng.randint(0, 25), hours=rng.randint(0, 8))
         serving = [g for g in self.rows.get("business_goals", []) if g["fiscal_year"] == year
                    and any(gt.title == g["title"] and t.key in gt.serves for gt in catalog.GOALS)]
+        id = rng_uuid7(rng, created)
         self.add("initiatives", {
-            "id": rng_uuid7(rng, created), "plan_id": self.rows["it_plans"][0]["id"], "title": t.title,
-            "description": t.description, "status": status,
-            "priority": weighted(rng, ((1, 0.15), (2, 0.25), (3, 0.3), (4, 0.2), (5, 0.1))), "target_month": target,
-            "cost_estimate": round_to(rng.uniform(*t.cost) * self.scale(), 100),
+            "id": id, "plan_id": self.rows["it_plans"][0]["id"], "title": t.title, "description": t.description,
+            "status": status, "target_month": target, **initiative_values(rng, t, self.scale()),
             "recurring_cost_per_year": self.recurring_cost(rng, t.key),
-            "hours_saved_per_month": round(rng.uniform(*t.hours_saved) * self.scale(), 1),
-            "revenue_at_risk": round_to(rng.uniform(*t.revenue_at_risk), 1000) if t.revenue_at_risk[1] else None,
-            "goal_id": serving[0]["id"] if serving else None,
-            **versioned(created),
+            "goal_id": serving[0]["id"] if serving else None, **versioned(created),
         })
