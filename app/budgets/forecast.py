@@ -81,7 +81,7 @@ def forecast(
     for k, month in enumerate(months, 1):
         plan = twelfth(planned, k)
         if month < current:
-            spent = actual.get(month, ZERO) + ZERO
+            spent = actual.get(month, ZERO)
             found.append(ForecastMonth(month, plan, spent, spent))
             continue
         added = sum((
