@@ -21,11 +21,13 @@ from app.api.lists import row_by_key
 from app.api.mutations import UPDATE_INPUT, DeleteInput, DeletePayload, delete_object, given, perform
 from app.api.node import Node, from_row, resolves
 from app.api.permissions import object_key, tenant_key
-from app.api.planning import Initiative, initiative_node
+from app.api.planning import Initiative, initiative_node, roadmap_initiatives
 from app.api.scalars import Month
 from app.api.vendors import Vendor, vendor_node
-from app.budgets import actions
+from app.budgets import actions, forecast
 from app.budgets import models as m
+from app.lifecycle import actions as lifecycle
+from app.months import month_start
 from app.planning.models import Initiative as InitiativeRow
 from app.tenants.models import Tenant as TenantRow
 from app.vendors.models import Vendor as VendorRow
@@ -35,6 +37,7 @@ BudgetKind = strawberry.enum(m.BudgetKind, name="BudgetKind")
 BUDGETS = m.Budget.__table__
 LINES = m.BudgetLine.__table__
 SPEND = m.BudgetSpend.__table__
+SPEND_MONTHS = m.SpendMonth.__table__
 TENANTS = TenantRow.__table__
 SPEND_OF_LINE = and_(SPEND.c.tenant_id == LINES.c.tenant_id, SPEND.c.budget_line_id == LINES.c.id)
 
@@ -119,6 +122,14 @@ def line_node(row) -> BudgetLine:
 
 
 @strawberry.type
+class ForecastMonth:
+    month: Month
+    planned: Decimal
+    actual: Decimal | None = strawberry.field(description="null until the month has closed.")
+    forecast: Decimal
+
+
+@strawberry.type
 class Budget:
     fiscal_year: int
     currency: str
@@ -128,6 +139,7 @@ class Budget:
     last_month: Month
     tenant_id: strawberry.Private[uuid.UUID]
     budget_id: strawberry.Private[uuid.UUID]
+    fiscal_year_start_month: strawberry.Private[int]
 
     @strawberry.field(description="The budget's lines by name.")
     async def lines(self, info: Info) -> list[BudgetLine]:
@@ -139,6 +151,39 @@ class Budget:
             lambda row: (row.tenant_id, row.budget_id),
         )
         return [line_node(r) for r in rows]
+
+    @strawberry.field(description=(
+        "Month by month of the fiscal year: planned; actual where the month is closed; the forecast: actual "
+        "where known, else the run rate plus the roadmap's costs and the lifecycle replacements due."))
+    async def forecast(self, info: Info) -> list[ForecastMonth]:
+        return await budget_forecast(info.context, self)
+
+
+async def budget_forecast(ctx: Context, budget: Budget) -> list[ForecastMonth]:
+    """app/budgets/forecast.py over the year's spend per month (`SpendMonthsByYear`), the roadmap's
+    initiatives (`RoadmapInitiatives`, shared with `Tenant.roadmap`) and the replacements due
+    (`ReplacementsByMonth`), each batched over the budgets of the request."""
+    day = lifecycle.today()
+
+    def spend(keys: list) -> Select:
+        years = actions.year_spans(keys)
+        return select(SPEND_MONTHS, years.c.year_first).join(years, and_(
+            SPEND_MONTHS.c.tenant_id == years.c.tenant_id, SPEND_MONTHS.c.month.between(years.c.year_first, years.c.year_last)))
+
+    def of_year(row) -> tuple:
+        return row.tenant_id, row.year_first
+
+    key = (budget.tenant_id, budget.first_month)
+    spent = await rows_by_parent(ctx, "SpendMonthsByYear", *key, spend, of_year)
+    due = await rows_by_parent(ctx, ("ReplacementsByMonth", day), *key,
+                               lambda keys: lifecycle.replacements_by_month(actions.year_spans(keys), day), of_year)
+    roadmap = await roadmap_initiatives(ctx, budget.tenant_id, budget.fiscal_year, budget.fiscal_year_start_month)
+    figures = forecast.forecast(
+        budget.first_month, month_start(day), budget.planned, {r.month: r.amount for r in spent},
+        [forecast.RoadmapCost(r.target_month, r.cost_estimate, r.recurring_cost_per_year) for r in roadmap],
+        {r.month: Decimal(r.cost) for r in due},
+    )
+    return [ForecastMonth(month=f.month, planned=f.planned, actual=f.actual, forecast=f.forecast) for f in figures]
 
 
 def budget_totals() -> Select:

@@ -1,4 +1,5 @@
-"""The IT plan: `Initiative`, `Tenant.initiatives`, and create / update / delete."""
+"""The IT plan: `Initiative`, `Tenant.initiatives`, the roadmap (`RoadmapQuarter`, `Tenant.roadmap`),
+and create / update / delete."""
 
 from __future__ import annotations
 
@@ -8,20 +9,22 @@ from enum import Enum
 from typing import Annotated
 
 import strawberry
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from app.api import ids
 from app.api.context import Context, Info
 from app.api.errors import UserError
-from app.api.lists import Listing, child_connection, row_by_key
+from app.api.lists import Listing, child_connection, row_by_key, rows_by_parent
 from app.api.mutations import UPDATE_INPUT, DeleteInput, DeletePayload, delete_object, given, perform
 from app.api.node import Node, from_row, resolve_node, resolves
 from app.api.pagination import Connection
 from app.api.permissions import object_key, tenant_key
 from app.api.scalars import Month
 from app.api.standards import NO_ID, Finding, initiative_findings
-from app.planning import actions
+from app.budgets.actions import fiscal_months, year_spans
+from app.planning import actions, roadmap
 from app.planning import models as m
+from app.planning.roadmap import check_fiscal_year
 
 InitiativeStatus = strawberry.enum(m.InitiativeStatus, name="InitiativeStatus")
 
@@ -55,7 +58,8 @@ class Initiative(Node):
     status: InitiativeStatus
     priority: int = strawberry.field(description="1 highest .. 5 lowest")
     target_month: Month | None
-    cost_estimate: Decimal | None
+    cost_estimate: Decimal | None = strawberry.field(description="The one-time cost.")
+    recurring_cost_per_year: Decimal | None = strawberry.field(description="What it costs every year once delivered.")
     hours_saved_per_month: float | None
     revenue_at_risk: Decimal | None
     description: str | None
@@ -103,6 +107,47 @@ async def tenant_initiatives(
     )
 
 
+async def roadmap_initiatives(ctx: Context, tenant_id: uuid.UUID, fiscal_year: int, start_month: int) -> list:
+    """`RoadmapInitiatives`: the rows on the roadmap of a fiscal year (app/planning/roadmap.py) by
+    target month, batched over tenants and years; the roadmap and the budget forecast share them."""
+    order = initiative_list(INITIATIVES, None, None).order
+    first, _ = fiscal_months(check_fiscal_year(fiscal_year), start_month)
+
+    def query(keys: list):
+        years = year_spans(keys)
+        return (
+            select(INITIATIVES, years.c.year_first)
+            .join(years, and_(INITIATIVES.c.tenant_id == years.c.tenant_id,
+                              *roadmap.on_roadmap(INITIATIVES, years.c.year_first, years.c.year_last)))
+            .order_by(*order)
+        )
+
+    return await rows_by_parent(ctx, "RoadmapInitiatives", (tenant_id, first), query,
+                                lambda row: (row.tenant_id, row.year_first))
+
+
+@strawberry.type(description="A fiscal quarter of the roadmap: the initiatives aimed at it and what they add up to.")
+class RoadmapQuarter:
+    quarter: str = strawberry.field(description='The fiscal quarter, "2026-Q3" (a fiscal year is named by the year it starts in).')
+    initiatives: list[Initiative] = strawberry.field(description="Target month in the quarter, not CANCELLED; by target month.")
+    one_time_cost: Decimal
+    recurring_cost_per_year: Decimal
+    hours_saved_per_month: float
+    revenue_at_risk: Decimal
+
+
+async def tenant_roadmap(ctx: Context, tenant_id: uuid.UUID, fiscal_year: int, start_month: int) -> list[RoadmapQuarter]:
+    rows = await roadmap_initiatives(ctx, tenant_id, fiscal_year, start_month)
+    return [
+        RoadmapQuarter(
+            quarter=q.label, initiatives=[initiative_node(r) for r in q.initiatives], one_time_cost=q.one_time_cost,
+            recurring_cost_per_year=q.recurring_cost_per_year, hours_saved_per_month=q.hours_saved_per_month,
+            revenue_at_risk=q.revenue_at_risk,
+        )
+        for q in roadmap.quarters(fiscal_year, start_month, rows)
+    ]
+
+
 @strawberry.input
 class CreateInitiativeInput:
     tenant_id: strawberry.ID
@@ -110,7 +155,8 @@ class CreateInitiativeInput:
     status: InitiativeStatus | None = m.InitiativeStatus.PROPOSED
     priority: int | None = 3
     target_month: Month | None = None
-    cost_estimate: Decimal | None = None
+    cost_estimate: Decimal | None = strawberry.field(default=None, description="The one-time cost.")
+    recurring_cost_per_year: Decimal | None = None
     hours_saved_per_month: float | None = None
     revenue_at_risk: Decimal | None = None
     description: str | None = None
@@ -131,7 +177,8 @@ class UpdateInitiativeInput:
     status: strawberry.Maybe[InitiativeStatus | None]
     priority: strawberry.Maybe[int | None]
     target_month: strawberry.Maybe[Month | None]
-    cost_estimate: strawberry.Maybe[Decimal | None]
+    cost_estimate: strawberry.Maybe[Decimal | None] = strawberry.field(description="The one-time cost.")
+    recurring_cost_per_year: strawberry.Maybe[Decimal | None]
     hours_saved_per_month: strawberry.Maybe[float | None]
     revenue_at_risk: strawberry.Maybe[Decimal | None]
     description: strawberry.Maybe[str | None]
@@ -156,6 +203,7 @@ class PlanningMutations:
                 session, ctx.viewer, tenant_id,
                 title=input.title, status=input.status or m.InitiativeStatus.PROPOSED, priority=input.priority,
                 target_month=input.target_month, cost_estimate=input.cost_estimate,
+                recurring_cost_per_year=input.recurring_cost_per_year,
                 hours_saved_per_month=input.hours_saved_per_month, revenue_at_risk=input.revenue_at_risk,
                 description=input.description,
                 goal_id=goal_key(input.goal_id, tenant_id) if input.goal_id is not None else None,

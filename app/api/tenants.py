@@ -28,7 +28,14 @@ from app.api.mutations import UPDATE_INPUT, given, perform
 from app.api.node import Node, from_row, resolve_node, resolves
 from app.api.pagination import Connection
 from app.api.permissions import require_admin, tenant_key
-from app.api.planning import InitiativeConnection, InitiativeOrder, InitiativeStatus, tenant_initiatives
+from app.api.planning import (
+    InitiativeConnection,
+    InitiativeOrder,
+    InitiativeStatus,
+    RoadmapQuarter,
+    tenant_initiatives,
+    tenant_roadmap,
+)
 from app.api.policies import Policy, tenant_policies
 from app.api.risks import RiskConnection, RiskOrder, RiskStatus, tenant_risks
 from app.api.scalars import Month
@@ -101,6 +108,10 @@ class Tenant(Node):
         order_by: InitiativeOrder | None = None,
     ) -> InitiativeConnection:
         return await tenant_initiatives(info.context, self.tenant_id, first, after, status, order_by)
+
+    @strawberry.field(description="The roadmap of a fiscal year (2000..2100) by the tenant's fiscal quarters: the four in order, empty ones too.")
+    async def roadmap(self, info: Info, fiscal_year: int) -> list[RoadmapQuarter]:
+        return await tenant_roadmap(info.context, self.tenant_id, fiscal_year, self.fiscal_year_start_month)
 
     @strawberry.field
     async def budget(self, info: Info, fiscal_year: int) -> Budget | None:

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Date, Values, column, func, select, values
+from sqlalchemy.dialects.postgresql import UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import editing
@@ -42,6 +43,14 @@ def fiscal_months(fiscal_year: int, start_month: int) -> tuple[dt.date, dt.date]
     """The first and last month of a fiscal year (see the module's docstring for the naming)."""
     first = dt.date(fiscal_year, start_month, 1)
     return first, add_months(first, 11)
+
+
+def year_spans(keys: Iterable[tuple[uuid.UUID, dt.date]]) -> Values:
+    """VALUES (tenant_id, year_first, year_last): the fiscal years starting at each key's first month,
+    for a read batched over tenants and years to join."""
+    return values(column("tenant_id", UUID), column("year_first", Date), column("year_last", Date), name="years").data(
+        [(tenant_id, first, fiscal_months(first.year, first.month)[1]) for tenant_id, first in keys]
+    )
 
 
 async def mark_closed_months_stale(session: AsyncSession, tenant_id: uuid.UUID, first: dt.date, last: dt.date) -> None:

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import Integer, Select, and_, cast, column, extract, func, select, text, values
+from sqlalchemy import Date, Integer, Select, Values, and_, cast, column, extract, func, select, text, values
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -386,4 +386,21 @@ def forecast_query(firsts: dict[uuid.UUID, dt.date], day: dt.date, quarters: int
             and_(asset_replacement(t).is_not(None), month_index(asset_replacement(t)) < starts.c.first + 3 * quarters),
         )
         .group_by(t.c.tenant_id, index)
+    )
+
+
+def replacements_by_month(years: Values, day: dt.date) -> Select:
+    """Per tenant, fiscal year and month: the replacement cost of the assets in service on `day` whose
+    replacement date falls in that month of the year, those already past it counted in the month of
+    `day` (as `forecast_query` puts them in its first quarter). `years`: the VALUES of
+    `app.budgets.actions.year_spans` (tenant_id, year_first, year_last)."""
+    t = Asset.__table__
+    month = func.greatest(cast(func.date_trunc("month", asset_replacement(t)), Date), month_start(day))
+    return (
+        select(t.c.tenant_id, years.c.year_first, month.label("month"),
+               func.coalesce(func.sum(t.c.replacement_cost), 0).label("cost"))
+        .select_from(t.join(years, t.c.tenant_id == years.c.tenant_id))
+        .where(in_service(t.c.purchased_on, t.c.retired_on, day), asset_replacement(t).is_not(None),
+               month.between(years.c.year_first, years.c.year_last))
+        .group_by(t.c.tenant_id, years.c.year_first, month)
     )

@@ -1,6 +1,7 @@
 """The IT plan's initiatives: what is planned, when, at what cost and with what benefit.
 
-Priority runs 1 (highest) to 5; money is non-negative with at most two decimals; a target month
+Priority runs 1 (highest) to 5; money (the one-time `cost_estimate`, the recurring cost a year, the
+revenue at risk) is non-negative with at most two decimals; a target month
 is stored as its first day. Initiatives are read as they stand when a score is computed (DESIGN.md),
 so no change here marks a past month stale.
 """
@@ -49,6 +50,7 @@ CHECKS = {
     "priority": _priority,
     "target_month": _month,
     "cost_estimate": lambda value: v.money(value, "costEstimate"),
+    "recurring_cost_per_year": lambda value: v.money(value, "recurringCostPerYear"),
     "hours_saved_per_month": _hours,
     "revenue_at_risk": lambda value: v.money(value, "revenueAtRisk"),
     "description": lambda value: v.text(value, "description", max_length=5000, required=False),
@@ -80,6 +82,7 @@ async def create_initiative(
     priority: int = 3,
     target_month: dt.date | None = None,
     cost_estimate: Decimal | None = None,
+    recurring_cost_per_year: Decimal | None = None,
     hours_saved_per_month: float | None = None,
     revenue_at_risk: Decimal | None = None,
     description: str | None = None,
@@ -87,7 +90,8 @@ async def create_initiative(
 ) -> Initiative:
     fields = await _goal(session, actor, tenant_id, v.checked(Initiative, CHECKS, dict(
         title=title, status=status or InitiativeStatus.PROPOSED, priority=priority if priority is not None else 3,
-        target_month=target_month, cost_estimate=cost_estimate, hours_saved_per_month=hours_saved_per_month,
+        target_month=target_month, cost_estimate=cost_estimate, recurring_cost_per_year=recurring_cost_per_year,
+        hours_saved_per_month=hours_saved_per_month,
         revenue_at_risk=revenue_at_risk, description=description, goal_id=goal_id,
     )))
     return await editing.create(session, actor, tenant_id, Initiative(**fields))

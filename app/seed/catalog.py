@@ -149,6 +149,14 @@ INITIATIVES = (
     InitiativeTemplate("sla", "Monthly service desk SLA report", "Report response times and recurring issues to the steering committee.", (500, 2500), (4, 10), (0, 0)),
 )
 
+# What an initiative costs every year once delivered (at 100 employees): subscriptions, support, licences.
+# The others cost nothing more to run, or save what they cost.
+RECURRING_COSTS = {
+    "mfa": (1500, 4000), "edr": (4000, 12000), "backup": (3000, 9000), "awareness": (1500, 5000),
+    "sharepoint": (500, 2000), "erp": (15000, 45000), "passwords": (800, 2500), "segmentation": (300, 1200),
+    "retention": (1000, 4000), "sla": (600, 1800), "onboarding": (1200, 3600), "wifi": (400, 1500),
+}
+
 
 class GoalTemplate(NamedTuple):
     title: str

@@ -1,7 +1,8 @@
 """Pure, deterministic generators: one tenant's rows in every area, from its own random stream.
 
 Who the tenants are is `app/seed/specs.py`; the small values rows are made of, `app/seed/values.py`;
-goals and strategy profiles (a stream of their own), `app/seed/strategy.py`; reviews,
+goals and strategy profiles (a stream of their own), `app/seed/strategy.py`; recurring costs and
+a roadmap over every quarter of the current fiscal year (another), `app/seed/roadmap.py`; reviews,
 `app/seed/reviews.py`.
 
 No database here. Every value, ids and timestamps included, comes from `random.Random(spec.seed)`
@@ -24,12 +25,14 @@ from app.planning.models import InitiativeStatus
 from app.policies.models import REQUIRED_KINDS, PolicyKind, PolicyStatus
 from app.risks.models import RiskStatus, RiskTreatment
 from app.seed import catalog
+from app.seed.roadmap import RoadmapRows
 from app.seed.specs import Period, TenantSpec
 from app.seed.strategy import StrategyRows
 from app.seed.values import (
     Rows,
     at,
     fiscal_year,
+    initiative_values,
     money,
     nth_weekday,
     rng_uuid7,
@@ -47,7 +50,7 @@ def tenant_rows(spec: TenantSpec, practice_id: uuid.UUID, period: Period) -> Row
     return TenantGenerator(spec, practice_id, period).generate()
 
 
-class TenantGenerator(StrategyRows):
+class TenantGenerator(StrategyRows, RoadmapRows):
     """One tenant's data, area by area; later areas link to what earlier ones made."""
 
     def __init__(self, spec: TenantSpec, practice_id: uuid.UUID, period: Period):
@@ -74,6 +77,7 @@ class TenantGenerator(StrategyRows):
         self.policies()
         self.steering()
         self.assets()
+        self.roadmap()
         return self.rows
 
     # helpers -------------------------------------------------------------------------------------
@@ -151,14 +155,10 @@ class TenantGenerator(StrategyRows):
             created = self.soon_after(self.spec.created_at, 25)
             done_at = at(target + dt.timedelta(days=self.rng.randint(5, 25)), 16)
             updated = done_at if status == InitiativeStatus.DONE and done_at > created else None
+            id = self.new_id(created)
             row = self.add("initiatives", {
-                "id": self.new_id(created), "plan_id": plan["id"], "title": t.title, "description": t.description,
-                "status": status, "priority": weighted(self.rng, ((1, 0.15), (2, 0.25), (3, 0.3), (4, 0.2), (5, 0.1))),
-                "target_month": target,
-                "cost_estimate": round_to(self.rng.uniform(*t.cost) * self.scale(), 100),
-                "hours_saved_per_month": round(self.rng.uniform(*t.hours_saved) * self.scale(), 1),
-                "revenue_at_risk": round_to(self.rng.uniform(*t.revenue_at_risk), 1000) if t.revenue_at_risk[1] else None,
-                **versioned(created, updated),
+                "id": id, "plan_id": plan["id"], "title": t.title, "description": t.description, "status": status,
+                "target_month": target, **initiative_values(self.rng, t, self.scale()), **versioned(created, updated),
             })
             self.initiatives.append(row)
             self.initiative_keys[t.key] = row["id"]

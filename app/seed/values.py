@@ -60,3 +60,17 @@ def versioned(created: dt.datetime, updated: dt.datetime | None = None) -> dict:
 
 def timestamped(created: dt.datetime, updated: dt.datetime | None = None) -> dict:
     return {"created_at": created, "updated_at": updated or created}
+
+
+PRIORITIES = ((1, 0.15), (2, 0.25), (3, 0.3), (4, 0.2), (5, 0.1))
+
+
+def initiative_values(rng: random.Random, template, scale: float) -> dict:
+    """An initiative's priority, one-time cost, hours saved and revenue at risk, drawn from its template
+    (`app.seed.catalog.InitiativeTemplate`; costs and hours scaled with head count, `scale`)."""
+    return {
+        "priority": weighted(rng, PRIORITIES),
+        "cost_estimate": round_to(rng.uniform(*template.cost) * scale, 100),
+        "hours_saved_per_month": round(rng.uniform(*template.hours_saved) * scale, 1),
+        "revenue_at_risk": round_to(rng.uniform(*template.revenue_at_risk), 1000) if template.revenue_at_risk[1] else None,
+    }

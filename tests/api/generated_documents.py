@@ -73,8 +73,8 @@ HEALTH = ("month", "score", "band", "change", "formulaVersion", "computedAt")
 COMPONENT = ("key", "score", "weight", "explanation")
 RISK_FIELDS = ("id", "version", "title", "category", "status", "likelihood", "impact", "score", "owner", "reviewDue",
                "mitigation", "treatment", "description")
-INITIATIVE_FIELDS = ("id", "version", "title", "status", "priority", "targetMonth", "costEstimate", "hoursSavedPerMonth",
-                     "revenueAtRisk", "description")
+INITIATIVE_FIELDS = ("id", "version", "title", "status", "priority", "targetMonth", "costEstimate", "recurringCostPerYear",
+                     "hoursSavedPerMonth", "revenueAtRisk", "description")
 VENDOR_FIELDS = ("id", "version", "name", "relationship", "annualCost", "contractEnd")
 POLICY_FIELDS = ("kind", "status", "approvedOn", "reviewIntervalMonths", "reviewDue", "documentUrl", "version")
 BUDGET_FIELDS = ("fiscalYear", "currency", "planned", "actual", "firstMonth", "lastMonth")
@@ -82,8 +82,9 @@ TICKET_FIELDS = ("month", "support", "change", "alert", "total", "target")
 MEETING_FIELDS = ("id", "version", "scheduledAt", "status", "attendees", "agenda", "decisions")
 PAGE_INFO = ("hasNextPage", "hasPreviousPage", "startCursor", "endCursor")
 # Fields of these types the compiler does not build: asking one sends the document to the executor.
-NOT_COMPILED = {"Query": {"me": " { name }"}, "Budget": {"lines": " { name }"},
-                "SteeringMeeting": {"actionItems": " { totalCount }"}}
+NOT_COMPILED = {"Query": {"me": " { name }"}, "Budget": {"lines": " { name }", "forecast": " { month forecast }"},
+                "SteeringMeeting": {"actionItems": " { totalCount }"},
+                "Tenant": {"roadmap": "(fiscalYear: 2026) { quarter oneTimeCost initiatives { title } }"}}
 ALIASES = ("a", "b2", "_x", "id", "name", "node", "cursor", "total", "score", "nodes")
 
 

@@ -30,7 +30,8 @@ OPERATIONS = Path(__file__).resolve().parents[2] / "graphql" / "operations"
 END = dt.date(2026, 6, 1)
 
 RISK = "id version title category status likelihood impact score owner reviewDue mitigation treatment description"
-INITIATIVE = "id version title status priority targetMonth costEstimate hoursSavedPerMonth revenueAtRisk description"
+INITIATIVE = ("id version title status priority targetMonth costEstimate recurringCostPerYear hoursSavedPerMonth "
+              "revenueAtRisk description")
 PAGE_INFO = "pageInfo { hasNextPage hasPreviousPage startCursor endCursor }"
 EVERYTHING = f"""query Everything($first: Int, $after: String, $search: String, $month: Month) {{
   tenants(first: $first, after: $after, search: $search) {{
@@ -197,3 +198,19 @@ async def test_goal_fields_are_left_to_the_executor_and_answer_alike(api, pair, 
     edges = answers.json()["data"]["tenants"]["edges"]
     assert len(edges) == 6 and all(e["node"]["goals"] for e in edges)
     assert any(g["initiatives"] for e in edges for g in e["node"]["goals"])
+
+
+async def test_the_roadmap_and_the_forecast_are_left_to_the_executor_and_answer_alike(api, pair, practice):
+    """`Tenant.roadmap` and `Budget.forecast` are not compiled: such a document falls back, byte-identical."""
+    summary, _ = practice
+    token = await api.login(summary.cio_email)
+    query = """{ tenants { edges { node { name
+      roadmap(fiscalYear: 2026) { quarter oneTimeCost recurringCostPerYear hoursSavedPerMonth revenueAtRisk
+        initiatives { title targetMonth costEstimate recurringCostPerYear goal { title } } }
+      budget(fiscalYear: 2026) { planned forecast { month planned actual forecast } } } } } }"""
+    answers = await pair.ask(query, {}, token)
+    assert answers.compiled_status == 200 and answers.equal, answers.difference()
+    assert not answers.compiled
+    edges = answers.json()["data"]["tenants"]["edges"]
+    assert len(edges) == 6 and any(q["initiatives"] for e in edges for q in e["node"]["roadmap"])
+    assert any(e["node"]["budget"] and e["node"]["budget"]["forecast"] for e in edges)

@@ -4,10 +4,13 @@ On a change the test prints the statements, so the new one is easy to find.
 """
 
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 
 from app.api import ids
 from app.auth.principal import Principal
+from app.budgets.actions import record_spend, set_budget_line
+from app.budgets.models import BudgetKind
 from app.db.scope import set_tenants
 from app.goals.actions import create_goal, set_strategy_profile
 from app.health.actions import score_batch
@@ -184,3 +187,38 @@ async def test_goals_page_statements_do_not_grow_with_goals_or_initiatives(api, 
 
 
 GOALS_PAGE = 6
+
+
+async def test_roadmap_page_statements_do_not_grow_with_initiatives_spend_or_assets(api, world, count_statements):
+    """The roadmap page: a year's roadmap with each initiative's goal, and the budget's forecast."""
+    page = (OPERATIONS / "roadmap.graphql").read_text()
+    page = page[:page.index("mutation ValueInitiative")] + page[page.index("fragment RoadmapInitiative"):]
+    counts = {}
+    for n in (1, 12):
+        practice = await world.practice()
+        tenant = await world.tenant(practice, fiscal_year_start_month=4)
+        async with world.scope([tenant.id]) as s:
+            system = Principal.system([tenant.id], practice.id)
+            goal = await create_goal(s, system, tenant.id, title="Goal", fiscal_year=2026, kpi="Days")
+            line = await set_budget_line(s, system, tenant.id, fiscal_year=2026, name="Run", kind=BudgetKind.OPEX,
+                                         category="Licences", planned=Decimal("12000"))
+            for i in range(n):
+                month = dt.date(2026 + (3 + i) // 12, (3 + i) % 12 + 1, 1)
+                await create_initiative(s, system, tenant.id, title=f"Initiative {i}", target_month=month, goal_id=goal.id,
+                                        cost_estimate=Decimal("100"), recurring_cost_per_year=Decimal("1200"))
+                await record_spend(s, system, tenant.id, line.id, month=month, amount=Decimal("900"))
+                await lifecycle.create_asset(s, system, tenant.id, name=f"Asset {i}", kind="LAPTOP", replace_by=month,
+                                             replacement_cost=Decimal("1000"))
+        token = api.token(await world.user(practice, Role.CIO, [tenant]))
+        count, log, data = await counted(api, count_statements, page, {"tenantId": ids.encode("Tenant", tenant.id), "fiscalYear": 2026}, token)
+        assert sum(len(q["initiatives"]) for q in data["tenant"]["roadmap"]) == n
+        assert len(data["tenant"]["budget"]["forecast"]) == 12
+        counts[n] = (count, log)
+    (small, small_log), (large, large_log) = counts.values()
+    assert small == large, f"{small} vs {large} statements\n{large_log.report()}"
+    # Authentication and scope, the tenant, the roadmap's initiatives (shared with the forecast), their
+    # goals, the budget, its spend per month, the replacements due.
+    assert small == ROADMAP_PAGE, f"{small}\n{small_log.report()}"
+
+
+ROADMAP_PAGE = 7

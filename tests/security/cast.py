@@ -110,6 +110,7 @@ async def fill(gql: Gql, token: str, holdings: Holdings, library: bool = True) -
     }, "goal { id }"))["goal"]["id"]
     found["Initiative"] = (await gql.mutate(token, "createInitiative", {
         "tenantId": t, "title": f"Initiative {m}", "targetMonth": "2026-03", "goalId": found["BusinessGoal"],
+        "costEstimate": "1500.00", "recurringCostPerYear": "600.00", "hoursSavedPerMonth": 4, "revenueAtRisk": "20000",
     }, "initiative { id }"))["initiative"]["id"]
     await gql.mutate(token, "setStrategyProfile", {
         "tenantId": t, "itMaturity": 3, "cloudStrategy": "HYBRID", "endorsedStack": [f"Stack {m}"],

@@ -28,7 +28,7 @@ TENANT_OWNED = ("Risk", "Initiative", "Vendor", "BudgetLine", "SteeringMeeting",
                 "Finding", "BusinessGoal")
 NODE_TYPES = ("Tenant", "User", "Integration", "Standard", *TENANT_OWNED)
 NODE_SELECTION = (
-    "__typename id ... on Risk { title } ... on Initiative { title findings { note } goal { title } } "
+    "__typename id ... on Risk { title } ... on Initiative { title recurringCostPerYear findings { note } goal { title } } "
     "... on BusinessGoal { title kpi initiatives { title } } ... on Vendor { name } "
     "... on BudgetLine { name } ... on SteeringMeeting { agenda } ... on ActionItem { title } "
     "... on Integration { name } ... on Tenant { name } ... on User { email } ... on Asset { name serialNumber } "
@@ -119,7 +119,8 @@ PROBES: list[Probe] = [
     mutation("revokeApiKey", "ApiKey", "revokedId", lambda a, c: {"id": a}),
     mutation("updateRisk", "Risk", "risk { id title }", lambda a, c: {"id": a, "title": "Renamed", "likelihood": 1}),
     mutation("deleteRisk", "Risk", "deletedId", lambda a, c: {"id": a}),
-    mutation("updateInitiative", "Initiative", "initiative { id }", lambda a, c: {"id": a, "title": "Renamed"}),
+    mutation("updateInitiative", "Initiative", "initiative { id recurringCostPerYear }", lambda a, c: {
+        "id": a, "title": "Renamed", "costEstimate": None, "recurringCostPerYear": "12.00"}),
     mutation("deleteInitiative", "Initiative", "deletedId", lambda a, c: {"id": a}),
     mutation("updateBudgetLine", "BudgetLine", "budgetLine { id }", lambda a, c: {"id": a, "planned": "1.00"}),
     mutation("updateBudgetLine", "Vendor", "budgetLine { id }", lambda a, c: {"id": home(c, "BudgetLine"), "vendorId": a}),
@@ -161,6 +162,10 @@ PROBES: list[Probe] = [
           "preferredPlatforms endorsedStack regulatoryConstraints itCapacityNote updatedAt } } }", lambda a, c: {"id": a}),
     mutation("setStrategyProfile", "Tenant", "strategy { endorsedStack }", lambda a, c: {
         "tenantId": a, "endorsedStack": ["Planted"], "itMaturity": 5}),
+    Probe("tenant.roadmap", "Tenant", "query($id: ID!) { tenant(id: $id) { roadmap(fiscalYear: 2026) { quarter "
+          "oneTimeCost recurringCostPerYear hoursSavedPerMonth revenueAtRisk initiatives { title recurringCostPerYear "
+          "goal { title } } } budget(fiscalYear: 2026) { forecast { month planned actual forecast } } } }",
+          lambda a, c: {"id": a}),
     mutation("createGoal", "Tenant", "goal { id }", lambda a, c: {"tenantId": a, "title": "Planted", "fiscalYear": 2026}),
     mutation("updateGoal", "BusinessGoal", "goal { id title }", lambda a, c: {"id": a, "title": "Renamed", "current": 9}),
     mutation("deleteGoal", "BusinessGoal", "deletedId", lambda a, c: {"id": a}),

@@ -22,10 +22,11 @@ OFFBOARD = """mutation($i: OffboardTenantInput!) {
 DASHBOARD = (Path(__file__).parents[2] / "graphql/operations/tenant_dashboard.graphql").read_text()
 RICH = """query($t: ID!) { tenant(id: $t) { name slug employeeCount
   risks(first: 50) { nodes { id title score status } }
-  initiatives(first: 50) { nodes { id title status targetMonth goal { id title } } }
+  initiatives(first: 50) { nodes { id title status targetMonth costEstimate recurringCostPerYear hoursSavedPerMonth revenueAtRisk goal { id title } } }
+  roadmap(fiscalYear: 2026) { quarter oneTimeCost recurringCostPerYear hoursSavedPerMonth revenueAtRisk initiatives { id title } }
   strategy { itMaturity buildVsBuy cloudStrategy preferredPlatforms endorsedStack regulatoryConstraints itCapacityNote updatedAt }
   goals { id version title fiscalYear kpi baseline target current status initiatives { id title } }
-  budget(fiscalYear: 2026) { planned actual lines { id name planned vendor { name } initiative { title } spend { month amount } } }
+  budget(fiscalYear: 2026) { planned actual forecast { month planned actual forecast } lines { id name planned vendor { name } initiative { title } spend { month amount } } }
   ticketMetrics(from: "2026-01", to: "2026-12") { month support change alert total }
   policies { kind status approvedOn } vendors { id name annualCost }
   steeringMeetings { id agenda actionItems { nodes { id title status } } }

@@ -6,10 +6,15 @@ import pytest
 from sqlalchemy import func, select
 
 from app.auth.passwords import verify_password
+from app.budgets.actions import fiscal_months
 from app.db.scope import tenant_session
+from app.health.inputs import fiscal_year_of
 from app.lifecycle.actions import today
 from app.lifecycle.models import Asset, LifecycleStatus
 from app.lifecycle.rules import asset_replacement, lifecycle_status
+from app.months import current_month
+from app.planning.models import Initiative
+from app.planning.roadmap import on_roadmap, quarters
 from app.seed.demo import DEMO_CLIENTS, DEMO_PRACTICE, seed_demo
 from app.tenants.models import Grant, Practice, Role, Tenant, User
 from app.tickets.models import TicketMonth
@@ -75,3 +80,23 @@ async def test_demo_assets_show_every_lifecycle_status_in_several_kinds(sessionm
         )).all())
     assert set(kinds) == set(LifecycleStatus)
     assert all(count >= 2 for count in kinds.values()), kinds
+
+
+async def test_demo_clients_have_a_roadmap_over_the_four_quarters_of_this_fiscal_year(sessionmaker):
+    await seed_demo(sessionmaker)
+    async with tenant_session(sessionmaker, ()) as s:
+        practice_id = await s.scalar(select(Practice.id).where(Practice.name == DEMO_PRACTICE))
+        tenants = list(await s.scalars(select(Tenant).where(Tenant.practice_id == practice_id)))
+    t, at_risk = Initiative.__table__, []
+    async with tenant_session(sessionmaker, [tenant.id for tenant in tenants]) as s:
+        for tenant in tenants:
+            start = tenant.fiscal_year_start_month
+            year = fiscal_year_of(current_month(), start)[0]
+            first, last = fiscal_months(year, start)
+            rows = (await s.execute(select(t).where(t.c.tenant_id == tenant.id, *on_roadmap(t, first, last)))).all()
+            found = quarters(year, start, rows)
+            assert all(q.initiatives for q in found), (tenant.name, [q.label for q in found if not q.initiatives])
+            assert sum(q.one_time_cost for q in found) > 0 and sum(q.recurring_cost_per_year for q in found) > 0, tenant.name
+            assert sum(q.hours_saved_per_month for q in found) > 0, tenant.name
+            at_risk.append(sum(q.revenue_at_risk for q in found))
+    assert sum(amount > 0 for amount in at_risk) >= len(tenants) // 2, at_risk

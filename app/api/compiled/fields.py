@@ -384,6 +384,7 @@ columns(
     "Initiative",
     id=sql.global_id, version=col("version"), title=col("title"), status=col("status"),
     priority=col("priority"), targetMonth=col("target_month", sql.month), costEstimate=col("cost_estimate", sql.decimal),
+    recurringCostPerYear=col("recurring_cost_per_year", sql.decimal),
     hoursSavedPerMonth=col("hours_saved_per_month", sql.float_value),
     revenueAtRisk=col("revenue_at_risk", sql.decimal), description=col("description"),
 )
