@@ -12,14 +12,15 @@ from sqlalchemy import select
 
 from app.api import ids
 from app.api.context import Context, Info
+from app.api.decisions import Decision, latest_decision
 from app.api.errors import UserError
 from app.api.lists import Listing, child_connection, row_by_key
 from app.api.mutations import UPDATE_INPUT, DeleteInput, DeletePayload, delete_object, given, perform
 from app.api.node import Node, from_row, resolve_node, resolves
 from app.api.pagination import Connection
-from app.api.permissions import object_key, tenant_key
+from app.api.permissions import id_in_tenant, object_key, tenant_key
 from app.api.scalars import Month
-from app.api.standards import NO_ID, Finding, initiative_findings
+from app.api.standards import Finding, initiative_findings
 from app.planning import actions
 from app.planning import models as m
 
@@ -71,6 +72,10 @@ class Initiative(Node):
             return None
         return await resolve_node(info.context, ids.encode("BusinessGoal", self.goal_id, self.tenant_id))
 
+    @strawberry.field(description="The latest decision about it (decideInitiative).")
+    async def decision(self, info: Info) -> Decision | None:
+        return await latest_decision(info.context, "initiative_id", self.tenant_id, self.initiative_id)
+
     @strawberry.field(description="The review findings this initiative closes.")
     async def findings(self, info: Info) -> list[Finding]:
         return await initiative_findings(info.context, self.tenant_id, self.initiative_id)
@@ -117,12 +122,6 @@ class CreateInitiativeInput:
     goal_id: strawberry.ID | None = strawberry.field(default=None, description="The business goal it serves.")
 
 
-def goal_key(goal_id: str, tenant_id: uuid.UUID) -> uuid.UUID:
-    """A goal id of the initiative's tenant; any other (another tenant's, malformed) is one that does not exist."""
-    found = ids.decode_as(goal_id, "BusinessGoal")
-    return found.id if found and found.tenant_id == tenant_id else NO_ID
-
-
 @strawberry.input(description=UPDATE_INPUT)
 class UpdateInitiativeInput:
     id: strawberry.ID
@@ -158,7 +157,7 @@ class PlanningMutations:
                 target_month=input.target_month, cost_estimate=input.cost_estimate,
                 hours_saved_per_month=input.hours_saved_per_month, revenue_at_risk=input.revenue_at_risk,
                 description=input.description,
-                goal_id=goal_key(input.goal_id, tenant_id) if input.goal_id is not None else None,
+                goal_id=id_in_tenant(input.goal_id, "BusinessGoal", tenant_id) if input.goal_id is not None else None,
             )
 
         initiative, errors = await perform(ctx, work)
@@ -170,7 +169,7 @@ class PlanningMutations:
 
         async def work(session):
             key = object_key(ctx, input.id, "Initiative")
-            changes = given(input, goal_id=lambda goal_id: goal_key(goal_id, key.tenant_id))
+            changes = given(input, goal_id=lambda goal_id: id_in_tenant(goal_id, "BusinessGoal", key.tenant_id))
             return await actions.update_initiative(
                 session, ctx.viewer, key.tenant_id, key.id, expected_version=input.expected_version, **changes
             )

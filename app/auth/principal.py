@@ -69,6 +69,12 @@ class Principal:
         return self.kind == "system" or (self.kind == "user" and self.role in (Role.PRACTICE_ADMIN, Role.CIO))
 
     @property
+    def can_decide(self) -> bool:
+        """The client's decisions (`decideInitiative`, `acceptRisk`): whoever writes tenant data, and
+        client executives, for the one tenant they see. Their only writes (API.md, "Who may do what")."""
+        return self.can_write_tenant_data or (self.kind == "user" and self.role == Role.CLIENT_EXECUTIVE)
+
+    @property
     def can_push_data(self) -> bool:
         """The bulk pushes of ticket and asset data (`ingestTickets`, `ingestAssets`): API keys too."""
         return self.can_write_tenant_data or self.kind == "api_key"
