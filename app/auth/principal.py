@@ -70,9 +70,10 @@ class Principal:
 
     @property
     def can_decide(self) -> bool:
-        """The client's decisions (`decideInitiative`, `acceptRisk`): whoever writes tenant data, and
-        client executives, for the one tenant they see. Their only writes (API.md, "Who may do what")."""
-        return self.can_write_tenant_data or (self.kind == "user" and self.role == Role.CLIENT_EXECUTIVE)
+        """The client's decisions (`decideInitiative`, `acceptRisk`): admins and CIOs, and client
+        executives for the one tenant they see (their only writes, API.md "Who may do what"). A
+        decision names who took it, so only a signed-in user may: not an API key, not the system."""
+        return self.kind == "user" and self.role in (Role.PRACTICE_ADMIN, Role.CIO, Role.CLIENT_EXECUTIVE)
 
     @property
     def can_push_data(self) -> bool:

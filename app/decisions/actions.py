@@ -139,6 +139,7 @@ async def record_decision(
     admins only: the client's two writes are the decisions above."""
     await visible_tenant(session, actor, tenant_id)
     require_writer(actor)
+    require_decider(actor)
     decision = _decision(actor, tenant_id, kind=DecisionKind.NOTE, summary=v.text(summary, "summary", max_length=500),
                          reason=_reason(reason, required=False), meeting_id=await _meeting(session, tenant_id, meeting_id))
     session.add(decision)
