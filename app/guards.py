@@ -30,6 +30,12 @@ def require_writer(actor: Principal) -> None:
         raise Forbidden("This account may read tenant data but not change it.")
 
 
+def require_decider(actor: Principal) -> None:
+    """The two writes a client executive may make (app/decisions/actions.py); every other write is `require_writer`."""
+    if not actor.can_decide:
+        raise Forbidden("This account may not record the client's decisions.")
+
+
 def check_version(obj, expected_version: int | None) -> None:
     """Optimistic concurrency: a stale `expectedVersion` is a CONFLICT, not a silent overwrite."""
     if expected_version is not None and obj.version != expected_version:

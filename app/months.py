@@ -38,6 +38,13 @@ def last_day(month: dt.date) -> dt.date:
     return add_months(month, 1) - dt.timedelta(days=1)
 
 
+def months_after(day: dt.date, n: int) -> dt.date:
+    """The same day of the month `n` calendar months later, or that month's last day when it is shorter
+    (2026-01-31 + 1 -> 2026-02-28; 2028-02-29 + 12 -> 2029-02-28)."""
+    month = add_months(month_start(day), n)
+    return month.replace(day=min(day.day, last_day(month).day))
+
+
 def utc_month_start(month: dt.date) -> dt.datetime:
     return dt.datetime(month.year, month.month, 1, tzinfo=dt.UTC)
 

@@ -25,6 +25,18 @@ def object_key(ctx: Context, global_id: str, type_name: str, field: str = "id") 
     return key
 
 
+# An id that does not decode, or names another tenant's object, is passed on as one that does not
+# exist (the nil UUID never does): the action answers it after its own checks, as for a missing one.
+NO_ID = uuid.UUID(int=0)
+
+
+def id_in_tenant(global_id: str, type_name: str, tenant_id: uuid.UUID) -> uuid.UUID:
+    """An object id of `tenant_id` given beside another of its objects (an initiative's goal, a
+    decision's meeting); any other (another tenant's, malformed) is `NO_ID`."""
+    found = ids.decode_as(global_id, type_name)
+    return found.id if found and found.tenant_id == tenant_id else NO_ID
+
+
 def staff(viewer) -> bool:
     """A signed-in practice admin or CIO (the compiled portfolio asks this before answering)."""
     return viewer.kind == "user" and viewer.role is not None and viewer.role.value in ("PRACTICE_ADMIN", "CIO")

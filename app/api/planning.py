@@ -13,14 +13,15 @@ from sqlalchemy import and_, select
 
 from app.api import ids
 from app.api.context import Context, Info
+from app.api.decisions import Decision, latest_decision
 from app.api.errors import UserError
 from app.api.lists import Listing, child_connection, row_by_key, rows_by_parent
 from app.api.mutations import UPDATE_INPUT, DeleteInput, DeletePayload, delete_object, given, perform
 from app.api.node import Node, from_row, resolve_node, resolves
 from app.api.pagination import Connection
-from app.api.permissions import object_key, tenant_key
+from app.api.permissions import id_in_tenant, object_key, tenant_key
 from app.api.scalars import Month
-from app.api.standards import NO_ID, Finding, initiative_findings
+from app.api.standards import Finding, initiative_findings
 from app.budgets.actions import fiscal_months, year_spans
 from app.planning import actions, roadmap
 from app.planning import models as m
@@ -74,6 +75,10 @@ class Initiative(Node):
         if self.goal_id is None:
             return None
         return await resolve_node(info.context, ids.encode("BusinessGoal", self.goal_id, self.tenant_id))
+
+    @strawberry.field(description="The latest decision about it (decideInitiative).")
+    async def decision(self, info: Info) -> Decision | None:
+        return await latest_decision(info.context, "initiative_id", self.tenant_id, self.initiative_id)
 
     @strawberry.field(description="The review findings this initiative closes.")
     async def findings(self, info: Info) -> list[Finding]:
@@ -163,12 +168,6 @@ class CreateInitiativeInput:
     goal_id: strawberry.ID | None = strawberry.field(default=None, description="The business goal it serves.")
 
 
-def goal_key(goal_id: str, tenant_id: uuid.UUID) -> uuid.UUID:
-    """A goal id of the initiative's tenant; any other (another tenant's, malformed) is one that does not exist."""
-    found = ids.decode_as(goal_id, "BusinessGoal")
-    return found.id if found and found.tenant_id == tenant_id else NO_ID
-
-
 @strawberry.input(description=UPDATE_INPUT)
 class UpdateInitiativeInput:
     id: strawberry.ID
@@ -206,7 +205,7 @@ class PlanningMutations:
                 recurring_cost_per_year=input.recurring_cost_per_year,
                 hours_saved_per_month=input.hours_saved_per_month, revenue_at_risk=input.revenue_at_risk,
                 description=input.description,
-                goal_id=goal_key(input.goal_id, tenant_id) if input.goal_id is not None else None,
+                goal_id=id_in_tenant(input.goal_id, "BusinessGoal", tenant_id) if input.goal_id is not None else None,
             )
 
         initiative, errors = await perform(ctx, work)
@@ -218,7 +217,7 @@ class PlanningMutations:
 
         async def work(session):
             key = object_key(ctx, input.id, "Initiative")
-            changes = given(input, goal_id=lambda goal_id: goal_key(goal_id, key.tenant_id))
+            changes = given(input, goal_id=lambda goal_id: id_in_tenant(goal_id, "BusinessGoal", key.tenant_id))
             return await actions.update_initiative(
                 session, ctx.viewer, key.tenant_id, key.id, expected_version=input.expected_version, **changes
             )

@@ -11,13 +11,15 @@ from sqlalchemy import select
 
 from app.api import ids
 from app.api.context import Context, Info
+from app.api.decisions import Decision, latest_decision
 from app.api.errors import UserError
 from app.api.lists import Listing, child_connection, row_by_key
 from app.api.mutations import UPDATE_INPUT, DeleteInput, DeletePayload, delete_object, given, perform
 from app.api.node import Node, from_row, resolves
 from app.api.pagination import Connection
 from app.api.permissions import object_key, tenant_key
-from app.risks import actions
+from app.months import utc_today
+from app.risks import actions, rules
 from app.risks import models as m
 
 RiskStatus = strawberry.enum(m.RiskStatus, name="RiskStatus")
@@ -34,11 +36,14 @@ class RiskOrder(Enum):
     CREATED_DESC = "CREATED_DESC"
 
 
-def risk_list(t, status: list[str] | None, min_score: int | None, order_by: RiskOrder | str | None) -> Listing:
-    """`Tenant.risks` on the risks table `t` (or an alias of it), for the executor and the compiled reads."""
+def risk_list(
+    t, status: list[str] | None, min_score: int | None, order_by: RiskOrder | str | None, today: dt.date
+) -> Listing:
+    """`Tenant.risks` on the risks table `t` (or an alias of it), for the executor and the compiled reads.
+    `status` filters on the status a risk reads as `today` (an expired acceptance is OPEN)."""
     statuses = tuple(sorted(status)) if status else None
     order = RiskOrder(order_by or RiskOrder.SCORE_DESC)
-    where = [t.c.status.in_(statuses)] if statuses else []
+    where = [rules.status_on(t.c.status, t.c.accepted_until, today).in_(statuses)] if statuses else []
     if min_score is not None:
         where.append(t.c.score >= min_score)
     orders = {
@@ -55,7 +60,7 @@ class Risk(Node):
     version: int
     title: str
     category: RiskCategory
-    status: RiskStatus
+    status: RiskStatus = strawberry.field(description="As of today: an ACCEPTED risk whose acceptance has expired reads OPEN.")
     likelihood: int
     impact: int
     score: int = strawberry.field(description="likelihood * impact, 1..25")
@@ -64,10 +69,20 @@ class Risk(Node):
     mitigation: str | None
     treatment: RiskTreatment | None
     description: str | None
+    accepted_until: dt.date | None = strawberry.field(
+        description="Set by acceptRisk: ACCEPTED until this day, from which the risk reads OPEN again (`status`).")
+    tenant_id: strawberry.Private[uuid.UUID]
+    risk_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field(description="The latest decision about it (acceptRisk).")
+    async def decision(self, info: Info) -> Decision | None:
+        return await latest_decision(info.context, "risk_id", self.tenant_id, self.risk_id)
 
 
 def risk_node(row) -> Risk:
-    return from_row(Risk, row, id=ids.encode("Risk", row.id, row.tenant_id))
+    """`status` as the risk reads today (app/risks/rules.py): OPEN once its acceptance has expired."""
+    return from_row(Risk, row, id=ids.encode("Risk", row.id, row.tenant_id), risk_id=row.id,
+                    status=rules.status_on(row.status, row.accepted_until, utc_today()))
 
 
 @strawberry.type
@@ -84,7 +99,7 @@ async def _risk_by_key(ctx: Context, key: ids.Key) -> Risk | None:
 async def tenant_risks(
     ctx: Context, tenant_id: uuid.UUID, first, after, status, min_score, order_by
 ) -> RiskConnection:
-    listing = risk_list(RISKS, [s.value for s in status] if status else None, min_score, order_by)
+    listing = risk_list(RISKS, [s.value for s in status] if status else None, min_score, order_by, utc_today())
     return await child_connection(
         ctx, name="risks", parent_id=tenant_id, first=first, after=after, filters=listing.key,
         make_query=lambda tenant_ids: select(RISKS).where(RISKS.c.tenant_id.in_(tenant_ids), *listing.where),

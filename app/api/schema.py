@@ -11,6 +11,7 @@ from strawberry.types import ExecutionResult
 
 from app.api.audit import AuditQueries
 from app.api.budgets import BudgetMutations
+from app.api.decisions import DecisionMutations
 from app.api.goals import GoalMutations, StrategyMutations
 from app.api.health import HealthMutations, HealthQueries
 from app.api.integrations import IntegrationMutations, IntegrationQueries
@@ -39,7 +40,7 @@ class Query(TenantQueries, PortfolioQueries, HealthQueries, AuditQueries, Integr
 class Mutation(
     TenantMutations, RiskMutations, PlanningMutations, BudgetMutations, TicketMutations, PolicyMutations,
     VendorMutations, SteeringMutations, HealthMutations, IntegrationMutations, OffboardingMutations,
-    LifecycleMutations, StandardMutations, GoalMutations, StrategyMutations,
+    LifecycleMutations, StandardMutations, GoalMutations, StrategyMutations, DecisionMutations,
 ):
     pass
 

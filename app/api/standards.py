@@ -26,7 +26,15 @@ from app.api.lists import child_connection, row_by_key, rows_by_parent
 from app.api.mutations import UPDATE_INPUT, given, perform
 from app.api.node import Node, from_row, resolve_node, resolves
 from app.api.pagination import Connection
-from app.api.permissions import object_key, require_admin, require_staff, staff, tenant_key
+from app.api.permissions import (
+    NO_ID,
+    id_in_tenant,
+    object_key,
+    require_admin,
+    require_staff,
+    staff,
+    tenant_key,
+)
 from app.errors import NotFound
 from app.standards import actions
 from app.standards import models as m
@@ -41,11 +49,6 @@ REVIEWS = m.Review.__table__
 ANSWERS = m.ReviewAnswer.__table__
 FINDINGS = m.Finding.__table__
 LIBRARY_ORDER = actions.library_order(STANDARDS)
-
-# An id that does not decode, or names another tenant's object, is passed on as one that does not
-# exist (the nil UUID never does): the action answers it after its own checks, as for a missing one.
-NO_ID = uuid.UUID(int=0)
-
 
 def require_user(ctx: Context) -> None:
     """Reviews and findings are read by signed-in users, not API keys."""
@@ -253,16 +256,27 @@ async def tenant_reviews(ctx: Context, tenant_id: uuid.UUID, first: int | None, 
     )
 
 
+def latest_completed(columns, tenant_ids: list):
+    """The latest COMPLETED review of each tenant of `tenant_ids`, as `columns` of it."""
+    return (select(*columns).distinct(REVIEWS.c.tenant_id)
+            .where(REVIEWS.c.tenant_id.in_(tenant_ids), REVIEWS.c.status == m.ReviewStatus.COMPLETED)
+            .order_by(REVIEWS.c.tenant_id, REVIEWS.c.completed_at.desc(), REVIEWS.c.id.desc()))
+
+
+def open_findings(tenant_ids: list):
+    """The findings of each tenant's latest completed review that no initiative closes yet, in the
+    library's order, with their standard's title (`standard_title`)."""
+    latest = latest_completed([REVIEWS.c.tenant_id, REVIEWS.c.id], tenant_ids).subquery()
+    return (findings_query(tuple_(FINDINGS.c.tenant_id, FINDINGS.c.review_id).in_(select(latest.c.tenant_id, latest.c.id)))
+            .where(FINDINGS.c.initiative_id.is_(None)).add_columns(STANDARDS.c.title.label("standard_title")))
+
+
 async def latest_review(ctx: Context, tenant_id: uuid.UUID) -> Review | None:
     """`LatestReviewByTenantLoader`: the latest COMPLETED review of each tenant."""
     require_user(ctx)
 
     async def batch(keys: list) -> list:
-        rows = await ctx.db.rows(
-            select(REVIEWS).distinct(REVIEWS.c.tenant_id)
-            .where(REVIEWS.c.tenant_id.in_(keys), REVIEWS.c.status == m.ReviewStatus.COMPLETED)
-            .order_by(REVIEWS.c.tenant_id, REVIEWS.c.completed_at.desc(), REVIEWS.c.id.desc())
-        )
+        rows = await ctx.db.rows(latest_completed(REVIEWS.c, keys))
         found = {r.tenant_id: review_node(r) for r in rows}
         return [found.get(k) for k in keys]
 
@@ -435,8 +449,7 @@ class StandardMutations:
             key = object_key(ctx, input.finding_id, "Finding", "findingId")
             initiative = None
             if input.initiative_id is not None:  # another tenant's initiative is one that does not exist
-                found = ids.decode_as(input.initiative_id, "Initiative")
-                initiative = found.id if found and found.tenant_id == key.tenant_id else NO_ID
+                initiative = id_in_tenant(input.initiative_id, "Initiative", key.tenant_id)
             return await actions.link_finding(session, ctx.viewer, key.tenant_id, key.id, initiative)
 
         finding, errors = await perform(ctx, work)

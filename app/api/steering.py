@@ -11,23 +11,34 @@ import datetime as dt
 import uuid
 
 import strawberry
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from app.api import ids
 from app.api.context import Context, Info
+from app.api.decisions import Decision, meeting_decisions
 from app.api.errors import UserError
+from app.api.goals import GOALS, goal_node
 from app.api.lists import child_connection, row_by_key, rows_by_tenant
 from app.api.mutations import UPDATE_INPUT, DeleteInput, DeletePayload, delete_object, given, perform
 from app.api.node import Node, from_row, resolves
 from app.api.pagination import Connection
-from app.api.permissions import object_key, tenant_key
-from app.steering import actions
+from app.api.permissions import id_in_tenant, object_key, tenant_key
+from app.api.planning import INITIATIVES, initiative_list, initiative_node
+from app.api.risks import RISKS, risk_list, risk_node
+from app.api.standards import finding_node, open_findings, require_user
+from app.decisions import actions as decision_actions
+from app.risks.models import RiskStatus as RiskStatusRow
+from app.steering import actions, agenda
 from app.steering import models as m
+from app.tenants.models import Tenant as TenantRow
 
 MeetingStatus = strawberry.enum(m.MeetingStatus, name="MeetingStatus")
 ActionItemStatus = strawberry.enum(m.ActionItemStatus, name="ActionItemStatus")
 
+AgendaItemKind = strawberry.enum(agenda.AgendaItemKind, name="AgendaItemKind")
+
 MEETINGS = m.SteeringMeeting.__table__
+TENANTS = TenantRow.__table__
 ITEMS = m.ActionItem.__table__
 
 
@@ -71,9 +82,21 @@ class SteeringMeeting(Node):
     status: MeetingStatus
     attendees: list[str] = strawberry.field(description='"Name" or "Name (Function)".')
     attendee_details: list[Attendee]
-    agenda: list[str]
-    decisions: list[str]
+    agenda: list[str] = strawberry.field(description="The agenda as written; `suggestedAgenda` is the one derived from the data.")
+    decisions: list[str] = strawberry.field(description="Decisions as written; `decisionsTaken` are those on the register.")
     row_id: strawberry.Private[uuid.UUID]
+    tenant_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field(description=(
+        "Derived when asked, as of the meeting's day: goals of its fiscal year OFF_TRACK or AT_RISK, proposals "
+        "awaiting a decision, risks whose acceptance ends within 60 days (or has ended) or due for review, findings "
+        "of the latest review without an initiative, initiatives under way due in its fiscal quarter. Signed-in users."))
+    async def suggested_agenda(self, info: Info) -> list[AgendaItem]:
+        return await meeting_agenda(info.context, self.tenant_id, self.scheduled_at)
+
+    @strawberry.field(description="The decisions of the register taken in this meeting, in the order taken.")
+    async def decisions_taken(self, info: Info) -> list[Decision]:
+        return await meeting_decisions(info.context, self.tenant_id, self.row_id)
 
     @strawberry.field(description="Action items agreed in this meeting, oldest first.")
     async def action_items(
@@ -90,6 +113,50 @@ class SteeringMeeting(Node):
             make_query=query, parent_column=ITEMS.c.meeting_id, order_by=[ITEMS.c.id], make_node=item_node,
             connection=ActionItemConnection,
         )
+
+
+@strawberry.type(description="One point a steering meeting should take up, derived from the client's data.")
+class AgendaItem:
+    kind: AgendaItemKind
+    summary: str = strawberry.field(description='One line, e.g. "Proposal awaiting a decision: Move to M365".')
+    subject: Node = strawberry.field(description="The BusinessGoal, Initiative, Risk or Finding it is about.")
+
+
+SUBJECTS = {"BusinessGoal": goal_node, "Initiative": initiative_node, "Risk": risk_node, "Finding": finding_node}
+
+
+async def meeting_agenda(ctx: Context, tenant_id: uuid.UUID, scheduled_at: dt.datetime) -> list[AgendaItem]:
+    require_user(ctx)  # findings are for signed-in users
+    sources = await ctx.loader("AgendaSourcesByTenant", agenda_sources(ctx)).load(tenant_id)
+    day = scheduled_at.astimezone(dt.UTC).date()
+    return [AgendaItem(kind=i.kind, summary=i.summary, subject=SUBJECTS[i.subject](i.row)) for i in agenda.derive(day, sources)]
+
+
+def agenda_sources(ctx: Context):
+    """`AgendaSourcesByTenant`: every asking tenant's candidates in five statements, whatever the
+    number of meetings (each meeting's day picks its items from them, `agenda.derive`)."""
+
+    async def batch(keys: list) -> list:
+        def grouped(rows) -> dict:
+            out = {k: [] for k in keys}
+            for r in rows:
+                out[r.tenant_id].append(r)
+            return out
+
+        starts = dict(await ctx.db.rows(select(TENANTS.c.id, TENANTS.c.fiscal_year_start_month).where(TENANTS.c.id.in_(keys))))
+        goals = grouped(await ctx.db.rows(select(GOALS).where(GOALS.c.tenant_id.in_(keys), GOALS.c.status.in_(agenda.GOALS_OF_CONCERN))
+                                          .order_by(GOALS.c.title, GOALS.c.id)))
+        initiatives = grouped(await ctx.db.rows(
+            select(INITIATIVES).where(INITIATIVES.c.tenant_id.in_(keys), INITIATIVES.c.status.in_(agenda.CANDIDATE_INITIATIVES))
+            .order_by(*initiative_list(INITIATIVES, None, None).order)))
+        risks = grouped(await ctx.db.rows(
+            select(RISKS).where(RISKS.c.tenant_id.in_(keys), RISKS.c.status != RiskStatusRow.CLOSED,
+                                or_(RISKS.c.review_due.is_not(None), RISKS.c.status == RiskStatusRow.ACCEPTED))
+            .order_by(*risk_list(RISKS, None, None, None, None).order)))
+        findings = grouped(await ctx.db.rows(open_findings(keys)))
+        return [agenda.Sources(starts.get(k, 1), goals[k], initiatives[k], risks[k], findings[k]) for k in keys]
+
+    return batch
 
 
 def meeting_node(row) -> SteeringMeeting:
@@ -173,6 +240,18 @@ class ScheduleSteeringMeetingInput:
     attendees: list[str] | None = strawberry.field(default=None, description='"Name" or "Name (Function)".')
 
 
+@strawberry.input(description=(
+    "One decision taken in the meeting, on the register: an initiative decided (initiativeId, approve, reason: "
+    "a decline needs it), a risk accepted (riskId, until, reason) or a note (summary, reason). Name one of the three."))
+class MeetingDecisionInput:
+    initiative_id: strawberry.ID | None = None
+    approve: bool | None = None
+    risk_id: strawberry.ID | None = None
+    until: dt.date | None = None
+    summary: str | None = None
+    reason: str | None = None
+
+
 @strawberry.input(description=f"Record how a meeting went; lists given replace the stored ones. {UPDATE_INPUT}")
 class RecordSteeringMeetingInput:
     id: strawberry.ID
@@ -180,6 +259,9 @@ class RecordSteeringMeetingInput:
     attendees: strawberry.Maybe[list[str] | None]
     decisions: strawberry.Maybe[list[str] | None]
     expected_version: int | None = None
+    decisions_taken: list[MeetingDecisionInput] | None = strawberry.field(default=None, description=(
+        "Decisions to add to the register, taken in this meeting (at most 50); each is also an audit event. "
+        "The first that fails names its place and nothing of the call is kept."))
 
 
 @strawberry.input(description=f"Reschedule or edit a meeting; lists given replace the stored ones. {UPDATE_INPUT}")
@@ -222,6 +304,15 @@ class ActionItemPayload:
     user_errors: list[UserError]
 
 
+def taken_decision(d: MeetingDecisionInput, tenant_id: uuid.UUID) -> decision_actions.Taken:
+    """Its ids as the meeting's tenant's (another tenant's is one that does not exist)."""
+    return decision_actions.Taken(
+        initiative_id=id_in_tenant(d.initiative_id, "Initiative", tenant_id) if d.initiative_id is not None else None,
+        approve=d.approve, risk_id=id_in_tenant(d.risk_id, "Risk", tenant_id) if d.risk_id is not None else None,
+        until=d.until, summary=d.summary, reason=d.reason,
+    )
+
+
 async def _meeting_payload(ctx: Context, work) -> SteeringMeetingPayload:
     meeting, errors = await perform(ctx, work)
     return SteeringMeetingPayload(steering_meeting=meeting_node(meeting) if meeting else None, user_errors=errors)
@@ -256,9 +347,23 @@ class SteeringMutations:
 
         return await _meeting_payload(ctx, work)
 
-    @strawberry.mutation(description="Marking a meeting HELD in a closed month gets that month's score recomputed.")
+    @strawberry.mutation(description=(
+        "Marking a meeting HELD in a closed month gets that month's score recomputed. `decisionsTaken` go on "
+        "the register with the meeting (CIOs and admins recording the client's word)."))
     async def record_steering_meeting(self, info: Info, input: RecordSteeringMeetingInput) -> SteeringMeetingPayload:
-        return await _update_meeting(info.context, input, status=input.status, **given(input))
+        ctx = info.context
+
+        async def work(session):
+            key = object_key(ctx, input.id, "SteeringMeeting")
+            meeting = await actions.update_meeting(
+                session, ctx.viewer, key.tenant_id, key.id, expected_version=input.expected_version,
+                status=input.status, **given(input),
+            )
+            taken = [taken_decision(d, key.tenant_id) for d in input.decisions_taken or []]
+            await decision_actions.take_in_meeting(session, ctx.viewer, key.tenant_id, key.id, taken)
+            return meeting
+
+        return await _meeting_payload(ctx, work)
 
     @strawberry.mutation
     async def update_steering_meeting(self, info: Info, input: UpdateSteeringMeetingInput) -> SteeringMeetingPayload:

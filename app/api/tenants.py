@@ -12,6 +12,7 @@ from sqlalchemy import select
 from app.api import ids
 from app.api.budgets import Budget, tenant_budget
 from app.api.context import Context, Info
+from app.api.decisions import DecisionConnection, tenant_decisions
 from app.api.errors import UserError
 from app.api.goals import BusinessGoal, StrategyProfile, tenant_goals, tenant_strategy
 from app.api.health import HealthScore, tenant_health, tenant_health_history
@@ -42,6 +43,7 @@ from app.api.scalars import Month
 from app.api.standards import Review, ReviewConnection, latest_review, tenant_reviews
 from app.api.steering import SteeringMeeting, next_meeting, tenant_meetings
 from app.api.tickets import TicketMonth, tenant_ticket_metrics
+from app.api.users import Role, User, user_node
 from app.api.vendors import Vendor, tenant_vendors
 from app.auth import apikeys
 from app.auth.login import login as do_login
@@ -54,26 +56,12 @@ from app.tenants.models import Tenant as TenantRow
 from app.tenants.models import TenantStatus
 from app.tenants.models import User as UserRow
 
-Role = strawberry.enum(RoleModel, name="Role")
-
 TENANTS = TenantRow.__table__
 
 
 def active(t):
     """Offboarded tenants are not answered by any read (the tenants table `t` or an alias of it)."""
     return t.c.status == TenantStatus.ACTIVE
-
-
-@strawberry.type
-class User(Node):
-    id: strawberry.ID
-    email: str
-    name: str
-    role: Role
-
-
-def user_node(row) -> User:
-    return from_row(User, row, id=ids.encode("User", row.id))
 
 
 @strawberry.type
@@ -178,6 +166,10 @@ class Tenant(Node):
     @strawberry.field(description="The client's strategy profile; the empty profile until one is set.")
     async def strategy(self, info: Info) -> StrategyProfile:
         return await tenant_strategy(info.context, self.tenant_id)
+
+    @strawberry.field(description="The decision register: every decision of the client, newest first.")
+    async def decisions(self, info: Info, first: int | None = None, after: str | None = None) -> DecisionConnection:
+        return await tenant_decisions(info.context, self.tenant_id, first, after)
 
     @strawberry.field(description="Newest first.")
     async def reviews(self, info: Info, first: int | None = None, after: str | None = None) -> ReviewConnection:

@@ -69,6 +69,13 @@ class Principal:
         return self.kind == "system" or (self.kind == "user" and self.role in (Role.PRACTICE_ADMIN, Role.CIO))
 
     @property
+    def can_decide(self) -> bool:
+        """The client's decisions (`decideInitiative`, `acceptRisk`): admins and CIOs, and client
+        executives for the one tenant they see (their only writes, API.md "Who may do what"). A
+        decision names who took it, so only a signed-in user may: not an API key, not the system."""
+        return self.kind == "user" and self.role in (Role.PRACTICE_ADMIN, Role.CIO, Role.CLIENT_EXECUTIVE)
+
+    @property
     def can_push_data(self) -> bool:
         """The bulk pushes of ticket and asset data (`ingestTickets`, `ingestAssets`): API keys too."""
         return self.can_write_tenant_data or self.kind == "api_key"

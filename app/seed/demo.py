@@ -2,6 +2,7 @@
 
 Eight named clients with a year of data up to last month, from the synthetic generators with a
 fixed seed; their disciplines are chosen so the portfolio shows GREEN, YELLOW and RED clients.
+The first client's executive has signed decisions (app/seed/decisions.py).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from app.db.scope import tenant_session
 from app.months import last_full_month
+from app.seed.decisions import demo_decisions
 from app.seed.specs import Period, make_spec
 from app.seed.synthetic import (
     create_practice,
@@ -107,4 +109,5 @@ async def seed_demo(sessionmaker: async_sessionmaker, *, end_month: dt.date | No
              tenant_ids=grants[login.role])
         for login in demo_logins()
     ])
+    await demo_decisions(sessionmaker, practice_id, specs[0].id)
     return DemoSummary(True, DEMO_PRACTICE, len(specs), demo_logins())

@@ -72,7 +72,7 @@ TENANT_SCALARS = ("id", "version", "name", "slug", "industry", "employeeCount", 
 HEALTH = ("month", "score", "band", "change", "formulaVersion", "computedAt")
 COMPONENT = ("key", "score", "weight", "explanation")
 RISK_FIELDS = ("id", "version", "title", "category", "status", "likelihood", "impact", "score", "owner", "reviewDue",
-               "mitigation", "treatment", "description")
+               "mitigation", "treatment", "description", "acceptedUntil")
 INITIATIVE_FIELDS = ("id", "version", "title", "status", "priority", "targetMonth", "costEstimate", "recurringCostPerYear",
                      "hoursSavedPerMonth", "revenueAtRisk", "description")
 VENDOR_FIELDS = ("id", "version", "name", "relationship", "annualCost", "contractEnd")

@@ -82,6 +82,7 @@ async def login(pair: Pair, email: str) -> str:
 
 RISK = "mutation($i: CreateRiskInput!) { createRisk(input: $i) { risk { id } userErrors { message } } }"
 UPDATE_RISK = "mutation($i: UpdateRiskInput!) { updateRisk(input: $i) { risk { id } userErrors { message } } }"
+ACCEPT_RISK = "mutation($i: AcceptRiskInput!) { acceptRisk(input: $i) { decision { id } userErrors { message } } }"
 INITIATIVE = ("mutation($i: CreateInitiativeInput!) { createInitiative(input: $i) { initiative { id } "
               "userErrors { message } } }")
 VENDOR = "mutation($i: CreateVendorInput!) { createVendor(input: $i) { vendor { id } userErrors { message } } }"
@@ -107,6 +108,9 @@ async def craft(pair: Pair, token: str, tenant: str, seeded: str) -> None:
                             treatment="TRANSFER" if n % 3 == 0 else None, description='Say "hi" \\ \n twice' if n else None)
         if status:
             await mutate(pair, token, UPDATE_RISK, id=risk["risk"]["id"], status=status)
+        if n == 2:  # accepted until a day to come (acceptedUntil; the status rule)
+            until = (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=30)).isoformat()
+            await mutate(pair, token, ACCEPT_RISK, riskId=risk["risk"]["id"], until=until, reason="Insured")
     initiatives = [
         dict(title="Nothing known", priority=3),
         dict(title="Integral hours", status="APPROVED", priority=1, targetMonth="2026-09", hoursSavedPerMonth=40.0,

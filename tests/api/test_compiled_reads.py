@@ -29,7 +29,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 OPERATIONS = Path(__file__).resolve().parents[2] / "graphql" / "operations"
 END = dt.date(2026, 6, 1)
 
-RISK = "id version title category status likelihood impact score owner reviewDue mitigation treatment description"
+RISK = "id version title category status likelihood impact score owner reviewDue mitigation treatment description acceptedUntil"
 INITIATIVE = ("id version title status priority targetMonth costEstimate recurringCostPerYear hoursSavedPerMonth "
               "revenueAtRisk description")
 PAGE_INFO = "pageInfo { hasNextPage hasPreviousPage startCursor endCursor }"
@@ -43,7 +43,8 @@ EVERYTHING = f"""query Everything($first: Int, $after: String, $search: String, 
       healthHistory(from: "2025-10", to: "2026-06") {{ month score band change }}
       risks(first: 3, status: [OPEN, MITIGATING], minScore: 4, orderBy: REVIEW_DUE_ASC) {{
         totalCount {PAGE_INFO} edges {{ cursor node {{ {RISK} }} }} nodes {{ id }} }}
-      allRisks: risks {{ totalCount nodes {{ id score }} }}
+      allRisks: risks {{ totalCount nodes {{ id score status acceptedUntil }} }}
+      accepted: risks(first: 10, status: [ACCEPTED]) {{ totalCount }}
       initiatives(first: 2, orderBy: PRIORITY_ASC) {{ totalCount {PAGE_INFO} edges {{ cursor node {{ {INITIATIVE} }} }} }}
       vendors {{ id version name relationship annualCost contractEnd }}
       policies {{ kind status approvedOn reviewIntervalMonths reviewDue documentUrl version }}

@@ -8,6 +8,8 @@ path would keep answering the old way and fail here.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import func
 
@@ -33,6 +35,8 @@ RULES = [
     replacing(risks, "risk_list", lambda orig: lambda t, *a: orig(t, *a)._replace(order=[t.c.title.desc(), t.c.id])),
     replacing(risks, "risk_list", lambda orig: lambda t, *a: orig(t, *a)._replace(where=[t.c.score >= 20])),
     replacing(risks, "risk_list", lambda orig: lambda t, *a: orig(t, *a)._replace(key=("another list",))),
+    replacing(risk_rules, "status_on",
+              lambda orig: lambda status, accepted_until, day: orig(status, accepted_until, day + dt.timedelta(days=100))),
     replacing(planning, "initiative_list",
               lambda orig: lambda t, *a: orig(t, *a)._replace(order=[t.c.title.desc(), t.c.id])),
     replacing(tenants, "tenant_order", lambda orig: lambda t: [t.c.name.desc(), t.c.id]),

@@ -12,7 +12,9 @@ from app.auth.principal import Principal
 from app.budgets.actions import record_spend, set_budget_line
 from app.budgets.models import BudgetKind
 from app.db.scope import set_tenants
+from app.decisions import actions as decisions
 from app.goals.actions import create_goal, set_strategy_profile
+from app.goals.models import GoalStatus
 from app.health.actions import score_batch
 from app.lifecycle import actions as lifecycle
 from app.planning.actions import create_initiative
@@ -20,6 +22,7 @@ from app.risks import actions as risks
 from app.risks.models import RiskCategory
 from app.standards import actions as standards
 from app.standards.models import Alignment, Finding, Standard
+from app.steering import actions as steering
 from app.tenants import actions as tenants
 from app.tenants.models import Role
 
@@ -222,3 +225,43 @@ async def test_roadmap_page_statements_do_not_grow_with_initiatives_spend_or_ass
 
 
 ROADMAP_PAGE = 7
+async def test_meeting_pack_statements_do_not_grow_with_the_agenda_or_the_register(api, world, count_statements):
+    """One meeting with its derived agenda and decisions, and the tenant's register."""
+    pack = (OPERATIONS / "meeting_pack.graphql").read_text()
+    pack = pack[:pack.index("mutation DecideInitiative")] + pack[pack.index("fragment DecisionDetail"):]
+    counts = {}
+    for n in (1, 7):
+        practice = await world.practice()
+        tenant = await world.tenant(practice)
+        cio = await world.user(practice, Role.CIO, [tenant])
+        system = Principal("user", cio.id, practice.id, Role.CIO, frozenset({tenant.id}))  # a decision names its user
+        async with world.scope([tenant.id]) as s:
+            day = dt.datetime.now(dt.UTC)
+            meeting = await steering.schedule_meeting(s, system, tenant.id, scheduled_at=day)
+            for i in range(n):
+                year = day.year if tenant.fiscal_year_start_month <= day.month else day.year - 1
+                goal = await create_goal(s, system, tenant.id, title=f"Goal {i}", fiscal_year=year, status=GoalStatus.AT_RISK)
+                for approve in (True, False):
+                    initiative = await create_initiative(s, system, tenant.id, title=f"Proposal {i} {approve}", goal_id=goal.id)
+                    await decisions.decide_initiative(s, system, tenant.id, initiative.id, approve=approve, reason="Why",
+                                                      meeting_id=meeting.id)
+                await create_initiative(s, system, tenant.id, title=f"Awaiting {i}")
+                risk = await risks.create_risk(s, system, tenant.id, title=f"Risk {i}", category=RiskCategory.SECURITY,
+                                               likelihood=3, impact=3, review_due=day.date())
+                await decisions.accept_risk(s, system, tenant.id, risk.id, until=day.date() + dt.timedelta(days=30),
+                                            reason="Why", meeting_id=meeting.id)
+        token = api.token(cio)
+        variables = {"meetingId": ids.encode("SteeringMeeting", meeting.id, tenant.id), "tenantId": ids.encode("Tenant", tenant.id)}
+        count, log, data = await counted(api, count_statements, pack, variables, token)
+        assert len(data["meeting"]["decisionsTaken"]) == 3 * n and data["tenant"]["decisions"]["totalCount"] == 3 * n
+        assert len(data["meeting"]["suggestedAgenda"]) >= 3 * n
+        counts[n] = (count, log)
+    (small, small_log), (large, large_log) = counts.values()
+    assert small == large, f"{small} vs {large} statements\n{large_log.report()}"
+    assert small == MEETING_PACK, f"{small}\n{small_log.report()}"
+
+
+# Authentication and scope, the meeting, the tenant; the agenda's sources (fiscal year start, goals,
+# initiatives, risks, open findings); the decisions taken, action items, the register; deciders, the
+# decisions' initiatives and risks (by key). A finding's standard adds one when the review has gaps.
+MEETING_PACK = 14

@@ -7,6 +7,7 @@ a response that leaks one is recognisable whatever its shape.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 
@@ -126,6 +127,13 @@ async def fill(gql: Gql, token: str, holdings: Holdings, library: bool = True) -
     found["SteeringMeeting"] = (await gql.mutate(token, "scheduleSteeringMeeting", {
         "tenantId": t, "scheduledAt": "2026-02-10T15:00:00+00:00", "agenda": [f"Agenda {m}"],
     }, "steeringMeeting { id }"))["steeringMeeting"]["id"]
+    found["Decision"] = (await gql.mutate(token, "acceptRisk", {
+        "riskId": found["Risk"], "until": (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=90)).isoformat(),
+        "reason": f"Reason {m}", "meetingId": found["SteeringMeeting"],
+    }, "decision { id }"))["decision"]["id"]
+    await gql.mutate(token, "recordDecision", {
+        "tenantId": t, "summary": f"Note {m}", "reason": f"Why {m}", "meetingId": found["SteeringMeeting"],
+    }, "decision { id }")
     found["ActionItem"] = (await gql.mutate(token, "createActionItem", {
         "meetingId": found["SteeringMeeting"], "title": f"Action {m}",
     }, "actionItem { id }"))["actionItem"]["id"]

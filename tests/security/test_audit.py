@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
@@ -30,6 +32,10 @@ STEPS = [
                                        "recurringCostPerYear": "2400.00", "hoursSavedPerMonth": 6, "revenueAtRisk": "50000"},
      "initiative { id }", None, "update"),
     ("updateInitiative", lambda t, k: {"id": k["Initiative"], "recurringCostPerYear": None}, "initiative { id }", None, "update"),
+    ("decideInitiative", lambda t, k: {"initiativeId": k["Initiative"], "approve": True}, "decision { id }", None, "update"),
+    ("updateInitiative", lambda t, k: {"id": k["Initiative"], "status": "IN_PROGRESS"}, "initiative { id }", None, "update"),
+    ("acceptRisk", lambda t, k: {"riskId": k["Risk"], "until": SOON, "reason": "Insured"}, "decision { id }", None, "update"),
+    ("recordDecision", lambda t, k: {"tenantId": t, "summary": "Freeze hiring"}, "decision { id }", None, "create"),
     ("createVendor", lambda t, k: {"tenantId": t, "name": "Contoso", "relationship": "PARTNER"}, "vendor { id }", ("vendor", "Vendor"), "create"),
     ("updateVendor", lambda t, k: {"id": k["Vendor"], "annualCost": "900.00"}, "vendor { id }", None, "update"),
     ("setBudgetLine", lambda t, k: {"tenantId": t, "fiscalYear": 2026, "name": "Licences", "kind": "OPEX", "category": "Software",
@@ -72,6 +78,7 @@ STEPS = [
         {"standardId": k["Standard"], "alignment": "NOT_ALIGNED", "note": "No MFA"}]}, "review { id }", None, "update"),
     ("completeReview", lambda t, k: {"id": k["Review"]}, "review { id }", None, "update"),
 ]
+SOON = (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=30)).isoformat()
 INPUT_TYPES = {"deleteActionItem": "DeleteInput", "deleteSteeringMeeting": "DeleteInput", "deleteBudgetLine": "DeleteInput",
                "deleteVendor": "DeleteInput", "deleteInitiative": "DeleteInput", "deleteGoal": "DeleteInput", "deleteRisk": "DeleteInput",
                "disableIntegration": "IdInput", "deleteAsset": "DeleteInput", "completeReview": "IdInput"}

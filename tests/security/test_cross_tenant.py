@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import datetime as dt
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,12 +26,15 @@ from tests.security.database import changed, digest
 
 ATTEMPTS = 2200
 TENANT_OWNED = ("Risk", "Initiative", "Vendor", "BudgetLine", "SteeringMeeting", "ActionItem", "Asset", "Review",
-                "Finding", "BusinessGoal")
+                "Finding", "BusinessGoal", "Decision")
 NODE_TYPES = ("Tenant", "User", "Integration", "Standard", *TENANT_OWNED)
 NODE_SELECTION = (
-    "__typename id ... on Risk { title } ... on Initiative { title recurringCostPerYear findings { note } goal { title } } "
+    "__typename id ... on Risk { title acceptedUntil decision { reason } } "
+    "... on Initiative { title recurringCostPerYear findings { note } goal { title } decision { summary } } "
+    "... on Decision { summary reason decidedBy { email } initiative { title } risk { title } meeting { agenda } } "
     "... on BusinessGoal { title kpi initiatives { title } } ... on Vendor { name } "
-    "... on BudgetLine { name } ... on SteeringMeeting { agenda } ... on ActionItem { title } "
+    "... on BudgetLine { name } ... on SteeringMeeting { agenda decisionsTaken { summary } "
+    "suggestedAgenda { summary subject { id } } } ... on ActionItem { title } "
     "... on Integration { name } ... on Tenant { name } ... on User { email } ... on Asset { name serialNumber } "
     "... on Standard { title } "
     "... on Review { status answers { note standard { title } } findings { note } } ... on Finding { note standard { title } }"
@@ -74,6 +78,7 @@ def home(caller: Caller, type_name: str) -> str:
 
 TICKET = {"externalId": "T-1", "category": "SUPPORT", "openedAt": "2026-01-04T09:00:00Z"}
 ASSET = {"externalId": "CI-1", "name": "Probe laptop", "kind": "LAPTOP", "purchasedOn": "2024-01-04"}
+SOON = (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=30)).isoformat()
 LINE = {"fiscalYear": 2026, "name": "Probe line", "kind": "OPEX", "category": "Licences", "planned": "10.00"}
 PROBES: list[Probe] = [
     *[Probe(f"node.{t}", t, f"query($id: ID!) {{ node(id: $id) {{ {NODE_SELECTION} }} }}",
@@ -173,6 +178,22 @@ PROBES: list[Probe] = [
         "tenantId": c.home.gid, "title": "Planted", "goalId": a}),
     mutation("updateInitiative", "BusinessGoal", "initiative { id goal { title } }", lambda a, c: {
         "id": home(c, "Initiative"), "goalId": a}),
+    Probe("tenant.decisions", "Tenant", "query($id: ID!) { tenant(id: $id) { decisions { totalCount nodes { summary reason "
+          "decidedBy { email } risk { title } meeting { agenda } } } } }", lambda a, c: {"id": a}),
+    mutation("decideInitiative", "Initiative", "decision { id summary }", lambda a, c: {"initiativeId": a, "approve": True}),
+    mutation("decideInitiative", "SteeringMeeting", "decision { id }", lambda a, c: {
+        "initiativeId": home(c, "Initiative"), "approve": False, "reason": "Planted", "meetingId": a}),
+    mutation("acceptRisk", "Risk", "decision { id risk { title } }", lambda a, c: {
+        "riskId": a, "until": SOON, "reason": "Planted"}),
+    mutation("acceptRisk", "SteeringMeeting", "decision { id }", lambda a, c: {
+        "riskId": home(c, "Risk"), "until": SOON, "reason": "Planted", "meetingId": a}),
+    mutation("recordDecision", "Tenant", "decision { id }", lambda a, c: {"tenantId": a, "summary": "Planted"}),
+    mutation("recordDecision", "SteeringMeeting", "decision { id }", lambda a, c: {
+        "tenantId": c.home.gid, "summary": "Planted", "meetingId": a}),
+    mutation("recordSteeringMeeting", "Initiative", "steeringMeeting { id }", lambda a, c: {
+        "id": home(c, "SteeringMeeting"), "status": "HELD", "decisionsTaken": [{"initiativeId": a, "approve": True}]}),
+    mutation("recordSteeringMeeting", "Risk", "steeringMeeting { id }", lambda a, c: {
+        "id": home(c, "SteeringMeeting"), "status": "HELD", "decisionsTaken": [{"riskId": a, "until": SOON, "reason": "Planted"}]}),
 ]
 
 

@@ -21,9 +21,10 @@ OFFBOARD = """mutation($i: OffboardTenantInput!) {
   offboardTenant(input: $i) { offboardedId rowsRemoved userErrors { code field message } } }"""
 DASHBOARD = (Path(__file__).parents[2] / "graphql/operations/tenant_dashboard.graphql").read_text()
 RICH = """query($t: ID!) { tenant(id: $t) { name slug employeeCount
-  risks(first: 50) { nodes { id title score status } }
-  initiatives(first: 50) { nodes { id title status targetMonth costEstimate recurringCostPerYear hoursSavedPerMonth revenueAtRisk goal { id title } } }
+  risks(first: 50) { nodes { id title score status acceptedUntil decision { id } } }
+  initiatives(first: 50) { nodes { id title status targetMonth costEstimate recurringCostPerYear hoursSavedPerMonth revenueAtRisk goal { id title } decision { id } } }
   roadmap(fiscalYear: 2026) { quarter oneTimeCost recurringCostPerYear hoursSavedPerMonth revenueAtRisk initiatives { id title } }
+  decisions { nodes { id kind summary reason decidedBy { email } decidedAt expiresOn risk { id } meeting { id } } }
   strategy { itMaturity buildVsBuy cloudStrategy preferredPlatforms endorsedStack regulatoryConstraints itCapacityNote updatedAt }
   goals { id version title fiscalYear kpi baseline target current status initiatives { id title } }
   budget(fiscalYear: 2026) { planned actual forecast { month planned actual forecast } lines { id name planned vendor { name } initiative { title } spend { month amount } } }
@@ -82,7 +83,7 @@ async def test_export_offboard_and_reimport_round_trip(gql: Gql, sessionmaker, o
     assert {t: len(rows) for t, rows in document["tables"].items()} == counts
     assert all(counts[t] > 0 for t in ("risks", "budget_spend", "webhook_deliveries", "action_items", "audit_events",
                                        "assets", "reviews", "review_answers", "findings",
-                                       "business_goals", "strategy_profiles"))
+                                       "business_goals", "strategy_profiles", "decisions"))
     assert len(document["standards"]) == 2  # the practice's standards its reviews name travel with it
 
     wrong = (await gql.data(OFFBOARD, {"i": {"id": holdings.gid, "confirmSlug": "not-it"}}, token))["offboardTenant"]

@@ -1,19 +1,22 @@
 """API.md's "Who may do what", for every mutation: the roles that may not are refused and change nothing.
 
 Each mutation is sent with valid input aimed at the caller's OWN tenant and objects, so a refusal
-cannot hide behind "not found": client executives are read-only, API keys write ticket and asset data only,
-and CIOs cannot manage users, keys or access. The allowed side is exercised by each area's tests.
+cannot hide behind "not found": client executives only decide (`decideInitiative`, `acceptRisk`,
+exercised in tests/decisions), API keys write ticket and asset data only, and CIOs cannot manage
+users, keys or access. The allowed side is exercised by each area's tests.
 """
 
+from app.api.schema import build_schema
 from tests.security.database import changed, digest
 from tests.security.test_cross_tenant import PROBES
 
 ADMIN_ONLY = {"createUser", "createApiKey", "grantTenantAccess", "revokeTenantAccess", "revokeApiKey", "updateStandard"}
 KEY_MAY = {"ingestTickets", "ingestAssets"}
+EXECUTIVE_MAY = {"decideInitiative", "acceptRisk"}
 
 
 def refused_roles(mutation: str) -> set[str]:
-    refused = {"exec_a"} | ({"key_a"} if mutation not in KEY_MAY else set())
+    refused = ({"exec_a"} if mutation not in EXECUTIVE_MAY else set()) | ({"key_a"} if mutation not in KEY_MAY else set())
     return refused | ({"cio_a"} if mutation in ADMIN_ONLY else set())
 
 
@@ -39,6 +42,32 @@ async def test_every_mutation_refuses_the_roles_api_md_refuses(gql, cast, owner_
             assert codes == {"FORBIDDEN"}, (probe.name, role, status, body)
             tried += 1
     assert tried >= 80
+    assert changed(before, await digest(owner_engine)) == []
+
+
+# Mutations without an id slot to probe, each tried here with valid input (`createStandard` below).
+UNPROBED = {
+    "createTenant": ("CreateTenantInput", lambda c: {"name": "Planted", "employeeCount": 5}),
+    "setHealthWeights": ("SetHealthWeightsInput", lambda c: dict.fromkeys(
+        ("tickets", "risks", "budget", "plan", "policies", "steering"), 1 / 6)),
+    "exportTenant": ("IdInput", lambda c: {"id": c.home.gid}),
+    "offboardTenant": ("OffboardTenantInput", lambda c: {"id": c.home.gid, "confirmSlug": c.home.tenant.slug}),
+}
+
+
+async def test_an_executive_may_make_only_the_two_decisions(gql, cast, owner_engine):
+    """Every mutation of the schema but `decideInitiative` and `acceptRisk` is refused to a client executive."""
+    executive = next(c for c in cast.callers if c.name == "exec_a")
+    before = await digest(owner_engine)
+    for name, (input_type, build) in UNPROBED.items():
+        _, body = await gql.post(f"mutation($i: {input_type}!) {{ {name}(input: $i) {{ __typename }} }}",
+                                 {"i": build(executive)}, executive.token)
+        assert {e.get("extensions", {}).get("code") for e in body.get("errors", [])} == {"FORBIDDEN"}, (name, body)
+    probed = {p.name.split(".")[0] for p in PROBES if p.query.startswith("mutation")}
+    every = set(build_schema(False)._schema.mutation_type.fields)
+    allowed = every - {"login", "createStandard", *UNPROBED} - {m for m in probed if "exec_a" in refused_roles(m)}
+
+    assert allowed == EXECUTIVE_MAY
     assert changed(before, await digest(owner_engine)) == []
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from app.auth.passwords import verify_password
 from app.budgets.actions import fiscal_months
 from app.db.scope import tenant_session
+from app.decisions.models import Decision, DecisionKind
 from app.health.inputs import fiscal_year_of
 from app.lifecycle.actions import today
 from app.lifecycle.models import Asset, LifecycleStatus
@@ -15,6 +16,8 @@ from app.lifecycle.rules import asset_replacement, lifecycle_status
 from app.months import current_month
 from app.planning.models import Initiative
 from app.planning.roadmap import on_roadmap, quarters
+from app.risks import rules as risk_rules
+from app.risks.models import Risk, RiskStatus
 from app.seed.demo import DEMO_CLIENTS, DEMO_PRACTICE, seed_demo
 from app.tenants.models import Grant, Practice, Role, Tenant, User
 from app.tickets.models import TicketMonth
@@ -100,3 +103,19 @@ async def test_demo_clients_have_a_roadmap_over_the_four_quarters_of_this_fiscal
             assert sum(q.hours_saved_per_month for q in found) > 0, tenant.name
             at_risk.append(sum(q.revenue_at_risk for q in found))
     assert sum(amount > 0 for amount in at_risk) >= len(tenants) // 2, at_risk
+async def test_the_first_clients_register_holds_an_approval_a_decline_and_two_acceptances(sessionmaker):
+    await seed_demo(sessionmaker)
+    async with tenant_session(sessionmaker, ()) as s:
+        tenant = await s.scalar(select(Tenant).where(Tenant.slug == "harbor-dental-group"))
+    day = today()
+    async with tenant_session(sessionmaker, [tenant.id]) as s:
+        decisions = list(await s.scalars(select(Decision).where(Decision.tenant_id == tenant.id)))
+        accepted = {r.id: r for r in await s.scalars(select(Risk).where(Risk.tenant_id == tenant.id, Risk.status == RiskStatus.ACCEPTED))}
+    kinds = sorted(d.kind.value for d in decisions)
+    acceptances = [d for d in decisions if d.kind == DecisionKind.RISK_ACCEPTED]
+
+    assert kinds == ["INITIATIVE_APPROVED", "INITIATIVE_DECLINED", "RISK_ACCEPTED", "RISK_ACCEPTED"]
+    assert all(d.meeting_id for d in decisions) and all(d.reason for d in decisions if d.kind != DecisionKind.INITIATIVE_APPROVED)
+    assert sorted(d.expires_on > day for d in acceptances) == [False, True]
+    assert sorted(risk_rules.status_on(accepted[d.risk_id].status, accepted[d.risk_id].accepted_until, day).value
+                  for d in acceptances) == ["ACCEPTED", "OPEN"]

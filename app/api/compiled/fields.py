@@ -81,15 +81,16 @@ BUDGET = sql.core(
 )
 
 
-def listing_sql(make: Callable[..., Listing], table, *args) -> tuple[render.Text, render.Text, tuple]:
+def listing_sql(make: Callable[..., Listing], table, *args, made_of: tuple = ()) -> tuple[render.Text, render.Text, tuple]:
     """A list's rule from its area, `make(table alias, *args)`: its conditions, order and key,
-    rendered once per arguments and alias."""
+    rendered once per arguments and alias. `made_of` names the other definitions the rule calls,
+    so a changed one is a new text."""
 
     def build():
         listing = make(table, *args)
         return render.text_of(listing.where), render.text_of(listing.order, ", "), listing.key
 
-    return render.once((make, table, *args), build)
+    return render.once((make, *made_of, table, *args), build)
 
 
 def nested_page(c: Compiler, node, args: dict, type_name: str, *, parent: str, table, listing) -> str:
@@ -277,7 +278,8 @@ def _health_history(c: Compiler, row, node, args):
 @compiles("Tenant", "risks")
 def _risks(c: Compiler, row, node, args):
     return nested_page(c, node, args, "Risk", parent=row, table=risks.RISKS, listing=lambda t: listing_sql(
-        risks.risk_list, t, chosen(args), args.get("minScore"), args.get("orderBy")))
+        risks.risk_list, t, chosen(args), args.get("minScore"), args.get("orderBy"), utc_today(),
+        made_of=(risk_rules.status_on, risk_rules.acceptance_expired)))
 
 
 @compiles("Tenant", "initiatives")
@@ -375,10 +377,18 @@ columns(
 columns(
     "Risk",
     id=sql.global_id, version=col("version"), title=col("title"), category=col("category"),
-    status=col("status"), likelihood=col("likelihood"), impact=col("impact"), score=col("score"), owner=col("owner"),
+    likelihood=col("likelihood"), impact=col("impact"), score=col("score"), owner=col("owner"),
     reviewDue=col("review_due"), mitigation=col("mitigation"), treatment=col("treatment"),
-    description=col("description"),
+    description=col("description"), acceptedUntil=col("accepted_until"),
 )
+
+
+@compiles("Risk", "status")
+def _risk_status(c: Compiler, row, node, args):
+    """As the risk reads today (`risk_rules.status_on`); a stored answer is keyed by the day."""
+    t, today = aliased(risks.RISKS, row), utc_today()
+    key = (risk_rules.status_on, risk_rules.acceptance_expired, row, today)
+    return sql.value(render.rule(c, key, lambda: risk_rules.status_on(t.c.status, t.c.accepted_until, today)))
 
 columns(
     "Initiative",
