@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 import uuid
 
-from sqlalchemy import BigInteger, CheckConstraint, Enum, ForeignKey, Index, String, Text, func
+from sqlalchemy import BigInteger, CheckConstraint, Enum, ForeignKey, Index, String, Text, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -30,6 +30,10 @@ def pg_enum(cls: type[enum.Enum], name: str) -> Enum:
     return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e])
 
 
+# 244 random bits (two version-4 UUIDs, drawn from the server's strong random source), as 64 hex digits.
+REPORT_SECRET = text("replace(CAST(gen_random_uuid() AS text) || CAST(gen_random_uuid() AS text), '-', '')")
+
+
 class Practice(Timestamps, Base):
     __tablename__ = "practices"
 
@@ -37,6 +41,8 @@ class Practice(Timestamps, Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     # Health-score weights by component key; null means DESIGN.md's defaults.
     health_weights: Mapped[dict | None] = mapped_column(JSONB)
+    # Signs the executive report's mailed links (app/reports/links.py); a new value voids them all.
+    report_secret: Mapped[str] = mapped_column(Text, server_default=REPORT_SECRET)
 
 
 class Tenant(Versioned, Base):
