@@ -28,7 +28,7 @@ STEPS = [
      "strategy { itMaturity }", None, "update"),
     ("createInitiative", lambda t, k: {"tenantId": t, "title": "Move to M365", "goalId": k["BusinessGoal"]},
      "initiative { id }", ("initiative", "Initiative"), "create"),
-    ("updateInitiative", lambda t, k: {"id": k["Initiative"], "status": "APPROVED", "costEstimate": "9000",
+    ("updateInitiative", lambda t, k: {"id": k["Initiative"], "costEstimate": "9000",
                                        "recurringCostPerYear": "2400.00", "hoursSavedPerMonth": 6, "revenueAtRisk": "50000"},
      "initiative { id }", None, "update"),
     ("updateInitiative", lambda t, k: {"id": k["Initiative"], "recurringCostPerYear": None}, "initiative { id }", None, "update"),
