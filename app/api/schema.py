@@ -11,6 +11,7 @@ from strawberry.types import ExecutionResult
 
 from app.api.audit import AuditQueries
 from app.api.budgets import BudgetMutations
+from app.api.calendar import CalendarMutations, CalendarQueries
 from app.api.goals import GoalMutations, StrategyMutations
 from app.api.health import HealthMutations, HealthQueries
 from app.api.integrations import IntegrationMutations, IntegrationQueries
@@ -31,7 +32,8 @@ from graphql import GraphQLError
 
 
 @strawberry.type
-class Query(TenantQueries, PortfolioQueries, HealthQueries, AuditQueries, IntegrationQueries, StandardQueries):
+class Query(TenantQueries, PortfolioQueries, HealthQueries, AuditQueries, IntegrationQueries, StandardQueries,
+            CalendarQueries):
     pass
 
 
@@ -39,7 +41,7 @@ class Query(TenantQueries, PortfolioQueries, HealthQueries, AuditQueries, Integr
 class Mutation(
     TenantMutations, RiskMutations, PlanningMutations, BudgetMutations, TicketMutations, PolicyMutations,
     VendorMutations, SteeringMutations, HealthMutations, IntegrationMutations, OffboardingMutations,
-    LifecycleMutations, StandardMutations, GoalMutations, StrategyMutations,
+    LifecycleMutations, StandardMutations, GoalMutations, StrategyMutations, CalendarMutations,
 ):
     pass
 
