@@ -135,3 +135,21 @@ async def test_a_disabled_users_feed_is_404(api, scene):
 async def test_signed_out_there_is_no_feed_url(api):
     assert error_codes(await api.post(FEED_URL)) == ["UNAUTHENTICATED"]
     assert error_codes(await api.post(RESET)) == ["UNAUTHENTICATED"]
+
+
+async def test_a_feed_costs_four_statements_whatever_the_tenants_and_meetings(api, world, count_statements):
+    """The scope, the secret's user, who that user is and sees (one statement), the meetings."""
+    counts = {}
+    for n in (1, 12):
+        practice = await world.practice()
+        admin = await world.user(practice, Role.PRACTICE_ADMIN)
+        for _ in range(n):
+            tenant = await world.tenant(practice)
+            for days in (1, 2):
+                await schedule(api, tenant, NOW + dt.timedelta(days=days))
+        url = await feed_url(api, admin)
+        with count_statements() as log:
+            response = await fetch(api, url)
+        assert response.status_code == 200 and response.text.count("BEGIN:VEVENT") == 2 * n
+        counts[n] = log
+    assert [len(log) for log in counts.values()] == [4, 4], counts[12].report()
