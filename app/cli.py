@@ -207,21 +207,28 @@ def cmd_dev(args) -> None:
     """Embedded servers when needed, migrate, demo data on first run, then API + worker."""
     from app.db import migrate
     from app.db.embedded import start_postgres, start_redis
+    from app.mail.devserver import start_mail_server
 
     settings = settings_or_fail()
     data_dir = settings.data_dir
-    handles = []
+    stops = []  # (what, how to stop it), for each embedded server started
     env = dict(os.environ)
     if not settings.database_url:
         print(f"starting embedded PostgreSQL in {data_dir / 'pg'} ...")
         server, url = start_postgres(data_dir)
-        handles.append(server)
+        stops.append(("PostgreSQL", server.cleanup))
         env["DATABASE_URL"] = url
     if not settings.redis_url:
         print(f"starting embedded Redis in {data_dir / 'redis'} ...")
         server, url = start_redis(data_dir / "redis")
-        handles.append(server)
+        stops.append(("Redis", server.shutdown))
         env["REDIS_URL"] = url
+    if not settings.smtp_url:
+        mail_dir = (data_dir / "mail").resolve()
+        server, url = start_mail_server(mail_dir)
+        print(f"started embedded SMTP on {server.hostname}:{server.port}: every mail is kept in {mail_dir} (nothing is sent)")
+        stops.append(("SMTP", server.stop))
+        env["FCIO_SMTP_URL"] = url
     os.environ.update(env)
     get_settings.cache_clear()
     settings = get_settings()
@@ -256,9 +263,9 @@ def cmd_dev(args) -> None:
                 child.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 child.kill()
-        for handle in handles:
-            print(f"stopping embedded {'PostgreSQL' if hasattr(handle, 'cleanup') else 'Redis'} ...", flush=True)
-            (getattr(handle, "cleanup", None) or handle.shutdown)()
+        for what, stop_server in stops:
+            print(f"stopping embedded {what} ...", flush=True)
+            stop_server()
         print("stopped")
 
 
@@ -281,7 +288,7 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="fcio", description="fcio: the backend of a fractional CIO practice.")
     sub = p.add_subparsers(dest="command", required=True)
 
-    dev = sub.add_parser("dev", help="run everything locally (embedded PostgreSQL/Redis unless DATABASE_URL/REDIS_URL are set)")
+    dev = sub.add_parser("dev", help="run everything locally (embedded PostgreSQL/Redis/SMTP unless DATABASE_URL/REDIS_URL/FCIO_SMTP_URL are set)")
     dev.add_argument("--port", type=int, default=8000)
     dev.add_argument("--host", default="127.0.0.1")
     dev.set_defaults(func=cmd_dev)

@@ -5,9 +5,12 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from app.mail.config import SmtpServer, parse_smtp_url
 
 DEFAULT_SECRET = "dev-secret-change-me-0123456789abcdef"
 
@@ -31,6 +34,13 @@ class Settings(BaseSettings):
     compiled_reads: bool = True
     # Their whole answers kept per API process while the tenants' data is unchanged (0: off).
     answer_cache_mb: int = 64
+    # Outgoing mail (app/mail/config.py has the format). Unset: `fcio dev` starts an SMTP server of
+    # its own that keeps every mail under data_dir/mail; elsewhere sending fails, saying so.
+    smtp_url: str | None = None
+    # The From of every mail; default "fcio <noreply@host of FCIO_PUBLIC_URL>".
+    mail_from: str | None = None
+    # Each step of a conversation with the SMTP server (connect, each command) waits this long at most.
+    smtp_timeout_seconds: float = 30
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:
@@ -41,11 +51,21 @@ class Settings(BaseSettings):
             )
         if len(self.secret_key) < 32:
             raise ValueError("FCIO_SECRET_KEY must be at least 32 characters.")
+        if self.smtp_url:
+            parse_smtp_url(self.smtp_url)
         return self
 
     @property
     def is_production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def smtp_server(self) -> SmtpServer | None:
+        return parse_smtp_url(self.smtp_url) if self.smtp_url else None
+
+    @property
+    def sender(self) -> str:
+        return self.mail_from or f"fcio <noreply@{urlsplit(self.public_url).hostname or 'localhost'}>"
 
 
 @lru_cache

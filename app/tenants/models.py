@@ -80,6 +80,8 @@ class User(Versioned, Base):
     role: Mapped[Role] = mapped_column(pg_enum(Role, "user_role"))
     password_hash: Mapped[str] = mapped_column(Text)
     disabled_at: Mapped[dt.datetime | None]
+    # What the calendar feed URL signs with the user's id (app/auth/feeds.py); a new one voids the URL.
+    calendar_feed_key: Mapped[uuid.UUID] = mapped_column(server_default=func.gen_random_uuid())
 
 
 class Grant(Base):

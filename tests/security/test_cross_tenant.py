@@ -21,6 +21,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.api import ids
+from app.auth import tokens
+from app.auth.apikeys import create_api_key
+from app.auth.principal import Principal
+from app.settings import get_settings
+from app.steering.actions import schedule_meeting
+from app.tenants.models import Role
 from tests.security.cast import Caller, Cast, Gql
 from tests.security.database import changed, digest
 
@@ -326,3 +332,38 @@ async def attack(gql: Gql, cast: Cast, owner_engine, count: int, label: str) -> 
     assert len(probes_hit) == len(PROBES)
     assert failures == [], "\n".join(failures[:20])
     assert changed(before, after) == []
+
+
+async def test_a_calendar_feed_holds_only_the_meetings_of_the_tenants_its_user_sees(gql, bypassing_gql, world):
+    """The feed has no id to attack, only a secret naming its user: each user's feed shows exactly
+    the meetings of the tenants that user sees, never another practice's or an ungranted tenant's,
+    with row security (gql) and without it (bypassing_gql: the feed's own query alone). An API
+    key has no feed."""
+    practice_a, practice_b = await world.practice(), await world.practice()
+    a1, a2, b1 = await world.tenant(practice_a), await world.tenant(practice_a), await world.tenant(practice_b)
+    markers = {t.id: f"MARK{uuid.uuid4().hex[:10]}" for t in (a1, a2, b1)}
+    for tenant in (a1, a2, b1):
+        async with world.scope([tenant.id]) as s:
+            await schedule_meeting(s, Principal.system([tenant.id], tenant.practice_id), tenant.id,
+                                   scheduled_at=dt.datetime.now(dt.UTC) + dt.timedelta(days=7),
+                                   agenda=[f"Agenda {markers[tenant.id]}"])
+    sees = {
+        await world.user(practice_a, Role.PRACTICE_ADMIN): {a1.id, a2.id},
+        await world.user(practice_a, Role.CIO, [a1]): {a1.id},
+        await world.user(practice_a, Role.CLIENT_EXECUTIVE, [a2]): {a2.id},
+        await world.user(practice_b, Role.PRACTICE_ADMIN): {b1.id},
+        await world.user(practice_b, Role.CIO): set(),
+    }
+    for client in (gql, bypassing_gql):
+        for user, visible in sees.items():
+            token = tokens.issue(get_settings().secret_key, user.id, 60)
+            url = (await client.data("{ calendarFeedUrl }", token=token))["calendarFeedUrl"]
+            feed = (await client.http.get(url.split("localhost:8000", 1)[1])).text
+            assert {t for t, marker in markers.items() if marker in feed} == visible, (user.role, feed)
+
+    admin = next(iter(sees))
+    async with world.scope(()) as s:
+        _, key = await create_api_key(s, await world.principal(admin), "PSA push", None)
+    for document in ("{ calendarFeedUrl }", "mutation { resetCalendarFeed { url } }"):
+        status, body = await gql.post(document, token=key)
+        assert [e["extensions"]["code"] for e in body["errors"]] == ["FORBIDDEN"], body

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from app.auth.feeds import MAC_LENGTH
 from app.db.engine import make_engine, make_sessionmaker
 from app.services import Services
 from app.settings import Settings
@@ -46,13 +47,16 @@ def libpq_url(url: str) -> str:
     return url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
-async def test_a_dump_holds_no_plaintext_password_api_key_or_webhook_secret(gql, cast, owner_engine, database_url, sessionmaker):
+async def test_a_dump_holds_no_plaintext_password_api_key_webhook_or_calendar_secret(gql, cast, owner_engine, database_url, sessionmaker):
     world = World(sessionmaker)
     practice = await world.practice()
     password = f"plaintext-{uuid.uuid4().hex}"
     user = await world.user(practice, Role.PRACTICE_ADMIN, password=password)
     key = next(c for c in cast.callers if c.name == "key_a").token
-    secrets = {"password": password, "api key secret": key.split("_", 2)[2], "webhook secret": cast.a1.halo_secret}
+    admin = next(c for c in cast.callers if c.name == "admin_a").token
+    feed = (await gql.data("{ calendarFeedUrl }", token=admin))["calendarFeedUrl"]
+    secrets = {"password": password, "api key secret": key.split("_", 2)[2], "webhook secret": cast.a1.halo_secret,
+               "calendar feed signature": feed.removesuffix(".ics")[-MAC_LENGTH:]}
     pg_dump = await client_binary(owner_engine, "pg_dump")
 
     dump = (await checked([str(pg_dump), "--format=plain", "--no-comments", "-d", libpq_url(database_url)])).stdout

@@ -1,0 +1,1 @@
+"""Outgoing mail: the SMTP server from `FCIO_SMTP_URL`, one sender, and the development server."""
