@@ -46,15 +46,16 @@ NOTES = """\
   what a CIO sees on the first read after a change.
 {ideal}
 {scale}
-- Figures the database keeps (`app/db/figures.py`, migrations 0008 and 0009): the monthly ticket
+- Figures the database keeps (`app/db/figures.py`, migrations 0008, 0009 and 0012): the monthly ticket
   figures of every PSA source and each tenant's spend per month are kept by statement triggers as
   tickets and spend are written. A push no longer recounts its month under a per-tenant lock (a
   month of 30,000 tickets took 5-10 ms to recount, and the mixed workload's pushes into one tenant
   took turns for that long), and a fiscal year's actual to date sums a dozen rows per tenant
-  instead of every line's spend. Concurrent pushes into one tenant still wait for each other on the month's row
-  from their upsert to their commit, across the API's round trips (sampled in `pg_stat_activity`
-  during the mixed workload: most waiting pushes wait on a transaction lock held by a push idle in
-  transaction): the mixed workload's p99 is that wait.
+  instead of every line's spend. A statement's deltas wait in its transaction's own pending row
+  and are added at commit by a deferred constraint trigger (0012): concurrent pushes into one
+  tenant used to wait for each other on the month's row from their upsert to their commit, across
+  the API's round trips (a push idle in transaction held it), and the mixed workload's p99 was
+  that wait; now the row is locked only while its writer commits.
 - Scoring writes each batch in one `INSERT ... SELECT FROM jsonb_to_recordset` (an executemany of
   500 rows took 0.3 s) and the bench, like the worker, runs two batch jobs at once, so one's SQL
   overlaps the other's formula. The split sums each phase over all batches.
