@@ -36,16 +36,22 @@ AREAS = (Vendor, ItPlan, BusinessGoal, Initiative, Risk, Budget, BudgetLine, Bud
          ActionItem, Asset)
 
 
+# Secrets the database draws at random for every row: no seed decides them.
+DRAWN = {("practices", "report_secret"), ("users", "calendar_feed_key")}
+
+
 async def dump(sessionmaker) -> dict[str, list[tuple]]:
     """Every table of the database, ordered by primary key, read through the scope of all its tenants.
 
-    Not the change counters: their rows are per database backend (app/db/versions.py).
+    Not the change counters: their rows are per database backend (app/db/versions.py); nor the
+    secrets drawn at random (DRAWN).
     """
     async with tenant_session(sessionmaker, ()) as session:
         tenant_ids = list(await session.scalars(select(Tenant.id)))
     async with tenant_session(sessionmaker, tenant_ids) as session:
         return {
-            name: [tuple(row) for row in await session.execute(select(table).order_by(*table.primary_key.columns))]
+            name: [tuple(row) for row in await session.execute(
+                select(*(c for c in table.columns if (name, c.name) not in DRAWN)).order_by(*table.primary_key.columns))]
             for name, table in sorted(Base.metadata.tables.items()) if name not in ("tenant_versions", "practice_versions")
         }
 

@@ -1,0 +1,38 @@
+"""A practice of its own for the report tests: two synthetic clients, a year of every area, scored."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import select
+
+from app.health.actions import score_batch
+from app.months import add_months, last_full_month
+from app.seed.synthetic import seed_synthetic
+from app.tenants.models import Practice, Role, Tenant, User
+
+MONTH = last_full_month()
+
+
+@dataclass(frozen=True)
+class Clients:
+    practice: Practice
+    tenants: list[Tenant]  # the first holds the most of everything
+    admin: User
+    executive: User  # of the first tenant
+
+
+@pytest.fixture
+async def clients(api, world) -> Clients:
+    sessionmaker = api.services.sessionmaker
+    summary = await seed_synthetic(sessionmaker, tenants=2, months=12, practice=f"Report Practice {uuid.uuid4().hex[:8]}",
+                                   progress=False, end_month=MONTH)
+    async with sessionmaker() as s:
+        practice = await s.get(Practice, summary.practice_id)
+        tenants = list(await s.scalars(select(Tenant).where(Tenant.practice_id == practice.id).order_by(Tenant.name)))
+    for month in (add_months(MONTH, -1), MONTH):
+        await score_batch(sessionmaker, [t.id for t in tenants], month)
+    return Clients(practice, tenants, await world.user(practice, Role.PRACTICE_ADMIN),
+                   await world.user(practice, Role.CLIENT_EXECUTIVE, [tenants[0]]))
