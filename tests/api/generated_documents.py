@@ -78,11 +78,13 @@ INITIATIVE_FIELDS = ("id", "version", "title", "status", "priority", "targetMont
 VENDOR_FIELDS = ("id", "version", "name", "relationship", "annualCost", "contractEnd")
 POLICY_FIELDS = ("kind", "status", "approvedOn", "reviewIntervalMonths", "reviewDue", "documentUrl", "version")
 BUDGET_FIELDS = ("fiscalYear", "currency", "planned", "actual", "firstMonth", "lastMonth")
+BUDGET_LINE_FIELDS = ("id", "version", "name", "kind", "category", "planned", "actual")
 TICKET_FIELDS = ("month", "support", "change", "alert", "total", "target")
 MEETING_FIELDS = ("id", "version", "scheduledAt", "status", "attendees", "agenda", "decisions")
 PAGE_INFO = ("hasNextPage", "hasPreviousPage", "startCursor", "endCursor")
 # Fields of these types the compiler does not build: asking one sends the document to the executor.
-NOT_COMPILED = {"Query": {"me": " { name }"}, "Budget": {"lines": " { name }", "forecast": " { month forecast }"},
+NOT_COMPILED = {"Query": {"me": " { name }"}, "Budget": {"forecast": " { month forecast }"},
+                "BudgetLine": {"vendor": " { name }", "spend": " { month amount }"},
                 "SteeringMeeting": {"actionItems": " { totalCount }"},
                 "Tenant": {"roadmap": "(fiscalYear: 2026) { quarter oneTimeCost initiatives { title } }"}}
 ALIASES = ("a", "b2", "_x", "id", "name", "node", "cursor", "total", "score", "nodes")
@@ -352,7 +354,9 @@ class Writer:
                                    st.sampled_from([1990, 1999, 2000, 2101, 0, -1, 2147483647])))
         args = self.arguments(("fiscalYear", "Int!", year))
         with self.unreached(not 2000 <= year <= 2100):
-            options = {**self.scalars(BUDGET_FIELDS), **self.not_compiled("Budget")}
+            lines = {**self.scalars(BUDGET_LINE_FIELDS), **self.not_compiled("BudgetLine")}
+            options = {**self.scalars(BUDGET_FIELDS), **self.not_compiled("Budget"),
+                       "lines": lambda: " " + self.selection("BudgetLine", lines)}
             return args + " " + self.selection("Budget", options)
 
     def ticket_metrics(self) -> str:

@@ -99,12 +99,16 @@ async def test_the_contract_operations_answer_byte_for_byte(api, pair, practice)
     assert len(top["data"]["tenants"]["edges"]) == 6
     assert any(e["node"]["risks"]["edges"] for e in top["data"]["tenants"]["edges"])
     dashboard = (OPERATIONS / "tenant_dashboard.graphql").read_text()
-    shown = 0
+    budget_page = (OPERATIONS / "budget_page.graphql").read_text()
+    shown, lines = 0, 0
     for tenant in tenants:
         variables = {"id": ids.encode("Tenant", tenant.id), "from": "2025-07", "to": "2026-06", "fiscalYear": 2026}
         body = await both(pair, dashboard, variables, token)
         shown += body["data"]["tenant"] is not None
+        budget = (await both(pair, budget_page, {"id": variables["id"], "fiscalYear": 2026}, token))["data"]["tenant"]
+        lines += len(budget["budget"]["lines"]) if budget and budget["budget"] else 0
     assert shown == 6, "the CIO sees the six tenants granted, and only those"
+    assert lines > 6, "the budget page's lines (with their actual) are compiled too"
 
 
 async def test_every_compiled_field_and_page_matches(api, pair, practice, world):

@@ -28,12 +28,13 @@ from app.api import (
     tenants,
     vendors,
 )
-from app.api.budgets import BUDGETS, budget_totals
+from app.api.budgets import BUDGETS, LINES, budget_totals, lines_with_actual
 from app.api.compiled import render, sql
 from app.api.compiled.compiler import Compiler, Unsupported, compiles, page_bounds
 from app.api.lists import Listing
 from app.api.tickets import MAX_MONTHS
 from app.budgets.actions import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR
+from app.db import global_ids
 from app.health import formula, inputs
 from app.months import add_months, last_full_month, utc_today
 from app.policies import actions as policy_actions
@@ -78,6 +79,13 @@ TICKET_MONTHS = sql.core(
 BUDGET = sql.core(
     budget_totals().where(BUDGETS.c.tenant_id == literal_column("__parent__.id"),
                           BUDGETS.c.fiscal_year == literal_column("__fiscal_year__"))
+)
+# A budget's lines with their actual, as the executor reads them; their Relay ids are not stored,
+# so the statement encodes them (app/db/global_ids.py) over the lines' own columns.
+BUDGET_LINES = "SELECT l.*, {gid} AS gid FROM ({lines}) AS l".format(
+    gid=global_ids.expression("BudgetLine"),
+    lines=sql.core(lines_with_actual().where(LINES.c.tenant_id == literal_column("__parent__.tenant_id"),
+                                             LINES.c.budget_id == literal_column("__parent__.id"))),
 )
 
 
@@ -424,6 +432,22 @@ columns(
     actual=col("actual", sql.decimal),
     firstMonth=lambda b: sql.month(f"make_date({b}.fiscal_year, {b}.fiscal_year_start_month, 1)"),
     lastMonth=lambda b: sql.month(f"make_date({b}.fiscal_year, {b}.fiscal_year_start_month, 1) + interval '11 months'"),
+)
+
+
+
+
+@compiles("Budget", "lines")
+def _budget_lines(c: Compiler, row, node, args):
+    line = c.alias()
+    rows = sql.fill(BUDGET_LINES, parent=row)
+    return f"(SELECT {sql.json_list(c.object('BudgetLine', line, node), f'{line}.name, {line}.id')} FROM ({rows}) AS {line})"
+
+
+columns(
+    "BudgetLine",
+    id=sql.global_id, version=col("version"), name=col("name"), kind=col("kind"), category=col("category"),
+    planned=col("planned", sql.decimal), actual=col("actual", sql.decimal),
 )
 
 
