@@ -6,41 +6,23 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
 
 from app.api.schema import build_schema
 from app.auth import access
 from app.auth.principal import Principal
 from app.db.scope import tenant_session
 from app.errors import NotFound
-from app.health.actions import score_batch
-from app.months import add_months, last_full_month
+from app.months import add_months
 from app.planning.actions import create_initiative
 from app.reports.content import MISSING
 from app.reports.gather import DOCUMENT, gather, variables
 from app.risks import actions as risks
 from app.risks.models import RiskCategory
-from app.seed.demo import DEMO_PRACTICE, seed_demo
 from app.steering import actions as steering
-from app.tenants.models import Practice, Role, Tenant, User
+from app.tenants.models import Role
+from tests.reports.conftest import MONTH
 
 SCHEMA = build_schema(False)
-MONTH = last_full_month()
-
-
-@pytest.fixture
-async def demo(api):
-    """The demo practice, its first client (the richest) scored for the report's month and the one before."""
-    sessionmaker = api.services.sessionmaker
-    await seed_demo(sessionmaker)
-    async with sessionmaker() as s:
-        practice = await s.scalar(select(Practice).where(Practice.name == DEMO_PRACTICE))
-        tenants = list(await s.scalars(select(Tenant).where(Tenant.practice_id == practice.id).order_by(Tenant.name)))
-        users = {u.role: u for u in await s.scalars(select(User).where(User.practice_id == practice.id))}
-    for month in (add_months(MONTH, -1), MONTH):
-        await score_batch(sessionmaker, [t.id for t in tenants], month)
-    harbor = next(t for t in tenants if t.slug == "harbor-dental-group")
-    return harbor, tenants, users
 
 
 async def read(api, user, tenant_id, month=MONTH):
