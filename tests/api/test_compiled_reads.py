@@ -215,3 +215,16 @@ async def test_the_roadmap_and_the_forecast_are_left_to_the_executor_and_answer_
     edges = answers.json()["data"]["tenants"]["edges"]
     assert len(edges) == 6 and any(q["initiatives"] for e in edges for q in e["node"]["roadmap"])
     assert any(e["node"]["budget"] and e["node"]["budget"]["forecast"] for e in edges)
+
+
+async def test_the_executive_report_field_is_left_to_the_executor_and_answers_alike(api, pair, practice):
+    """`Tenant.executiveReport` is not compiled: such a document falls back, byte-identical."""
+    summary, _ = practice
+    token = await api.login(summary.cio_email)
+    query = """{ tenants { edges { node { name executiveReport { month htmlUrl pptxUrl }
+      may: executiveReport(month: "2026-05") { htmlUrl } none: executiveReport(month: "2020-01") { month } } } } }"""
+    answers = await pair.ask(query, {}, token)
+    assert answers.compiled_status == 200 and answers.equal, answers.difference()
+    assert not answers.compiled
+    nodes = [e["node"] for e in answers.json()["data"]["tenants"]["edges"]]
+    assert len(nodes) == 6 and all(n["may"]["htmlUrl"].endswith("/2026-05.html") and n["none"] is None for n in nodes)
