@@ -201,6 +201,37 @@ def cmd_tenants_import(args) -> None:
     print(f"imported tenant {tenant_id}: {rows} rows")
 
 
+def cmd_report(args) -> None:
+    from app.errors import DomainError
+    from app.months import parse_month
+    from app.reports.cli import report_file
+
+    settings = settings_or_fail()
+    require_urls(settings)
+    if not (args.tenant and args.month and args.out):
+        fail("give --tenant, --month and --out: fcio report --tenant SLUG --month YYYY-MM --format pdf --out FILE.")
+    try:
+        month = parse_month(args.month)
+        written = asyncio.run(_with_services(settings, lambda s: report_file(s, args.tenant, month, args.format, args.practice)))
+    except DomainError as error:
+        fail(error.message)
+    Path(args.out).write_bytes(written.body)
+    print(f"wrote {args.out}: {written.tenant}, {written.month:%B %Y}, {args.format} ({len(written.body):,} bytes)")
+
+
+def cmd_report_rotate_secret(args) -> None:
+    from app.errors import DomainError
+    from app.reports.cli import rotate
+
+    settings = settings_or_fail()
+    require_urls(settings)
+    try:
+        asyncio.run(_with_services(settings, lambda s: rotate(s, args.practice)))
+    except DomainError as error:
+        fail(error.message)
+    print(f"practice {args.practice!r} has a new report secret: every report link it mailed no longer opens")
+
+
 # ---- dev ------------------------------------------------------------------------------------
 
 def cmd_dev(args) -> None:
@@ -340,6 +371,18 @@ def parser() -> argparse.ArgumentParser:
     imp = tenants.add_parser("import", help="re-import a tenant from its exportTenant JSON (the tenant must not exist)")
     imp.add_argument("file", help="the JSON document exportTenant returned (its `export` field)")
     imp.set_defaults(func=cmd_tenants_import)
+
+    report = sub.add_parser("report", help="a tenant's monthly executive report, as a file (html, pdf or pptx)")
+    report.add_argument("--tenant", metavar="SLUG", help="the tenant's slug")
+    report.add_argument("--month", metavar="YYYY-MM")
+    report.add_argument("--format", default="html", help="html (default), pdf or pptx")
+    report.add_argument("--out", metavar="FILE")
+    report.add_argument("--practice", metavar="NAME", help="the tenant's practice, when several use the slug")
+    report.set_defaults(func=cmd_report)
+    rotate = report.add_subparsers(dest="report_command").add_parser(
+        "rotate-secret", help="give a practice a new report secret: every report link it mailed stops opening")
+    rotate.add_argument("--practice", required=True, metavar="NAME")
+    rotate.set_defaults(func=cmd_report_rotate_secret)
 
     deliveries = sub.add_parser("deliveries", help="PSA webhook deliveries").add_subparsers(dest="deliveries_command", required=True)
     replay = deliveries.add_parser("replay", help="process stored deliveries again (after fixing a mapping)")

@@ -21,6 +21,7 @@ from app.api.http import graphql_endpoint
 from app.api.schema import build_schema
 from app.auth.roster import Rosters
 from app.integrations.webhook import webhook
+from app.reports.endpoint import report
 from app.services import Services
 from app.settings import Settings, get_settings
 
@@ -64,7 +65,8 @@ class MetricsMiddleware:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        route = scope["path"] if scope["path"] in ("/graphql", "/healthz", "/readyz", "/metrics") else "other"
+        path = scope["path"]
+        route = path if path in ("/graphql", "/healthz", "/readyz", "/metrics") else "/reports" if path.startswith("/reports/") else "other"
         started, status = time.perf_counter(), [500]
 
         async def send_status(message):
@@ -84,6 +86,7 @@ def routes() -> list[Route]:
         Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
         Route("/integrations/{integration_id}/webhook", webhook, methods=["POST"]),
         Route("/calendar/{secret}.ics", calendar_feed, methods=["GET"]),
+        Route("/reports/{tenant}/{file}", report, methods=["GET"]),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/metrics", metrics),

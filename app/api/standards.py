@@ -35,7 +35,7 @@ from app.api.permissions import (
     staff,
     tenant_key,
 )
-from app.errors import NotFound
+from app.errors import Forbidden, NotFound
 from app.standards import actions
 from app.standards import models as m
 
@@ -51,8 +51,10 @@ FINDINGS = m.Finding.__table__
 LIBRARY_ORDER = actions.library_order(STANDARDS)
 
 def require_user(ctx: Context) -> None:
-    """Reviews and findings are read by signed-in users, not API keys."""
-    ctx.user_viewer()
+    """Reviews and findings are read by people, not API keys: signed-in users, and the executive
+    report's other readers (a mailed link's, the CLI's system principal; app/reports/links.py)."""
+    if ctx.viewer.kind == "api_key":
+        raise Forbidden("This operation needs a signed-in user, not an API key.")
 
 
 # --- the library ----------------------------------------------------------------------------
@@ -149,8 +151,8 @@ def finding_node(row) -> Finding:
 
 
 async def users_row(ctx: Context, model, key: ids.Key):
-    """The row `key` names, for a signed-in user; API keys see no reviews or findings (None, as missing)."""
-    return await row_by_key(ctx, model, key.tenant_id, key.id) if ctx.viewer.kind == "user" else None
+    """The row `key` names, for whoever `require_user` lets read; API keys see no reviews or findings (None, as missing)."""
+    return await row_by_key(ctx, model, key.tenant_id, key.id) if ctx.viewer.kind != "api_key" else None
 
 
 @resolves("Finding")

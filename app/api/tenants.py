@@ -38,6 +38,7 @@ from app.api.planning import (
     tenant_roadmap,
 )
 from app.api.policies import Policy, tenant_policies
+from app.api.reports import ExecutiveReport, tenant_report
 from app.api.risks import RiskConnection, RiskOrder, RiskStatus, tenant_risks
 from app.api.scalars import Month
 from app.api.standards import Review, ReviewConnection, latest_review, tenant_reviews
@@ -178,6 +179,11 @@ class Tenant(Node):
     @strawberry.field(description="The latest COMPLETED review.")
     async def latest_review(self, info: Info) -> Review | None:
         return await latest_review(info.context, self.tenant_id)
+
+    @strawberry.field(description="The monthly executive report of `month` (default: the last full month); "
+                                  "null when that month has no health score. Not for API keys (FORBIDDEN).")
+    async def executive_report(self, info: Info, month: Month | None = None) -> ExecutiveReport | None:
+        return await tenant_report(info.context, self.tenant_id, month)
 
 
 def tenant_node(row) -> Tenant:

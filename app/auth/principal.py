@@ -18,7 +18,7 @@ from app.tenants.models import Role
 
 @dataclass(frozen=True)
 class Principal:
-    kind: str  # "user" | "api_key" | "system"
+    kind: str  # "user" | "api_key" | "system" | "link" (a mailed report link's reader, app/reports/links.py)
     id: uuid.UUID | None
     practice_id: uuid.UUID | None
     role: Role | None

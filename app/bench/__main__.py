@@ -110,7 +110,7 @@ async def count_statements(servers: database.Servers, paths: dict) -> dict:
         for name, (url, make) in paths.items():
             async def send(url=url, make=make):
                 body, headers = make(0)
-                response = await client.post(url, content=body, headers=headers)
+                response = await client.request("GET" if body is None else "POST", url, content=body, headers=headers)
                 load.check(response.status_code, response.content, 200)
 
             application = "peer" if "peer" in name else "fcio"
@@ -199,6 +199,9 @@ def run_servers(args, servers, env, actors, size, month, seconds, mixed_seconds)
         reads = workloads.reads(actors, size, month, token, peer="peer" in urls)
         paths = {name: (urls[server], make) for name, (server, make) in reads.items()}
         results: dict = {"same_data": None, "servers": {name: server for name, (server, _) in reads.items()}}
+        api_base = urls["api"].removesuffix("/graphql")
+        for name, (path, make) in workloads.reports(actors, month, token).items():
+            paths[name], results["servers"][name] = (api_base + path, make), "api"
         if "peer" in urls:
             ours, theirs = answer(paths["top risks"]), answer(paths[workloads.PEER])
             results["same_data"] = workloads.same_top_risks(ours, theirs)
@@ -302,7 +305,8 @@ def mixed_figures(got: mixed.Results, seconds: float) -> dict:
 def profile_slowest(results: dict, actors, size, month, quick: bool) -> dict:
     from app.bench.profile import profile
 
-    ours = {name: r for (name, c), r in results["reads"].items() if c == 1 and name != workloads.PEER}
+    ours = {name: r for (name, c), r in results["reads"].items()
+            if c == 1 and name != workloads.PEER and not name.startswith(workloads.REPORT)}
     slowest = max(ours, key=lambda n: ours[n].p50)
     say(f"profiling {slowest} in process ...")
     summary = profile(slowest, results["servers"][slowest], actors, size, month, 10 if quick else 40)

@@ -50,7 +50,7 @@ class BadAnswer(RuntimeError):
 def check(status: int, content: bytes, expect: int) -> None:
     if status != expect:
         raise BadAnswer(f"HTTP {status}: {content[:300]!r}")
-    if expect == 200 and b'"errors"' in content[:20000]:
+    if expect == 200 and content[:1] == b"{" and b'"errors"' in content[:20000]:
         errors = orjson.loads(content).get("errors")
         if errors:
             raise BadAnswer(f"GraphQL errors: {str(errors)[:300]}")
@@ -70,13 +70,15 @@ class Connection:
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
-    async def post(self, body: bytes, headers: dict, path: str | None = None) -> tuple[int, bytes]:
-        """POST to the connection's path, or to `path` on the same server."""
+    async def send(self, body: bytes | None, headers: dict, path: str | None = None) -> tuple[int, bytes]:
+        """POST `body` to the connection's path, or to `path` on the same server; GET when `body` is
+        None (the report files)."""
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
-        lines = [f"POST {path or self.path} HTTP/1.1", f"Host: {self.host}:{self.port}", f"Content-Length: {len(body)}",
-                 *(f"{k}: {v}" for k, v in headers.items())]
-        self.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
+        start = f"GET {path or self.path} HTTP/1.1" if body is None else f"POST {path or self.path} HTTP/1.1"
+        length = [] if body is None else [f"Content-Length: {len(body)}"]
+        lines = [start, f"Host: {self.host}:{self.port}", *length, *(f"{k}: {v}" for k, v in headers.items())]
+        self.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (body or b""))
         status = int((await self.reader.readline()).split()[1])
         length, chunked, close = 0, False, False
         while (line := await self.reader.readline()) not in (b"\r\n", b""):
@@ -118,7 +120,8 @@ async def run(
     expect: int = 200,
     max_requests: int | None = None,
 ) -> Result:
-    """Send `make_request(i)` (body, headers) from `concurrency` connections for `seconds` after a warm-up."""
+    """Send `make_request(i)` (body, headers; a None body is a GET) from `concurrency` connections for
+    `seconds` after a warm-up."""
     latencies: list[float] = []
     answered = 0
     counter = iter(range(10**9))
@@ -131,7 +134,7 @@ async def run(
                 return
             body, headers = make_request(next(counter))
             started = time.perf_counter()
-            status, content = await connection.post(body, headers)
+            status, content = await connection.send(body, headers)
             elapsed = time.perf_counter() - started
             check(status, content, expect)
             answered += 1

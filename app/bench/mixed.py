@@ -77,7 +77,7 @@ class Workload:
                    path: str | None = None, expect: int = 200) -> None:
         started = time.monotonic()
         try:
-            status, content = await connection.post(*request, path)
+            status, content = await connection.send(*request, path)
         except (OSError, asyncio.IncompleteReadError, IndexError, ValueError) as error:
             await connection.close()  # reconnects on the next request
             results.errors.append(f"{kind}: transport {error!r}")

@@ -16,6 +16,8 @@ from app.bench.database import PUSH_SOURCE, Size
 from app.bench.load import graphql_request
 from app.bench.peer import TOP_RISKS as PEER_TOP_RISKS
 from app.months import add_months
+from app.reports.formats import FORMATS
+from app.reports.links import report_path
 
 OPERATIONS = Path(__file__).resolve().parents[2] / "graphql" / "operations"
 LOGIN = "mutation Login($input: LoginInput!) { login(input: $input) { accessToken userErrors { message } } }"
@@ -96,6 +98,21 @@ def reads(actors: Actors, size: Size, month: dt.date, token: Callable[[str], str
     if peer:
         paths[PEER] = "peer", graphql_request(PEER_TOP_RISKS, {"userId": actors.cio_id}, {"x-tenant-ids": actors.cio_tenant_ids})
     return paths
+
+
+REPORT = "executive report"
+
+
+def report_name(extension: str) -> str:
+    return f"{REPORT}, {extension}"
+
+
+def reports(actors: Actors, month: dt.date, token: Callable[[str], str]) -> dict:
+    """name -> (path, request maker) of the executive report in every format served: the dashboard
+    tenant's report of `month`, read by its executive (who reads its dashboard), a GET each."""
+    headers = {"authorization": f"Bearer {token(actors.executive_email)}"}
+    return {report_name(extension): (report_path(actors.dashboard_tenant_id, month, extension), lambda _i: (None, headers))
+            for extension in FORMATS}
 
 
 def same_top_risks(ours: dict, theirs: dict) -> bool:

@@ -48,7 +48,8 @@ EVERYTHING = f"""query Everything($first: Int, $after: String, $search: String, 
       initiatives(first: 2, orderBy: PRIORITY_ASC) {{ totalCount {PAGE_INFO} edges {{ cursor node {{ {INITIATIVE} }} }} }}
       vendors {{ id version name relationship annualCost contractEnd }}
       policies {{ kind status approvedOn reviewIntervalMonths reviewDue documentUrl version }}
-      budget(fiscalYear: 2026) {{ fiscalYear currency planned actual firstMonth lastMonth }}
+      budget(fiscalYear: 2026) {{ fiscalYear currency planned actual firstMonth lastMonth
+        lines {{ id version name kind category planned actual }} }}
       noBudget: budget(fiscalYear: 1990) {{ planned }}
       ticketMetrics(from: "2025-12", to: "2026-06") {{ month support change alert total target }}
       steeringMeetings(from: "2026-01-01", to: "2026-04-30") {{
@@ -219,3 +220,16 @@ async def test_the_roadmap_and_the_forecast_are_left_to_the_executor_and_answer_
     edges = answers.json()["data"]["tenants"]["edges"]
     assert len(edges) == 6 and any(q["initiatives"] for e in edges for q in e["node"]["roadmap"])
     assert any(e["node"]["budget"] and e["node"]["budget"]["forecast"] for e in edges)
+
+
+async def test_the_executive_report_field_is_left_to_the_executor_and_answers_alike(api, pair, practice):
+    """`Tenant.executiveReport` is not compiled: such a document falls back, byte-identical."""
+    summary, _ = practice
+    token = await api.login(summary.cio_email)
+    query = """{ tenants { edges { node { name executiveReport { month htmlUrl pptxUrl }
+      may: executiveReport(month: "2026-05") { htmlUrl } none: executiveReport(month: "2020-01") { month } } } } }"""
+    answers = await pair.ask(query, {}, token)
+    assert answers.compiled_status == 200 and answers.equal, answers.difference()
+    assert not answers.compiled
+    nodes = [e["node"] for e in answers.json()["data"]["tenants"]["edges"]]
+    assert len(nodes) == 6 and all(n["may"]["htmlUrl"].endswith("/2026-05.html") and n["none"] is None for n in nodes)

@@ -1,4 +1,5 @@
-"""A practice of its own for the report tests: two synthetic clients, a year of every area, scored."""
+"""The reports' fixtures: a practice of its own with two synthetic clients (`clients`), and the demo
+practice (`demo`), scored, whose first client has every section."""
 
 from __future__ import annotations
 
@@ -10,10 +11,17 @@ from sqlalchemy import select
 
 from app.health.actions import score_batch
 from app.months import add_months, last_full_month
+from app.seed.demo import DEMO_PRACTICE, seed_demo
 from app.seed.synthetic import seed_synthetic
 from app.tenants.models import Practice, Role, Tenant, User
 
 MONTH = last_full_month()
+
+
+async def scored(sessionmaker, tenants: list[Tenant]) -> None:
+    """Scores of the report's month and the one before."""
+    for month in (add_months(MONTH, -1), MONTH):
+        await score_batch(sessionmaker, [t.id for t in tenants], month)
 
 
 @dataclass(frozen=True)
@@ -32,7 +40,20 @@ async def clients(api, world) -> Clients:
     async with sessionmaker() as s:
         practice = await s.get(Practice, summary.practice_id)
         tenants = list(await s.scalars(select(Tenant).where(Tenant.practice_id == practice.id).order_by(Tenant.name)))
-    for month in (add_months(MONTH, -1), MONTH):
-        await score_batch(sessionmaker, [t.id for t in tenants], month)
+    await scored(sessionmaker, tenants)
     return Clients(practice, tenants, await world.user(practice, Role.PRACTICE_ADMIN),
                    await world.user(practice, Role.CLIENT_EXECUTIVE, [tenants[0]]))
+
+
+@pytest.fixture
+async def demo(api):
+    """The demo practice, its first client (the richest) scored for the report's month and the one before."""
+    sessionmaker = api.services.sessionmaker
+    await seed_demo(sessionmaker)
+    async with sessionmaker() as s:
+        practice = await s.scalar(select(Practice).where(Practice.name == DEMO_PRACTICE))
+        tenants = list(await s.scalars(select(Tenant).where(Tenant.practice_id == practice.id).order_by(Tenant.name)))
+        users = {u.role: u for u in await s.scalars(select(User).where(User.practice_id == practice.id))}
+    await scored(sessionmaker, tenants)
+    harbor = next(t for t in tenants if t.slug == "harbor-dental-group")
+    return harbor, tenants, users

@@ -177,6 +177,8 @@ PROBES: list[Probe] = [
           "oneTimeCost recurringCostPerYear hoursSavedPerMonth revenueAtRisk initiatives { title recurringCostPerYear "
           "goal { title } } } budget(fiscalYear: 2026) { forecast { month planned actual forecast } } } }",
           lambda a, c: {"id": a}),
+    Probe("tenant.executiveReport", "Tenant", "query($id: ID!) { tenant(id: $id) { executiveReport { month htmlUrl "
+          "pdfUrl } old: executiveReport(month: \"2026-01\") { htmlUrl } } }", lambda a, c: {"id": a}),
     mutation("createGoal", "Tenant", "goal { id }", lambda a, c: {"tenantId": a, "title": "Planted", "fiscalYear": 2026}),
     mutation("updateGoal", "BusinessGoal", "goal { id title }", lambda a, c: {"id": a, "title": "Renamed", "current": 9}),
     mutation("deleteGoal", "BusinessGoal", "deletedId", lambda a, c: {"id": a}),

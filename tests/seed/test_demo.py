@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import pytest
+import pytest_asyncio
 from sqlalchemy import func, select
 
 from app.auth.passwords import verify_password
 from app.budgets.actions import fiscal_months
+from app.db import migrate
+from app.db.engine import make_engine, make_sessionmaker
 from app.db.scope import tenant_session
 from app.decisions.models import Decision, DecisionKind
 from app.health.inputs import fiscal_year_of
@@ -24,6 +27,22 @@ from app.tickets.models import TicketMonth
 from tests.seed.conftest import AREAS
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+@pytest.fixture(scope="module")
+def demo_database(fresh_database) -> str:
+    url = fresh_database("fcio_demo")
+    migrate.upgrade(url)
+    return url
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def sessionmaker(demo_database):
+    """A database of its own: the demo is seeded once per database, and other tests (the reports')
+    seed it in the suite's shared one."""
+    engine = make_engine(demo_database)
+    yield make_sessionmaker(engine)
+    await engine.dispose()
 
 
 async def test_demo_seeds_once_with_three_working_logins(sessionmaker):
