@@ -24,6 +24,7 @@ OPEN_GAPS = ("PARTIAL", "NOT_ALIGNED")
 ROADMAP_QUARTERS = 4  # the coming quarters the report shows
 MISSING = {
     "score": "No health score has been computed for {month} yet.",
+    "components": "No health score has been computed for {month} yet, so no component explains it.",
     "tickets": "No ticket figures were recorded in the twelve months to {month}.",
     "budget": "No IT budget has been set for fiscal year {fiscal_year}.",
     "risks": "No open risks are on the register.",
@@ -35,6 +36,20 @@ MISSING = {
     "action_items": "No action items are open.",
     "next_meeting": "No steering meeting is scheduled.",
 }
+# The report's sections in the order an executive reads them, with their headings: every rendering
+# lays out these, one after the other (the PPTX one slide each). Each part is a key of MISSING.
+SECTIONS = (
+    ("score", "IT health score", ("score",)),
+    ("components", "What makes the score", ("components",)),
+    ("tickets", "Service desk", ("tickets",)),
+    ("budget", "IT budget", ("budget",)),
+    ("risks", "Top risks", ("risks",)),
+    ("alignment", "Best practices and technology lifecycle", ("alignment", "lifecycle")),
+    ("roadmap", "Roadmap and business goals", ("roadmap", "goals")),
+    ("decisions", "Decisions and action items", ("decisions", "action_items")),
+    ("next_meeting", "Next steering meeting", ("next_meeting",)),
+)
+BANDS = {"GREEN": "Healthy", "AMBER": "Needs attention", "RED": "At risk"}
 
 
 @dataclass(frozen=True)
@@ -82,6 +97,12 @@ class Budget:
     planned: Decimal
     actual: Decimal
     months: list[BudgetMonth]
+
+
+    @property
+    def forecast(self) -> Decimal:
+        """The year's outcome as forecast: the closed months' actuals and the open months' forecast."""
+        return sum((m.forecast for m in self.months), Decimal(0))
 
 
 @dataclass(frozen=True)
@@ -196,6 +217,10 @@ class Report:
     action_items: list[ActionItem]
     next_meeting: Meeting | None
 
+    def has(self, part: str) -> bool:
+        """Whether the part (a key of MISSING, named as the field that holds it) has data to show."""
+        return bool(getattr(self, part))
+
     def missing(self, section: str) -> str:
         """The sentence shown instead of a section without data."""
         return MISSING[section].format(month=f"{self.month:%B %Y}", fiscal_year=self.fiscal_year)
@@ -206,6 +231,43 @@ class Report:
         for risk in self.risks:
             cells[5 - risk.likelihood][risk.impact - 1] += 1
         return cells
+
+
+def format_money(amount: Decimal, currency: str) -> str:
+    """Money as every rendering shows it, as the score's sentences write it: "186,971.15 USD"."""
+    return f"{amount:,.2f} {currency}"
+
+
+def format_count(value: float | None) -> str:
+    """A count or a measure: "1,204", "31.1"; a dash where there is no figure."""
+    if value is None:
+        return "\u2013"
+    return f"{value:,.1f}" if isinstance(value, float) else f"{value:,}"
+
+
+def format_change(change: int | None) -> str:
+    """The score's change from the month before: "+3", "-2", "no change"; "" when there was no score."""
+    if change is None:
+        return ""
+    return f"{change:+d}" if change else "no change"
+
+
+def format_month(month: dt.date) -> str:
+    """A month on a chart's axis or in a table: "Nov 2026"."""
+    return f"{month:%b %Y}"
+
+
+def format_when(stamp: str) -> str:
+    """A date or an instant as the API gives it ("2026-12-03", "2026-12-03T15:00:00+00:00"): "3 Dec 2026, 15:00 UTC"."""
+    when = dt.datetime.fromisoformat(stamp)
+    if len(stamp) == 10:
+        return f"{when.day} {when:%b %Y}"
+    return f"{when.day} {when.astimezone(dt.UTC):%b %Y, %H:%M} UTC"
+
+
+def format_status(status: str) -> str:
+    """An enum's value for a reader: "IN_PROGRESS" is "In progress"."""
+    return status.replace("_", " ").capitalize()
 
 
 def months_to(month: dt.date) -> list[dt.date]:
