@@ -21,13 +21,14 @@ RULE = colors.HexColor("#e5e7eb")
 SERIES = (colors.HexColor("#2563eb"), colors.HexColor("#f59e0b"), colors.HexColor("#10b981"))
 TARGET = colors.HexColor("#dc2626")
 LEFT, BOTTOM, TOP = 34, 18, 14  # room for the value axis, the month labels and the legend
+GRIDLINES = 5  # a top of 1, 2 or 5 times a power of ten divides into round steps
 
 Figure = int | float | Decimal | None
 
 
 def nice_top(values: Sequence[Figure]) -> float:
-    """The value axis's top: the largest figure rounded up to 1, 2 or 5 times a power of ten."""
-    largest = max((float(v) for v in values if v is not None), default=0.0)
+    """The value axis's top: the largest figure with room for its label, rounded up to 1, 2 or 5 times a power of ten."""
+    largest = max((float(v) for v in values if v is not None), default=0.0) * 1.1
     if largest <= 0:
         return 1.0
     power = 10 ** math.floor(math.log10(largest))
@@ -45,10 +46,10 @@ class Frame:
         self.drawing = Drawing(width, height)
         self.width, self.height, self.top = width - LEFT - 4, height - BOTTOM - TOP, top
         self.step = self.width / max(len(labels), 1)
-        for n in range(5):
-            y = BOTTOM + self.height * n / 4
+        for n in range(GRIDLINES + 1):
+            y = BOTTOM + self.height * n / GRIDLINES
             self.drawing.add(Line(LEFT, y, LEFT + self.width, y, strokeColor=RULE, strokeWidth=0.5))
-            self.drawing.add(label(LEFT - 3, y - 2, axis.format(top * n / 4), 6, "end", MUTED))
+            self.drawing.add(label(LEFT - 3, y - 2, axis.format(top * n / GRIDLINES), 6, "end", MUTED))
         for n, text in enumerate(labels):
             self.drawing.add(label(self.x(n), 5, text, 6, color=MUTED))
 

@@ -111,7 +111,7 @@ def alignment(report: Report) -> list[Flowable]:
     said = (f"The review completed {format_when(a.completed_at[:10])} scores {score}; {len(a.sections) - len(gaps)} "
             f"of {len(a.sections)} sections have no gaps in it or the review before.")
     rows = [(s.section, format_count(s.before), format_count(s.after)) for s in gaps]
-    return [paragraph(said, BODY), table(("Section", "Gaps before", "Gaps now"), rows, (0.6, 0.2, 0.2))]
+    return [paragraph(said, BODY), table(("Section", "Gaps in the review before", "Gaps now"), rows, (0.6, 0.2, 0.2))]
 
 
 def lifecycle(report: Report) -> list[Flowable]:
@@ -119,7 +119,8 @@ def lifecycle(report: Report) -> list[Flowable]:
     chart = charts.bars_chart([q.quarter for q in quarters], [("Assets to replace", [q.assets for q in quarters])],
                               WIDTH * 0.6, 40 * mm, marks=[format_count(q.assets) for q in quarters])
     rows = [(q.quarter, format_count(q.assets), format_money(q.replacement_cost, report.currency)) for q in quarters]
-    return [chart, table(("Quarter", "Assets", "Replacement cost"), rows, (0.3, 0.2, 0.3))]
+    return [KeepTogether([paragraph("Assets reaching their replacement date, by quarter", PART), chart]),
+            table(("Quarter", "Assets", "Replacement cost"), rows, (0.3, 0.2, 0.3))]
 
 
 def roadmap(report: Report) -> list[Flowable]:
