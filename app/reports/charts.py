@@ -13,9 +13,10 @@ from decimal import Decimal
 from reportlab.graphics.shapes import Circle, Drawing, Line, PolyLine, Rect, String
 from reportlab.lib import colors
 
+from app.reports.content import INK, grid_color
 from app.reports.glyphs import BOLD, FONT, drawable
 
-INK = colors.HexColor("#1f2937")
+DARK = colors.HexColor(INK)
 MUTED = colors.HexColor("#6b7280")
 RULE = colors.HexColor("#e5e7eb")
 SERIES = (colors.HexColor("#2563eb"), colors.HexColor("#f59e0b"), colors.HexColor("#10b981"))
@@ -35,7 +36,7 @@ def nice_top(values: Sequence[Figure]) -> float:
     return next(step * power for step in (1, 2, 5, 10) if step * power >= largest)
 
 
-def label(x: float, y: float, text: str, size: float = 7, anchor: str = "middle", color=INK, bold: bool = False) -> String:
+def label(x: float, y: float, text: str, size: float = 7, anchor: str = "middle", color=DARK, bold: bool = False) -> String:
     return String(x, y, drawable(text), fontName=BOLD if bold else FONT, fontSize=size, fillColor=color, textAnchor=anchor)
 
 
@@ -122,8 +123,7 @@ def grid_chart(cells: list[list[int]], size: float) -> Drawing:
         likelihood = 5 - row
         for column, count in enumerate(counts):
             impact, x, y = column + 1, 24 + column * cell, 12 + (4 - row) * cell
-            heat = likelihood * impact / 25
-            fill = colors.linearlyInterpolatedColor(colors.HexColor("#dcfce7"), colors.HexColor("#ef4444"), 0, 1, heat)
+            fill = colors.HexColor(grid_color(likelihood, impact))
             drawing.add(Rect(x, y, cell, cell, fillColor=fill, strokeColor=colors.white, strokeWidth=1))
             if count:
                 drawing.add(label(x + cell / 2, y + cell / 2 - 4, str(count), 11, bold=True))

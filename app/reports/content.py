@@ -50,6 +50,9 @@ SECTIONS = (
     ("next_meeting", "Next steering meeting", ("next_meeting",)),
 )
 BANDS = {"GREEN": "Healthy", "AMBER": "Needs attention", "RED": "At risk"}
+BAND_COLORS = {"GREEN": "#15803d", "AMBER": "#b45309", "RED": "#b91c1c"}
+INK = "#1f2937"  # text, and a band without a colour of its own
+GRID_COLORS = ("#dcfce7", "#ef4444")  # the risk grid from the least likelihood x impact (1) to the most (25)
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,12 @@ class Alignment:
     score: int | None
     completed_at: str
     sections: list[SectionGaps]
+
+
+    @property
+    def gaps(self) -> list[SectionGaps]:
+        """The sections with a gap in the latest review or the one before: the ones a reader looks at."""
+        return [s for s in self.sections if s.after or s.before]
 
 
 @dataclass(frozen=True)
@@ -268,6 +277,46 @@ def format_when(stamp: str) -> str:
 def format_status(status: str) -> str:
     """An enum's value for a reader: "IN_PROGRESS" is "In progress"."""
     return status.replace("_", " ").capitalize()
+
+
+def grid_color(likelihood: int, impact: int) -> str:
+    """A risk grid cell's colour ("#rrggbb"), between GRID_COLORS as likelihood x impact grows."""
+    share = (likelihood * impact - 1) / 24
+    low, high = (bytes.fromhex(c[1:]) for c in GRID_COLORS)
+    return "#" + bytes(round(a + (b - a) * share) for a, b in zip(low, high, strict=True)).hex()
+
+
+def band_label(score: Score) -> str:
+    return f"{BANDS.get(score.band, score.band)} ({format_status(score.band)})"
+
+
+def score_summary(score: Score) -> str:
+    change = format_change(score.change)
+    return f"IT health score out of 100; {change} since last month." if change else "IT health score out of 100."
+
+
+def tickets_summary(report: Report) -> str:
+    latest = report.tickets[-1]
+    if latest.total is None:
+        return f"No ticket figures for {latest.month:%B %Y}; the target is {latest.target} a month."
+    return f"{format_count(latest.total)} tickets in {latest.month:%B %Y} against a target of {latest.target}."
+
+
+def budget_summary(budget: Budget) -> str:
+    return (f"Fiscal year {budget.fiscal_year}: planned {format_money(budget.planned, budget.currency)}, spent "
+            f"{format_money(budget.actual, budget.currency)} so far, forecast {format_money(budget.forecast, budget.currency)} "
+            "for the year.")
+
+
+def risks_summary(report: Report) -> str:
+    return f"The {len(report.risks)} highest of {report.open_risks} open risks, by likelihood x impact."
+
+
+def alignment_summary(alignment: Alignment) -> str:
+    score = f"{alignment.score} of 100" if alignment.score is not None else "not scored"
+    clear = len(alignment.sections) - len(alignment.gaps)
+    return (f"The review completed {format_when(alignment.completed_at[:10])} scores {score}; {clear} of "
+            f"{len(alignment.sections)} sections have no gaps in it or the review before.")
 
 
 def months_to(month: dt.date) -> list[dt.date]:

@@ -19,21 +19,26 @@ from reportlab.platypus import Flowable, KeepTogether, SimpleDocTemplate, Spacer
 
 from app.reports import charts
 from app.reports.content import (
-    BANDS,
+    BAND_COLORS,
+    INK,
     SECTIONS,
     Report,
-    format_change,
+    alignment_summary,
+    band_label,
+    budget_summary,
     format_count,
     format_money,
     format_month,
     format_status,
     format_when,
+    risks_summary,
+    score_summary,
+    tickets_summary,
 )
 from app.reports.glyphs import BOLD, FONT, drawable, paragraph
 
 WIDTH = A4[0] - 36 * mm  # the text column
-BAND_COLORS = {"GREEN": "#15803d", "AMBER": "#b45309", "RED": "#b91c1c"}
-BODY = ParagraphStyle("body", fontName=FONT, fontSize=9, leading=12, textColor=charts.INK)
+BODY = ParagraphStyle("body", fontName=FONT, fontSize=9, leading=12, textColor=charts.DARK)
 SMALL = ParagraphStyle("small", BODY, fontSize=8, leading=10)
 HEAD = ParagraphStyle("head", SMALL, fontName=BOLD)
 TITLE = ParagraphStyle("title", BODY, fontName=BOLD, fontSize=20, leading=24)
@@ -41,7 +46,7 @@ SECTION = ParagraphStyle("section", BODY, fontName=BOLD, fontSize=13, leading=16
 PART = ParagraphStyle("part", BODY, fontName=BOLD, fontSize=10, leading=13, spaceBefore=4, spaceAfter=2)
 SCORE = ParagraphStyle("score", BODY, fontName=BOLD, fontSize=40, leading=44)
 TABLE = TableStyle([
-    ("LINEBELOW", (0, 0), (-1, 0), 0.8, charts.INK), ("LINEBELOW", (0, 1), (-1, -1), 0.3, charts.RULE),
+    ("LINEBELOW", (0, 0), (-1, 0), 0.8, charts.DARK), ("LINEBELOW", (0, 1), (-1, -1), 0.3, charts.RULE),
     ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3),
     ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
 ])
@@ -60,10 +65,8 @@ def header(report: Report) -> list[Flowable]:
     if report.score is None:
         return top + [paragraph(report.missing("score"), BODY)]
     score = report.score
-    change = format_change(score.change)
-    band = ParagraphStyle("band", BODY, fontName=BOLD, fontSize=12, textColor=colors.HexColor(BAND_COLORS.get(score.band, "#1f2937")))
-    left = [paragraph(f"{score.score}", SCORE), paragraph(f"{BANDS.get(score.band, score.band)} ({format_status(score.band)})", band),
-            paragraph(f"IT health score out of 100; {change} since last month." if change else "IT health score out of 100.", SMALL)]
+    band = ParagraphStyle("band", BODY, fontName=BOLD, fontSize=12, textColor=colors.HexColor(BAND_COLORS.get(score.band, INK)))
+    left = [paragraph(f"{score.score}", SCORE), paragraph(band_label(score), band), paragraph(score_summary(score), SMALL)]
     trend = charts.trend_chart([format_month(m.month)[:3] for m in report.trend], [m.score for m in report.trend],
                                WIDTH * 0.68, 46 * mm)
     layout = Table([[left, trend]], colWidths=[WIDTH * 0.3, WIDTH * 0.7], style=[("VALIGN", (0, 0), (-1, -1), "TOP")])
@@ -80,38 +83,27 @@ def tickets(report: Report) -> list[Flowable]:
     chart = charts.bars_chart([format_month(t.month)[:3] for t in report.tickets], [("Tickets", totals)], WIDTH, 50 * mm,
                               target=("Target", [t.target for t in report.tickets]),
                               marks=[None if n is None else format_count(n) for n in totals])
-    latest = report.tickets[-1]
-    said = (f"{format_count(latest.total)} tickets in {latest.month:%B %Y} against a target of {latest.target}."
-            if latest.total is not None else f"No ticket figures for {latest.month:%B %Y}; the target is {latest.target}.")
-    return [paragraph(said, BODY), chart]
+    return [paragraph(tickets_summary(report), BODY), chart]
 
 
 def budget(report: Report) -> list[Flowable]:
     b = report.budget
-    said = (f"Fiscal year {b.fiscal_year}: planned {format_money(b.planned, b.currency)}, spent "
-            f"{format_money(b.actual, b.currency)} so far, forecast {format_money(b.forecast, b.currency)} for the year.")
     chart = charts.bars_chart([format_month(m.month)[:3] for m in b.months],
                               [("Planned", [m.planned for m in b.months]), ("Actual", [m.actual for m in b.months])],
                               WIDTH, 50 * mm, target=("Forecast", [m.forecast for m in b.months]))
-    return [paragraph(said, BODY), chart]
+    return [paragraph(budget_summary(b), BODY), chart]
 
 
 def risks(report: Report) -> list[Flowable]:
-    said = f"The {len(report.risks)} highest of {report.open_risks} open risks, by likelihood x impact."
     rows = [(r.title, f"{r.likelihood} x {r.impact} = {r.score}", format_status(r.status), r.owner or "\u2013", r.decision)
             for r in report.risks]
     listed = table(("Risk", "L x I", "Status", "Owner", "Decision"), rows, (0.34, 0.1, 0.1, 0.14, 0.32))
-    return [paragraph(said, BODY), charts.grid_chart(report.grid(), 60 * mm), listed]
+    return [paragraph(risks_summary(report), BODY), charts.grid_chart(report.grid(), 60 * mm), listed]
 
 
 def alignment(report: Report) -> list[Flowable]:
-    a = report.alignment
-    score = f"{a.score} of 100" if a.score is not None else "not scored"
-    gaps = [s for s in a.sections if s.after or s.before]
-    said = (f"The review completed {format_when(a.completed_at[:10])} scores {score}; {len(a.sections) - len(gaps)} "
-            f"of {len(a.sections)} sections have no gaps in it or the review before.")
-    rows = [(s.section, format_count(s.before), format_count(s.after)) for s in gaps]
-    return [paragraph(said, BODY), table(("Section", "Gaps in the review before", "Gaps now"), rows, (0.6, 0.2, 0.2))]
+    rows = [(s.section, format_count(s.before), format_count(s.after)) for s in report.alignment.gaps]
+    return [paragraph(alignment_summary(report.alignment), BODY), table(("Section", "Gaps in the review before", "Gaps now"), rows, (0.6, 0.2, 0.2))]
 
 
 def lifecycle(report: Report) -> list[Flowable]:

@@ -27,21 +27,27 @@ from pptx.slide import Slide
 from pptx.util import Emu, Inches, Pt
 
 from app.reports.content import (
-    BANDS,
+    BAND_COLORS,
+    INK,
     SECTIONS,
     Report,
-    format_change,
+    alignment_summary,
+    band_label,
+    budget_summary,
     format_count,
     format_money,
     format_month,
     format_status,
     format_when,
+    grid_color,
+    risks_summary,
+    score_summary,
+    tickets_summary,
 )
 
 TITLE_ONLY = 5  # the default template's "Title Only" layout
 LEFT, TOP, WIDTH, HEIGHT = Inches(0.5), Inches(1.45), Inches(12.33), Inches(5.7)  # the content area
-BAND_COLORS = {"GREEN": RGBColor(0x15, 0x80, 0x3D), "AMBER": RGBColor(0xB4, 0x53, 0x09), "RED": RGBColor(0xB9, 0x1C, 0x1C)}
-HEADER_FILL = RGBColor(0x1F, 0x29, 0x37)
+HEADER_FILL = RGBColor.from_string(INK[1:])
 STAMPED = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
 WORKBOOK_CORE = "docProps/core.xml"
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can carry: what XlsxWriter stamps too
@@ -75,6 +81,10 @@ def table(slide: Slide, header: Sequence[str], rows: Sequence[Sequence[str]], x,
     return shape.table
 
 
+def rgb(color: str) -> RGBColor:
+    return RGBColor.from_string(color[1:])
+
+
 def chart(slide: Slide, kind, categories: Sequence[str], series: Sequence[tuple[str, Sequence]], x, y, width, height,
           number_format: str = "#,##0", lined: int = 0):
     """A native chart; the last `lined` series are drawn as lines over the bars (a combination chart)."""
@@ -83,6 +93,7 @@ def chart(slide: Slide, kind, categories: Sequence[str], series: Sequence[tuple[
     for name, values in series:
         data.add_series(name, [None if v is None else float(v) for v in values])
     drawn = slide.shapes.add_chart(kind, x, y, width, height, data).chart
+    drawn.has_title = False  # the slide's title names it
     drawn.has_legend = len(series) > 1
     if drawn.has_legend:
         drawn.legend.position = XL_LEGEND_POSITION.TOP
@@ -109,6 +120,7 @@ def as_lines(drawn, count: int) -> None:
         marker = OxmlElement("c:marker")
         marker.append(OxmlElement("c:symbol", {"val": "none"}))
         ser.find(qn("c:cat")).addprevious(marker)
+        ser.append(OxmlElement("c:smooth", {"val": "0"}))  # straight segments: a forecast, not a curve fit
         line.append(ser)
     line.append(OxmlElement("c:marker", {"val": "1"}))
     for axis in bars.findall(qn("c:axId")):
@@ -122,16 +134,14 @@ def score_slide(report: Report, slide: Slide) -> None:
         text_box(slide, [*lines, report.missing("score")], LEFT, TOP, WIDTH, Inches(1))
         return
     score = report.score
-    change = format_change(score.change)
     text_box(slide, lines, LEFT, TOP, WIDTH, Inches(0.5), size=16)
     big = slide.shapes.add_textbox(LEFT, TOP + Inches(0.6), Inches(3.4), Inches(1.6)).text_frame
     big.text = str(score.score)
     big.paragraphs[0].font.size = Pt(88)
     big.paragraphs[0].font.bold = True
-    big.paragraphs[0].font.color.rgb = BAND_COLORS.get(score.band, HEADER_FILL)
-    said = [f"{BANDS.get(score.band, score.band)} ({format_status(score.band)})", "IT health score out of 100"]
-    text_box(slide, said + ([f"{change} since last month"] if change else []), LEFT, TOP + Inches(2.4), Inches(3.4),
-             Inches(1.5), size=16, bold_first=True)
+    big.paragraphs[0].font.color.rgb = rgb(BAND_COLORS.get(score.band, INK))
+    text_box(slide, [band_label(score), score_summary(score)], LEFT, TOP + Inches(2.4), Inches(3.4), Inches(1.5),
+             size=16, bold_first=True)
     trend = chart(slide, XL_CHART_TYPE.LINE_MARKERS, [format_month(m.month) for m in report.trend],
                   [("Score", [m.score for m in report.trend])], LEFT + Inches(3.6), TOP, Inches(8.7), HEIGHT)
     trend.value_axis.minimum_scale, trend.value_axis.maximum_scale = 0, 100
@@ -144,9 +154,7 @@ def components_slide(report: Report, slide: Slide) -> None:
 
 
 def tickets_slide(report: Report, slide: Slide) -> None:
-    latest = report.tickets[-1]
-    text_box(slide, [f"{format_count(latest.total)} tickets in {latest.month:%B %Y} against a target of {latest.target}."],
-             LEFT, TOP, WIDTH, Inches(0.5))
+    text_box(slide, [tickets_summary(report)], LEFT, TOP, WIDTH, Inches(0.5))
     drawn = chart(slide, XL_CHART_TYPE.COLUMN_CLUSTERED, [format_month(t.month) for t in report.tickets],
                   [("Tickets", [t.total for t in report.tickets]), ("Target", [t.target for t in report.tickets])],
                   LEFT, TOP + Inches(0.6), WIDTH, HEIGHT - Inches(0.6), lined=1)
@@ -155,9 +163,7 @@ def tickets_slide(report: Report, slide: Slide) -> None:
 
 def budget_slide(report: Report, slide: Slide) -> None:
     b = report.budget
-    text_box(slide, [f"Fiscal year {b.fiscal_year}: planned {format_money(b.planned, b.currency)}, spent "
-                     f"{format_money(b.actual, b.currency)} so far, forecast {format_money(b.forecast, b.currency)} for the year."],
-             LEFT, TOP, WIDTH, Inches(0.5))
+    text_box(slide, [budget_summary(b)], LEFT, TOP, WIDTH, Inches(0.5))
     chart(slide, XL_CHART_TYPE.COLUMN_CLUSTERED, [format_month(m.month) for m in b.months],
           [("Planned", [m.planned for m in b.months]), ("Actual", [m.actual for m in b.months]),
            ("Forecast", [m.forecast for m in b.months])],
@@ -165,11 +171,15 @@ def budget_slide(report: Report, slide: Slide) -> None:
 
 
 def risks_slide(report: Report, slide: Slide) -> None:
-    text_box(slide, [f"The {len(report.risks)} highest of {report.open_risks} open risks, by likelihood x impact."],
-             LEFT, TOP, WIDTH, Inches(0.5))
+    text_box(slide, [risks_summary(report)], LEFT, TOP, WIDTH, Inches(0.5))
     rows = [[str(5 - n)] + [str(count) if count else "" for count in counts] for n, counts in enumerate(report.grid())]
-    table(slide, ("Likelihood \\ impact", "1", "2", "3", "4", "5"), rows, LEFT, TOP + Inches(0.6), Inches(4),
-          (0.3, 0.14, 0.14, 0.14, 0.14, 0.14), size=12)
+    grid = table(slide, ("Likelihood \\ impact", "1", "2", "3", "4", "5"), rows, LEFT, TOP + Inches(0.6), Inches(4),
+                 (0.3, 0.14, 0.14, 0.14, 0.14, 0.14), size=12)
+    for row in range(5):
+        for column in range(5):
+            cell = grid.cell(row + 1, column + 1)
+            cell.fill.solid()
+            cell.fill.fore_color.rgb = rgb(grid_color(5 - row, column + 1))
     listed = [(r.title, f"{r.likelihood} x {r.impact} = {r.score}", r.owner or "\u2013", r.decision) for r in report.risks]
     table(slide, ("Risk", "L x I", "Owner", "Decision"), listed, LEFT + Inches(4.3), TOP + Inches(0.6), Inches(8),
           (0.38, 0.14, 0.16, 0.32), size=9)
@@ -178,15 +188,14 @@ def risks_slide(report: Report, slide: Slide) -> None:
 def alignment_slide(report: Report, slide: Slide) -> None:
     half = Inches(6)
     if report.has("alignment"):
-        a = report.alignment
-        sections = [s for s in a.sections if s.after or s.before]
-        score = f"{a.score} of 100" if a.score is not None else "not scored"
-        text_box(slide, [f"Review completed {format_when(a.completed_at[:10])}: {score}. Gaps by section:"],
-                 LEFT, TOP, half, Inches(0.5))
+        sections = report.alignment.gaps
+        text_box(slide, [alignment_summary(report.alignment)], LEFT, TOP, half, Inches(0.8), size=12)
         if sections:
-            chart(slide, XL_CHART_TYPE.BAR_CLUSTERED, [s.section for s in sections],
-                  [("Gaps before", [s.before for s in sections]), ("Gaps now", [s.after for s in sections])],
-                  LEFT, TOP + Inches(0.6), half, HEIGHT - Inches(0.6))
+            gaps = chart(slide, XL_CHART_TYPE.BAR_CLUSTERED, [s.section for s in sections],
+                         [("Gaps in the review before", [s.before for s in sections]), ("Gaps now", [s.after for s in sections])],
+                         LEFT, TOP + Inches(0.9), half, HEIGHT - Inches(0.9))
+            gaps.category_axis.reverse_order = True  # the first section at the top, as in a list
+            gaps.value_axis.major_unit = 1
     else:
         text_box(slide, [report.missing("alignment")], LEFT, TOP, half, Inches(1))
     x = LEFT + half + Inches(0.3)
