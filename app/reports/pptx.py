@@ -112,20 +112,25 @@ def as_lines(drawn, count: int) -> None:
     """
     bars = drawn._chartSpace.plotArea.find(qn("c:barChart"))
     line = OxmlElement("c:lineChart")
-    line.append(OxmlElement("c:grouping", {"val": "standard"}))
-    line.append(OxmlElement("c:varyColors", {"val": "0"}))
+    line.extend([valued("c:grouping", "standard"), valued("c:varyColors", "0")])
     for ser in bars.findall(qn("c:ser"))[-count:]:
         for bar_only in ser.findall(qn("c:invertIfNegative")):
             ser.remove(bar_only)
         marker = OxmlElement("c:marker")
-        marker.append(OxmlElement("c:symbol", {"val": "none"}))
+        marker.append(valued("c:symbol", "none"))
         ser.find(qn("c:cat")).addprevious(marker)
-        ser.append(OxmlElement("c:smooth", {"val": "0"}))  # straight segments: a forecast, not a curve fit
+        ser.append(valued("c:smooth", "0"))  # straight segments: a forecast, not a curve fit
         line.append(ser)
-    line.append(OxmlElement("c:marker", {"val": "1"}))
-    for axis in bars.findall(qn("c:axId")):
-        line.append(OxmlElement("c:axId", {"val": axis.get("val")}))
+    line.append(valued("c:marker", "1"))
+    line.extend(valued("c:axId", axis.get("val")) for axis in bars.findall(qn("c:axId")))
     bars.addnext(line)
+
+
+def valued(tag: str, value: str):
+    """A DrawingML element with its `val` attribute, as most chart settings are written."""
+    element = OxmlElement(tag)
+    element.set("val", value)
+    return element
 
 
 def score_slide(report: Report, slide: Slide) -> None:
@@ -143,7 +148,8 @@ def score_slide(report: Report, slide: Slide) -> None:
     text_box(slide, [band_label(score), score_summary(score)], LEFT, TOP + Inches(2.4), Inches(3.4), Inches(1.5),
              size=16, bold_first=True)
     trend = chart(slide, XL_CHART_TYPE.LINE_MARKERS, [format_month(m.month) for m in report.trend],
-                  [("Score", [m.score for m in report.trend])], LEFT + Inches(3.6), TOP, Inches(8.7), HEIGHT)
+                  [("Score", [m.score for m in report.trend])], LEFT + Inches(3.6), TOP + Inches(0.6), Inches(8.7),
+                  HEIGHT - Inches(0.6))
     trend.value_axis.minimum_scale, trend.value_axis.maximum_scale = 0, 100
     trend.plots[0].has_data_labels = True
 

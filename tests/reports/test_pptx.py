@@ -48,6 +48,8 @@ async def test_the_deck_holds_the_figures_the_api_answers_in_native_charts(api, 
     tickets = {parse_month(t["month"]): t for t in tenant["ticketMetrics"]}
     assert charts_of(slides[2]) == {"Tickets": [tickets[m]["total"] if m in tickets else None for m in MONTHS],
                                     "Target": [next(iter(tickets.values()))["target"]] * 12}
+    bars, line = next(s for s in slides[2].shapes if s.has_chart).chart.plots  # the target drawn over the bars
+    assert line._element.xpath("c:axId/@val") == bars._element.xpath("c:axId/@val") and len(bars.series) == 1
     forecast = tenant["budget"]["forecast"]
     assert charts_of(slides[3]) == {
         "Planned": [float(f["planned"]) for f in forecast],
