@@ -49,8 +49,8 @@ SECTIONS = (
     ("decisions", "Decisions and action items", ("decisions", "action_items")),
     ("next_meeting", "Next steering meeting", ("next_meeting",)),
 )
-BANDS = {"GREEN": "Healthy", "AMBER": "Needs attention", "RED": "At risk"}
-BAND_COLORS = {"GREEN": "#15803d", "AMBER": "#b45309", "RED": "#b91c1c"}
+BANDS = {"GREEN": "Healthy", "YELLOW": "Needs attention", "RED": "At risk"}  # app.health.formula.band
+BAND_COLORS = {"GREEN": "#15803d", "YELLOW": "#b45309", "RED": "#b91c1c"}
 INK = "#1f2937"  # text, and a band without a colour of its own
 GRID_COLORS = ("#dcfce7", "#ef4444")  # the risk grid from the least likelihood x impact (1) to the most (25)
 
@@ -101,7 +101,6 @@ class Budget:
     actual: Decimal
     months: list[BudgetMonth]
 
-
     @property
     def forecast(self) -> Decimal:
         """The year's outcome as forecast: the closed months' actuals and the open months' forecast."""
@@ -132,7 +131,6 @@ class Alignment:
     score: int | None
     completed_at: str
     sections: list[SectionGaps]
-
 
     @property
     def gaps(self) -> list[SectionGaps]:
@@ -261,9 +259,9 @@ def format_change(change: int | None) -> str:
     return f"{change:+d}" if change else "no change"
 
 
-def format_month(month: dt.date) -> str:
-    """A month on a chart's axis or in a table: "Nov 2026"."""
-    return f"{month:%b %Y}"
+def format_month(month: dt.date, year: bool = True) -> str:
+    """A month on a chart's axis or in a table: "Nov 2026", or "Nov" where the axis is narrow."""
+    return f"{month:%b %Y}" if year else f"{month:%b}"
 
 
 def format_when(stamp: str) -> str:
@@ -284,6 +282,11 @@ def grid_color(likelihood: int, impact: int) -> str:
     share = (likelihood * impact - 1) / 24
     low, high = (bytes.fromhex(c[1:]) for c in GRID_COLORS)
     return "#" + bytes(round(a + (b - a) * share) for a, b in zip(low, high, strict=True)).hex()
+
+
+def subtitle(report: Report) -> str:
+    """The line under the tenant's name: "Executive IT report – November 2026 – Healthcare"."""
+    return " \u2013 ".join(filter(None, ("Executive IT report", f"{report.month:%B %Y}", report.industry)))
 
 
 def band_label(score: Score) -> str:

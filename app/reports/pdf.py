@@ -33,6 +33,7 @@ from app.reports.content import (
     format_when,
     risks_summary,
     score_summary,
+    subtitle,
     tickets_summary,
 )
 from app.reports.glyphs import BOLD, FONT, drawable, paragraph
@@ -60,14 +61,13 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence
 
 def header(report: Report) -> list[Flowable]:
     """The cover-like top: who and when, the score, its band and change, and the twelve months' trend."""
-    about = f"Executive IT report \u2013 {report.month:%B %Y}" + (f" \u2013 {report.industry}" if report.industry else "")
-    top = [paragraph(report.tenant, TITLE), paragraph(about, BODY), Spacer(1, 4 * mm)]
+    top = [paragraph(report.tenant, TITLE), paragraph(subtitle(report), BODY), Spacer(1, 4 * mm)]
     if report.score is None:
         return top + [paragraph(report.missing("score"), BODY)]
     score = report.score
     band = ParagraphStyle("band", BODY, fontName=BOLD, fontSize=12, textColor=colors.HexColor(BAND_COLORS.get(score.band, INK)))
     left = [paragraph(f"{score.score}", SCORE), paragraph(band_label(score), band), paragraph(score_summary(score), SMALL)]
-    trend = charts.trend_chart([format_month(m.month)[:3] for m in report.trend], [m.score for m in report.trend],
+    trend = charts.trend_chart([format_month(m.month, year=False) for m in report.trend], [m.score for m in report.trend],
                                WIDTH * 0.68, 46 * mm)
     layout = Table([[left, trend]], colWidths=[WIDTH * 0.3, WIDTH * 0.7], style=[("VALIGN", (0, 0), (-1, -1), "TOP")])
     return top + [layout]
@@ -80,7 +80,7 @@ def components(report: Report) -> list[Flowable]:
 
 def tickets(report: Report) -> list[Flowable]:
     totals = [t.total for t in report.tickets]
-    chart = charts.bars_chart([format_month(t.month)[:3] for t in report.tickets], [("Tickets", totals)], WIDTH, 50 * mm,
+    chart = charts.bars_chart([format_month(t.month, year=False) for t in report.tickets], [("Tickets", totals)], WIDTH, 50 * mm,
                               target=("Target", [t.target for t in report.tickets]),
                               marks=[None if n is None else format_count(n) for n in totals])
     return [paragraph(tickets_summary(report), BODY), chart]
@@ -88,7 +88,7 @@ def tickets(report: Report) -> list[Flowable]:
 
 def budget(report: Report) -> list[Flowable]:
     b = report.budget
-    chart = charts.bars_chart([format_month(m.month)[:3] for m in b.months],
+    chart = charts.bars_chart([format_month(m.month, year=False) for m in b.months],
                               [("Planned", [m.planned for m in b.months]), ("Actual", [m.actual for m in b.months])],
                               WIDTH, 50 * mm, target=("Forecast", [m.forecast for m in b.months]))
     return [paragraph(budget_summary(b), BODY), chart]
@@ -194,7 +194,7 @@ def footer(report: Report):
 def render_pdf(report: Report) -> bytes:
     out = io.BytesIO()
     doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm,
-                            bottomMargin=16 * mm, invariant=True, title=drawable(f"{report.tenant}: executive IT report, {report.month:%B %Y}"),
+                            bottomMargin=16 * mm, invariant=True, title=f"{report.tenant}: executive IT report, {report.month:%B %Y}",
                             author="fcio", subject=f"Executive IT report {report.month:%Y-%m}", lang="en")
     doc.build(story(report), onFirstPage=footer(report), onLaterPages=footer(report))
     return out.getvalue()

@@ -42,6 +42,7 @@ from app.reports.content import (
     grid_color,
     risks_summary,
     score_summary,
+    subtitle,
     tickets_summary,
 )
 
@@ -134,7 +135,7 @@ def valued(tag: str, value: str):
 
 
 def score_slide(report: Report, slide: Slide) -> None:
-    lines = [f"Executive IT report \u2013 {report.month:%B %Y}" + (f" \u2013 {report.industry}" if report.industry else "")]
+    lines = [subtitle(report)]
     if report.score is None:
         text_box(slide, [*lines, report.missing("score")], LEFT, TOP, WIDTH, Inches(1))
         return

@@ -7,7 +7,8 @@ from decimal import Decimal
 
 from pypdf import PdfReader
 
-from app.reports.content import BANDS, MISSING, format_money
+from app.health.formula import band
+from app.reports.content import BAND_COLORS, BANDS, MISSING, format_money
 from app.reports.pdf import render_pdf
 from app.tenants.models import Role
 from tests.reports.cases import api_answer, bare_client
@@ -54,3 +55,7 @@ async def test_a_client_without_data_reads_each_section_s_sentence_and_its_hosti
     assert all(report.missing(part) in text for part in MISSING if part != "risks")
     # The font has no emoji: the PDF shows a ballot box in its place rather than dropping it.
     assert "<script>alert(1)</script> {{ 7*7 }} ü ☐" in text and "49" not in text
+
+
+def test_every_band_the_formula_gives_has_its_words_and_colour():
+    assert {band(score) for score in range(101)} == set(BANDS) == set(BAND_COLORS)
