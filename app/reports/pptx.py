@@ -47,6 +47,7 @@ from app.reports.content import (
 )
 
 TITLE_ONLY = 5  # the default template's "Title Only" layout
+ROWS = 15  # the most rows a table shows on a slide
 LEFT, TOP, WIDTH, HEIGHT = Inches(0.5), Inches(1.45), Inches(12.33), Inches(5.7)  # the content area
 HEADER_FILL = RGBColor.from_string(INK[1:])
 STAMPED = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
@@ -67,7 +68,13 @@ def text_box(slide: Slide, lines: Sequence[str], x, y, width, height, size: int 
 
 def table(slide: Slide, header: Sequence[str], rows: Sequence[Sequence[str]], x, y, width, widths: Sequence[float],
           size: int = 10):
-    """A table of plain texts under a dark header row; `widths` are fractions of `width`."""
+    """A table of plain texts under a dark header row; `widths` are fractions of `width`.
+
+    Past ROWS rows the last one says how many more there are: a slide does not flow onto the next
+    as a page does, and the PDF lists them all.
+    """
+    if len(rows) > ROWS:
+        rows = [*rows[:ROWS - 1], (f"\u2026 and {len(rows) - ROWS + 1} more (the PDF lists them all)",) + ("",) * (len(header) - 1)]
     shape = slide.shapes.add_table(len(rows) + 1, len(header), x, y, width, Emu(Pt(size * 2).emu * (len(rows) + 1)))
     for n, fraction in enumerate(widths):
         shape.table.columns[n].width = Emu(int(width * fraction))

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 from pptx import Presentation
 
+from app.auth.principal import Principal
+from app.db.scope import tenant_session
 from app.months import add_months, parse_month
 from app.reports.content import MISSING, SECTIONS
-from app.reports.pptx import render_pptx
+from app.reports.pptx import ROWS, render_pptx
+from app.steering import actions as steering
 from app.tenants.models import Role
 from tests.reports.cases import HOSTILE, api_answer, bare_client
 from tests.reports.test_gather import MONTH, read
@@ -74,3 +78,16 @@ async def test_a_client_without_data_reads_each_section_s_sentence_and_its_hosti
     assert len(deck.slides) == len(SECTIONS)
     assert all(report.missing(part) in texts for part in MISSING if part != "risks")
     assert HOSTILE in texts
+
+
+async def test_a_table_longer_than_a_slide_says_how_many_more_there_are(api, world):
+    tenant, admin = await bare_client(api, world)
+    scoped = Principal.system([tenant.id], tenant.practice_id)
+    async with tenant_session(api.services.sessionmaker, [tenant.id]) as s:
+        meeting = await steering.schedule_meeting(s, scoped, tenant.id, scheduled_at=dt.datetime.now(dt.UTC) + dt.timedelta(days=3))
+        for n in range(ROWS + 2):
+            await steering.create_action_item(s, scoped, tenant.id, meeting.id, title=f"Follow up {n:02}")
+    deck = Presentation(io.BytesIO(render_pptx(await read(api, admin, tenant.id))))
+    decisions = deck.slides[[key for key, _, _ in SECTIONS].index("decisions")]
+    rows = [row.cells[0].text for row in next(s for s in decisions.shapes if s.has_table).table.rows]
+    assert rows[1:] == [f"Follow up {n:02}" for n in range(ROWS - 1)] + ["… and 3 more (the PDF lists them all)"]
