@@ -13,9 +13,9 @@ from app.months import add_months, parse_month
 from app.reports.content import MISSING, SECTIONS
 from app.reports.pptx import ROWS, render_pptx
 from app.steering import actions as steering
-from app.tenants.models import Role
 from tests.reports.cases import HOSTILE, api_answer, bare_client
-from tests.reports.test_gather import MONTH, read
+from tests.reports.conftest import MONTH
+from tests.reports.test_gather import read
 
 MONTHS = [add_months(MONTH, n) for n in range(-11, 1)]
 
@@ -37,11 +37,10 @@ def texts_of(deck) -> list[str]:
     return found
 
 
-async def test_the_deck_holds_the_figures_the_api_answers_in_native_charts(api, demo):
-    harbor, _, users = demo
-    admin = users[Role.PRACTICE_ADMIN]
-    tenant = await api_answer(api, admin, harbor, MONTH)
-    blob = render_pptx(await read(api, admin, harbor.id))
+async def test_the_deck_holds_the_figures_the_api_answers_in_native_charts(api, clients):
+    first, admin = clients.tenants[0], clients.admin
+    tenant = await api_answer(api, admin, first, MONTH)
+    blob = render_pptx(await read(api, admin, first.id))
     deck = Presentation(io.BytesIO(blob))
     slides = list(deck.slides)
 
@@ -66,7 +65,7 @@ async def test_the_deck_holds_the_figures_the_api_answers_in_native_charts(api, 
     cells = next(s for s in slides[4].shapes if s.has_table).table
     assert [[int(c.text or 0) for c in list(row.cells)[1:]] for row in list(cells.rows)[1:]] == grid
     assert {r["title"] for r in tenant["risks"]["nodes"]} <= set(texts_of(deck))
-    assert render_pptx(await read(api, admin, harbor.id)) == blob, "the same report gives the same bytes"
+    assert render_pptx(await read(api, admin, first.id)) == blob, "the same report gives the same bytes"
 
 
 async def test_a_client_without_data_reads_each_section_s_sentence_and_its_hostile_title_as_typed(api, world):
