@@ -24,6 +24,7 @@ OPEN_GAPS = ("PARTIAL", "NOT_ALIGNED")
 ROADMAP_QUARTERS = 4  # the coming quarters the report shows
 MISSING = {
     "score": "No health score has been computed for {month} yet.",
+    "components": "No health score has been computed for {month} yet, so no component explains it.",
     "tickets": "No ticket figures were recorded in the twelve months to {month}.",
     "budget": "No IT budget has been set for fiscal year {fiscal_year}.",
     "risks": "No open risks are on the register.",
@@ -35,6 +36,23 @@ MISSING = {
     "action_items": "No action items are open.",
     "next_meeting": "No steering meeting is scheduled.",
 }
+# The report's sections in the order an executive reads them, with their headings: every rendering
+# lays out these, one after the other (the PPTX one slide each). Each part is a key of MISSING.
+SECTIONS = (
+    ("score", "IT health score", ("score",)),
+    ("components", "What makes the score", ("components",)),
+    ("tickets", "Service desk", ("tickets",)),
+    ("budget", "IT budget", ("budget",)),
+    ("risks", "Top risks", ("risks",)),
+    ("alignment", "Best practices and technology lifecycle", ("alignment", "lifecycle")),
+    ("roadmap", "Roadmap and business goals", ("roadmap", "goals")),
+    ("decisions", "Decisions and action items", ("decisions", "action_items")),
+    ("next_meeting", "Next steering meeting", ("next_meeting",)),
+)
+BANDS = {"GREEN": "Healthy", "YELLOW": "Needs attention", "RED": "At risk"}  # app.health.formula.band
+BAND_COLORS = {"GREEN": "#15803d", "YELLOW": "#b45309", "RED": "#b91c1c"}
+INK = "#1f2937"  # text, and a band without a colour of its own
+GRID_COLORS = ("#dcfce7", "#ef4444")  # the risk grid from the least likelihood x impact (1) to the most (25)
 
 
 @dataclass(frozen=True)
@@ -83,6 +101,11 @@ class Budget:
     actual: Decimal
     months: list[BudgetMonth]
 
+    @property
+    def forecast(self) -> Decimal:
+        """The year's outcome as forecast: the closed months' actuals and the open months' forecast."""
+        return sum((m.forecast for m in self.months), Decimal(0))
+
 
 @dataclass(frozen=True)
 class RiskItem:
@@ -108,6 +131,11 @@ class Alignment:
     score: int | None
     completed_at: str
     sections: list[SectionGaps]
+
+    @property
+    def gaps(self) -> list[SectionGaps]:
+        """The sections with a gap in the latest review or the one before: the ones a reader looks at."""
+        return [s for s in self.sections if s.after or s.before]
 
 
 @dataclass(frozen=True)
@@ -196,6 +224,10 @@ class Report:
     action_items: list[ActionItem]
     next_meeting: Meeting | None
 
+    def has(self, part: str) -> bool:
+        """Whether the part (a key of MISSING, named as the field that holds it) has data to show."""
+        return bool(getattr(self, part))
+
     def missing(self, section: str) -> str:
         """The sentence shown instead of a section without data."""
         return MISSING[section].format(month=f"{self.month:%B %Y}", fiscal_year=self.fiscal_year)
@@ -206,6 +238,88 @@ class Report:
         for risk in self.risks:
             cells[5 - risk.likelihood][risk.impact - 1] += 1
         return cells
+
+
+def format_money(amount: Decimal, currency: str) -> str:
+    """Money as every rendering shows it, as the score's sentences write it: "186,971.15 USD"."""
+    return f"{amount:,.2f} {currency}"
+
+
+def format_count(value: float | None) -> str:
+    """A count or a measure: "1,204", "31.1"; a dash where there is no figure."""
+    if value is None:
+        return "\u2013"
+    return f"{value:,.1f}" if isinstance(value, float) else f"{value:,}"
+
+
+def format_change(change: int | None) -> str:
+    """The score's change from the month before: "+3", "-2", "no change"; "" when there was no score."""
+    if change is None:
+        return ""
+    return f"{change:+d}" if change else "no change"
+
+
+def format_month(month: dt.date, year: bool = True) -> str:
+    """A month on a chart's axis or in a table: "Nov 2026", or "Nov" where the axis is narrow."""
+    return f"{month:%b %Y}" if year else f"{month:%b}"
+
+
+def format_when(stamp: str) -> str:
+    """A date or an instant as the API gives it ("2026-12-03", "2026-12-03T15:00:00+00:00"): "3 Dec 2026, 15:00 UTC"."""
+    when = dt.datetime.fromisoformat(stamp)
+    if len(stamp) == 10:
+        return f"{when.day} {when:%b %Y}"
+    return f"{when.day} {when.astimezone(dt.UTC):%b %Y, %H:%M} UTC"
+
+
+def format_status(status: str) -> str:
+    """An enum's value for a reader: "IN_PROGRESS" is "In progress"."""
+    return status.replace("_", " ").capitalize()
+
+
+def grid_color(likelihood: int, impact: int) -> str:
+    """A risk grid cell's colour ("#rrggbb"), between GRID_COLORS as likelihood x impact grows."""
+    share = (likelihood * impact - 1) / 24
+    low, high = (bytes.fromhex(c[1:]) for c in GRID_COLORS)
+    return "#" + bytes(round(a + (b - a) * share) for a, b in zip(low, high, strict=True)).hex()
+
+
+def subtitle(report: Report) -> str:
+    """The line under the tenant's name: "Executive IT report – November 2026 – Healthcare"."""
+    return " \u2013 ".join(filter(None, ("Executive IT report", f"{report.month:%B %Y}", report.industry)))
+
+
+def band_label(score: Score) -> str:
+    return f"{BANDS.get(score.band, score.band)} ({format_status(score.band)})"
+
+
+def score_summary(score: Score) -> str:
+    change = format_change(score.change)
+    return f"IT health score out of 100; {change} since last month." if change else "IT health score out of 100."
+
+
+def tickets_summary(report: Report) -> str:
+    latest = report.tickets[-1]
+    if latest.total is None:
+        return f"No ticket figures for {latest.month:%B %Y}; the target is {latest.target} a month."
+    return f"{format_count(latest.total)} tickets in {latest.month:%B %Y} against a target of {latest.target}."
+
+
+def budget_summary(budget: Budget) -> str:
+    return (f"Fiscal year {budget.fiscal_year}: planned {format_money(budget.planned, budget.currency)}, spent "
+            f"{format_money(budget.actual, budget.currency)} so far, forecast {format_money(budget.forecast, budget.currency)} "
+            "for the year.")
+
+
+def risks_summary(report: Report) -> str:
+    return f"The {len(report.risks)} highest of {report.open_risks} open risks, by likelihood x impact."
+
+
+def alignment_summary(alignment: Alignment) -> str:
+    score = f"{alignment.score} of 100" if alignment.score is not None else "not scored"
+    clear = len(alignment.sections) - len(alignment.gaps)
+    return (f"The review completed {format_when(alignment.completed_at[:10])} scores {score}; {clear} of "
+            f"{len(alignment.sections)} sections have no gaps in it or the review before.")
 
 
 def months_to(month: dt.date) -> list[dt.date]:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from app.reports.content import Report
 from app.reports.html import render_html
+from app.reports.pdf import render_pdf
+from app.reports.pptx import render_pptx
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,8 @@ class Format:
 
 FORMATS: dict[str, Format] = {
     "html": Format("text/html; charset=utf-8", render_html, inline=True),
+    "pdf": Format("application/pdf", render_pdf),
+    "pptx": Format("application/vnd.openxmlformats-officedocument.presentationml.presentation", render_pptx),
 }
 
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 import uuid
 
 import pytest
+from pptx import Presentation
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from app.api import ids
@@ -152,3 +155,20 @@ async def test_a_link_reads_as_an_executive_of_that_tenant_only(api, demo):
     by_link = (await api.http.get(f"{path(harbor.id)}?access={token}")).text
     by_executive = (await get(api, path(harbor.id), api.token(users[Role.CLIENT_EXECUTIVE]))).text
     assert by_link == by_executive
+
+
+async def test_the_pdf_and_the_deck_are_downloads_of_the_same_report(api, demo):
+    """The same tenant and month as the page, as files: the PDF's text and the deck's slides open."""
+    harbor, _, users = demo
+    token = api.token(users[Role.CLIENT_EXECUTIVE])
+    pdf = await get(api, path(harbor.id, extension="pdf"), token)
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.headers["content-disposition"].startswith("attachment") and pdf.content.startswith(b"%PDF")
+    assert "Harbor Dental Group" in "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    deck = await get(api, path(harbor.id, extension="pptx"), token)
+    assert deck.status_code == 200 and deck.headers["content-disposition"].startswith("attachment")
+    slides = Presentation(io.BytesIO(deck.content)).slides
+    assert any("Harbor Dental Group" in shape.text_frame.text for shape in slides[0].shapes if shape.has_text_frame)
+    other = next(t for t in demo[1] if t.id != harbor.id)
+    for extension in ("pdf", "pptx"):
+        assert (await get(api, path(other.id, extension=extension), token)).status_code == 404
