@@ -180,10 +180,11 @@ async def _tickets(session, ids, month) -> dict[uuid.UUID, int]:
     return {tenant_id: int(total) for tenant_id, total in rows}
 
 
-def budget_figures(month, tenants: Callable, years: Callable):
+def budget_figures(month, tenants: Callable, years: Callable, start_month=None):
     """Per tenant and fiscal year (those `tenants(column)` and `years(column)` choose): lines,
     planned, actual to date (spend up to and including `month`), unplanned lines (nothing planned,
-    spend to date).
+    spend to date). `start_month`: the tenant's first fiscal month where the caller has it at hand
+    (the portfolio's row), else read from the tenant.
 
     Spend is recorded only in a month of its line's fiscal year (app/budgets/actions.py), so the
     actual to date is the tenant's spend per month (`spend_months`, kept by the database) from the
@@ -198,8 +199,9 @@ def budget_figures(month, tenants: Callable, years: Callable):
         .where(tenants(Budget.tenant_id), years(Budget.fiscal_year))
         .subquery("lines")
     )
-    start_month = (select(Tenant.fiscal_year_start_month).where(Tenant.id == lines.c.tenant_id)
-                   .correlate_except(Tenant).scalar_subquery())
+    if start_month is None:
+        start_month = (select(Tenant.fiscal_year_start_month).where(Tenant.id == lines.c.tenant_id)
+                       .correlate_except(Tenant).scalar_subquery())
     actual = (
         select(func.coalesce(func.sum(SpendMonth.amount), 0))
         .where(SpendMonth.tenant_id == lines.c.tenant_id,

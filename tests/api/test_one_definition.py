@@ -73,7 +73,7 @@ PORTFOLIO_RULES = [
               lambda orig: lambda status, accepted_until, day: status == RiskStatus.ACCEPTED),
     replacing(inputs, "month_tickets", lambda orig: lambda month, tenants: orig(add_months(month, -1), tenants)),
     replacing(inputs, "budget_figures",
-              lambda orig: lambda month, tenants, years: orig(add_months(month, -4), tenants, years)),
+              lambda orig: lambda month, tenants, years, start=None: orig(add_months(month, -4), tenants, years, start)),
     replacing(inputs, "fiscal_year_of", lambda orig: lambda month, start: (lambda y, e: (y, e + 1))(*orig(month, start))),
     replacing(portfolio, "variance_percent", lambda orig: lambda planned, actual, months: orig(planned, actual * 2, months)),
     replacing(portfolio, "tenth", lambda orig: lambda value: orig(value * 3)),

@@ -181,7 +181,8 @@ def _portfolio(c: Compiler, row, node, args):
     # The tenants the executor's portfolio gathers inputs for: rendered for this request (the
     # conditions hold the visible set).
     where = render.text_of(inputs.batch_tenants(t, c.viewer.tenant_ids, c.viewer.practice_scope)).into(c)
-    rows = (f"SELECT {t.name}.*, {c.param(month, 'date')} AS _month, {s}.score AS _score, "
+    # The month's score row rides along whole (`_health`): the row's health is built from it, not read again.
+    rows = (f"SELECT {t.name}.*, {c.param(month, 'date')} AS _month, {s}.score AS _score, {s} AS _health, "
             f"{portfolio_figures(c, t.name, month)} FROM tenants {t.name} LEFT JOIN health_scores {s} "
             f"ON {s}.tenant_id = {t.name}.id AND {s}.month = {c.param(month, 'date')} WHERE {where}")
     return (f"(WITH {p}_rows AS ({rows}) SELECT {c.object('Portfolio', p, node)} "
@@ -203,8 +204,9 @@ def portfolio_figures(c: Compiler, t: str, month) -> str:
         return select(totals.c.total).scalar_subquery()
 
     def variance():
-        year, elapsed = inputs.fiscal_year_of(month, value(f"{t}.fiscal_year_start_month", Integer))
-        figures = inputs.budget_figures(month, lambda column: column == tenant, lambda column: column == year)
+        start = value(f"{t}.fiscal_year_start_month", Integer)
+        year, elapsed = inputs.fiscal_year_of(month, start)
+        figures = inputs.budget_figures(month, lambda column: column == tenant, lambda column: column == year, start)
         b = figures.subquery("figures")
         return select(portfolio.variance_percent(b.c.planned, b.c.actual, elapsed)).scalar_subquery()
 
@@ -255,8 +257,8 @@ def _row_tenant(c: Compiler, row, node, args):
 @compiles("PortfolioRow", "health")
 def _row_health(c: Compiler, row, node, args):
     h = c.alias()
-    return (f"(SELECT {c.object('HealthScore', h, node)} FROM health_scores {h} "
-            f"WHERE {h}.tenant_id = {row}.id AND {h}.month = {row}._month)")
+    return (f"(SELECT {c.object('HealthScore', h, node)} FROM (SELECT ({row}._health).*) AS {h} "
+            f"WHERE {h}.tenant_id IS NOT NULL)")
 
 
 # ---- Tenant --------------------------------------------------------------------------------
