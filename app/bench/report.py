@@ -46,7 +46,7 @@ NOTES = """\
   what a CIO sees on the first read after a change.
 {ideal}
 {scale}
-- The executive report (`GET /reports/{tenantId}/{month}.{ext}`, every format of
+- The executive report (`GET /reports/{{tenantId}}/{{month}}.{{ext}}`, every format of
   `app/reports/formats.py`): the dashboard tenant's report of the month, read by its executive,
   gathered by one document on the executor (no stored answers) and rendered per request.
 - Figures the database keeps (`app/db/figures.py`, migrations 0008, 0009 and 0012): the monthly ticket
