@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     mail_from: str | None = None
     # Each step of a conversation with the SMTP server (connect, each command) waits this long at most.
     smtp_timeout_seconds: float = 30
+    # How long a report delivery waits before each retry after a temporary refusal (4xx, no
+    # connection); one try more than there are waits, then FAILED (app/reports/mailing.py).
+    report_retry_seconds: list[float] = [60, 300, 1500]
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

@@ -19,6 +19,7 @@ from app.db.scope import tenant_session
 from app.health.actions import score_batch
 from app.health.recompute import batches, enqueue_month, sweep_stale
 from app.months import add_months, parse_month
+from app.reports.mailing import deliver
 from app.services import Services
 
 
@@ -90,3 +91,12 @@ async def fold_tenant_versions(ctx) -> int:
     """Cron, hourly: keep the change counters' rows few (app/db/versions.py); no sum changes."""
     async with tenant_session(services(ctx).sessionmaker, ()) as session:
         return await versions.fold(session)
+
+
+@retry_transient
+async def deliver_executive_report(ctx, tenant_id: str, delivery_id: str) -> str | None:
+    """One report delivery (app/reports/mailing.py); a temporary refusal comes back later, as arq's `Retry`."""
+    outcome = await deliver(services(ctx), uuid.UUID(tenant_id), uuid.UUID(delivery_id))
+    if outcome.retry_in is not None:
+        raise Retry(defer=outcome.retry_in)
+    return outcome.state

@@ -1,0 +1,167 @@
+"""The executive report by mail: queueing (`sendExecutiveReport`, the monthly run), the worker's job
+against real SMTP servers in process (aiosmtpd), retries and FAILED, and `reportDeliveries`."""
+
+from __future__ import annotations
+
+import io
+from urllib.parse import urlsplit
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from app.api import ids
+from app.db.queue import use_queue
+from app.db.scope import tenant_session
+from app.reports import delivery
+from app.reports.models import DeliveryState, ReportDelivery
+from app.tenants.models import Role
+from tests.apitools import user_error_codes
+from tests.mail.conftest import Recorder, Refuser
+from tests.reports.conftest import MONTH
+
+SEND = ("mutation($input: SendExecutiveReportInput!) { sendExecutiveReport(input: $input) { "
+        "deliveries { id month recipient state sentAt error } userErrors { code field message } } }")
+LIST = "query($id: ID!) { tenant(id: $id) { reportDeliveries { id month recipient state sentAt error } } }"
+
+
+def gid(tenant) -> str:
+    return ids.encode("Tenant", tenant.id)
+
+
+@pytest.fixture
+def run_worker(run_burst, settings):
+    """A burst worker on the test's queue (tests/workers/conftest.py), its mail going to `smtp_url`
+    and its retries `retries` seconds apart."""
+
+    async def run(smtp_url: str, retries=(0.1, 0.2)):
+        mail = settings.model_copy(update={"smtp_url": smtp_url, "env": "test", "report_retry_seconds": list(retries)})
+        return await run_burst(ctx={"settings": mail})
+
+    return run
+
+
+async def send(api, world, queue, user, tenant, recipients=None, month=MONTH) -> list[ReportDelivery]:
+    """`send_executive_report` as `user` would through the API, its jobs enqueued on the test's queue."""
+    principal = await world.principal(user)
+    async with tenant_session(api.services.sessionmaker, *principal.scope()) as session:
+        use_queue(session, queue)
+        return await delivery.send_executive_report(session, principal, tenant.id, month, recipients)
+
+
+async def stored(api, tenant) -> list[ReportDelivery]:
+    async with tenant_session(api.services.sessionmaker, [tenant.id]) as session:
+        return list(await session.scalars(select(ReportDelivery).where(ReportDelivery.tenant_id == tenant.id)
+                                          .order_by(ReportDelivery.recipient)))
+
+
+def pdf_text(mail) -> str:
+    (attachment,) = list(mail.iter_attachments())
+    assert attachment.get_content_type() == "application/pdf"
+    reader = PdfReader(io.BytesIO(attachment.get_content()))
+    return " ".join(page.extract_text() for page in reader.pages)
+
+
+async def test_the_job_mails_the_pdf_and_a_link_that_opens_the_report(api, world, clients, queue, run_worker,
+                                                                       smtp_server):
+    recorder = Recorder()
+    server = smtp_server(recorder)
+    tenant = clients.tenants[0]
+    (queued,) = await send(api, world, queue, clients.admin, tenant)
+    assert (queued.recipient, queued.state) == (clients.executive.email, DeliveryState.QUEUED)
+
+    await run_worker(server.url)
+    (mail,) = recorder.messages()
+    assert mail["To"] == clients.executive.email and tenant.name in mail["Subject"]
+    assert f"{MONTH:%B %Y}" in mail["Subject"] and str(queued.id) in mail["Message-ID"]
+    assert tenant.name in pdf_text(mail)
+    (link,) = [w for w in mail.get_body(("plain",)).get_content().split() if "?access=" in w]
+    target = urlsplit(link)
+    response = await api.http.get(f"{target.path}?{target.query}")
+    assert response.status_code == 200 and tenant.name in response.text
+    (sent,) = await stored(api, tenant)
+    assert (sent.state, sent.attempts, sent.error) == (DeliveryState.SENT, 1, None) and sent.sent_at is not None
+
+    # Queued again, sent again (the API, a re-run): the same row, and the job sends nothing more.
+    again = await send(api, world, queue, clients.admin, tenant)
+    assert [d.id for d in again] == [queued.id]
+    await delivery.enqueue_jobs(queue, [(str(tenant.id), queued.id)])
+    await run_worker(server.url)
+    assert len(recorder.envelopes) == 1
+    assert [(d.state, d.attempts) for d in await stored(api, tenant)] == [(DeliveryState.SENT, 1)]
+
+
+async def test_a_temporary_refusal_is_retried_then_failed_with_the_answer(api, world, clients, queue, run_worker,
+                                                                          smtp_server):
+    server = smtp_server(Refuser("451 4.3.0 Try again later"))
+    tenant = clients.tenants[0]
+    await send(api, world, queue, clients.admin, tenant)
+    await run_worker(server.url, retries=(0.1, 0.2))
+    (failed,) = await stored(api, tenant)
+    assert (failed.state, failed.attempts, failed.sent_at) == (DeliveryState.FAILED, 3, None)
+    assert failed.error == "451 4.3.0 Try again later"
+
+
+async def test_a_permanent_refusal_fails_at_once_and_sending_again_tries_anew(api, world, clients, queue,
+                                                                               run_worker, smtp_server):
+    server = smtp_server(Refuser("550 5.1.1 No such user", at="DATA"))
+    tenant = clients.tenants[0]
+    await send(api, world, queue, clients.admin, tenant)
+    await run_worker(server.url)
+    (failed,) = await stored(api, tenant)
+    assert (failed.state, failed.attempts, failed.error) == (DeliveryState.FAILED, 1, "550 5.1.1 No such user")
+
+    recorder = Recorder()
+    (again,) = await send(api, world, queue, clients.admin, tenant)
+    assert (again.id, again.state, again.attempts) == (failed.id, DeliveryState.QUEUED, 0)
+    await run_worker(smtp_server(recorder).url)
+    assert len(recorder.messages()) == 1
+    assert [(d.state, d.error) for d in await stored(api, tenant)] == [(DeliveryState.SENT, None)]
+
+
+async def test_admins_and_cios_send_executives_and_others_may_not(api, world, clients):
+    tenant, other = clients.tenants
+    cio = await world.user(clients.practice, Role.CIO, [tenant])
+    payload = await api.mutate(cio, SEND, {"tenantId": gid(tenant), "recipients": ["Dana@Client.example"]})
+    assert payload["userErrors"] == []
+    assert [(d["recipient"], d["state"], d["month"]) for d in payload["deliveries"]] == [
+        ("dana@client.example", "QUEUED", f"{MONTH:%Y-%m}")]
+
+    refused = await api.run(clients.executive, SEND, {"input": {"tenantId": gid(tenant)}})
+    assert [e["extensions"]["code"] for e in refused["errors"]] == ["FORBIDDEN"]
+    foreign = await world.tenant(await world.practice())
+    for target in (other, foreign):  # not granted to the CIO; another practice's
+        payload = await api.mutate(cio, SEND, {"tenantId": gid(target)})
+        assert user_error_codes(payload) == [("NOT_FOUND", ["tenantId"])]
+    assert await stored(api, other) == []
+
+
+async def test_bad_recipients_and_unscored_months_are_invalid_and_queue_nothing(api, world, clients):
+    tenant = clients.tenants[0]
+    cases = [
+        ({"recipients": ["ok@client.example", "not an address"]}, [("INVALID", ["recipients", "1"])]),
+        ({"recipients": ["a@b.example\nBcc: x@evil.example"]}, [("INVALID", ["recipients", "0"])]),
+        ({"recipients": [f"r{n}@client.example" for n in range(delivery.MAX_RECIPIENTS + 1)]},
+         [("LIMIT", ["recipients"])]),
+        ({"recipients": []}, [("INVALID", ["recipients"])]),
+        ({"month": "2001-01"}, [("INVALID", ["month"])]),
+    ]
+    for extra, expected in cases:
+        payload = await api.mutate(clients.admin, SEND, {"tenantId": gid(tenant), **extra})
+        assert user_error_codes(payload) == expected, extra
+        assert payload["deliveries"] == [] and payload["userErrors"][0]["message"]
+    assert await stored(api, tenant) == []
+
+
+async def test_report_deliveries_lists_newest_first_for_staff_only(api, world, clients):
+    tenant = clients.tenants[0]
+    for address in ("first@client.example", "second@client.example"):
+        await api.mutate(clients.admin, SEND, {"tenantId": gid(tenant), "recipients": [address]})
+    listed = (await api.data(clients.admin, LIST, {"id": gid(tenant)}))["tenant"]["reportDeliveries"]
+    assert [d["recipient"] for d in listed] == ["second@client.example", "first@client.example"]
+    assert {(d["state"], d["sentAt"], d["error"]) for d in listed} == {("QUEUED", None, None)}
+    node = await api.data(clients.admin, "query($id: ID!) { node(id: $id) { ... on ReportDelivery { recipient } } }",
+                          {"id": listed[0]["id"]})
+    assert node["node"] == {"recipient": "second@client.example"}
+    refused = await api.run(clients.executive, LIST, {"id": gid(tenant)})
+    assert [e["extensions"]["code"] for e in refused["errors"]] == ["FORBIDDEN"]
