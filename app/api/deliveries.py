@@ -1,4 +1,5 @@
-"""The executive report's deliveries: `ReportDelivery`, `Tenant.reportDeliveries`, `sendExecutiveReport`.
+"""The executive report's deliveries: `ReportDelivery`, `Tenant.reportDeliveries`, `sendExecutiveReport`,
+and who the monthly run mails: `setReportDelivery` (the practice's switch), `setReportOptOut` (a user's own).
 
 Practice admins (any tenant of the practice) and the tenant's CIOs; client executives and API
 keys are FORBIDDEN (the list names the client's people and the mail server's answers). A tenant
@@ -23,7 +24,7 @@ from app.api.node import Node, from_row, resolves
 from app.api.permissions import require_staff, staff, tenant_key
 from app.api.scalars import Month
 from app.months import last_full_month
-from app.reports import delivery
+from app.reports import delivery, preferences
 from app.reports import models as m
 from app.validation import int_range
 
@@ -78,6 +79,28 @@ class SendExecutiveReportPayload:
     user_errors: list[UserError]
 
 
+@strawberry.input
+class SetReportDeliveryInput:
+    enabled: bool = strawberry.field(description="false: the monthly run mails none of the practice's tenants' executives.")
+
+
+@strawberry.type
+class SetReportDeliveryPayload:
+    enabled: bool | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class SetReportOptOutInput:
+    opt_out: bool = strawberry.field(description="true: no monthly report by mail for the viewer.")
+
+
+@strawberry.type
+class SetReportOptOutPayload:
+    opt_out: bool | None
+    user_errors: list[UserError]
+
+
 @strawberry.type
 class DeliveryMutations:
     @strawberry.mutation(description="CIOs and admins. Default recipients: the tenant's client executives.")
@@ -91,3 +114,15 @@ class DeliveryMutations:
 
         deliveries, errors = await perform(ctx, work)
         return SendExecutiveReportPayload(deliveries=[delivery_node(d) for d in deliveries or []], user_errors=errors)
+
+    @strawberry.mutation(description="Practice admins: the monthly executive report by mail, on (the default) or off.")
+    async def set_report_delivery(self, info: Info, input: SetReportDeliveryInput) -> SetReportDeliveryPayload:
+        ctx = info.context
+        enabled, errors = await perform(ctx, lambda s: preferences.set_reports_enabled(s, ctx.user_viewer(), input.enabled))
+        return SetReportDeliveryPayload(enabled=enabled, user_errors=errors)
+
+    @strawberry.mutation(description="The viewer's own account: opt out of (or back into) the monthly report by mail.")
+    async def set_report_opt_out(self, info: Info, input: SetReportOptOutInput) -> SetReportOptOutPayload:
+        ctx = info.context
+        opt_out, errors = await perform(ctx, lambda s: preferences.set_report_opt_out(s, ctx.user_viewer(), input.opt_out))
+        return SetReportOptOutPayload(opt_out=opt_out, user_errors=errors)

@@ -16,12 +16,12 @@ import uuid
 from arq.connections import ArqRedis
 from sqlalchemy import exists, select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.audit.actions import record
 from app.auth.principal import Principal
-from app.db.queue import session_queue
-from app.db.scope import after_commit, in_batch
+from app.db.queue import session_queue, use_queue
+from app.db.scope import after_commit, in_batch, tenant_session
 from app.errors import Forbidden, Invalid, Limit
 from app.guards import visible_tenant
 from app.health.models import HealthScore
@@ -144,3 +144,11 @@ async def queue_scored_month(session: AsyncSession, tenant_ids: list[uuid.UUID],
     for tenant_id, email in (await session.execute(executives_query(on))).all():
         recipients.setdefault(tenant_id, []).append(email)
     return await queue(session, recipients, month)
+
+
+async def queue_scored_batch(redis: ArqRedis, sessionmaker: async_sessionmaker, tenant_ids: list[uuid.UUID],
+                             month: dt.date) -> int:
+    """`queue_scored_month` as the system, in a transaction of its own; how many deliveries it holds."""
+    async with tenant_session(sessionmaker, tenant_ids) as session:
+        use_queue(session, redis)
+        return len(await queue_scored_month(session, tenant_ids, month))

@@ -13,12 +13,14 @@ from sqlalchemy import select
 from app.api import ids
 from app.db.queue import use_queue
 from app.db.scope import tenant_session
+from app.health.recompute import SCORE_BATCH, batch_job_id
+from app.months import month_label
 from app.reports import delivery
 from app.reports.models import DeliveryState, ReportDelivery
-from app.tenants.models import Role
+from app.tenants.models import Practice, Role
 from tests.apitools import user_error_codes
 from tests.mail.conftest import Recorder, Refuser
-from tests.reports.conftest import MONTH
+from tests.reports.conftest import MONTH, scored
 
 SEND = ("mutation($input: SendExecutiveReportInput!) { sendExecutiveReport(input: $input) { "
         "deliveries { id month recipient state sentAt error } userErrors { code field message } } }")
@@ -165,3 +167,55 @@ async def test_report_deliveries_lists_newest_first_for_staff_only(api, world, c
     assert node["node"] == {"recipient": "second@client.example"}
     refused = await api.run(clients.executive, LIST, {"id": gid(tenant)})
     assert [e["extensions"]["code"] for e in refused["errors"]] == ["FORBIDDEN"]
+
+
+SET_DELIVERY = ("mutation($input: SetReportDeliveryInput!) { setReportDelivery(input: $input) { enabled "
+                "userErrors { code } } }")
+SET_OPT_OUT = ("mutation($input: SetReportOptOutInput!) { setReportOptOut(input: $input) { optOut "
+               "userErrors { code } } }")
+
+
+async def test_the_monthly_run_mails_each_executive_of_practices_with_the_report_on_once(
+        api, world, clients, queue, run_worker, smtp_server):
+    first, second = clients.tenants
+    second_executive = await world.user(clients.practice, Role.CLIENT_EXECUTIVE, [second])
+    opted_out = await world.user(clients.practice, Role.CLIENT_EXECUTIVE, [first])
+    assert (await api.mutate(opted_out, SET_OPT_OUT, {"optOut": True})) == {"optOut": True, "userErrors": []}
+    off = await world.practice()
+    off_tenant = await world.tenant(off)
+    await world.user(off, Role.CLIENT_EXECUTIVE, [off_tenant])
+    await scored(api.services.sessionmaker, [off_tenant])
+    off_admin = await world.user(off, Role.PRACTICE_ADMIN)
+    assert (await api.mutate(off_admin, SET_DELIVERY, {"enabled": False})) == {"enabled": False, "userErrors": []}
+    assert "practice.reports_enabled" in await api.audit_actions(off_tenant)
+    unscored = await world.tenant(clients.practice)
+    await world.user(clients.practice, Role.CLIENT_EXECUTIVE, [unscored])
+
+    assert await delivery.queue_scored_batch(queue, api.services.sessionmaker, [unscored.id], MONTH) == 0
+
+    batch = [str(t.id) for t in (first, second, off_tenant)]
+    recorder = Recorder()
+    url = smtp_server(recorder).url
+    for _ in range(2):  # the cron's batch, then a re-run of it: nothing is queued or mailed twice
+        await queue.enqueue_job(SCORE_BATCH, batch, month_label(MONTH), _job_id=batch_job_id(MONTH, batch))
+        await run_worker(url)
+        assert sorted(m["To"] for m in recorder.messages()) == sorted([clients.executive.email, second_executive.email])
+    assert [(d.recipient, d.state) for d in await stored(api, first)] == [(clients.executive.email, DeliveryState.SENT)]
+    assert [d.recipient for d in await stored(api, second)] == [second_executive.email]
+    assert await stored(api, off_tenant) == [] and await stored(api, unscored) == []
+
+    # The opted-out executive is not a default recipient of sendExecutiveReport either, but may be named.
+    (named,) = await send(api, world, queue, clients.admin, first, [opted_out.email])
+    assert named.recipient == opted_out.email
+
+
+async def test_only_admins_switch_the_report_and_only_users_opt_out(api, world, clients):
+    cio = await world.user(clients.practice, Role.CIO, clients.tenants)
+    for user in (cio, clients.executive):
+        refused = await api.run(user, SET_DELIVERY, {"input": {"enabled": False}})
+        assert [e["extensions"]["code"] for e in refused["errors"]] == ["FORBIDDEN"]
+    async with tenant_session(api.services.sessionmaker, ()) as session:
+        assert (await session.get(Practice, clients.practice.id)).reports_enabled is True
+    assert (await api.mutate(clients.executive, SET_OPT_OUT, {"optOut": True}))["optOut"] is True
+    assert "user.report_opt_out" in await api.audit_actions(clients.tenants[0])
+    assert (await api.mutate(clients.executive, SET_OPT_OUT, {"optOut": False}))["optOut"] is False
