@@ -22,7 +22,7 @@ from app.settings import Settings
 from workers import jobs, psa_jobs
 
 SWEEP_EVERY_MINUTES = 5
-REPORT_MAX_TRIES = 10
+REPORT_MAX_TRIES = 10  # settings.report_retry_seconds holds at most 8 waits: 9 tries, one run spare
 
 
 async def startup(ctx) -> None:
