@@ -19,7 +19,7 @@ from app.db.scope import tenant_session
 from app.health.actions import score_batch
 from app.health.recompute import batches, enqueue_month, sweep_stale
 from app.months import add_months, last_full_month, parse_month
-from app.reports.delivery import queue_scored_batch
+from app.reports.delivery import queue_scored_batch, sweep_queued
 from app.reports.mailing import deliver
 from app.services import Services
 
@@ -108,3 +108,10 @@ async def deliver_executive_report(ctx, tenant_id: str, delivery_id: str) -> str
     if outcome.retry_in is not None:
         raise Retry(defer=outcome.retry_in)
     return outcome.state
+
+
+@retry_transient
+async def sweep_report_deliveries(ctx) -> int:
+    """Cron, every few minutes: enqueue the job of every report delivery still QUEUED whose job was lost."""
+    s = services(ctx)
+    return await sweep_queued(ctx["redis"], s.sessionmaker, s.settings.health_batch_size)

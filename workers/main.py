@@ -61,6 +61,7 @@ class WorkerSettings:
         cron(jobs.score_closed_month, day=1, hour=2, minute=0, unique=True, max_tries=5),
         cron(jobs.sweep_stale_health, minute=set(range(0, 60, SWEEP_EVERY_MINUTES)), unique=True),
         cron(psa_jobs.sweep_webhook_deliveries, minute=set(range(2, 60, SWEEP_EVERY_MINUTES)), unique=True),
+        cron(jobs.sweep_report_deliveries, minute=set(range(4, 60, SWEEP_EVERY_MINUTES)), unique=True),
         cron(jobs.fold_tenant_versions, minute=41, unique=True),
     ]
     on_startup = startup

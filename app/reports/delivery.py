@@ -3,7 +3,8 @@
 A delivery is a row of `report_deliveries` (app/reports/models.py), unique per tenant, month and
 recipient, so queueing is an INSERT ... ON CONFLICT DO NOTHING and then a job per row still
 QUEUED, under the row's own id: queueing again, after a retry, a re-run or a second call, adds
-no row and no job. The mail itself is sent by the worker (app/reports/mailing.py), so a slow or
+no row and no job. A job lost on the way (Redis down after the commit) is enqueued again by the
+sweeper (`sweep_queued`, a worker cron). The mail itself is sent by the worker (app/reports/mailing.py), so a slow or
 refusing mail server never holds a request; the caller reads the outcome in `reportDeliveries`.
 """
 
@@ -25,6 +26,7 @@ from app.db.scope import after_commit, in_batch, tenant_session
 from app.errors import Forbidden, Invalid, Limit
 from app.guards import visible_tenant
 from app.health.models import HealthScore
+from app.health.recompute import active_tenant_ids, batches
 from app.reports.models import DeliveryState, ReportDelivery
 from app.tenants.models import Grant, Practice, Role, Tenant, TenantStatus, User
 
@@ -152,3 +154,17 @@ async def queue_scored_batch(redis: ArqRedis, sessionmaker: async_sessionmaker, 
     async with tenant_session(sessionmaker, tenant_ids) as session:
         use_queue(session, redis)
         return len(await queue_scored_month(session, tenant_ids, month))
+
+
+async def sweep_queued(redis: ArqRedis, sessionmaker: async_sessionmaker, batch_size: int) -> int:
+    """Enqueue the job of every delivery still QUEUED, batch by batch of active tenants (the rows
+    are row-secured); returns how many were enqueued anew. A job still queued, deferred for a retry
+    or running holds the delivery's id, so the sweep never doubles one."""
+    enqueued = 0
+    for batch in batches(await active_tenant_ids(sessionmaker), batch_size):
+        async with tenant_session(sessionmaker, batch) as session:
+            waiting = (await session.execute(
+                select(ReportDelivery.tenant_id, ReportDelivery.id)
+                .where(in_batch(ReportDelivery.tenant_id, batch), ReportDelivery.state == DeliveryState.QUEUED))).all()
+        enqueued += await enqueue_jobs(redis, [(str(t), d) for t, d in waiting])
+    return enqueued

@@ -19,6 +19,7 @@ wait, or at once for a permanent refusal (5xx, TLS), the row is FAILED with the 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -34,10 +35,12 @@ from app.errors import NotFound
 from app.mail.send import MailError, send_message
 from app.reports import formats, links
 from app.reports.content import Report
-from app.reports.gather import gather
+from app.reports.gather import ReportFailed, gather
 from app.reports.models import DeliveryState, ReportDelivery
 from app.services import Services
 from app.tenants.models import Tenant
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -77,13 +80,17 @@ async def claim(session: AsyncSession, tenant_id: uuid.UUID, delivery_id: uuid.U
 
 async def report_pdf(services: Services, session: AsyncSession, delivery: ReportDelivery, practice_id: uuid.UUID
                      ) -> tuple[Report, bytes] | None:
-    """The report as the recipient's link reads it, and its PDF; None when the month has no score."""
+    """The report as the recipient's link reads it, and its PDF; None when there is none to send (no
+    score, or a report that fails to build): the delivery is FAILED, not tried again and again."""
     reader = links.link_reader(practice_id, delivery.tenant_id)
     await set_tenants(session, *reader.scope())
     try:
         report = await gather(services, session, build_schema(services.settings.is_production), reader,
                               delivery.tenant_id, delivery.month)
     except NotFound:
+        return None
+    except ReportFailed:
+        log.exception("the report of delivery %s could not be built", delivery.id)
         return None
     if report.score is None:
         return None
@@ -111,7 +118,7 @@ async def deliver(services: Services, tenant_id: uuid.UUID, delivery_id: uuid.UU
         secret = await links.secret_of(session, tenant_id)
         made = await report_pdf(services, session, delivery, tenant.practice_id)
         if made is None:
-            delivery.state, delivery.error = DeliveryState.FAILED, f"No health score for {delivery.month:%Y-%m}."
+            delivery.state, delivery.error = DeliveryState.FAILED, f"No report could be built for {delivery.month:%Y-%m}."
             return Outcome(DeliveryState.FAILED)
         try:
             await send_message(services.settings, compose(services, delivery, *made, secret))

@@ -219,3 +219,19 @@ async def test_only_admins_switch_the_report_and_only_users_opt_out(api, world, 
     assert (await api.mutate(clients.executive, SET_OPT_OUT, {"optOut": True}))["optOut"] is True
     assert "user.report_opt_out" in await api.audit_actions(clients.tenants[0])
     assert (await api.mutate(clients.executive, SET_OPT_OUT, {"optOut": False}))["optOut"] is False
+
+
+async def test_the_sweeper_enqueues_a_delivery_whose_job_was_lost_and_never_doubles_one(
+        api, world, clients, queue, run_worker, smtp_server):
+    tenant = clients.tenants[0]
+    principal = await world.principal(clients.admin)
+    async with tenant_session(api.services.sessionmaker, *principal.scope()) as session:  # no queue: the job is lost
+        (lost,) = await delivery.send_executive_report(session, principal, tenant.id, MONTH, None)
+    sessionmaker = api.services.sessionmaker
+    assert await delivery.sweep_queued(queue, sessionmaker, 500) >= 1
+    assert await queue.zscore(queue.default_queue_name, delivery.job_id(lost.id)) is not None
+    assert await delivery.sweep_queued(queue, sessionmaker, 500) == 0  # queued already: not again
+    recorder = Recorder()
+    await run_worker(smtp_server(recorder).url)
+    assert [m["To"] for m in recorder.messages() if m["Subject"].startswith(tenant.name)] == [clients.executive.email]
+    assert [d.state for d in await stored(api, tenant)] == [DeliveryState.SENT]
