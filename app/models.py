@@ -11,6 +11,7 @@ from app.integrations.models import Integration, WebhookDelivery
 from app.lifecycle.models import Asset
 from app.planning.models import Initiative, ItPlan
 from app.policies.models import Policy
+from app.reports.models import ReportDelivery
 from app.risks.models import Risk
 from app.standards.models import Finding, LibraryStandard, Review, ReviewAnswer, Standard
 from app.steering.models import ActionItem, SteeringMeeting
@@ -27,7 +28,7 @@ GLOBAL_TABLES = frozenset({"practices", "users", "tenants", "grants", "api_keys"
 __all__ = [
     "ActionItem", "ApiKey", "Asset", "AuditEvent", "Base", "Budget", "BudgetLine", "BudgetSpend", "BusinessGoal", "Decision", "GLOBAL_TABLES",
     "Finding", "Grant", "HealthScore", "Initiative", "Integration", "ItPlan", "LibraryStandard", "Policy", "Practice", "PracticeVersion", "Review",
-    "ReviewAnswer", "Risk", "SpendMonth", "SpendMonthPending",
+    "ReportDelivery", "ReviewAnswer", "Risk", "SpendMonth", "SpendMonthPending",
     "StaleHealthMonth", "Standard", "SteeringMeeting", "StrategyProfile", "Tenant", "TenantVersion", "Ticket", "TicketMonth", "TicketMonthPending", "User", "Vendor",
     "WebhookDelivery",
 ]

@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     mail_from: str | None = None
     # Each step of a conversation with the SMTP server (connect, each command) waits this long at most.
     smtp_timeout_seconds: float = 30
+    # How long a report delivery waits before each retry after a temporary refusal (4xx, no
+    # connection); one try more than there are waits, then FAILED (app/reports/mailing.py). At most
+    # 8 waits: the worker lets arq run the job 10 times (workers/main.py), one run spare for a crash.
+    report_retry_seconds: list[float] = Field(default=[60, 300, 1500], max_length=8)
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

@@ -18,7 +18,9 @@ from app.db.errors import transient
 from app.db.scope import tenant_session
 from app.health.actions import score_batch
 from app.health.recompute import batches, enqueue_month, sweep_stale
-from app.months import add_months, parse_month
+from app.months import add_months, last_full_month, parse_month
+from app.reports.delivery import queue_scored_batch, sweep_queued
+from app.reports.mailing import deliver
 from app.services import Services
 
 
@@ -47,7 +49,14 @@ def tenant_uuids(tenant_ids: list[str]) -> list[uuid.UUID]:
 
 @retry_transient
 async def score_health_batch(ctx, tenant_ids: list[str], month: str) -> int:
-    return await score_batch(services(ctx).sessionmaker, tenant_uuids(tenant_ids), parse_month(month))
+    """A batch of the monthly fan-out: once the month just closed is scored, its tenants' executive
+    reports are queued (app/reports/delivery.py; a re-run queues nothing twice). A batch of an older
+    month (rescored by hand) mails nothing: a report months late is not the monthly report."""
+    s, tenants, scored_month = services(ctx), tenant_uuids(tenant_ids), parse_month(month)
+    scored = await score_batch(s.sessionmaker, tenants, scored_month)
+    if scored_month == last_full_month():
+        await queue_scored_batch(ctx["redis"], s.sessionmaker, tenants, scored_month)
+    return scored
 
 
 @retry_transient
@@ -90,3 +99,19 @@ async def fold_tenant_versions(ctx) -> int:
     """Cron, hourly: keep the change counters' rows few (app/db/versions.py); no sum changes."""
     async with tenant_session(services(ctx).sessionmaker, ()) as session:
         return await versions.fold(session)
+
+
+@retry_transient
+async def deliver_executive_report(ctx, tenant_id: str, delivery_id: str) -> str | None:
+    """One report delivery (app/reports/mailing.py); a temporary refusal comes back later, as arq's `Retry`."""
+    outcome = await deliver(services(ctx), uuid.UUID(tenant_id), uuid.UUID(delivery_id))
+    if outcome.retry_in is not None:
+        raise Retry(defer=outcome.retry_in)
+    return outcome.state
+
+
+@retry_transient
+async def sweep_report_deliveries(ctx) -> int:
+    """Cron, every few minutes: enqueue the job of every report delivery still QUEUED whose job was lost."""
+    s = services(ctx)
+    return await sweep_queued(ctx["redis"], s.sessionmaker, s.settings.health_batch_size)

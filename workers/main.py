@@ -16,11 +16,13 @@ from arq.worker import Worker
 from app.db.engine import make_engine, make_sessionmaker
 from app.health.recompute import RECOMPUTE_REQUESTED, RECOMPUTE_STALE, REQUEST_TTL_SECONDS, SCORE_BATCH
 from app.integrations.actions import TENANT_JOB
+from app.reports.delivery import DELIVER_REPORT
 from app.services import Services, redis_settings
 from app.settings import Settings
 from workers import jobs, psa_jobs
 
 SWEEP_EVERY_MINUTES = 5
+REPORT_MAX_TRIES = 10  # settings.report_retry_seconds holds at most 8 waits: 9 tries, one run spare
 
 
 async def startup(ctx) -> None:
@@ -51,11 +53,15 @@ class WorkerSettings:
         func(jobs.recompute_requested_health, name=RECOMPUTE_REQUESTED, keep_result=REQUEST_TTL_SECONDS),
         # No result kept: the delivery sweeper may queue a tenant's job under the same id.
         func(psa_jobs.process_waiting_deliveries, name=TENANT_JOB, keep_result=0),
+        # No result kept: a FAILED delivery sent again is queued under the same id. Tries: the
+        # delivery counts its own (settings.report_retry_seconds); arq's bound leaves room for crashes.
+        func(jobs.deliver_executive_report, name=DELIVER_REPORT, keep_result=0, max_tries=REPORT_MAX_TRIES),
     ]
     cron_jobs = [
         cron(jobs.score_closed_month, day=1, hour=2, minute=0, unique=True, max_tries=5),
         cron(jobs.sweep_stale_health, minute=set(range(0, 60, SWEEP_EVERY_MINUTES)), unique=True),
         cron(psa_jobs.sweep_webhook_deliveries, minute=set(range(2, 60, SWEEP_EVERY_MINUTES)), unique=True),
+        cron(jobs.sweep_report_deliveries, minute=set(range(4, 60, SWEEP_EVERY_MINUTES)), unique=True),
         cron(jobs.fold_tenant_versions, minute=41, unique=True),
     ]
     on_startup = startup

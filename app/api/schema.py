@@ -13,6 +13,7 @@ from app.api.audit import AuditQueries
 from app.api.budgets import BudgetMutations
 from app.api.calendar import CalendarMutations, CalendarQueries
 from app.api.decisions import DecisionMutations
+from app.api.deliveries import DeliveryMutations
 from app.api.goals import GoalMutations, StrategyMutations
 from app.api.health import HealthMutations, HealthQueries
 from app.api.integrations import IntegrationMutations, IntegrationQueries
@@ -43,6 +44,7 @@ class Mutation(
     TenantMutations, RiskMutations, PlanningMutations, BudgetMutations, TicketMutations, PolicyMutations,
     VendorMutations, SteeringMutations, HealthMutations, IntegrationMutations, OffboardingMutations,
     LifecycleMutations, StandardMutations, GoalMutations, StrategyMutations, DecisionMutations, CalendarMutations,
+    DeliveryMutations,
 ):
     pass
 

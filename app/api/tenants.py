@@ -13,6 +13,7 @@ from app.api import ids
 from app.api.budgets import Budget, tenant_budget
 from app.api.context import Context, Info
 from app.api.decisions import DecisionConnection, tenant_decisions
+from app.api.deliveries import ReportDelivery, tenant_deliveries
 from app.api.errors import UserError
 from app.api.goals import BusinessGoal, StrategyProfile, tenant_goals, tenant_strategy
 from app.api.health import HealthScore, tenant_health, tenant_health_history
@@ -184,6 +185,10 @@ class Tenant(Node):
                                   "null when that month has no health score. Not for API keys (FORBIDDEN).")
     async def executive_report(self, info: Info, month: Month | None = None) -> ExecutiveReport | None:
         return await tenant_report(info.context, self.tenant_id, month)
+
+    @strawberry.field(description="The executive report's mails, newest first (at most 100). Practice admins and CIOs.")
+    async def report_deliveries(self, info: Info, first: int | None = 20) -> list[ReportDelivery]:
+        return await tenant_deliveries(info.context, self.tenant_id, first)
 
 
 def tenant_node(row) -> Tenant:

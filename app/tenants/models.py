@@ -43,6 +43,8 @@ class Practice(Timestamps, Base):
     health_weights: Mapped[dict | None] = mapped_column(JSONB)
     # Signs the executive report's mailed links (app/reports/links.py); a new value voids them all.
     report_secret: Mapped[str] = mapped_column(Text, server_default=REPORT_SECRET)
+    # Whether the monthly cron mails the executive report to the clients' executives (app/reports/delivery.py).
+    reports_enabled: Mapped[bool] = mapped_column(server_default=text("true"))
 
 
 class Tenant(Versioned, Base):
@@ -82,6 +84,8 @@ class User(Versioned, Base):
     disabled_at: Mapped[dt.datetime | None]
     # What the calendar feed URL signs with the user's id (app/auth/feeds.py); a new one voids the URL.
     calendar_feed_key: Mapped[uuid.UUID] = mapped_column(server_default=func.gen_random_uuid())
+    # A client executive who asked not to get the monthly report by mail (the cron leaves them out).
+    report_opt_out: Mapped[bool] = mapped_column(server_default=text("false"))
 
 
 class Grant(Base):

@@ -14,6 +14,8 @@ from app.months import add_months, last_full_month
 from app.seed.demo import DEMO_PRACTICE, seed_demo
 from app.seed.synthetic import seed_synthetic
 from app.tenants.models import Practice, Role, Tenant, User
+from tests.mail.conftest import smtp_server  # noqa: F401 -- in-process SMTP servers (test_delivery.py)
+from tests.workers.conftest import queue, queue_name, run_burst, settings  # noqa: F401 -- burst workers (test_delivery.py)
 
 MONTH = last_full_month()
 

@@ -196,6 +196,10 @@ PROBES: list[Probe] = [
     mutation("acceptRisk", "SteeringMeeting", "decision { id }", lambda a, c: {
         "riskId": home(c, "Risk"), "until": SOON, "reason": "Planted", "meetingId": a}),
     mutation("recordDecision", "Tenant", "decision { id }", lambda a, c: {"tenantId": a, "summary": "Planted"}),
+    Probe("tenant.reportDeliveries", "Tenant", "query($id: ID!) { tenant(id: $id) { reportDeliveries { id recipient "
+          "state error } } }", lambda a, c: {"id": a}),
+    mutation("sendExecutiveReport", "Tenant", "deliveries { id recipient }", lambda a, c: {
+        "tenantId": a, "recipients": ["probe@client.example"]}),
     mutation("recordDecision", "SteeringMeeting", "decision { id }", lambda a, c: {
         "tenantId": c.home.gid, "summary": "Planted", "meetingId": a}),
     mutation("recordSteeringMeeting", "Initiative", "steeringMeeting { id }", lambda a, c: {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sys
@@ -9,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+from app.health.actions import score_batch
 from app.tenants.models import Role
 from tests.conftest import World
 from tests.integrations.payloads import halopsa
@@ -66,6 +68,9 @@ async def test_export_offboard_and_reimport_round_trip(gql: Gql, sessionmaker, o
     await fill(gql, token, holdings)
     await gql.mutate(token, "recordSpend", {"budgetLineId": holdings.ids["BudgetLine"], "month": "2026-02", "amount": "123.45"},
                      "budgetLine { id }")
+    await score_batch(sessionmaker, [tenant.id], dt.date(2026, 2, 1))
+    await gql.mutate(token, "sendExecutiveReport", {"tenantId": holdings.gid, "month": "2026-02",
+                                                    "recipients": ["exec@client.example"]}, "deliveries { id }")
     body, headers = halopsa(holdings.halo_secret)
     assert (await gql.http.post(webhook_url(holdings.ids["Integration"]), content=body, headers=headers)).status_code == 202
     before_answer = await gql.data(RICH, {"t": holdings.gid}, token)
@@ -83,7 +88,7 @@ async def test_export_offboard_and_reimport_round_trip(gql: Gql, sessionmaker, o
     assert {t: len(rows) for t, rows in document["tables"].items()} == counts
     assert all(counts[t] > 0 for t in ("risks", "budget_spend", "webhook_deliveries", "action_items", "audit_events",
                                        "assets", "reviews", "review_answers", "findings",
-                                       "business_goals", "strategy_profiles", "decisions"))
+                                       "business_goals", "strategy_profiles", "decisions", "report_deliveries"))
     assert len(document["standards"]) == 2  # the practice's standards its reviews name travel with it
 
     wrong = (await gql.data(OFFBOARD, {"i": {"id": holdings.gid, "confirmSlug": "not-it"}}, token))["offboardTenant"]

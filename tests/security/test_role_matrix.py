@@ -10,11 +10,12 @@ from app.api.schema import build_schema
 from tests.security.database import changed, digest
 from tests.security.test_cross_tenant import PROBES
 
-ADMIN_ONLY = {"createUser", "createApiKey", "grantTenantAccess", "revokeTenantAccess", "revokeApiKey", "updateStandard"}
+ADMIN_ONLY = {"createUser", "createApiKey", "grantTenantAccess", "revokeTenantAccess", "revokeApiKey", "updateStandard",
+              "setReportDelivery"}
 KEY_MAY = {"ingestTickets", "ingestAssets"}
 EXECUTIVE_MAY = {"decideInitiative", "acceptRisk"}
-# The caller's own account, not tenant data: every signed-in user may (app/api/calendar.py).
-OWN_ACCOUNT = {"resetCalendarFeed"}
+# The caller's own account, not tenant data: every signed-in user may (app/api/calendar.py, app/api/deliveries.py).
+OWN_ACCOUNT = {"resetCalendarFeed", "setReportOptOut"}
 
 
 def refused_roles(mutation: str) -> set[str]:
@@ -53,6 +54,7 @@ UNPROBED = {
     "setHealthWeights": ("SetHealthWeightsInput", lambda c: dict.fromkeys(
         ("tickets", "risks", "budget", "plan", "policies", "steering"), 1 / 6)),
     "exportTenant": ("IdInput", lambda c: {"id": c.home.gid}),
+    "setReportDelivery": ("SetReportDeliveryInput", lambda c: {"enabled": False}),
     "offboardTenant": ("OffboardTenantInput", lambda c: {"id": c.home.gid, "confirmSlug": c.home.tenant.slug}),
 }
 

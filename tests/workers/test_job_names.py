@@ -6,10 +6,12 @@ import inspect
 
 from app.health import recompute
 from app.integrations import actions
+from app.reports import delivery
 from workers import main
 from workers.main import WorkerSettings
 
-ENQUEUED = {recompute.SCORE_BATCH, recompute.RECOMPUTE_STALE, recompute.RECOMPUTE_REQUESTED, actions.TENANT_JOB}
+ENQUEUED = {recompute.SCORE_BATCH, recompute.RECOMPUTE_STALE, recompute.RECOMPUTE_REQUESTED, actions.TENANT_JOB,
+            delivery.DELIVER_REPORT}
 
 
 def test_the_worker_runs_every_job_the_app_enqueues():
