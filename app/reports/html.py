@@ -9,12 +9,11 @@ its hash (`STYLE_HASH`) and nothing else: no 'unsafe-inline', no script, no requ
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import hashlib
 from decimal import Decimal
 
 from app.reports import svg
-from app.reports.content import Report
+from app.reports.content import Report, format_money, format_month, format_when
 from app.reports.markup import Markup, el, raw
 
 STYLE = """
@@ -39,21 +38,13 @@ CONTENT_SECURITY_POLICY = (f"default-src 'none'; style-src '{STYLE_HASH}'; base-
 
 
 def money(value: Decimal | None, currency: str) -> str:
-    return "" if value is None else f"{currency} {value:,.0f}"
+    """As every rendering writes money (content.format_money); nothing where there is none."""
+    return "" if value is None else format_money(value, currency)
 
 
 def when(stamp: str | None) -> str:
-    """An ISO date or timestamp as an executive reads it: 4 May 2026, 14:00 UTC."""
-    if not stamp:
-        return ""
-    moment = dt.datetime.fromisoformat(stamp)
-    if len(stamp) <= 10:
-        return f"{moment.day} {moment:%B %Y}"
-    return f"{moment.day} {moment.astimezone(dt.UTC):%B %Y, %H:%M} UTC"
-
-
-def month_label(month: dt.date) -> str:
-    return f"{month:%b %y}"
+    """As every rendering writes a date or an instant (content.format_when); nothing where there is none."""
+    return format_when(stamp) if stamp else ""
 
 
 def missing(report: Report, section: str) -> Markup:
@@ -78,7 +69,7 @@ def score(report: Report) -> Markup:
     if s is None:
         return section("health", "IT health", missing(report, "score"))
     change = "first scored month" if s.change is None else f"{s.change:+d} since last month"
-    trend = svg.chart("Health score, last twelve months", [month_label(m.month) for m in report.trend],
+    trend = svg.chart("Health score, last twelve months", [format_month(m.month, year=False) for m in report.trend],
                       [svg.Series("Score", [m.score for m in report.trend], "#2f6fdf", "line")], top=100)
     components = table(["Component", "Score", "Weight", ""],
                        [[c.name, "" if c.score is None else c.score, f"{c.weight:.0%}", c.explanation]
@@ -92,7 +83,7 @@ def tickets(report: Report) -> Markup:
     if not report.tickets:
         return section("tickets", "Service desk", missing(report, "tickets"))
     target = report.tickets[-1].target
-    chart = svg.chart("Tickets per month against the target", [month_label(t.month) for t in report.tickets],
+    chart = svg.chart("Tickets per month against the target", [format_month(t.month, year=False) for t in report.tickets],
                       [svg.Series("Tickets", [t.total for t in report.tickets], "#5b8def")], target=("Target", target))
     return section("tickets", "Service desk", chart)
 
@@ -101,7 +92,7 @@ def budget(report: Report) -> Markup:
     b = report.budget
     if b is None:
         return section("budget", "Budget", missing(report, "budget"))
-    labels = [month_label(m.month) for m in b.months]
+    labels = [format_month(m.month, year=False) for m in b.months]
     chart = svg.chart(f"Fiscal year {b.fiscal_year} by month ({b.currency})", labels, [
         svg.Series("Planned", [m.planned for m in b.months], "#b8c4d0"),
         svg.Series("Actual", [m.actual for m in b.months], "#2f6fdf"),
