@@ -21,6 +21,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info as StrawberryInfo
 
 from app.auth.principal import Principal
+from app.db.scope import savepoint
 from app.errors import Forbidden
 from app.services import Services
 
@@ -60,7 +61,7 @@ class Db:
         """Run an action on the session, inside a savepoint: a domain error undoes its writes."""
 
         async def in_savepoint(session: AsyncSession) -> Any:
-            async with session.begin_nested():
+            async with savepoint(session):
                 return await work(session)
 
         return await self._uncancellable(in_savepoint)

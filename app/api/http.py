@@ -23,7 +23,7 @@ from app.api.limits import MAX_INPUT_LIST, oversized_list, refusal
 from app.auth import access, ratelimit
 from app.db.outage import database_unavailable
 from app.db.queue import use_queue
-from app.db.scope import run_after_commit
+from app.db.scope import transaction
 from app.errors import DomainError, Forbidden
 from app.http_body import MAX_BODY, read_limited
 from graphql import GraphQLError
@@ -134,7 +134,7 @@ async def graphql_endpoint(request: Request) -> Response:
     try:
         async with services.sessionmaker() as session:
             use_queue(session, services.redis)
-            async with session.begin():
+            async with transaction(session):
                 # Also sets the transaction's tenant scope to exactly the caller's tenants.
                 principal = await access.resolve(
                     session, services.settings.secret_key, request.headers.get("authorization"),
@@ -150,7 +150,6 @@ async def graphql_endpoint(request: Request) -> Response:
                     result = await schema.execute(query, variables, context_value=context,
                                                   operation_name=operation_name)
                     await context.db.close()  # siblings of an error may still be reading
-            await run_after_commit(session)
     except (SQLAlchemyError, OSError) as error:
         if not database_unavailable(error):
             raise

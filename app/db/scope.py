@@ -41,14 +41,54 @@ async def tenant_session(
     """One session and one transaction that can see exactly `tenant_ids` (and the ACTIVE tenants of
     `practice_id`, when given); commits on success.
 
-    Work registered with `after_commit` runs once the transaction has committed, never before
-    and never after a rollback.
+    Rows held with `at_commit` are written just before the commit; work registered with
+    `after_commit` runs once the transaction has committed, never before and never after a rollback.
     """
-    async with sessionmaker() as session:
-        async with session.begin():
-            await session.execute(SET_SCOPE, scope_values(tenant_ids, practice_id))
-            yield session
-        await run_after_commit(session)
+    async with sessionmaker() as session, transaction(session):
+        await session.execute(SET_SCOPE, scope_values(tenant_ids, practice_id))
+        yield session
+
+
+@asynccontextmanager
+async def transaction(session: AsyncSession) -> AsyncIterator[None]:
+    """BEGIN ... COMMIT on `session`: the rows held for commit are its last statements, and the
+    after-commit work runs once it has committed (an exception rolls back and runs neither)."""
+    async with session.begin():
+        yield
+        await write_at_commit(session)
+    await run_after_commit(session)
+
+
+# --- rows written at commit ------------------------------------------------------------------
+# A row that many writers of one tenant update (e.g. a month's stale mark) stays locked from the
+# statement that writes it to the commit: across every round trip the writer makes in between,
+# so concurrent writers queue behind one that is idle in transaction. Held here instead, each kind
+# is written by its writer in one statement, rows in key order, right before COMMIT: locked only
+# while the transaction commits.
+
+AtCommit = Callable[[AsyncSession, set], Awaitable[None]]
+
+
+def at_commit(session: AsyncSession, writer: AtCommit, row) -> None:
+    """Hold `row` for `writer(session, rows)`, which runs once, just before this transaction commits."""
+    session.info.setdefault("at_commit", {}).setdefault(writer, set()).add(row)
+
+
+async def write_at_commit(session: AsyncSession) -> None:
+    for writer, rows in session.info.pop("at_commit", {}).items():
+        await writer(session, rows)
+
+
+@asynccontextmanager
+async def savepoint(session: AsyncSession) -> AsyncIterator[None]:
+    """A savepoint whose rollback also forgets the rows held for commit since it began."""
+    held = {writer: set(rows) for writer, rows in session.info.get("at_commit", {}).items()}
+    try:
+        async with session.begin_nested():
+            yield
+    except BaseException:
+        session.info["at_commit"] = held
+        raise
 
 
 def after_commit(session: AsyncSession, work: Callable[[], Awaitable[None]]) -> None:

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.auth.principal import Principal
 from app.db.queue import session_queue
-from app.db.scope import after_commit, in_batch, tenant_session
+from app.db.scope import after_commit, at_commit, in_batch, tenant_session
 from app.errors import DomainError, Forbidden, Invalid, NotFound
 from app.health.models import StaleHealthMonth
 from app.months import month_label
@@ -93,27 +93,34 @@ async def enqueue_stale(redis: ArqRedis, tenant_id: uuid.UUID | str, month: dt.d
 async def mark_stale(session: AsyncSession, tenant_id: uuid.UUID, month: dt.date) -> None:
     """Record, in the caller's transaction, that `month`'s inputs changed for the tenant.
 
-    After the commit a recompute is enqueued (once per tenant-month and transaction). If Redis is
-    down the write still stands: `after_commit` logs the failure and the sweeper repairs it.
-    Any day of the month marks the month (scores are stored by first day).
+    The mark is written at commit (`write_stale_marks`): every push into a past month marks it, and
+    a mark written at once stayed locked across the rest of the writer's round trips, so the month's
+    other writers queued behind it. Any day of the month marks the month (scores are stored by
+    first day).
     """
-    month = month.replace(day=1)
-    statement = insert(StaleHealthMonth).values(tenant_id=tenant_id, month=month)
+    at_commit(session, write_stale_marks, (tenant_id, month.replace(day=1)))
+
+
+async def write_stale_marks(session: AsyncSession, marks: set[tuple[uuid.UUID, dt.date]]) -> None:
+    """The transaction's marks in one statement, in key order (two committers never deadlock);
+    after the commit a recompute is enqueued for each. If Redis is down the marks still stand:
+    `after_commit` logs the failure and the sweeper repairs it."""
+    rows = [{"tenant_id": tenant_id, "month": month} for tenant_id, month in sorted(marks)]
+    statement = insert(StaleHealthMonth).values(rows)
     await session.execute(
         statement.on_conflict_do_update(
             index_elements=[StaleHealthMonth.tenant_id, StaleHealthMonth.month], set_={"marked_at": func.now()}
         )
     )
     redis = session_queue(session)
-    marked = session.info.setdefault("stale_health_marked", set())
-    if redis is None or (tenant_id, month) in marked:
+    if redis is None:
         return
-    marked.add((tenant_id, month))
+    for tenant_id, month in sorted(marks):
 
-    async def enqueue() -> None:
-        await enqueue_stale(redis, tenant_id, month)
+        async def enqueue(tenant_id=tenant_id, month=month) -> None:
+            await enqueue_stale(redis, tenant_id, month)
 
-    after_commit(session, enqueue)
+        after_commit(session, enqueue)
 
 
 async def sweep_stale(redis: ArqRedis, sessionmaker: async_sessionmaker, batch_size: int) -> int:

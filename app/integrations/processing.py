@@ -40,7 +40,7 @@ from app.auth.principal import Principal
 from app.db.errors import transient
 from app.db.outage import database_unavailable
 from app.db.queue import use_queue
-from app.db.scope import tenant_session
+from app.db.scope import savepoint, tenant_session
 from app.errors import Invalid, NotFound
 from app.guards import require_writer
 from app.integrations.actions import PENDING, VENDORS, WAITING, enqueue_tenant, kind_of_asset, source_of
@@ -136,7 +136,7 @@ async def replay_delivery(
         raise Invalid(f"Only failed deliveries are replayed; this one is {delivery.status.value}.", ["id"])
     before = {"status": delivery.status.value, "error": delivery.error}
     try:
-        async with session.begin_nested():
+        async with savepoint(session):
             await apply(session, tenant_id, [delivery])
     except Exception as error:
         if _retry_cures(error):

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from app.audit.models import AuditEvent
-from app.db.scope import tenant_session
+from app.db.scope import savepoint, tenant_session
 from app.errors import Forbidden, Invalid
 from app.health.actions import score_batch, set_health_weights
 from app.health.formula import DEFAULT_WEIGHTS, FORMULA_VERSION
@@ -76,6 +76,21 @@ async def test_scoring_deletes_the_stale_marks_it_covered(world, sessionmaker):
         await mark_stale(session, tenant.id, dt.date(2026, 9, 1))
 
     await score_batch(sessionmaker, [tenant.id], MONTH)
+
+    assert await stale_marks(sessionmaker, [tenant.id]) == {(tenant.id, dt.date(2026, 9, 1))}
+
+
+async def test_a_mark_made_in_a_savepoint_that_rolls_back_is_not_written(world, sessionmaker):
+    """Marks are written at commit; a mutation undone by its savepoint (a domain error) takes its
+    marks with it, and the marks made before it stay."""
+    practice = await world.practice()
+    tenant = await world.tenant(practice)
+    async with tenant_session(sessionmaker, [tenant.id]) as session:
+        await mark_stale(session, tenant.id, dt.date(2026, 9, 14))
+        with pytest.raises(Invalid):
+            async with savepoint(session):
+                await mark_stale(session, tenant.id, dt.date(2026, 8, 1))
+                raise Invalid("undone", [])
 
     assert await stale_marks(sessionmaker, [tenant.id]) == {(tenant.id, dt.date(2026, 9, 1))}
 

@@ -14,6 +14,7 @@ from app.auth.principal import Principal
 from app.db.scope import tenant_session
 from app.errors import Forbidden, Limit, NotFound
 from app.health.models import StaleHealthMonth
+from app.months import add_months
 from app.tenants.models import Role
 from app.tickets.actions import (
     DELETED_STATUS,
@@ -183,13 +184,16 @@ async def test_hand_entered_figures_for_another_tenant_are_not_found(world):
             await record_ticket_metrics(session, actor, theirs.id, "2026-08", 1, 1, 1)
 
 
-async def test_a_writer_of_a_month_commits_while_another_is_still_open_and_both_are_counted(world, tenant_key):
+@pytest.mark.parametrize("months_back", [0, 1], ids=["current month", "past month"])
+async def test_a_writer_of_a_month_commits_while_another_is_still_open_and_both_are_counted(world, tenant_key,
+                                                                                             months_back):
     """The month's figure row is locked only while a writer commits (migration 0012), not from its
     write to its commit: the second push commits while the first is open, then the first adds to it.
-    The month is the current one, as a PSA's pushes mostly are (a past month is marked stale, and
-    its mark waits for the other writer's)."""
+    A past month's stale mark is written at commit too (`mark_stale`), so it does not hold the
+    second push either, and the month is marked once both have committed."""
     tenant, key = tenant_key
-    opened = dt.datetime.now(dt.UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    this_month = dt.datetime.now(dt.UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    opened = dt.datetime.combine(add_months(this_month.date(), -months_back), dt.time(), dt.UTC)
     first_written, second_committed = asyncio.Event(), asyncio.Event()
 
     async def first():
@@ -209,3 +213,6 @@ async def test_a_writer_of_a_month_commits_while_another_is_still_open_and_both_
 
     _, months = await stored(world, tenant.id)
     assert months == {(opened.date(), "script"): (2, 0, 0)}
+    async with world.scope([tenant.id]) as session:
+        stale = set(await session.scalars(select(StaleHealthMonth.month).where(StaleHealthMonth.tenant_id == tenant.id)))
+    assert stale == ({opened.date()} if months_back else set())
