@@ -55,7 +55,9 @@ def user_statement(scope: bool, versioned: bool) -> Select:
     """`user_principal`'s statement, built once: building it took longer than running it."""
     admin = User.role == Role.PRACTICE_ADMIN
     roster = versions.practice_counter(User.practice_id, "roster")
-    granted = select(granted_tenants(User).label("ids")).lateral("granted")
+    # OFFSET 0 keeps the lateral a subquery evaluated once: pulled up, its array was built again
+    # for every column that names it (three times a request).
+    granted = select(granted_tenants(User).label("ids")).offset(0).lateral("granted")
     known = bindparam("known", type_=BigInteger)
     ids = case((~admin, granted.c.ids), (roster != known, practice_tenants(User.practice_id)))
     columns = [User.id, User.practice_id, User.role, User.disabled_at, case((admin, roster)).label("roster"),
@@ -133,8 +135,14 @@ def granted_tenants(user):
     Sorted, because the list becomes the tenant setting that row security compares against in
     every index scan, and PostgreSQL sorts that array for each scan: presorted, it is a check
     (6 ms instead of 10 for the top-risks page).
+
+    The user's grants are read first and each tenant is checked by its key (a scalar subquery is
+    never turned into a join): as a join, the planner hashed every tenant of the practice whenever
+    it guessed a user had many grants (this statement took 5.7 ms for a 10-tenant CIO of the
+    bench's 5,000-tenant practice, against 0.8 ms this way).
     """
-    granted = (select(Tenant.id).join(Grant, Grant.tenant_id == Tenant.id)
-               .where(active_in(user.practice_id), Grant.user_id == user.id, user.role != Role.PRACTICE_ADMIN)
-               .correlate_except(Tenant, Grant).order_by(Tenant.id))
+    active = select(active_in(user.practice_id)).where(Tenant.id == Grant.tenant_id).correlate_except(Tenant)
+    granted = (select(Grant.tenant_id)
+               .where(Grant.user_id == user.id, user.role != Role.PRACTICE_ADMIN, active.scalar_subquery())
+               .correlate_except(Grant).order_by(Grant.tenant_id))
     return func.array(granted.scalar_subquery())

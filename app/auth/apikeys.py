@@ -88,10 +88,13 @@ async def authenticate(session: AsyncSession, token: str) -> ApiKey | None:
     key = await session.get(ApiKey, key_id)
     if key is None or key.revoked_at is not None or not hmac.compare_digest(key.secret_hash, _hash(secret)):
         return None
-    # Coarse (once a minute) so a busy key does not write on every request.
+    # Coarse (once a minute) so a busy key does not write on every request. The row stays locked
+    # until the writer commits, so a request that finds it locked leaves it to that writer
+    # (SKIP LOCKED) instead of waiting for the rest of that writer's push.
     now = dt.datetime.now(dt.UTC)
     if key.last_used_at is None or now - key.last_used_at > dt.timedelta(minutes=1):
-        await session.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now))
+        free = select(ApiKey.id).where(ApiKey.id == key.id).with_for_update(skip_locked=True, key_share=True)
+        await session.execute(update(ApiKey).where(ApiKey.id == free.scalar_subquery()).values(last_used_at=now))
     return key
 
 

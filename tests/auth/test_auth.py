@@ -1,10 +1,15 @@
 """Login, tokens, API keys and `me`: who may get in, and with what."""
 
+import asyncio
+import datetime as dt
 import time
 
 import jwt
+from sqlalchemy import select
 
-from app.auth import tokens
+from app.auth import access, tokens
+from app.auth.apikeys import create_api_key
+from app.auth.models import ApiKey
 from app.tenants.models import Role
 from tests.apitools import PASSWORD
 
@@ -107,3 +112,31 @@ def _key_gid(key: str):
     from app.api import ids
 
     return ids.encode("ApiKey", uuid.UUID(hex=key.split("_")[1]))
+
+
+async def test_a_key_due_for_its_last_use_mark_does_not_wait_for_another_request_holding_it(world):
+    """The first request of a minute marks the key's last use and holds its row until it commits
+    (a PSA push makes many round trips); the key's other requests skip the mark, never wait."""
+    practice = await world.practice()
+    tenant = await world.tenant(practice)
+    admin = await world.principal(await world.user(practice, Role.PRACTICE_ADMIN))
+    async with world.scope(()) as session:
+        key, token = await create_api_key(session, admin, "psa sync", [tenant.id])
+    first_resolved, second_resolved = asyncio.Event(), asyncio.Event()
+
+    async def first():
+        async with world.scope(()) as session:
+            assert await access.resolve(session, "unused-jwt-secret", f"Bearer {token}") is not None
+            first_resolved.set()
+            await asyncio.wait_for(second_resolved.wait(), 10)  # times out if the second waits for us
+
+    async def second():
+        await first_resolved.wait()
+        async with world.scope(()) as session:
+            assert await access.resolve(session, "unused-jwt-secret", f"Bearer {token}") is not None
+        second_resolved.set()
+
+    await asyncio.gather(first(), second())
+    async with world.scope(()) as session:
+        used = await session.scalar(select(ApiKey.last_used_at).where(ApiKey.id == key.id))
+    assert used is not None and dt.datetime.now(dt.UTC) - used < dt.timedelta(minutes=1)
