@@ -365,7 +365,7 @@ async def _store(
     """Whether the delivery was stored (False: a copy of one we hold); accepted ones are queued first."""
     delivery = Delivery(integration.tenant_id, delivery_id, integration.id, identity, status,
                         kept_headers(integration.vendor, headers), body)
-    return await writer_for(services, enqueue_tenant).store(delivery)
+    return await writer_for(services, enqueue_tenant_once).store(delivery)
 
 
 async def enqueue_tenant(services: Services, tenant_id: uuid.UUID) -> None:
@@ -382,6 +382,29 @@ async def enqueue_tenant(services: Services, tenant_id: uuid.UUID) -> None:
         TENANT_JOB, str(tenant_id), _job_id=f"deliveries:{tenant_id}:{window}",
         _defer_until=dt.datetime.fromtimestamp((window + 1) * WINDOW_SECONDS, dt.UTC),
     )
+    queued = _queued_windows(services)
+    if len(queued) > 10_000:
+        queued.clear()
+    queued[tenant_id] = window
+
+
+async def enqueue_tenant_once(services: Services, tenant_id: uuid.UUID) -> None:
+    """`enqueue_tenant`, unless these Services queued the tenant's job of this window already.
+
+    For the webhook's writer: a burst's later batches would only find the job id taken, after the
+    same Redis round trips each time, while every delivery of the next batch waited for them.
+    The sweeper and the jobs themselves always ask Redis.
+    """
+    if _queued_windows(services).get(tenant_id) != int(time.time() // WINDOW_SECONDS):
+        await enqueue_tenant(services, tenant_id)
+
+
+def _queued_windows(services: Services) -> dict[uuid.UUID, int]:
+    """Tenant -> the last window queued through these Services (and so through their Redis)."""
+    queued = getattr(services, "_queued_windows", None)
+    if queued is None:
+        queued = services._queued_windows = {}
+    return queued
 
 
 async def sweep_received(services: Services) -> int:
