@@ -6,7 +6,8 @@ every path that writes those rows keeps them exact, concurrent writers included.
 deltas wait in its transaction's own pending row and are added at commit (migration 0012), so a
 figure row is locked only while its writer commits, not across its round trips. An import of an
 export and the seed write the figures beside their rows, as they are; such a transaction calls
-`figures_given` first and the triggers leave the figures to it.
+`figures_given` first and the triggers leave the figures to it; so does an offboarding, whose
+figures go with the rows they count.
 """
 
 from __future__ import annotations
