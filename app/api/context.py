@@ -41,10 +41,14 @@ def _retrieve(task: asyncio.Future) -> None:
 
 
 class Db:
-    def __init__(self, session: AsyncSession):
+    def __init__(self, session: AsyncSession, only_write: bool = False):
         self.session = session
         self.lock = asyncio.Lock()
         self.closed = False
+        # The request's one action is its only write: the transaction undoes it (`undo`), and the
+        # savepoint's two round trips are saved.
+        self.only_write = only_write
+        self.undo = False
 
     async def rows(self, statement, params: dict | None = None) -> Sequence[Any]:
         return await self.read(lambda session: self._all(session, statement, params))
@@ -58,13 +62,25 @@ class Db:
         return await self._uncancellable(work)
 
     async def run(self, work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
-        """Run an action on the session, inside a savepoint: a domain error undoes its writes."""
+        """Run an action on the session, inside a savepoint: a domain error undoes its writes.
+
+        The only action of a one-field mutation runs without one: when it fails, `undo` tells the
+        endpoint to roll the whole transaction back instead of committing it.
+        """
 
         async def in_savepoint(session: AsyncSession) -> Any:
             async with savepoint(session):
                 return await work(session)
 
-        return await self._uncancellable(in_savepoint)
+        async def alone(session: AsyncSession) -> Any:
+            try:
+                return await work(session)
+            except BaseException:
+                self.undo = True
+                raise
+
+        only, self.only_write = self.only_write, False
+        return await self._uncancellable(alone if only else in_savepoint)
 
     async def _uncancellable(self, work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
         """`work` under the lock, in its own task: cancelling the caller leaves it to finish."""

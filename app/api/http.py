@@ -88,6 +88,10 @@ async def run_compiled(request: Request, session, principal, query, variables, o
                                   request.app.state.answers)
 
 
+class Undone(Exception):
+    """Leaves the request's transaction by rolling it back (`Db.undo`)."""
+
+
 def may_be_stored(request: Request, parsed, operation_name: str | None) -> bool:
     """A query the compiled path may answer from the answer cache: worth reading the tenants' counter."""
     state = request.app.state
@@ -134,22 +138,28 @@ async def graphql_endpoint(request: Request) -> Response:
     try:
         async with services.sessionmaker() as session:
             use_queue(session, services.redis)
-            async with transaction(session):
-                # Also sets the transaction's tenant scope to exactly the caller's tenants.
-                principal = await access.resolve(
-                    session, services.settings.secret_key, request.headers.get("authorization"),
-                    versioned=may_be_stored(request, parsed, operation_name), rosters=request.app.state.rosters,
-                )
-                wait = await api_key_wait(services, principal)
-                if wait:
-                    return problem(429, f"Too many requests for this API key. Retry in {wait} s.", "RATE_LIMITED",
-                                   {"Retry-After": str(wait)})
-                context = Context(services, Db(session), principal, request.client.host if request.client else "")
-                answer = await run_compiled(request, session, principal, query, variables, operation_name)
-                if answer is None:
-                    result = await schema.execute(query, variables, context_value=context,
-                                                  operation_name=operation_name)
-                    await context.db.close()  # siblings of an error may still be reading
+            try:
+                async with transaction(session):
+                    # Also sets the transaction's tenant scope to exactly the caller's tenants.
+                    principal = await access.resolve(
+                        session, services.settings.secret_key, request.headers.get("authorization"),
+                        versioned=may_be_stored(request, parsed, operation_name), rosters=request.app.state.rosters,
+                    )
+                    wait = await api_key_wait(services, principal)
+                    if wait:
+                        return problem(429, f"Too many requests for this API key. Retry in {wait} s.", "RATE_LIMITED",
+                                       {"Retry-After": str(wait)})
+                    db = Db(session, only_write=document.one_mutation_field(parsed, operation_name))
+                    context = Context(services, db, principal, request.client.host if request.client else "")
+                    answer = await run_compiled(request, session, principal, query, variables, operation_name)
+                    if answer is None:
+                        result = await schema.execute(query, variables, context_value=context,
+                                                      operation_name=operation_name)
+                        await db.close()  # siblings of an error may still be reading
+                        if db.undo:
+                            raise Undone
+            except Undone:
+                pass  # rolled back: the request's one action failed, and nothing of it stays
     except (SQLAlchemyError, OSError) as error:
         if not database_unavailable(error):
             raise

@@ -15,6 +15,7 @@ from graphql.execution.values import get_variable_values
 from app.api.limits import MAX_TOKENS
 from graphql import (
     DocumentNode,
+    FieldNode,
     GraphQLError,
     GraphQLSchema,
     OperationDefinitionNode,
@@ -40,16 +41,26 @@ def ambiguous(document: DocumentNode, operation_name: str | None) -> bool:
     return operation_name is None and sum(isinstance(d, OperationDefinitionNode) for d in document.definitions) > 1
 
 
-def query_operation(document: DocumentNode, operation_name: str | None) -> OperationDefinitionNode | None:
-    """The one query to run: named, or the document's only operation; None otherwise."""
+def chosen_operation(document: DocumentNode, operation_name: str | None) -> OperationDefinitionNode | None:
+    """The one operation to run: named, or the document's only operation; None otherwise."""
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     if operation_name is None:
-        chosen = operations[0] if len(operations) == 1 else None
-    else:
-        chosen = next((o for o in operations if o.name and o.name.value == operation_name), None)
-    if chosen is None or chosen.operation != OperationType.QUERY:
-        return None
-    return chosen
+        return operations[0] if len(operations) == 1 else None
+    return next((o for o in operations if o.name and o.name.value == operation_name), None)
+
+
+def query_operation(document: DocumentNode, operation_name: str | None) -> OperationDefinitionNode | None:
+    """The one query to run; None otherwise."""
+    chosen = chosen_operation(document, operation_name)
+    return chosen if chosen is not None and chosen.operation == OperationType.QUERY else None
+
+
+def one_mutation_field(document: DocumentNode | None, operation_name: str | None) -> bool:
+    """A mutation that selects one field at its root (no fragment): its action is the request's
+    only write, so the request's own transaction can undo it (`Db.run`)."""
+    chosen = chosen_operation(document, operation_name) if document is not None else None
+    return (chosen is not None and chosen.operation == OperationType.MUTATION
+            and len(chosen.selection_set.selections) == 1 and isinstance(chosen.selection_set.selections[0], FieldNode))
 
 
 def coerced_variables(
