@@ -171,3 +171,12 @@ async def test_who_invited_whom_and_the_acceptance_are_audited(accounts, scene, 
     assert events[1].actor_id == user_id and events[1].after["invited_by"] == str(admin.id)
     other = await accounts.api.audit_actions(scene.other)
     assert "invitation.create" not in other  # a CIO of one tenant is not in the others' history
+
+
+async def test_one_address_is_invited_at_most_ten_times_an_hour(accounts, scene, world):
+    admin = await world.user(scene.practice, Role.PRACTICE_ADMIN)
+    email = address()
+    answers = [await accounts.invite(admin, email, tenant_ids=[gid(scene.tenant)]) for _ in range(11)]
+    assert all(a["userErrors"] == [] for a in answers[:10])
+    assert user_error_codes(answers[10]) == [("LIMIT", ["email"])] and answers[10]["invitation"] is None
+    assert len(await accounts.mails()) == 1  # each invitation voided the one before: only the last is mailed
