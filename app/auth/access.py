@@ -61,8 +61,8 @@ def user_statement(scope: bool, versioned: bool) -> Select:
     granted = select(granted_tenants(User).label("ids")).lateral("granted")
     known = bindparam("known", type_=BigInteger)
     ids = case((~admin, granted.c.ids), (roster != known, practice_tenants(User.practice_id)))
-    columns = [User.id, User.practice_id, User.role, User.disabled_at, User.session_generation, case((admin, roster)).label("roster"),
-               ids.label("ids")]
+    columns = [User.id, User.practice_id, User.role, User.disabled_at, User.session_generation,
+               case((admin, roster)).label("roster"), ids.label("ids")]
     if scope:
         enabled = User.disabled_at.is_(None)
         columns.append(func.set_config("app.tenant_ids", case((enabled & ~admin, cast(granted.c.ids, Text)), else_=""), True))
