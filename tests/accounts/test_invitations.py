@@ -14,6 +14,7 @@ from app.db.scope import tenant_session
 from app.tenants.models import Role, User
 from tests.accounts.conftest import ACCEPT, APP_URL, NEW_PASSWORD
 from tests.apitools import user_error_codes
+from tests.mail.conftest import Refuser
 
 TENANTS = "{ tenants(first: 10) { nodes { id } } }"
 
@@ -180,3 +181,15 @@ async def test_one_address_is_invited_at_most_ten_times_an_hour(accounts, scene,
     assert all(a["userErrors"] == [] for a in answers[:10])
     assert user_error_codes(answers[10]) == [("LIMIT", ["email"])] and answers[10]["invitation"] is None
     assert len(await accounts.mails()) == 1  # each invitation voided the one before: only the last is mailed
+
+
+async def test_a_mail_refused_for_good_ends_the_job_and_inviting_again_mails_anew(accounts, scene, world, smtp_server,
+                                                                                   run_burst, settings):
+    admin = await world.user(scene.practice, Role.PRACTICE_ADMIN)
+    email = address()
+    await accounts.invite(admin, email, tenant_ids=[gid(scene.tenant)])
+    refusing = smtp_server(Refuser("550 5.1.1 No such mailbox"))
+    worker = await run_burst(ctx={"settings": settings.model_copy(update={"smtp_url": refusing.url, "env": "test"})})
+    assert (worker.jobs_complete, worker.jobs_failed, worker.jobs_retried) == (1, 0, 0)
+    token = await invited(accounts, admin, email, tenant_ids=[gid(scene.tenant)])
+    assert (await accounts.payload(ACCEPT, {"token": token, "password": NEW_PASSWORD}))["accessToken"]
