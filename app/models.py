@@ -1,5 +1,6 @@
 """Every area's models, imported once so the metadata (alembic, tests) sees all tables."""
 
+from app.accounts.models import Invitation, PasswordReset
 from app.audit.models import AuditEvent
 from app.auth.models import ApiKey
 from app.budgets.models import Budget, BudgetLine, BudgetSpend, SpendMonth, SpendMonthPending
@@ -22,12 +23,14 @@ from app.vendors.models import Vendor
 # Tables above tenancy: no row-level security, reached only through the API's principal checks.
 # tenant_versions, practice_versions: change counters only, written by triggers (app/db/versions.py).
 # standard_library, standards: the built-in library, and each practice's own (app/standards/models.py).
+# invitations, password_resets: mailed links, followed before anyone is signed in (app/accounts/models.py).
 GLOBAL_TABLES = frozenset({"practices", "users", "tenants", "grants", "api_keys", "integrations", "tenant_versions",
-                           "practice_versions", "standard_library", "standards"})
+                           "practice_versions", "standard_library", "standards", "invitations",
+                           "password_resets"})
 
 __all__ = [
     "ActionItem", "ApiKey", "Asset", "AuditEvent", "Base", "Budget", "BudgetLine", "BudgetSpend", "BusinessGoal", "Decision", "GLOBAL_TABLES",
-    "Finding", "Grant", "HealthScore", "Initiative", "Integration", "ItPlan", "LibraryStandard", "Policy", "Practice", "PracticeVersion", "Review",
+    "Finding", "Grant", "HealthScore", "Initiative", "Integration", "Invitation", "PasswordReset", "ItPlan", "LibraryStandard", "Policy", "Practice", "PracticeVersion", "Review",
     "ReportDelivery", "ReviewAnswer", "Risk", "SpendMonth", "SpendMonthPending",
     "StaleHealthMonth", "Standard", "SteeringMeeting", "StrategyProfile", "Tenant", "TenantVersion", "Ticket", "TicketMonth", "TicketMonthPending", "User", "Vendor",
     "WebhookDelivery",

@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     database_url: str | None = Field(default=None, validation_alias=AliasChoices("DATABASE_URL"))
     redis_url: str | None = Field(default=None, validation_alias=AliasChoices("REDIS_URL"))
     public_url: str = "http://localhost:8000"
+    # The web client, where mailed invitation and reset links lead (app/accounts/links.py); unset: public_url.
+    client_url: str | None = Field(default=None, validation_alias=AliasChoices("FCIO_APP_URL"))
     token_ttl_seconds: int = 3600
     db_pool_size: int = 10
     health_batch_size: int = 500
@@ -66,6 +68,10 @@ class Settings(BaseSettings):
     @property
     def smtp_server(self) -> SmtpServer | None:
         return parse_smtp_url(self.smtp_url) if self.smtp_url else None
+
+    @property
+    def app_url(self) -> str:
+        return self.client_url or self.public_url
 
     @property
     def sender(self) -> str:

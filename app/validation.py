@@ -49,6 +49,18 @@ def checked(model: type, checks: Mapping[str, Callable[[Any], Any] | None], valu
     return clean
 
 
+# One address, no display name: local@domain.tld, nothing that could end a header or add a recipient.
+ADDRESS = re.compile(r"[^@\s<>,;:\"()\[\]\\]+@[^@\s<>,;:\"()\[\]\\]+\.[^@\s<>,;:\"()\[\]\\.]+")
+
+
+def email(value: str | None, field: str = "email") -> str:
+    """An address mail may be sent to, lower-cased; INVALID otherwise."""
+    address = (value or "").strip().lower()
+    if len(address) > 254 or not ADDRESS.fullmatch(address):
+        raise Invalid(f"{field} must be an email address (name@example.com).", [field])
+    return address
+
+
 def text(value: str | None, field: str, *, max_length: int = 200, required: bool = True) -> str | None:
     if value is None:
         return not_null(value, field) if required else None

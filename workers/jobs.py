@@ -9,19 +9,25 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 import uuid
 
 from arq import Retry
 
+from app.accounts.invitations import mail_invitation
+from app.accounts.resets import mail_reset
 from app.db import versions
 from app.db.errors import transient
 from app.db.scope import tenant_session
 from app.health.actions import score_batch
 from app.health.recompute import batches, enqueue_month, sweep_stale
+from app.mail.send import MailError
 from app.months import add_months, last_full_month, parse_month
 from app.reports.delivery import queue_scored_batch, sweep_queued
 from app.reports.mailing import deliver
 from app.services import Services
+
+log = logging.getLogger(__name__)
 
 
 def retry_transient(job):
@@ -115,3 +121,33 @@ async def sweep_report_deliveries(ctx) -> int:
     """Cron, every few minutes: enqueue the job of every report delivery still QUEUED whose job was lost."""
     s = services(ctx)
     return await sweep_queued(ctx["redis"], s.sessionmaker, s.settings.health_batch_size)
+
+
+def mail_retry(job):
+    """A link's mail: a temporary refusal is tried again later (arq's `Retry`), a permanent one is logged."""
+
+    @functools.wraps(job)
+    async def run(ctx, *args):
+        try:
+            return await job(ctx, *args)
+        except MailError as error:
+            if error.temporary:
+                raise Retry(defer=60 * ctx.get("job_try", 1)) from error
+            log.error("a link's mail was refused for good: %s", error)
+            return False
+
+    return run
+
+
+@retry_transient
+@mail_retry
+async def mail_invitation_link(ctx, invitation_id: str) -> bool:
+    """An invitation's link (app/accounts/invitations.py); nothing when it was voided, accepted or expired."""
+    return await mail_invitation(services(ctx), uuid.UUID(invitation_id))
+
+
+@retry_transient
+@mail_retry
+async def mail_password_reset(ctx, email: str, address: str) -> bool:
+    """A reset link when `email` has an enabled account, nothing otherwise (app/accounts/resets.py)."""
+    return await mail_reset(services(ctx), email, address)

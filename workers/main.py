@@ -13,6 +13,8 @@ from arq import cron, func
 from arq import worker as arq_worker
 from arq.worker import Worker
 
+from app.accounts.invitations import MAIL_INVITATION
+from app.accounts.resets import MAIL_RESET
 from app.db.engine import make_engine, make_sessionmaker
 from app.health.recompute import RECOMPUTE_REQUESTED, RECOMPUTE_STALE, REQUEST_TTL_SECONDS, SCORE_BATCH
 from app.integrations.actions import TENANT_JOB
@@ -56,6 +58,9 @@ class WorkerSettings:
         # No result kept: a FAILED delivery sent again is queued under the same id. Tries: the
         # delivery counts its own (settings.report_retry_seconds); arq's bound leaves room for crashes.
         func(jobs.deliver_executive_report, name=DELIVER_REPORT, keep_result=0, max_tries=REPORT_MAX_TRIES),
+        # No result kept: an address may ask for a reset again as soon as its job has run.
+        func(jobs.mail_invitation_link, name=MAIL_INVITATION, keep_result=0),
+        func(jobs.mail_password_reset, name=MAIL_RESET, keep_result=0),
     ]
     cron_jobs = [
         cron(jobs.score_closed_month, day=1, hour=2, minute=0, unique=True, max_tries=5),

@@ -41,7 +41,8 @@ async def perform(
     """Run `work(session)`; return (result, []) or (None, userErrors). Nothing of a failed action stays.
 
     FORBIDDEN is not a user error: it propagates as a GraphQL error (API.md, "Auth failures").
-    Only `login` runs `anonymous`; everything else answers UNAUTHENTICATED without a token.
+    Only the signed-out flows run `anonymous` (`login`, `acceptInvitation`, `requestPasswordReset`,
+    `resetPassword`); everything else answers UNAUTHENTICATED without a token.
     """
     if not anonymous:
         ctx.viewer  # noqa: B018 -- raises Unauthenticated

@@ -9,6 +9,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.exceptions import CannotGetOperationTypeError
 from strawberry.types import ExecutionResult
 
+from app.api.accounts import AccountMutations
 from app.api.audit import AuditQueries
 from app.api.budgets import BudgetMutations
 from app.api.calendar import CalendarMutations, CalendarQueries
@@ -44,7 +45,7 @@ class Mutation(
     TenantMutations, RiskMutations, PlanningMutations, BudgetMutations, TicketMutations, PolicyMutations,
     VendorMutations, SteeringMutations, HealthMutations, IntegrationMutations, OffboardingMutations,
     LifecycleMutations, StandardMutations, GoalMutations, StrategyMutations, DecisionMutations, CalendarMutations,
-    DeliveryMutations,
+    DeliveryMutations, AccountMutations,
 ):
     pass
 

@@ -29,8 +29,11 @@ from app.tenants.models import Grant, Role, Tenant, User
 
 
 async def user_principal(session: AsyncSession, user_id, *, rosters: Rosters, scope: bool = False,
-                         versioned: bool = False) -> Principal | None:
+                         versioned: bool = False, generation: int | None = None) -> Principal | None:
     """An enabled user with the tenants it sees, in one statement (it runs before every request).
+
+    With `generation` (a token's), None unless it is the user's current session generation: a
+    revoked token stops like a disabled user's, from the row read anyway (app/accounts/sessions.py).
 
     An admin sees the whole practice: the statement reads the practice's roster counter and sends
     the practice's tenant ids only when `rosters` keeps none at that counter. With `scope`, the
@@ -41,7 +44,7 @@ async def user_principal(session: AsyncSession, user_id, *, rosters: Rosters, sc
     """
     row = (await session.execute(user_statement(scope, versioned),
                                  {"user_id": user_id, "known": rosters.known_for_user(user_id)})).one_or_none()
-    if row is None or row.disabled_at is not None:
+    if row is None or row.disabled_at is not None or generation not in (None, row.session_generation):
         return None  # with `scope`, `resolve` clears the setting for a caller it does not know
     version = row.data_version if versioned else None
     if row.roster is None:
@@ -60,8 +63,8 @@ def user_statement(scope: bool, versioned: bool) -> Select:
     granted = select(granted_tenants(User).label("ids")).offset(0).lateral("granted")
     known = bindparam("known", type_=BigInteger)
     ids = case((~admin, granted.c.ids), (roster != known, practice_tenants(User.practice_id)))
-    columns = [User.id, User.practice_id, User.role, User.disabled_at, case((admin, roster)).label("roster"),
-               ids.label("ids")]
+    columns = [User.id, User.practice_id, User.role, User.disabled_at, User.session_generation,
+               case((admin, roster)).label("roster"), ids.label("ids")]
     if scope:
         enabled = User.disabled_at.is_(None)
         columns.append(func.set_config("app.tenant_ids", case((enabled & ~admin, cast(granted.c.ids, Text)), else_=""), True))
@@ -102,10 +105,11 @@ async def _caller(session: AsyncSession, secret: str, authorization: str | None,
     if token.startswith(apikeys.PREFIX):
         key = await apikeys.authenticate(session, token)
         return None if key is None else await _key_principal(session, key, versioned, rosters)
-    user_id = tokens.verify(secret, token)
-    if user_id is None:
+    claims = tokens.verify(secret, token)
+    if claims is None:
         return None
-    return await user_principal(session, user_id, rosters=rosters, scope=True, versioned=versioned)
+    return await user_principal(session, claims.user_id, rosters=rosters, scope=True, versioned=versioned,
+                                generation=claims.generation)
 
 
 async def _key_principal(session: AsyncSession, key, versioned: bool, rosters: Rosters) -> Principal:

@@ -32,4 +32,4 @@ async def login(session: AsyncSession, redis, settings: Settings, email: str, pa
             await ratelimit.hit(redis, key, limit, window)
         raise Invalid(BAD_LOGIN, ["password"])
     await ratelimit.reset(redis, f"login:email:{email}")
-    return tokens.issue(settings.secret_key, user.id, settings.token_ttl_seconds), user
+    return tokens.for_user(settings, user), user

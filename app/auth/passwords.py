@@ -5,8 +5,19 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from app.errors import Invalid
+
+MIN_LENGTH = 10
+
 _hasher = PasswordHasher()
 _DUMMY = _hasher.hash("not-a-real-password")
+
+
+def check_password(password: str | None) -> str:
+    """The password rule, one for every path that sets one (createUser, an invitation, a reset)."""
+    if len(password or "") < MIN_LENGTH:
+        raise Invalid(f"password must be at least {MIN_LENGTH} characters.", ["password"])
+    return password
 
 
 def hash_password(password: str) -> str:

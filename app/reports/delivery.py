@@ -11,7 +11,6 @@ refusing mail server never holds a request; the caller reads the outcome in `rep
 from __future__ import annotations
 
 import datetime as dt
-import re
 import uuid
 
 from arq.connections import ArqRedis
@@ -29,11 +28,10 @@ from app.health.models import HealthScore
 from app.health.recompute import active_tenant_ids, batches
 from app.reports.models import DeliveryState, ReportDelivery
 from app.tenants.models import Grant, Practice, Role, Tenant, TenantStatus, User
+from app.validation import ADDRESS
 
 DELIVER_REPORT = "deliver_executive_report"  # (tenant_id: str, delivery_id: str), workers/main.py
 MAX_RECIPIENTS = 20
-# One address, no display name: local@domain.tld, nothing that could end a header or add a recipient.
-ADDRESS = re.compile(r"[^@\s<>,;:\"()\[\]\\]+@[^@\s<>,;:\"()\[\]\\]+\.[^@\s<>,;:\"()\[\]\\.]+")
 
 
 def job_id(delivery_id: uuid.UUID) -> str:

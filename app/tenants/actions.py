@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import validation as v
 from app.audit.actions import record, snapshot
-from app.auth.passwords import hash_password
+from app.auth.passwords import check_password, hash_password
 from app.auth.principal import Principal
 from app.db.scope import set_tenants
 from app.errors import Conflict, Forbidden, Invalid, NotFound
@@ -47,13 +47,12 @@ async def create_user(
     email = v.text(email, "email", max_length=254).lower()
     if "@" not in email:
         raise Invalid("email must be an email address.", ["email"])
-    if len(password or "") < 10:
-        raise Invalid("password must be at least 10 characters.", ["password"])
+    check_password(password)
     if role == Role.CLIENT_EXECUTIVE and len(set(tenant_ids)) != 1:
         raise Invalid("A client executive is granted exactly one tenant.", ["tenantIds"])
     if await session.scalar(select(User.id).where(User.email == email)):
         raise Conflict("A user with this email already exists.", ["email"])
-    await _require_practice_tenants(session, practice_id, tenant_ids)
+    await require_practice_tenants(session, practice_id, tenant_ids)
     user = User(
         practice_id=practice_id,
         email=email,
@@ -74,7 +73,7 @@ async def create_user(
     return user
 
 
-async def _require_practice_tenants(session: AsyncSession, practice_id: uuid.UUID, tenant_ids) -> None:
+async def require_practice_tenants(session: AsyncSession, practice_id: uuid.UUID, tenant_ids) -> None:
     wanted = set(tenant_ids)
     if not wanted:
         return

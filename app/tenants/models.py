@@ -86,6 +86,8 @@ class User(Versioned, Base):
     calendar_feed_key: Mapped[uuid.UUID] = mapped_column(server_default=func.gen_random_uuid())
     # A client executive who asked not to get the monthly report by mail (the cron leaves them out).
     report_opt_out: Mapped[bool] = mapped_column(server_default=text("false"))
+    # Carried in every access token it gets (`gen`); raising it ends every token issued before (app/accounts/sessions.py).
+    session_generation: Mapped[int] = mapped_column(server_default=text("0"))
 
 
 class Grant(Base):

@@ -11,6 +11,14 @@ from app.db.engine import make_engine, make_sessionmaker
 from app.services import Services
 from app.settings import Settings
 from app.web import create_app
+from tests.accounts.conftest import (  # noqa: F401 -- the accounts' fixtures (test_accounts.py)
+    accounts,
+    queue,
+    queue_name,
+    run_burst,
+    settings,
+    smtp_server,
+)
 from tests.conftest import World
 from tests.security.cast import Cast, Gql, build_cast
 
@@ -26,8 +34,8 @@ def client_for(app) -> httpx.AsyncClient:
 def attack_app(services):
     """The test build with an API-key budget no run reaches: thousands of attempts through one key
     must not be cut short by the per-key rate limit (tested in tests/api/test_contract.py)."""
-    settings = services.settings.model_copy(update={"api_key_requests_per_minute": 1_000_000})
-    return create_app(settings, Services(settings, services.engine, services.sessionmaker, services.redis))
+    app_settings = services.settings.model_copy(update={"api_key_requests_per_minute": 1_000_000})
+    return create_app(app_settings, Services(app_settings, services.engine, services.sessionmaker, services.redis))
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
@@ -43,8 +51,8 @@ async def bypassing_gql(services, database_url):
     engine = make_engine(database_url, runtime_role=False)
     async with engine.connect() as conn:
         assert not await conn.scalar(text("select row_security_active('risks')"))
-    settings = services.settings.model_copy(update={"api_key_requests_per_minute": 1_000_000})
-    app = create_app(settings, Services(settings, engine, make_sessionmaker(engine), services.redis))
+    app_settings = services.settings.model_copy(update={"api_key_requests_per_minute": 1_000_000})
+    app = create_app(app_settings, Services(app_settings, engine, make_sessionmaker(engine), services.redis))
     try:
         async with client_for(app) as http:
             yield Gql(http)
@@ -60,12 +68,12 @@ async def cast(gql, sessionmaker) -> Cast:
 @pytest.fixture(scope="session")
 def production_app(services):
     """The app as production builds it: introspection off, no suggestions, no GraphiQL."""
-    settings = Settings(
+    app_settings = Settings(
         _env_file=None, env="production", secret_key=PRODUCTION_SECRET,
         DATABASE_URL=services.settings.database_url, REDIS_URL=services.settings.redis_url,
     )
-    production = Services(settings, services.engine, services.sessionmaker, services.redis)
-    return create_app(settings, production)
+    production = Services(app_settings, services.engine, services.sessionmaker, services.redis)
+    return create_app(app_settings, production)
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")

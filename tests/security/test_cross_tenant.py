@@ -123,6 +123,8 @@ PROBES: list[Probe] = [
     mutation("createUser", "Tenant", "user { id }", lambda a, c: {
         "email": f"planted-{uuid.uuid4().hex[:6]}@example.com", "name": "Planted", "password": "long enough password",
         "role": "CIO", "tenantIds": [a]}),
+    mutation("inviteUser", "Tenant", "invitation { email }", lambda a, c: {
+        "email": f"invited-{uuid.uuid4().hex[:6]}@example.com", "name": "Planted", "role": "CIO", "tenantIds": [a]}),
     mutation("createApiKey", "Tenant", "key", lambda a, c: {"name": "Planted", "tenantIds": [a]}),
     mutation("grantTenantAccess", "Tenant", "user { id } tenant { id }", lambda a, c: {"userId": c.me, "tenantId": a}),
     mutation("grantTenantAccess", "User", "user { id } tenant { id }", lambda a, c: {"userId": a, "tenantId": c.home.gid}),

@@ -11,11 +11,13 @@ from tests.security.database import changed, digest
 from tests.security.test_cross_tenant import PROBES
 
 ADMIN_ONLY = {"createUser", "createApiKey", "grantTenantAccess", "revokeTenantAccess", "revokeApiKey", "updateStandard",
-              "setReportDelivery"}
+              "setReportDelivery", "inviteUser"}
 KEY_MAY = {"ingestTickets", "ingestAssets"}
 EXECUTIVE_MAY = {"decideInitiative", "acceptRisk"}
 # The caller's own account, not tenant data: every signed-in user may (app/api/calendar.py, app/api/deliveries.py).
-OWN_ACCOUNT = {"resetCalendarFeed", "setReportOptOut"}
+OWN_ACCOUNT = {"resetCalendarFeed", "setReportOptOut", "revokeSessions"}
+# Signed out: a password, or a mailed link's token, is the credential (app/accounts).
+SIGNED_OUT = {"login", "acceptInvitation", "requestPasswordReset", "resetPassword"}
 
 
 def refused_roles(mutation: str) -> set[str]:
@@ -70,7 +72,7 @@ async def test_an_executive_may_make_only_the_two_decisions(gql, cast, owner_eng
         assert {e.get("extensions", {}).get("code") for e in body.get("errors", [])} == {"FORBIDDEN"}, (name, body)
     probed = {p.name.split(".")[0] for p in PROBES if p.query.startswith("mutation")}
     every = set(build_schema(False)._schema.mutation_type.fields)
-    allowed = every - {"login", "createStandard", *UNPROBED} - {m for m in probed if "exec_a" in refused_roles(m)}
+    allowed = every - {*SIGNED_OUT, "createStandard", *UNPROBED} - {m for m in probed if "exec_a" in refused_roles(m)}
 
     assert allowed == EXECUTIVE_MAY | OWN_ACCOUNT
     assert changed(before, await digest(owner_engine)) == []

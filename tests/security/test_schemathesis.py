@@ -47,7 +47,10 @@ def server(fresh_database, redis_url, tmp_path_factory):
 
 def check(response) -> str | None:
     """What is wrong with one answer, if anything."""
-    if response.status_code not in (200, 400):
+    # 429 with Retry-After is an answer too: the signed-out mutations (login, the mailed links'
+    # tokens, reset requests) count per client address, and the counts outlive a run by 15 minutes.
+    limited = response.status_code == 429 and response.headers.get("retry-after")
+    if response.status_code not in (200, 400) and not limited:
         return f"status {response.status_code}: {response.text[:300]}"
     body = response.json()
     if not (set(body) <= {"data", "errors", "extensions"} and ("data" in body or "errors" in body)):
@@ -81,9 +84,12 @@ def test_generated_operations_never_get_a_server_error_or_a_malformed_answer(ser
     schema = schemathesis.graphql.from_url(f"{server.base_url}/graphql", headers={"Authorization": f"Bearer {server.token}"})
     headers = {"Authorization": f"Bearer {server.token}"}
     problems, statuses, fields = [], {}, 0
-    for result in schema.get_all_operations():
+    # `revokeSessions` ends the token every operation is sent with: it runs last.
+    operations = sorted((result.ok() for result in schema.get_all_operations()),
+                        key=lambda operation: "revokeSessions" in operation.label)
+    for operation in operations:
         fields += 1
-        exercise(result.ok(), headers, problems, statuses)
+        exercise(operation, headers, problems, statuses)
     print(f"\nschemathesis: {fields} fields, {sum(statuses.values())} operations, statuses {statuses}, {len(problems)} problems")
     assert fields >= 50
     assert problems == [], "\n".join(problems[:10])

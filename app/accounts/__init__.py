@@ -1,0 +1,1 @@
+"""Accounts: invitations, password resets and ending a user's sessions."""
