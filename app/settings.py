@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     database_url: str | None = Field(default=None, validation_alias=AliasChoices("DATABASE_URL"))
     redis_url: str | None = Field(default=None, validation_alias=AliasChoices("REDIS_URL"))
     public_url: str = "http://localhost:8000"
+    # The web client's address (single sign-on ends at `{app_url}/signed-in#token=...`); default public_url.
+    app_url: str | None = None
     token_ttl_seconds: int = 3600
     db_pool_size: int = 10
     health_batch_size: int = 500
@@ -62,6 +64,10 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def web_url(self) -> str:
+        return (self.app_url or self.public_url).rstrip("/")
 
     @property
     def smtp_server(self) -> SmtpServer | None:

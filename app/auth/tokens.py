@@ -1,4 +1,8 @@
-"""JWT access tokens: HS256 with FCIO_SECRET_KEY, and nothing else accepted."""
+"""JWT access tokens: HS256 with FCIO_SECRET_KEY, and nothing else accepted.
+
+A token may carry a `scope`: ENROLL marks one good only for enrolling in two-factor sign-in (its
+user's practice requires it of their role and they have not enrolled, app/auth/enrollment.py).
+"""
 
 from __future__ import annotations
 
@@ -10,16 +14,29 @@ import jwt
 ISSUER = "fcio"
 AUDIENCE = "fcio-api"
 ALGORITHM = "HS256"
+ENROLL = "totp-enroll"
 
 
-def issue(secret: str, user_id: uuid.UUID, ttl_seconds: int, now: float | None = None) -> str:
+def issue(secret: str, user_id: uuid.UUID, ttl_seconds: int, now: float | None = None, scope: str | None = None) -> str:
     issued = int(now if now is not None else time.time())
     claims = {"sub": str(user_id), "iat": issued, "exp": issued + ttl_seconds, "iss": ISSUER, "aud": AUDIENCE}
+    if scope is not None:
+        claims["scope"] = scope
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
 def verify(secret: str, token: str) -> uuid.UUID | None:
     """The user id of a valid token, or None (bad signature, algorithm, audience, issuer, expiry)."""
+    claims = _claims(secret, token)
+    return claims[0] if claims else None
+
+
+def verify_scoped(secret: str, token: str) -> tuple[uuid.UUID, str | None] | None:
+    """The user id and scope of a valid token, or None."""
+    return _claims(secret, token)
+
+
+def _claims(secret: str, token: str) -> tuple[uuid.UUID, str | None] | None:
     try:
         claims = jwt.decode(
             token,
@@ -29,6 +46,6 @@ def verify(secret: str, token: str) -> uuid.UUID | None:
             issuer=ISSUER,
             options={"require": ["exp", "iat", "iss", "aud", "sub"]},
         )
-        return uuid.UUID(claims["sub"])
+        return uuid.UUID(claims["sub"]), claims.get("scope")
     except (jwt.PyJWTError, ValueError, TypeError):
         return None
