@@ -3,6 +3,7 @@ it off, the practice's policy and the token good only for enrolling."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 
@@ -37,11 +38,11 @@ def code(secret: str, offset_steps: int = 0) -> str:
     return pyotp.TOTP(secret).at(time.time() + 30 * offset_steps)
 
 
-def steady() -> None:
+async def steady() -> None:
     """Wait out the last seconds of a 30-second step, so a code computed now is judged in the same step."""
     into = time.time() % 30
     if into > 25:
-        time.sleep(30.5 - into)
+        await asyncio.sleep(30.5 - into)
 
 
 async def login(api, email: str, otp: str | None = None, password: str = PASSWORD) -> dict:
@@ -57,7 +58,7 @@ async def enrolled(api, user) -> tuple[str, list[str]]:
     """Two-factor sign-in in force for `user`: its secret and recovery codes. Confirmed with the code
     of the step before (drift), so the current step's code is still unused."""
     enrolment = (await api.data(user, ENROLL))["enrollTotp"]
-    steady()
+    await steady()
     confirmed = (await api.data(user, CONFIRM, {"i": {"code": code(enrolment["secret"], -1)}}))["confirmTotp"]
     assert confirmed["userErrors"] == [], confirmed
     return enrolment["secret"], confirmed["recoveryCodes"]
@@ -70,7 +71,7 @@ async def test_enrol_confirm_then_every_login_needs_a_current_code_taken_once(ap
     assert (await login(api, scene.cio.email))["accessToken"]
     wrong = (await api.data(scene.cio, CONFIRM, {"i": {"code": "000000"}}))["confirmTotp"]
     assert codes_of(wrong) == ["INVALID"] and wrong["recoveryCodes"] is None
-    steady()
+    await steady()
     confirmed = (await api.data(scene.cio, CONFIRM, {"i": {"code": code(enrolment["secret"])}}))["confirmTotp"]
     assert confirmed["userErrors"] == [] and len(set(confirmed["recoveryCodes"])) == 10
 
@@ -78,7 +79,7 @@ async def test_enrol_confirm_then_every_login_needs_a_current_code_taken_once(ap
     no_code_wrong_password = await login(api, scene.cio.email, password="not the password")
     assert (codes_of(no_code), no_code["accessToken"]) == (["MFA_REQUIRED"], None)
     assert codes_of(no_code_wrong_password) == ["MFA_REQUIRED"]
-    steady()
+    await steady()
     current = code(enrolment["secret"], +1)  # the confirming code spent the current step
     right_code_wrong_password = await login(api, scene.cio.email, current, password="not the password")
     signed_in = await login(api, scene.cio.email, current)
@@ -101,7 +102,7 @@ async def test_one_step_of_clock_drift_either_side_is_accepted_two_are_not(api, 
     practice = await world.practice()
     user = await world.user(practice, Role.CIO)
     secret, _ = await enrolled(api, user)
-    time.sleep(30.2 - time.time() % 30)  # a new step: the one before it is unused
+    await asyncio.sleep(30.2 - time.time() % 30)  # a new step: the one before it is unused
     early, late = await login(api, user.email, code(secret, -2)), await login(api, user.email, code(secret, +2))
     assert codes_of(early) == codes_of(late) == ["MFA_REQUIRED"]
     # Ascending steps (each accepted code spends its step and every one before it).
@@ -131,7 +132,7 @@ async def test_turning_it_off_needs_a_current_code_and_enrolling_twice_is_refuse
     wrong = (await api.data(user, DISABLE, {"i": {"code": "123456"}}))["disableTotp"]
     assert codes_of(wrong) == ["INVALID"]
     assert codes_of(await login(api, user.email)) == ["MFA_REQUIRED"]  # still on
-    steady()
+    await steady()
     off = (await api.data(user, DISABLE, {"i": {"code": code(secret)}}))["disableTotp"]
     assert off == {"user": {"totpEnabled": False}, "userErrors": []}
     assert (await login(api, user.email))["accessToken"]
@@ -144,7 +145,7 @@ async def test_guessing_codes_locks_the_account_like_guessing_passwords(api, wor
     user = await world.user(practice, Role.CIO)
     secret, _ = await enrolled(api, user)
     guesses = [codes_of(await login(api, user.email, f"{n:06d}")) for n in range(10)]
-    steady()
+    await steady()
     locked = await login(api, user.email, code(secret))
     assert guesses == [["MFA_REQUIRED"]] * 10
     assert codes_of(locked) == ["LIMIT"] and locked["accessToken"] is None
@@ -156,7 +157,7 @@ async def test_guessing_codes_through_disable_totp_counts_toward_the_same_lock(a
     user = await world.user(practice, Role.CIO)
     secret, _ = await enrolled(api, user)
     guesses = [codes_of((await api.data(user, DISABLE, {"i": {"code": f"{n:06d}"}}))["disableTotp"]) for n in range(10)]
-    steady()
+    await steady()
     body = await api.run(user, DISABLE, {"i": {"code": code(secret)}})
     assert guesses == [["INVALID"]] * 10
     assert codes_of(body["data"]["disableTotp"]) == ["LIMIT"]
@@ -183,7 +184,7 @@ async def test_a_required_role_without_two_factor_gets_a_token_good_only_for_enr
     assert (await api.data("{ me { email totpEnabled } }", token=token))["me"] == {"email": scene.cio.email, "totpEnabled": False}
 
     enrolment = (await api.data(ENROLL, token=token))["enrollTotp"]
-    steady()
+    await steady()
     confirmed = (await api.data(CONFIRM, {"i": {"code": code(enrolment["secret"])}}, token))["confirmTotp"]
     assert confirmed["userErrors"] == []
     assert error_codes(await api.post("{ tenants { edges { node { name } } } }", token=token)) == ["MFA_ENROLLMENT_REQUIRED"]
