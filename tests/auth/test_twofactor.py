@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 
-import httpx
 import pyotp
-import pytest_asyncio
+import pytest
 from sqlalchemy import select
 
 from app.integrations.secrets import decrypt
 from app.tenants.models import Role, User
-from tests.apitools import PASSWORD, Api, error_codes
+from tests.apitools import PASSWORD, error_codes
 
 LOGIN = "mutation($i: LoginInput!) { login(input: $i) { accessToken user { totpEnabled } userErrors { code field } } }"
 ENROLL = "mutation { enrollTotp { secret otpauthUri userErrors { code message } } }"
@@ -24,14 +22,10 @@ POLICY = ("mutation($i: SetTwoFactorPolicyInput!) { setTwoFactorPolicy(input: $i
           "userErrors { code } } }")
 
 
-@pytest_asyncio.fixture
-async def api(asgi_app):
-    """The suite's client from an address of its own: each test's failures count toward its own
-    address's lock only (as from separate offices), never toward another test's."""
-    address = f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250 + 1}"
-    transport = httpx.ASGITransport(app=asgi_app, client=(address, 40000))
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-        yield Api(http, asgi_app.state.services)
+@pytest.fixture
+def api(addressed_api):
+    """Each test from an address of its own: its wrong codes lock only what it means to lock."""
+    return addressed_api
 
 
 def code(secret: str, offset_steps: int = 0) -> str:
