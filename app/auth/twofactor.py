@@ -22,7 +22,7 @@ from app.auth import lockout, totp
 from app.auth.principal import Principal
 from app.db.scope import set_tenants
 from app.errors import Conflict, Forbidden, Invalid
-from app.integrations.secrets import decrypt, encrypt
+from app.integrations.secrets import SecretUnreadable, decrypt, encrypt
 from app.settings import Settings
 from app.tenants.models import Practice, Role, User
 
@@ -48,7 +48,11 @@ def check(settings: Settings, user: User, otp: str | None, now: float | None = N
     if not otp or user.totp_secret_encrypted is None:
         return None
     if totp.looks_like_code(otp):
-        step = totp.matching_step(decrypt(settings.secret_key, user.totp_secret_encrypted), otp, user.totp_last_step, now)
+        try:
+            secret = decrypt(settings.secret_key, user.totp_secret_encrypted)
+        except SecretUnreadable:  # FCIO_SECRET_KEY changed: only the recovery codes still work
+            return None
+        step = totp.matching_step(secret, otp, user.totp_last_step, now)
         return Accepted(step=step) if step is not None else None
     hashed = totp.recovery_hash(otp)
     return Accepted(recovery_hash=hashed) if hashed in (user.totp_recovery_hashes or []) else None
