@@ -209,3 +209,16 @@ async def test_enrolment_belongs_to_signed_in_users(api, scene, world):
     key = (await api.mutate(admin, "mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { key "
                             "userErrors { code } } }", {"name": "script"}))["key"]
     assert error_codes(await api.post(ENROLL, token=key)) == ["FORBIDDEN"]
+
+
+async def test_what_a_sign_in_costs_in_statements(api, world, count_statements):
+    """Password only: the user, the practice's policy. With a code: the same and the spent step."""
+    practice = await world.practice()
+    plain, enrolled_user = await world.user(practice, Role.CIO), await world.user(practice, Role.CIO)
+    secret, _ = await enrolled(api, enrolled_user)
+    with count_statements() as by_password:
+        assert (await login(api, plain.email))["accessToken"]
+    with count_statements() as by_code:
+        assert (await login(api, enrolled_user.email, code(secret)))["accessToken"]
+    assert len(by_password) == 5, by_password.report()
+    assert len(by_code) == 6, by_code.report()
