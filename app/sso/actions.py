@@ -26,11 +26,17 @@ DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]
 MAX_DOMAINS = 20
 
 
+def reachable(settings: Settings, url: str) -> bool:
+    """An address fcio may call at an identity provider: https://, or http:// on loopback outside
+    production. The issuer and every endpoint its metadata names are held to it."""
+    parts = urlsplit(url)
+    loopback = parts.scheme == "http" and parts.hostname in LOOPBACK and not settings.is_production
+    return (parts.scheme == "https" or loopback) and bool(parts.hostname) and not parts.fragment
+
+
 def _issuer(settings: Settings, issuer: str) -> str:
     issuer = v.text(issuer, "issuer", max_length=500).rstrip("/")
-    parts = urlsplit(issuer)
-    loopback = parts.scheme == "http" and parts.hostname in LOOPBACK and not settings.is_production
-    if not (parts.scheme == "https" or loopback) or not parts.hostname or parts.query or parts.fragment:
+    if not reachable(settings, issuer) or urlsplit(issuer).query:
         raise Invalid("issuer must be an https:// URL such as https://login.microsoftonline.com/<tenant>/v2.0.",
                       ["issuer"])
     return issuer

@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.integrations.secrets import decrypt
 from app.settings import Settings
+from app.sso.actions import reachable
 from app.sso.models import OidcProvider
 from app.tenants.models import Practice, User
 
@@ -87,11 +88,12 @@ async def _json(http: httpx.AsyncClient, method: str, url: str, **kwargs) -> dic
     return body
 
 
-async def discover(http: httpx.AsyncClient, issuer: str) -> Metadata:
-    """The issuer's metadata; it must name the configured issuer exactly (OpenID Connect Discovery 4.3)."""
+async def discover(http: httpx.AsyncClient, settings: Settings, issuer: str) -> Metadata:
+    """The issuer's metadata; it must name the configured issuer exactly (OpenID Connect Discovery
+    4.3), and endpoints fcio may call (app/sso/actions.py `reachable`)."""
     meta = await _json(http, "GET", f"{issuer}/.well-known/openid-configuration")
     names = ("authorization_endpoint", "token_endpoint", "jwks_uri")
-    if meta.get("issuer") != issuer or not all(isinstance(meta.get(n), str) for n in names):
+    if meta.get("issuer") != issuer or not all(isinstance(meta.get(n), str) and reachable(settings, meta[n]) for n in names):
         raise SsoRefused(502, "PROVIDER_MISCONFIGURED", "The identity provider's metadata does not match its issuer.")
     return Metadata(*(meta[n] for n in names))
 
@@ -99,7 +101,7 @@ async def discover(http: httpx.AsyncClient, issuer: str) -> Metadata:
 async def start(session: AsyncSession, redis, http: httpx.AsyncClient, settings: Settings, slug: str) -> str:
     """The identity provider's authorization URL for a new sign-in to the practice `slug`."""
     practice, provider = await _provider(session, slug)
-    meta = await discover(http, provider.issuer)
+    meta = await discover(http, settings, provider.issuer)
     state, nonce, verifier = secrets.token_urlsafe(32), secrets.token_urlsafe(32), secrets.token_urlsafe(64)
     kept = json.dumps({"practice_id": str(practice.id), "nonce": nonce, "verifier": verifier})
     try:
@@ -148,7 +150,7 @@ async def finish(session: AsyncSession, redis, http: httpx.AsyncClient, settings
         raise SsoRefused(400, "INVALID_STATE", "This sign-in was started for another practice. Start again.")
     if not code:
         raise SsoRefused(400, "NO_CODE", "The identity provider sent no authorization code.")
-    meta = await discover(http, provider.issuer)
+    meta = await discover(http, settings, provider.issuer)
     answer = await _json(http, "POST", meta.token_endpoint, data={
         "grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri(settings, slug),
         "code_verifier": flow["verifier"],

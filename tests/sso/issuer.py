@@ -58,6 +58,7 @@ class Issuer:
         self.next: Login | None = None
         self.codes: dict[str, dict] = {}
         self.token_requests = 0
+        self.metadata: dict = {}  # discovery fields to change (a broken or hostile provider)
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
@@ -77,7 +78,7 @@ class Issuer:
             "issuer": self.url, "authorization_endpoint": f"{self.url}/authorize", "token_endpoint": f"{self.url}/token",
             "jwks_uri": f"{self.url}/jwks", "response_types_supported": ["code"], "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["RS256"], "code_challenge_methods_supported": ["S256"],
-            "token_endpoint_auth_methods_supported": ["client_secret_basic"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic"], **self.metadata,
         })
 
     async def jwks(self, request: Request) -> JSONResponse:

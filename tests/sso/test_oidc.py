@@ -238,3 +238,18 @@ async def test_bad_configuration_is_refused_with_the_field_named(api, scene, wor
 async def test_a_practice_without_single_sign_on_answers_404(api):
     answer = await start(api, f"no-such-{uuid.uuid4().hex[:6]}")
     assert (answer.status_code, answer.json()["error"]) == (404, "NOT_FOUND")
+
+
+@pytest.mark.parametrize("changed", [
+    {"issuer": "https://someone-else.example"},
+    {"token_endpoint": "http://10.0.0.1/token"},  # fcio is never sent to plain HTTP off loopback
+    {"jwks_uri": None},
+], ids=["another issuer", "plain-http token endpoint", "no jwks_uri"])
+async def test_metadata_that_does_not_hold_stops_the_sign_in(api, sso, issuer, changed):
+    slug, _, _, _ = sso
+    issuer.metadata = changed
+    try:
+        answer = await start(api, slug)
+    finally:
+        issuer.metadata = {}
+    assert (answer.status_code, answer.json()["error"]) == (502, "PROVIDER_MISCONFIGURED")
