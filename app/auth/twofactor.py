@@ -15,13 +15,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.actions import record
 from app.auth import lockout, totp
+from app.auth.access import user_principal
 from app.auth.principal import Principal
+from app.auth.roster import Rosters
 from app.db.scope import set_tenants
-from app.errors import Conflict, Forbidden, Invalid
+from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.integrations.secrets import SecretUnreadable, decrypt, encrypt
 from app.settings import Settings
 from app.tenants.models import Practice, Role, User
@@ -133,10 +136,28 @@ async def disable(session: AsyncSession, redis, settings: Settings, actor: Princ
     if not in_force(user):
         raise Invalid("Two-factor sign-in is not on.", ["code"])
     await _second_factor(session, redis, settings, user, code, address)
+    await _turn_off(session, user)
+    await _audit(session, actor, "user.totp_disable", user, {"totp": "off"})
+    return user
+
+
+async def _turn_off(session: AsyncSession, user: User) -> None:
     user.totp_secret_encrypted = user.totp_enabled_at = user.totp_last_step = None
     user.totp_recovery_hashes = []
     await session.flush()
-    await _audit(session, actor, "user.totp_disable", user, {"totp": "off"})
+
+
+async def reset(session: AsyncSession, email: str) -> User:
+    """Two-factor sign-in off for a user who lost both the app and the recovery codes: an
+    operator's way back in (`fcio users reset-two-factor`), audited as the system under every
+    tenant the user reaches. The user signs in with the password again, and enrols anew."""
+    user = await session.scalar(select(User).where(User.email == (email or "").strip().lower()))
+    if user is None:
+        raise NotFound("No user has this email.", ["email"])
+    await _turn_off(session, user)
+    reach = await user_principal(session, user.id, rosters=Rosters())
+    tenant_ids = reach.tenant_ids if reach else frozenset()
+    await _audit(session, Principal.system(tenant_ids, user.practice_id), "user.totp_reset", user, {"totp": "off"})
     return user
 
 

@@ -10,6 +10,8 @@ import pyotp
 import pytest
 from sqlalchemy import select
 
+from app.auth import twofactor
+from app.errors import NotFound
 from app.integrations.secrets import decrypt
 from app.tenants.models import Role, User
 from tests.apitools import PASSWORD, error_codes
@@ -222,3 +224,16 @@ async def test_what_a_sign_in_costs_in_statements(api, world, count_statements):
         assert (await login(api, enrolled_user.email, code(secret)))["accessToken"]
     assert len(by_password) == 5, by_password.report()
     assert len(by_code) == 6, by_code.report()
+
+
+async def test_an_operator_reset_lets_a_user_who_lost_everything_sign_in_with_the_password(api, scene, world):
+    """`fcio users reset-two-factor`: audited as the system under the user's tenants."""
+    await enrolled(api, scene.cio)
+    assert codes_of(await login(api, scene.cio.email)) == ["MFA_REQUIRED"]
+    async with world.scope(()) as session:
+        await twofactor.reset(session, scene.cio.email.upper())
+    assert (await login(api, scene.cio.email))["accessToken"]
+    assert (await api.audit_actions(scene.tenant))[-1] == "user.totp_reset"
+    async with world.scope(()) as session:
+        with pytest.raises(NotFound):
+            await twofactor.reset(session, "nobody@example.com")
