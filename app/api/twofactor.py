@@ -78,14 +78,14 @@ class TwoFactorMutations:
     async def confirm_totp(self, info: Info, input: ConfirmTotpInput) -> TotpConfirmPayload:
         ctx = info.context
         codes, errors = await perform(ctx, lambda s: twofactor.confirm(
-            s, ctx.services.redis, ctx.services.settings, ctx.user_viewer(), input.code, ctx.client_address))
+            s, ctx.services.redis, ctx.services.settings, ctx.user_viewer(), input.code))
         return TotpConfirmPayload(recovery_codes=codes, user_errors=errors)
 
     @strawberry.mutation(description="Needs a current code")
     async def disable_totp(self, info: Info, input: DisableTotpInput) -> UserPayload:
         ctx = info.context
         user, errors = await perform(ctx, lambda s: twofactor.disable(
-            s, ctx.services.redis, ctx.services.settings, ctx.user_viewer(), input.code, ctx.client_address))
+            s, ctx.services.redis, ctx.services.settings, ctx.user_viewer(), input.code))
         return UserPayload(user=user_node(user) if user else None, user_errors=errors)
 
     @strawberry.mutation(description="Practice admins: the roles that must sign in with two factors (audited).")

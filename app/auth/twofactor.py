@@ -101,18 +101,17 @@ async def enroll(session: AsyncSession, settings: Settings, actor: Principal) ->
     return secret, totp.uri(secret, user.email, ISSUER)
 
 
-async def _second_factor(session: AsyncSession, redis, settings: Settings, user: User, code: str, address: str) -> None:
+async def _second_factor(session: AsyncSession, redis, settings: Settings, user: User, code: str) -> None:
     """Accept and spend `code`, or count a failure toward the account's lock and refuse."""
-    await lockout.refuse_if_locked(redis, user.email, address)
+    await lockout.refuse_if_locked(redis, user.email, None)
     accepted = check(settings, user, code)
     if accepted is None:
-        await lockout.count_failure(redis, user.email, address)
+        await lockout.count_failure(redis, user.email, None)
         raise Invalid(WRONG_CODE, ["code"])
     await spend(session, user, accepted)
 
 
-async def confirm(session: AsyncSession, redis, settings: Settings, actor: Principal, code: str, address: str
-                  ) -> list[str]:
+async def confirm(session: AsyncSession, redis, settings: Settings, actor: Principal, code: str) -> list[str]:
     """Two-factor sign-in in force from now on; the recovery codes, shown this once."""
     user = await _own_user(session, actor)
     if in_force(user):
@@ -121,7 +120,7 @@ async def confirm(session: AsyncSession, redis, settings: Settings, actor: Princ
         raise Invalid("Start with enrollTotp: it gives the secret to add to your authenticator app.", ["code"])
     if not totp.looks_like_code(code):
         raise Invalid(WRONG_CODE, ["code"])  # a recovery code does not exist yet
-    await _second_factor(session, redis, settings, user, code, address)
+    await _second_factor(session, redis, settings, user, code)
     codes = totp.new_recovery_codes()
     user.totp_recovery_hashes = [totp.recovery_hash(c) for c in codes]
     user.totp_enabled_at = dt.datetime.now(dt.UTC)
@@ -130,12 +129,12 @@ async def confirm(session: AsyncSession, redis, settings: Settings, actor: Princ
     return codes
 
 
-async def disable(session: AsyncSession, redis, settings: Settings, actor: Principal, code: str, address: str) -> User:
+async def disable(session: AsyncSession, redis, settings: Settings, actor: Principal, code: str) -> User:
     """Two-factor sign-in off, with a current code (or an unused recovery code, for a lost phone)."""
     user = await _own_user(session, actor)
     if not in_force(user):
         raise Invalid("Two-factor sign-in is not on.", ["code"])
-    await _second_factor(session, redis, settings, user, code, address)
+    await _second_factor(session, redis, settings, user, code)
     await _turn_off(session, user)
     await _audit(session, actor, "user.totp_disable", user, {"totp": "off"})
     return user
