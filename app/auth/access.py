@@ -106,7 +106,7 @@ async def _caller(session: AsyncSession, secret: str, authorization: str | None,
     if token.startswith(apikeys.PREFIX):
         key = await apikeys.authenticate(session, token)
         return None if key is None else await _key_principal(session, key, versioned, rosters)
-    verified = tokens.verify_scoped(secret, token)
+    verified = tokens.verify(secret, token)
     if verified is None:
         return None
     principal = await user_principal(session, verified[0], rosters=rosters, scope=True, versioned=versioned)

@@ -25,18 +25,8 @@ def issue(secret: str, user_id: uuid.UUID, ttl_seconds: int, now: float | None =
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
-def verify(secret: str, token: str) -> uuid.UUID | None:
-    """The user id of a valid token, or None (bad signature, algorithm, audience, issuer, expiry)."""
-    claims = _claims(secret, token)
-    return claims[0] if claims else None
-
-
-def verify_scoped(secret: str, token: str) -> tuple[uuid.UUID, str | None] | None:
-    """The user id and scope of a valid token, or None."""
-    return _claims(secret, token)
-
-
-def _claims(secret: str, token: str) -> tuple[uuid.UUID, str | None] | None:
+def verify(secret: str, token: str) -> tuple[uuid.UUID, str | None] | None:
+    """The user id and scope of a valid token, or None (bad signature, algorithm, audience, issuer, expiry)."""
     try:
         claims = jwt.decode(
             token,
