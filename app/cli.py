@@ -219,6 +219,25 @@ def cmd_report(args) -> None:
     print(f"wrote {args.out}: {written.tenant}, {written.month:%B %Y}, {args.format} ({len(written.body):,} bytes)")
 
 
+def cmd_users_reset_two_factor(args) -> None:
+    from app.auth import twofactor
+    from app.db.scope import tenant_session
+    from app.errors import DomainError
+
+    settings = settings_or_fail()
+    require_urls(settings)
+
+    async def work(services):
+        async with tenant_session(services.sessionmaker, ()) as session:
+            return await twofactor.reset(session, args.email)
+
+    try:
+        user = asyncio.run(_with_services(settings, work))
+    except DomainError as error:
+        fail(error.message)
+    print(f"two-factor sign-in is off for {user.email}: they sign in with their password and enrol again")
+
+
 def cmd_report_rotate_secret(args) -> None:
     from app.errors import DomainError
     from app.reports.cli import rotate
@@ -346,6 +365,9 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--role", required=True, choices=["PRACTICE_ADMIN", "CIO", "CLIENT_EXECUTIVE"])
     create.add_argument("--tenant", action="append", metavar="SLUG", help="grant a tenant (repeatable)")
     create.set_defaults(func=cmd_users_create)
+    reset = users.add_parser("reset-two-factor", help="turn two-factor sign-in off for a user who lost the app and the recovery codes")
+    reset.add_argument("--email", required=True)
+    reset.set_defaults(func=cmd_users_reset_two_factor)
 
     seed = sub.add_parser("seed", help="load realistic synthetic data (deterministic per --seed)")
     seed.add_argument("--tenants", type=int, required=True)

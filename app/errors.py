@@ -44,3 +44,9 @@ class ValidationErrors(DomainError):
     def __init__(self, errors: list[DomainError]):
         super().__init__("; ".join(e.message for e in errors))
         self.errors = errors
+
+
+class MfaRequired(DomainError):
+    """The account signs in with two factors and no, or no valid, second factor came with the password."""
+
+    code = "MFA_REQUIRED"

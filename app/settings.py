@@ -25,7 +25,8 @@ class Settings(BaseSettings):
     database_url: str | None = Field(default=None, validation_alias=AliasChoices("DATABASE_URL"))
     redis_url: str | None = Field(default=None, validation_alias=AliasChoices("REDIS_URL"))
     public_url: str = "http://localhost:8000"
-    # The web client, where mailed invitation and reset links lead (app/accounts/links.py); unset: public_url.
+    # The web client, where mailed invitation and reset links lead (app/accounts/links.py) and single
+    # sign-on ends (`{app_url}/signed-in#token=...`); unset: public_url.
     client_url: str | None = Field(default=None, validation_alias=AliasChoices("FCIO_APP_URL"))
     token_ttl_seconds: int = 3600
     db_pool_size: int = 10

@@ -125,5 +125,5 @@ def int_range(value: int | None, field: str, low: int, high: int | None = None) 
     return value
 
 
-def slugify(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:60] or "tenant"
+def slugify(name: str, fallback: str = "tenant") -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:60] or fallback

@@ -24,6 +24,7 @@ from app.integrations.webhook import webhook
 from app.reports.endpoint import report
 from app.services import Services
 from app.settings import Settings, get_settings
+from app.sso.endpoint import oidc_callback, oidc_login
 
 REQUESTS = Counter("fcio_http_requests_total", "HTTP requests", ["route", "status"])
 LATENCY = Histogram("fcio_http_request_seconds", "HTTP request latency", ["route"])
@@ -87,6 +88,8 @@ def routes() -> list[Route]:
         Route("/integrations/{integration_id}/webhook", webhook, methods=["POST"]),
         Route("/calendar/{secret}.ics", calendar_feed, methods=["GET"]),
         Route("/reports/{tenant}/{file}", report, methods=["GET"]),
+        Route("/auth/oidc/{slug}/login", oidc_login, methods=["GET"]),
+        Route("/auth/oidc/{slug}/callback", oidc_callback, methods=["GET"]),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/metrics", metrics),

@@ -18,6 +18,7 @@ tenants, a CIO and a client executive of the first only, and a tenant of another
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -127,6 +128,16 @@ class Scene:
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def api(asgi_app) -> Api:
     transport = httpx.ASGITransport(app=asgi_app, client=("127.0.0.1", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        yield Api(http, asgi_app.state.services)
+
+
+@pytest_asyncio.fixture
+async def addressed_api(asgi_app) -> Api:
+    """The client from an address of its own: a test's failed sign-ins count toward its own
+    address's lock only (as from separate offices), never toward another test's."""
+    address = f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250 + 1}"
+    transport = httpx.ASGITransport(app=asgi_app, client=(address, 40000))
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
         yield Api(http, asgi_app.state.services)
 

@@ -38,7 +38,7 @@ from app.settings import Settings, get_settings
 from app.tenants import actions as tenant_actions
 from app.tenants.models import Role
 from app.web import create_app
-from tests.apitools import PASSWORD, api, scene  # noqa: F401 -- the suite's client fixtures
+from tests.apitools import PASSWORD, addressed_api, api, scene  # noqa: F401 -- the suite's client fixtures
 from tests.statements import recording
 
 os.environ.setdefault("FCIO_ENV", "test")

@@ -22,7 +22,7 @@ def clean_env(**extra) -> dict:
 
 def test_every_command_has_help():
     for command in (["dev"], ["migrate"], ["serve"], ["worker"], ["users", "create"], ["seed"], ["recompute"], ["schema", "export"],
-                    ["report"], ["report", "rotate-secret"]):
+                    ["report"], ["report", "rotate-secret"], ["users", "reset-two-factor"]):
         result = subprocess.run([*FCIO, *command, "--help"], capture_output=True, text=True, timeout=60)
         assert result.returncode == 0 and "usage: fcio" in result.stdout, command
 

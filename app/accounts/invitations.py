@@ -24,7 +24,8 @@ from app.accounts import links
 from app.accounts.models import Invitation
 from app.accounts.sessions import end_sessions, record_for_account
 from app.audit.actions import record
-from app.auth import ratelimit, tokens
+from app.auth import ratelimit
+from app.auth.login import token_for_new_password
 from app.auth.passwords import check_password, hash_password
 from app.auth.principal import Principal
 from app.db.queue import session_queue
@@ -109,7 +110,7 @@ async def mail_invitation(services: Services, invitation_id: uuid.UUID) -> bool:
 
 
 async def accept_invitation(session: AsyncSession, redis, settings: Settings, token: str, password: str,
-                            address: str) -> tuple[str, User]:
+                            address: str) -> tuple[str | None, User]:
     """`acceptInvitation`: the invitee's account with the invitation's role and tenants, and a token."""
     check_password(password)
     invitation = await links.consume(session, Invitation, token, address, redis)
@@ -133,4 +134,4 @@ async def accept_invitation(session: AsyncSession, redis, settings: Settings, to
     await record_for_account(session, None, user.id, "invitation.accept",
                              {"invitation_id": str(invitation.id), "email": user.email, "role": user.role.value,
                               "invited_by": str(invitation.invited_by) if invitation.invited_by else None})
-    return tokens.for_user(settings, user), user
+    return await token_for_new_password(session, settings, user), user

@@ -21,7 +21,8 @@ from app import validation as v
 from app.accounts import links
 from app.accounts.models import PasswordReset
 from app.accounts.sessions import enabled_user, end_sessions, record_for_account
-from app.auth import ratelimit, tokens
+from app.auth import ratelimit
+from app.auth.login import token_for_new_password
 from app.auth.passwords import check_password, hash_password
 from app.auth.principal import Principal
 from app.db.scope import tenant_session
@@ -85,8 +86,9 @@ async def void_resets(session: AsyncSession, user_id) -> None:
 
 
 async def reset_password(session: AsyncSession, redis, settings: Settings, token: str, password: str,
-                         address: str) -> tuple[str, User]:
-    """`resetPassword`: the new password, every other session ended, and a token for this one."""
+                         address: str) -> tuple[str | None, User]:
+    """`resetPassword`: the new password, every other session ended, and a token for this one (none
+    for a user with two-factor sign-in: they sign in with the new password and a code)."""
     check_password(password)
     reset = await links.consume(session, PasswordReset, token, address, redis)
     user = await session.get(User, reset.user_id)
@@ -95,4 +97,4 @@ async def reset_password(session: AsyncSession, redis, settings: Settings, token
     user = await end_sessions(session, user.id, password_hash=hash_password(password))
     await void_resets(session, user.id)
     await record_for_account(session, None, user.id, "user.password_reset")
-    return tokens.for_user(settings, user), user
+    return await token_for_new_password(session, settings, user), user

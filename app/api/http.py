@@ -20,7 +20,7 @@ from app.api import compiled
 from app.api.compiled import document
 from app.api.context import Context, Db, Unauthenticated
 from app.api.limits import MAX_INPUT_LIST, oversized_list, refusal
-from app.auth import access, ratelimit
+from app.auth import access, enrollment, ratelimit
 from app.db.outage import database_unavailable
 from app.db.queue import use_queue
 from app.db.scope import transaction
@@ -144,7 +144,10 @@ async def graphql_endpoint(request: Request) -> Response:
                     principal = await access.resolve(
                         session, services.settings.secret_key, request.headers.get("authorization"),
                         versioned=may_be_stored(request, parsed, operation_name), rosters=request.app.state.rosters,
+                        enrolling=True,
                     )
+                    if principal is not None and principal.enroll_only and not enrollment.allows(parsed, operation_name):
+                        return problem(403, enrollment.REFUSAL, "MFA_ENROLLMENT_REQUIRED")
                     wait = await api_key_wait(services, principal)
                     if wait:
                         return problem(429, f"Too many requests for this API key. Retry in {wait} s.", "RATE_LIMITED",

@@ -26,17 +26,19 @@ from app.api.policies import PolicyMutations
 from app.api.portfolio import PortfolioQueries
 from app.api.risks import RiskMutations
 from app.api.scalars import SCALAR_MAP
+from app.api.sso import SsoMutations, SsoQueries
 from app.api.standards import StandardMutations, StandardQueries
 from app.api.steering import SteeringMutations
 from app.api.tenants import TenantMutations, TenantQueries
 from app.api.tickets import TicketMutations
+from app.api.twofactor import TwoFactorMutations, TwoFactorQueries
 from app.api.vendors import VendorMutations
 from graphql import GraphQLError
 
 
 @strawberry.type
 class Query(TenantQueries, PortfolioQueries, HealthQueries, AuditQueries, IntegrationQueries, StandardQueries,
-            CalendarQueries):
+            CalendarQueries, TwoFactorQueries, SsoQueries):
     pass
 
 
@@ -45,7 +47,7 @@ class Mutation(
     TenantMutations, RiskMutations, PlanningMutations, BudgetMutations, TicketMutations, PolicyMutations,
     VendorMutations, SteeringMutations, HealthMutations, IntegrationMutations, OffboardingMutations,
     LifecycleMutations, StandardMutations, GoalMutations, StrategyMutations, DecisionMutations, CalendarMutations,
-    DeliveryMutations, AccountMutations,
+    DeliveryMutations, AccountMutations, TwoFactorMutations, SsoMutations,
 ):
     pass
 

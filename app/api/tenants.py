@@ -292,6 +292,8 @@ class TenantQueries:
 class LoginInput:
     email: str
     password: str
+    otp: str | None = strawberry.field(default=None, description="With two-factor sign-in in force: a current code of the "
+                                       "authenticator app, or one of the unused recovery codes.")
 
 
 @strawberry.type
@@ -390,7 +392,8 @@ class TenantMutations:
         ctx = info.context
 
         async def work(session):
-            return await do_login(session, ctx.services.redis, ctx.services.settings, input.email, input.password, ctx.client_address)
+            return await do_login(session, ctx.services.redis, ctx.services.settings, input.email, input.password, ctx.client_address,
+                                  input.otp)
 
         result, errors = await perform(ctx, work, anonymous=True)
         if errors:

@@ -18,7 +18,8 @@ class User(Node):
     email: str
     name: str
     role: Role
+    totp_enabled: bool = strawberry.field(description="Two-factor sign-in is in force: every login needs `otp`.")
 
 
 def user_node(row) -> User:
-    return from_row(User, row, id=ids.encode("User", row.id))
+    return from_row(User, row, id=ids.encode("User", row.id), totp_enabled=row.totp_enabled_at is not None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 from sqlalchemy import (
@@ -84,14 +85,19 @@ async def _practice_set(session: AsyncSession, rosters: Rosters, row, practice_i
 
 
 async def resolve(session: AsyncSession, secret: str, authorization: str | None, *,
-                  versioned: bool = False, rosters: Rosters | None = None) -> Principal | None:
+                  versioned: bool = False, rosters: Rosters | None = None, enrolling: bool = False
+                  ) -> Principal | None:
     """The caller behind an `Authorization: Bearer ...` header, or None for anyone else.
 
     The transaction's tenant scope is set to exactly what the caller sees (nothing for anyone
     else). With `versioned`, the principal carries the change counter of what it sees, read
     before any data. `rosters` keeps practices' tenant sets between requests (a fresh one: none).
+    A token good only for enrolling in two-factor sign-in is a caller only where `enrolling` says
+    the path knows to limit it (`POST /graphql`, app/auth/enrollment.py); anywhere else it is none.
     """
     principal = await _caller(session, secret, authorization, versioned, rosters or Rosters())
+    if principal is not None and principal.enroll_only and not enrolling:
+        principal = None
     if principal is None or principal.kind != "user":
         await set_tenants(session, *(principal.scope() if principal else ((), None)))
     return principal
@@ -108,8 +114,11 @@ async def _caller(session: AsyncSession, secret: str, authorization: str | None,
     claims = tokens.verify(secret, token)
     if claims is None:
         return None
-    return await user_principal(session, claims.user_id, rosters=rosters, scope=True, versioned=versioned,
-                                generation=claims.generation)
+    principal = await user_principal(session, claims.user_id, rosters=rosters, scope=True, versioned=versioned,
+                                     generation=claims.generation)
+    if principal is not None and claims.scope == tokens.ENROLL:
+        principal = dataclasses.replace(principal, enroll_only=True)
+    return principal
 
 
 async def _key_principal(session: AsyncSession, key, versioned: bool, rosters: Rosters) -> Principal:

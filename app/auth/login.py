@@ -1,35 +1,73 @@
-"""Login: the same answer for an unknown email and a wrong password, rate limited in Redis."""
+"""Login: the same answer for an unknown email and a wrong password, rate limited in Redis.
+
+A user with two-factor sign-in in force also sends `otp` (a current code or an unused recovery
+code); without a valid one the answer is MFA_REQUIRED whether or not the password was right, and
+the failure counts toward the account's lock like a wrong password (app/auth/lockout.py). A code
+is spent only when the password was right too. A user whose practice requires two factors of
+their role and who has not enrolled gets a token good only for enrolling (app/auth/enrollment.py).
+"""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import ratelimit, tokens
+from app.audit.actions import record
+from app.auth import lockout, tokens, twofactor
+from app.auth.access import user_principal
 from app.auth.passwords import verify_password
-from app.errors import Invalid, Limit
+from app.auth.roster import Rosters
+from app.db.scope import set_tenants
+from app.errors import Invalid, MfaRequired
 from app.settings import Settings
 from app.tenants.models import User
 
-PER_EMAIL = (10, 900)  # failed attempts, window in seconds
-PER_ADDRESS = (50, 900)
 BAD_LOGIN = "Email or password is not right."
+NEEDS_CODE = "This account signs in with two factors: send `otp`, the current code of your authenticator app " \
+             "(or one of your recovery codes)."
 
 
-async def login(session: AsyncSession, redis, settings: Settings, email: str, password: str, address: str) -> tuple[str, User]:
+async def login(session: AsyncSession, redis, settings: Settings, email: str, password: str, address: str,
+                otp: str | None = None) -> tuple[str, User]:
     email = (email or "").strip().lower()
-    limits = ((f"login:email:{email}", PER_EMAIL), (f"login:addr:{address}", PER_ADDRESS))
-    for key, (limit, _) in limits:
-        wait = await ratelimit.blocked(redis, key, limit)
-        if wait:
-            raise Limit(f"Too many failed sign-in attempts. Try again in {wait} seconds.", retry_after=wait)
+    await lockout.refuse_if_locked(redis, email, address)
     user = await session.scalar(select(User).where(User.email == email))
     # Verify against a dummy hash when the user is unknown, so both cases take the same time.
     valid = verify_password(user.password_hash if user else None, password or "")
-    if not valid or user is None or user.disabled_at is not None:
-        # Only failures count: a busy office behind one address signs in freely.
-        for key, (limit, window) in limits:
-            await ratelimit.hit(redis, key, limit, window)
+    enabled = user is not None and user.disabled_at is None
+    accepted = twofactor.check(settings, user, otp) if enabled and twofactor.in_force(user) else None
+    if enabled and twofactor.in_force(user) and accepted is None:
+        await lockout.count_failure(redis, email, address)
+        raise MfaRequired(NEEDS_CODE, ["otp"])
+    if not valid or not enabled:
+        await lockout.count_failure(redis, email, address)
         raise Invalid(BAD_LOGIN, ["password"])
-    await ratelimit.reset(redis, f"login:email:{email}")
-    return tokens.for_user(settings, user), user
+    if accepted is not None:
+        await twofactor.spend(session, user, accepted)
+        if accepted.recovery_hash is not None:
+            await audit_sign_in(session, user, "user.totp_recovery_used", {"recovery_codes_left": len(user.totp_recovery_hashes)})
+    await lockout.clear(redis, email)
+    return issue_for(settings, user, await twofactor.required_of(session, user) and accepted is None), user
+
+
+async def token_for_new_password(session: AsyncSession, settings: Settings, user: User) -> str | None:
+    """The token an accepted invitation or a password reset hands out, as login's would be (good
+    only for enrolling where the practice requires two factors of the role). None for a user with
+    two-factor sign-in in force: a mailed link is one factor, so they sign in with the new password
+    and a code."""
+    if twofactor.in_force(user):
+        return None
+    return issue_for(settings, user, await twofactor.required_of(session, user))
+
+
+def issue_for(settings: Settings, user: User, enroll_only: bool = False) -> str:
+    """The access token a sign-in hands out (by password, or by single sign-on)."""
+    return tokens.for_user(settings, user, scope=tokens.ENROLL if enroll_only else None)
+
+
+async def audit_sign_in(session: AsyncSession, user: User, action: str, after: dict) -> None:
+    """A sign-in event in the audit trail of every tenant the user reaches (there is no actor yet:
+    the user is)."""
+    actor = await user_principal(session, user.id, rosters=Rosters())
+    await set_tenants(session, *actor.scope())
+    await record(session, actor, actor.tenant_ids, action, "User", user.id, None, after)

@@ -28,6 +28,8 @@ class Principal:
     # Set when it sees its whole practice: the practice's roster counter (app/db/versions.py) its
     # `tenant_ids` (every ACTIVE tenant of the practice) were read at. Its scopes name the practice.
     roster: int | None = None
+    # Signed in with a token good only for enrolling in two-factor sign-in (app/auth/enrollment.py).
+    enroll_only: bool = False
 
     @classmethod
     def system(cls, tenant_ids=(), practice_id: uuid.UUID | None = None) -> Principal:

@@ -4,6 +4,9 @@ A token carries the user's session generation (`gen`) at issue: raising the user
 (app/accounts/sessions.py) ends every token issued before, checked where the principal is loaded
 (app/auth/access.py) from the row that request reads anyway. A token without `gen` was issued
 before generations existed, i.e. at generation 0.
+
+A token may carry a `scope`: ENROLL marks one good only for enrolling in two-factor sign-in (its
+user's practice requires it of their role and they have not enrolled, app/auth/enrollment.py).
 """
 
 from __future__ import annotations
@@ -17,24 +20,31 @@ import jwt
 ISSUER = "fcio"
 AUDIENCE = "fcio-api"
 ALGORITHM = "HS256"
+ENROLL = "totp-enroll"
 
 
 @dataclass(frozen=True)
 class Claims:
     user_id: uuid.UUID
     generation: int
+    scope: str | None = None
 
 
-def issue(secret: str, user_id: uuid.UUID, ttl_seconds: int, now: float | None = None, generation: int = 0) -> str:
+def issue(secret: str, user_id: uuid.UUID, ttl_seconds: int, now: float | None = None, generation: int = 0,
+          scope: str | None = None) -> str:
     issued = int(now if now is not None else time.time())
     claims = {"sub": str(user_id), "iat": issued, "exp": issued + ttl_seconds, "iss": ISSUER, "aud": AUDIENCE,
               "gen": generation}
+    if scope is not None:
+        claims["scope"] = scope
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
-def for_user(settings, user) -> str:
-    """The access token login, an accepted invitation and a reset hand out: the user's current generation."""
-    return issue(settings.secret_key, user.id, settings.token_ttl_seconds, generation=user.session_generation)
+def for_user(settings, user, scope: str | None = None) -> str:
+    """The access token login, an accepted invitation, a reset and single sign-on hand out: the
+    user's current generation (and `scope`, when the token is good only for enrolling)."""
+    return issue(settings.secret_key, user.id, settings.token_ttl_seconds, generation=user.session_generation,
+                 scope=scope)
 
 
 def verify(secret: str, token: str) -> Claims | None:
@@ -48,9 +58,9 @@ def verify(secret: str, token: str) -> Claims | None:
             issuer=ISSUER,
             options={"require": ["exp", "iat", "iss", "aud", "sub"]},
         )
-        generation = claims.get("gen", 0)
-        if type(generation) is not int:
+        generation, scope = claims.get("gen", 0), claims.get("scope")
+        if type(generation) is not int or not (scope is None or isinstance(scope, str)):
             return None
-        return Claims(uuid.UUID(claims["sub"]), generation)
+        return Claims(uuid.UUID(claims["sub"]), generation, scope)
     except (jwt.PyJWTError, ValueError, TypeError):
         return None

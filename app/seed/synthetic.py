@@ -39,7 +39,7 @@ from app.seed.reviews import LibraryEntry, practice_library, review_rows
 from app.seed.specs import Period, TenantSpec, synthetic_specs
 from app.seed.values import at, rng_uuid7
 from app.standards.actions import copy_library
-from app.tenants.actions import create_user
+from app.tenants.actions import create_user, free_slug
 from app.tenants.models import Practice, Role, Tenant
 from app.validation import slugify
 
@@ -120,8 +120,9 @@ async def create_practice(sessionmaker, name: str, rng: random.Random, period: P
             if await session.scalar(select(func.count()).select_from(Tenant).where(Tenant.practice_id == existing)):
                 raise Conflict(f"Practice {name!r} already has clients; seed a new practice name or a fresh database.")
             return existing
+        slug = await free_slug(session, Practice.slug, slugify(name, "practice"))
         await session.execute(
-            insert(Practice).values(id=practice_id, name=name, created_at=created_at, updated_at=created_at)
+            insert(Practice).values(id=practice_id, name=name, slug=slug, created_at=created_at, updated_at=created_at)
         )
         await copy_library(session, practice_id, created_at)
         return practice_id

@@ -25,7 +25,7 @@ async def get_or_create_practice(session: AsyncSession, name: str) -> Practice:
     name = v.text(name, "practice")
     practice = await session.scalar(select(Practice).where(Practice.name == name))
     if practice is None:
-        practice = Practice(name=name)
+        practice = Practice(name=name, slug=await free_slug(session, Practice.slug, v.slugify(name, "practice")))
         session.add(practice)
         await session.flush()
         await copy_library(session, practice.id)
@@ -87,12 +87,13 @@ async def require_practice_tenants(session: AsyncSession, practice_id: uuid.UUID
 
 
 async def unique_slug(session: AsyncSession, practice_id: uuid.UUID, name: str) -> str:
-    base = v.slugify(name)
-    taken = set(
-        await session.scalars(
-            select(Tenant.slug).where(Tenant.practice_id == practice_id, Tenant.slug.like(f"{base}%"))
-        )
-    )
+    """A tenant's slug, unique within its practice."""
+    return await free_slug(session, Tenant.slug, v.slugify(name), Tenant.practice_id == practice_id)
+
+
+async def free_slug(session: AsyncSession, column, base: str, *where) -> str:
+    """`base`, or `base-2`, `base-3`... : the first not yet in `column` (among the rows `where` names)."""
+    taken = set(await session.scalars(select(column).where(*where, column.like(f"{base}%"))))
     slug, n = base, 2
     while slug in taken:
         slug, n = f"{base}-{n}", n + 1

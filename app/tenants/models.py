@@ -6,8 +6,19 @@ import datetime as dt
 import enum
 import uuid
 
-from sqlalchemy import BigInteger, CheckConstraint, Enum, ForeignKey, Index, String, Text, func, text
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Enum,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import global_ids
@@ -39,12 +50,16 @@ class Practice(Timestamps, Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
     name: Mapped[str] = mapped_column(String(200), unique=True)
+    # Names the practice in its single sign-on URLs (`/auth/oidc/{slug}/login`, app/sso).
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
     # Health-score weights by component key; null means DESIGN.md's defaults.
     health_weights: Mapped[dict | None] = mapped_column(JSONB)
     # Signs the executive report's mailed links (app/reports/links.py); a new value voids them all.
     report_secret: Mapped[str] = mapped_column(Text, server_default=REPORT_SECRET)
     # Whether the monthly cron mails the executive report to the clients' executives (app/reports/delivery.py).
     reports_enabled: Mapped[bool] = mapped_column(server_default=text("true"))
+    # The roles (their values) that must sign in with two factors (app/auth/twofactor.py); empty: none.
+    two_factor_roles: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
 
 
 class Tenant(Versioned, Base):
@@ -88,6 +103,14 @@ class User(Versioned, Base):
     report_opt_out: Mapped[bool] = mapped_column(server_default=text("false"))
     # Carried in every access token it gets (`gen`); raising it ends every token issued before (app/accounts/sessions.py).
     session_generation: Mapped[int] = mapped_column(server_default=text("0"))
+    # Two-factor sign-in (app/auth/twofactor.py): the TOTP secret, encrypted like the integration
+    # secrets; in force from `totp_enabled_at` (set but not in force: an enrolment not confirmed).
+    totp_secret_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    totp_enabled_at: Mapped[dt.datetime | None]
+    # The last 30-second step a code was accepted for: a code is never taken twice.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    # sha256 hex of each unused recovery code; a used one is removed.
+    totp_recovery_hashes: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
 
 
 class Grant(Base):

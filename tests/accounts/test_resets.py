@@ -13,6 +13,7 @@ from app.db.scope import tenant_session
 from app.tenants.models import Role, User
 from tests.accounts.conftest import APP_URL, NEW_PASSWORD, REQUEST, RESET
 from tests.apitools import PASSWORD, user_error_codes
+from tests.auth.test_twofactor import code, codes_of, enrolled, login, steady
 
 
 async def reset_token(accounts, email: str) -> str:
@@ -109,3 +110,14 @@ async def test_the_request_that_found_an_account_and_the_reset_are_audited(accou
     assert [(e.action, e.actor_type) for e in events] == [("user.password_reset_request", "system"),
                                                           ("user.password_reset", "user")]
     assert events[0].after["requested_from"].startswith("10.")
+
+
+async def test_a_reset_gives_a_two_factor_user_no_token_they_sign_in_with_the_new_password_and_a_code(accounts, scene):
+    """The mailed link is one factor: it changes the password but does not stand in for the code."""
+    secret, _ = await enrolled(accounts.api, scene.cio)
+    token = await reset_token(accounts, scene.cio.email)
+    reset = await accounts.payload(RESET, {"token": token, "password": NEW_PASSWORD})
+    assert reset["userErrors"] == [] and reset["accessToken"] is None
+    assert codes_of(await login(accounts.api, scene.cio.email, password=NEW_PASSWORD)) == ["MFA_REQUIRED"]
+    await steady()
+    assert (await login(accounts.api, scene.cio.email, code(secret), password=NEW_PASSWORD))["accessToken"]

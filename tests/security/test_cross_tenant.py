@@ -375,3 +375,27 @@ async def test_a_calendar_feed_holds_only_the_meetings_of_the_tenants_its_user_s
     for document in ("{ calendarFeedUrl }", "mutation { resetCalendarFeed { url } }"):
         status, body = await gql.post(document, token=key)
         assert [e["extensions"]["code"] for e in body["errors"]] == ["FORBIDDEN"], body
+
+
+async def test_a_practice_sign_in_settings_reach_only_that_practice(gql, bypassing_gql, cast):
+    """The two-factor policy and the single sign-on provider take no id: they are always the
+    caller's practice's. An admin of B setting both changes nothing A or C reads, with row
+    security and without it (these tables have none: the API's practice check holds alone)."""
+    callers = {c.name: c for c in cast.callers}
+    policy = "{ twoFactorPolicy { requiredRoles } }"
+    provider = "{ oidcProvider { issuer allowedDomains } }"
+    for client in (gql, bypassing_gql):
+        await client.data('mutation { setOidcProvider(input: {issuer: "https://idp.b.example", clientId: "b", '
+                          'clientSecret: "b-secret", allowedDomains: ["b.example"]}) { userErrors { code } } }',
+                          token=callers["admin_b"].token)
+        await client.data("mutation { setTwoFactorPolicy(input: {requiredRoles: [CLIENT_EXECUTIVE]}) { __typename } }",
+                          token=callers["admin_b"].token)
+        for name in ("admin_a", "admin_c"):
+            assert await client.data(provider, token=callers[name].token) == {"oidcProvider": None}, name
+            assert await client.data(policy, token=callers[name].token) == {"twoFactorPolicy": {"requiredRoles": []}}
+        assert (await client.data(policy, token=callers["cio_a"].token))["twoFactorPolicy"]["requiredRoles"] == []
+        mine = await client.data(provider, token=callers["admin_b"].token)
+        assert mine == {"oidcProvider": {"issuer": "https://idp.b.example", "allowedDomains": ["b.example"]}}
+        await client.data("mutation { removeOidcProvider { removed } }", token=callers["admin_b"].token)
+        await client.data("mutation { setTwoFactorPolicy(input: {requiredRoles: []}) { __typename } }",
+                          token=callers["admin_b"].token)

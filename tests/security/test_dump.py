@@ -10,6 +10,7 @@ import uuid
 from pathlib import Path
 
 import httpx
+import pyotp
 import pytest
 from sqlalchemy import text
 
@@ -55,8 +56,18 @@ async def test_a_dump_holds_no_plaintext_password_api_key_webhook_or_calendar_se
     key = next(c for c in cast.callers if c.name == "key_a").token
     admin = next(c for c in cast.callers if c.name == "admin_a").token
     feed = (await gql.data("{ calendarFeedUrl }", token=admin))["calendarFeedUrl"]
+    own = await gql.mutate("", "login", {"email": user.email, "password": password}, "accessToken")
+    totp_secret = (await gql.data("mutation { enrollTotp { secret } }", token=own["accessToken"]))["enrollTotp"]["secret"]
+    recovery = (await gql.mutate(own["accessToken"], "confirmTotp", {"code": pyotp.TOTP(totp_secret).now()},
+                                 "recoveryCodes"))["recoveryCodes"]
+    client_secret = f"oidc-{uuid.uuid4().hex}"
+    await gql.mutate(own["accessToken"], "setOidcProvider", {"issuer": "https://idp.example.com", "clientId": "fcio",
+                                                             "clientSecret": client_secret, "allowedDomains": ["example.com"]},
+                     "provider { issuer }")
     secrets = {"password": password, "api key secret": key.split("_", 2)[2], "webhook secret": cast.a1.halo_secret,
-               "calendar feed signature": feed.removesuffix(".ics")[-MAC_LENGTH:]}
+               "calendar feed signature": feed.removesuffix(".ics")[-MAC_LENGTH:], "TOTP secret": totp_secret,
+               "recovery code": recovery[0], "recovery code as typed": recovery[0].replace("-", ""),
+               "single sign-on client secret": client_secret}
     pg_dump = await client_binary(owner_engine, "pg_dump")
 
     dump = (await checked([str(pg_dump), "--format=plain", "--no-comments", "-d", libpq_url(database_url)])).stdout

@@ -11,13 +11,20 @@ from tests.security.database import changed, digest
 from tests.security.test_cross_tenant import PROBES
 
 ADMIN_ONLY = {"createUser", "createApiKey", "grantTenantAccess", "revokeTenantAccess", "revokeApiKey", "updateStandard",
-              "setReportDelivery", "inviteUser"}
+              "setReportDelivery", "inviteUser", "setTwoFactorPolicy", "setOidcProvider", "removeOidcProvider"}
 KEY_MAY = {"ingestTickets", "ingestAssets"}
 EXECUTIVE_MAY = {"decideInitiative", "acceptRisk"}
 # The caller's own account, not tenant data: every signed-in user may (app/api/calendar.py, app/api/deliveries.py).
-OWN_ACCOUNT = {"resetCalendarFeed", "setReportOptOut", "revokeSessions"}
+OWN_ACCOUNT = {"resetCalendarFeed", "setReportOptOut", "revokeSessions", "enrollTotp", "confirmTotp", "disableTotp"}
 # Signed out: a password, or a mailed link's token, is the credential (app/accounts).
 SIGNED_OUT = {"login", "acceptInvitation", "requestPasswordReset", "resetPassword"}
+# The practice's sign-in settings (app/api/twofactor.py, app/api/sso.py): no id to aim, tried below.
+SIGN_IN_SETTINGS = {
+    "setTwoFactorPolicy": "mutation { setTwoFactorPolicy(input: {requiredRoles: [CIO, CLIENT_EXECUTIVE]}) { __typename } }",
+    "setOidcProvider": 'mutation { setOidcProvider(input: {issuer: "https://idp.example.com", clientId: "c", '
+                       'clientSecret: "s", allowedDomains: ["example.com"]}) { __typename } }',
+    "removeOidcProvider": "mutation { removeOidcProvider { __typename } }",
+}
 
 
 def refused_roles(mutation: str) -> set[str]:
@@ -72,7 +79,8 @@ async def test_an_executive_may_make_only_the_two_decisions(gql, cast, owner_eng
         assert {e.get("extensions", {}).get("code") for e in body.get("errors", [])} == {"FORBIDDEN"}, (name, body)
     probed = {p.name.split(".")[0] for p in PROBES if p.query.startswith("mutation")}
     every = set(build_schema(False)._schema.mutation_type.fields)
-    allowed = every - {*SIGNED_OUT, "createStandard", *UNPROBED} - {m for m in probed if "exec_a" in refused_roles(m)}
+    allowed = every - {*SIGNED_OUT, "createStandard", *UNPROBED, *SIGN_IN_SETTINGS} - {
+        m for m in probed if "exec_a" in refused_roles(m)}
 
     assert allowed == EXECUTIVE_MAY | OWN_ACCOUNT
     assert changed(before, await digest(owner_engine)) == []
@@ -89,4 +97,20 @@ async def test_only_practice_admins_add_standards(gql, cast, owner_engine):
             callers[role].token,
         )
         assert {e.get("extensions", {}).get("code") for e in body.get("errors", [])} == {"FORBIDDEN"}, (role, body)
+    assert changed(before, await digest(owner_engine)) == []
+
+
+async def test_only_practice_admins_change_how_their_practice_signs_in(gql, cast, owner_engine):
+    """The two-factor policy and single sign-on: CIOs, executives and API keys are refused and change
+    nothing; an API key has no account to enrol either."""
+    callers = {c.name: c for c in cast.callers}
+    before = await digest(owner_engine)
+    for role in ("cio_a", "exec_a", "key_a"):
+        for name, document in SIGN_IN_SETTINGS.items():
+            _, body = await gql.post(document, None, callers[role].token)
+            assert {e.get("extensions", {}).get("code") for e in body.get("errors", [])} == {"FORBIDDEN"}, (role, name)
+    for document in ("mutation { enrollTotp { secret } }", 'mutation { confirmTotp(input: {code: "123456"}) { __typename } }',
+                     'mutation { disableTotp(input: {code: "123456"}) { __typename } }', "{ oidcProvider { issuer } }"):
+        _, body = await gql.post(document, None, callers["key_a"].token)
+        assert {e.get("extensions", {}).get("code") for e in body.get("errors", [])} == {"FORBIDDEN"}, document
     assert changed(before, await digest(owner_engine)) == []
