@@ -13,7 +13,7 @@ from app.api.audit import AuditQueries
 from app.api.budgets import BudgetMutations
 from app.api.calendar import CalendarMutations, CalendarQueries
 from app.api.decisions import DecisionMutations
-from app.api.deliveries import DeliveryMutations
+from app.api.deliveries import DeliveryMutations, DeliveryQueries
 from app.api.goals import GoalMutations, StrategyMutations
 from app.api.health import HealthMutations, HealthQueries
 from app.api.integrations import IntegrationMutations, IntegrationQueries
@@ -35,7 +35,7 @@ from graphql import GraphQLError
 
 @strawberry.type
 class Query(TenantQueries, PortfolioQueries, HealthQueries, AuditQueries, IntegrationQueries, StandardQueries,
-            CalendarQueries):
+            CalendarQueries, DeliveryQueries):
     pass
 
 

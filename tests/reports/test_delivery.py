@@ -221,6 +221,20 @@ async def test_only_admins_switch_the_report_and_only_users_opt_out(api, world, 
     assert (await api.mutate(clients.executive, SET_OPT_OUT, {"optOut": False}))["optOut"] is False
 
 
+SETTINGS = "{ reportDeliveryEnabled reportOptOut }"
+
+
+async def test_each_user_reads_back_the_practice_switch_and_their_own_opt_out(api, world, clients):
+    cio = await world.user(clients.practice, Role.CIO, clients.tenants)
+    assert await api.data(clients.executive, SETTINGS) == {"reportDeliveryEnabled": True, "reportOptOut": False}
+    await api.mutate(clients.admin, SET_DELIVERY, {"enabled": False})
+    await api.mutate(clients.executive, SET_OPT_OUT, {"optOut": True})
+    assert await api.data(clients.executive, SETTINGS) == {"reportDeliveryEnabled": False, "reportOptOut": True}
+    assert await api.data(cio, SETTINGS) == {"reportDeliveryEnabled": False, "reportOptOut": False}
+    await api.mutate(clients.admin, SET_DELIVERY, {"enabled": True})
+    assert await api.data(clients.admin, SETTINGS) == {"reportDeliveryEnabled": True, "reportOptOut": False}
+
+
 async def test_the_sweeper_enqueues_a_delivery_whose_job_was_lost_and_never_doubles_one(
         api, world, clients, queue, run_worker, smtp_server):
     tenant = clients.tenants[0]
