@@ -23,6 +23,7 @@ wait, or at once for a permanent refusal (5xx, TLS), the row is FAILED with the 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import functools
 import logging
@@ -57,21 +58,26 @@ def report_schema(production: bool):
 
 
 class Rendered:
-    """The PDFs rendered last in this process, per (tenant, month), with the report each was rendered from."""
+    """The PDFs rendered last in this process, per (tenant, month), with the report each was rendered
+    from. A tenant's deliveries run side by side in the worker, so a render under way is shared too."""
 
     def __init__(self):
         self._entries: OrderedDict = OrderedDict()
 
     async def pdf(self, report: Report, key: tuple) -> bytes:
         found = self._entries.get(key)
-        if found is not None and found[0] == report:
-            self._entries.move_to_end(key)
-            return found[1]
-        pdf = await run_in_threadpool(formats.render, report, "pdf")
-        self._entries[key] = (report, pdf)
-        while len(self._entries) > RENDERED_KEPT:
-            self._entries.popitem(last=False)
-        return pdf
+        if found is None or found[0] != report:
+            found = (report, asyncio.ensure_future(run_in_threadpool(formats.render, report, "pdf")))
+            self._entries[key] = found
+            while len(self._entries) > RENDERED_KEPT:
+                self._entries.popitem(last=False)
+        self._entries.move_to_end(key)
+        try:
+            return await asyncio.shield(found[1])  # a delivery cancelled does not cancel the others' render
+        except Exception:
+            if self._entries.get(key) is found:
+                del self._entries[key]  # a failed render is not kept
+            raise
 
 
 RENDERED = Rendered()
