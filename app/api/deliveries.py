@@ -1,8 +1,10 @@
 """The executive report's deliveries: `ReportDelivery`, `Tenant.reportDeliveries`, `sendExecutiveReport`,
-and who the monthly run mails: `setReportDelivery` (the practice's switch), `setReportOptOut` (a user's own).
+and who the monthly run mails: `setReportDelivery` (the practice's switch), `setReportOptOut` (a user's own),
+read back by `reportDeliveryEnabled` and `reportOptOut`.
 
 Practice admins (any tenant of the practice) and the tenant's CIOs; client executives and API
-keys are FORBIDDEN (the list names the client's people and the mail server's answers). A tenant
+keys are FORBIDDEN (the list names the client's people and the mail server's answers). The two
+settings are read by signed-in users only (an API key has no account and is no one's reader). A tenant
 the viewer may not see is NOT_FOUND, as everywhere. Sending queues: the payload's deliveries are
 QUEUED (or as they stood, for a recipient already served that month) and the worker sends them.
 """
@@ -99,6 +101,20 @@ class SetReportOptOutInput:
 class SetReportOptOutPayload:
     opt_out: bool | None
     user_errors: list[UserError]
+
+
+@strawberry.type
+class DeliveryQueries:
+    @strawberry.field(description="Whether the monthly run mails the executive report for the viewer's practice "
+                                  "(`setReportDelivery`). Signed-in users.")
+    async def report_delivery_enabled(self, info: Info) -> bool:
+        viewer = info.context.user_viewer()
+        return await info.context.db.read(lambda s: preferences.reports_enabled(s, viewer))
+
+    @strawberry.field(description="Whether the viewer opted out of the monthly report by mail (`setReportOptOut`).")
+    async def report_opt_out(self, info: Info) -> bool:
+        viewer = info.context.user_viewer()
+        return await info.context.db.read(lambda s: preferences.report_opt_out(s, viewer))
 
 
 @strawberry.type

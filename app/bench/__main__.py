@@ -3,7 +3,7 @@ itself at another size or setting.
 
 Seeds (once) and serves a bench database, drives `fcio serve` (as in production, without stored
 answers, and executor-only) and PostGraphile alternately from this process over loopback, counts
-statements, times scoring, ingestion, webhooks and the mixed workload, then writes BENCHMARKS.md
+statements, times scoring, ingestion, webhooks, the mixed workload and the month's report deliveries, then writes BENCHMARKS.md
 and the plot. Everything it starts is stopped before it returns.
 """
 
@@ -25,7 +25,7 @@ import httpx
 import orjson
 
 from app.api import ids
-from app.bench import database, load, mixed, pgbench, processes, report, statements, workloads
+from app.bench import database, deliveries, load, mixed, pgbench, processes, report, statements, workloads
 from app.bench import peer as peer_module
 from app.integrations.processing import MAX_DELAY
 from app.months import add_months
@@ -162,6 +162,7 @@ def main(argv=None) -> None:
             say(f"scoring 10,000: {scoring['scoring_10k']}")
         asyncio.run(database.settle(servers.database_url))
         results = run_servers(args, servers, env, actors, size, month, seconds, mixed_seconds) | scoring
+        results["deliveries"] = deliveries.run(servers, env, month, args.data_dir, say)
         results["profile"] = profile_slowest(results, actors, size, month, args.quick)
     finally:
         servers.close()

@@ -63,20 +63,25 @@ def running(command: list[str], env: dict, ready_url_of, cwd: Path | None = None
             out.close()
 
 
+WORKER = [sys.executable, "-m", "app.cli", "worker"]
+
+
 @contextlib.contextmanager
-def worker(env: dict, redis_url: str, log: Path, timeout: float = 60) -> Iterator[None]:
-    """`fcio worker` as in production, from when it polls its queue (arq's health-check key is set)."""
+def worker(env: dict, redis_url: str, log: Path, timeout: float = 60,
+           command: list[str] = WORKER) -> Iterator[subprocess.Popen]:
+    """`fcio worker` (or `command`) as in production, from when it polls its queue (arq's health-check
+    key is set, so one left by a worker before it is deleted first)."""
     out = open(log, "ab")  # noqa: SIM115 -- closed below
-    process = subprocess.Popen([sys.executable, "-m", "app.cli", "worker"], env=env, stdout=out,
-                               stderr=subprocess.STDOUT, start_new_session=True)
     client = redis.Redis.from_url(redis_url)
+    client.delete(HEALTH_CHECK_KEY)
+    process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + timeout
         while not client.exists(HEALTH_CHECK_KEY):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit(f"the worker did not start (exit code {process.poll()}); see {log}")
             time.sleep(0.2)
-        yield
+        yield process
     finally:
         client.close()
         stop(process)

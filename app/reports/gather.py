@@ -17,7 +17,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.api import ids
-from app.api.compiled import run
+from app.api.compiled import document, run
 from app.api.compiled.answers import Answers
 from app.api.context import Context, Db
 from app.auth.principal import Principal
@@ -52,7 +52,11 @@ async def answer(services: Services, session: AsyncSession, schema, principal: P
         data = orjson.loads(body)["data"]
     else:
         context = Context(services, Db(session), principal)
-        result = await schema.execute(DOCUMENT, given, context_value=context, operation_name=OPERATION)
+        # Validated once per process (the compile attempt above has just asked for it: kept).
+        parsed = document.valid_document(schema._schema, schema.compiled_validation_rules, DOCUMENT)
+        if parsed is None:
+            raise ReportFailed("The report's document does not validate against the schema.")
+        result = await schema.execute_validated(parsed, given, context, OPERATION)
         await context.db.close()
         if result.errors:
             raise ReportFailed(f"The report's document failed: {result.errors[0].message}")

@@ -9,7 +9,12 @@ the row QUEUED, and arq runs the job again. Every try carries the same Message-I
 id), so the recipient's mail system can tell the copy for what it is.
 
 The report is read as the mailed link reads it (`links.link_reader`: a client executive of that
-one tenant): the PDF attached holds exactly what the link in the same mail opens.
+one tenant): the PDF attached holds exactly what the link in the same mail opens. That reader is
+the same for every recipient of a tenant and month, so the worker renders the PDF once for all
+of them (`Rendered`): each delivery still gathers the report in its own transaction, and the PDF
+rendered last for that tenant and month is attached only when the report gathered is equal to
+the one it was rendered from (no clock or counter to trust: what the mail shows is compared).
+The schema is built once per process, not per mail (~70 ms, and the validated document is kept per schema).
 
 A temporary refusal (4xx, a server that cannot be reached) leaves the row QUEUED with the answer
 in `error` and asks for a retry after `settings.report_retry_seconds[attempts - 1]`; after the last
@@ -18,9 +23,12 @@ wait, or at once for a permanent refusal (5xx, TLS), the row is FAILED with the 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import functools
 import logging
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from email.message import EmailMessage
 from urllib.parse import urlsplit
@@ -41,6 +49,38 @@ from app.services import Services
 from app.tenants.models import Tenant
 
 log = logging.getLogger(__name__)
+RENDERED_KEPT = 64  # tenants whose deliveries a worker runs at once: far fewer than this
+
+
+@functools.cache
+def report_schema(production: bool):
+    return build_schema(production)
+
+
+class Rendered:
+    """The PDFs rendered last in this process, per (tenant, month), with the report each was rendered
+    from. A tenant's deliveries run side by side in the worker, so a render under way is shared too."""
+
+    def __init__(self):
+        self._entries: OrderedDict = OrderedDict()
+
+    async def pdf(self, report: Report, key: tuple) -> bytes:
+        found = self._entries.get(key)
+        if found is None or found[0] != report:
+            found = (report, asyncio.ensure_future(run_in_threadpool(formats.render, report, "pdf")))
+            self._entries[key] = found
+            while len(self._entries) > RENDERED_KEPT:
+                self._entries.popitem(last=False)
+        self._entries.move_to_end(key)
+        try:
+            return await asyncio.shield(found[1])  # a delivery cancelled does not cancel the others' render
+        except Exception:
+            if self._entries.get(key) is found:
+                del self._entries[key]  # a failed render is not kept
+            raise
+
+
+RENDERED = Rendered()
 
 
 @dataclass(frozen=True)
@@ -85,7 +125,7 @@ async def report_pdf(services: Services, session: AsyncSession, delivery: Report
     reader = links.link_reader(practice_id, delivery.tenant_id)
     await set_tenants(session, *reader.scope())
     try:
-        report = await gather(services, session, build_schema(services.settings.is_production), reader,
+        report = await gather(services, session, report_schema(services.settings.is_production), reader,
                               delivery.tenant_id, delivery.month)
     except NotFound:
         return None
@@ -94,7 +134,7 @@ async def report_pdf(services: Services, session: AsyncSession, delivery: Report
         return None
     if report.score is None:
         return None
-    return report, await run_in_threadpool(formats.render, report, "pdf")
+    return report, await RENDERED.pdf(report, (delivery.tenant_id, delivery.month))
 
 
 def settle(delivery: ReportDelivery, retries: list[float], error: MailError | None) -> Outcome:

@@ -5,10 +5,13 @@ off, the monthly run queues nothing for any of its tenants (`sendExecutiveReport
 request). A user's `report_opt_out` is their own: opted out, a client executive gets no monthly
 mail and is left out of `sendExecutiveReport`'s default recipients (named explicitly, they get it).
 Both changes are audited under every tenant the actor sees, as other changes above tenancy are.
+Each is read back by the one it belongs to: the switch by any signed-in user of the practice
+(whether the client's executives get the mail is no secret inside it), the opt-out by its user.
 """
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.actions import record
@@ -43,3 +46,13 @@ async def set_report_opt_out(session: AsyncSession, actor: Principal, opt_out: b
     await record(session, actor, actor.tenant_ids, "user.report_opt_out", "User", user.id, before,
                  {"report_opt_out": opt_out})
     return opt_out
+
+
+async def reports_enabled(session: AsyncSession, viewer: Principal) -> bool:
+    """The viewer's practice's switch, as `set_reports_enabled` leaves it."""
+    return await session.scalar(select(Practice.reports_enabled).where(Practice.id == viewer.practice_id))
+
+
+async def report_opt_out(session: AsyncSession, viewer: Principal) -> bool:
+    """The viewer's own opt-out, as `set_report_opt_out` leaves it."""
+    return await session.scalar(select(User.report_opt_out).where(User.id == viewer.id))

@@ -11,12 +11,15 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from app.api import ids
+from app.auth.principal import Principal
 from app.db.queue import use_queue
 from app.db.scope import tenant_session
 from app.health.recompute import SCORE_BATCH, batch_job_id
 from app.months import month_label
 from app.reports import delivery
 from app.reports.models import DeliveryState, ReportDelivery
+from app.risks.actions import create_risk
+from app.risks.models import RiskCategory
 from app.tenants.models import Practice, Role
 from tests.apitools import user_error_codes
 from tests.mail.conftest import Recorder, Refuser
@@ -91,6 +94,33 @@ async def test_the_job_mails_the_pdf_and_a_link_that_opens_the_report(api, world
     await run_worker(server.url)
     assert len(recorder.envelopes) == 1
     assert [(d.state, d.attempts) for d in await stored(api, tenant)] == [(DeliveryState.SENT, 1)]
+
+
+def attached_pdf(mail) -> bytes:
+    (attachment,) = list(mail.iter_attachments())
+    return attachment.get_content()
+
+
+async def test_recipients_of_a_tenant_get_the_same_pdf_and_a_change_in_between_shows(
+        api, world, clients, queue, run_worker, smtp_server):
+    """The worker renders a tenant's PDF once for its recipients of the month, and only while the
+    report it gathers for each delivery is the one the PDF was rendered from."""
+    recorder = Recorder()
+    url = smtp_server(recorder).url
+    tenant = clients.tenants[0]
+    await send(api, world, queue, clients.admin, tenant, ["one@client.example", "two@client.example"])
+    await run_worker(url)
+    first, second = recorder.messages()
+    assert attached_pdf(first) == attached_pdf(second)
+
+    async with tenant_session(api.services.sessionmaker, [tenant.id]) as s:
+        await create_risk(s, Principal.system([tenant.id], tenant.practice_id), tenant.id, title="Backup vendor exits",
+                          category=RiskCategory.VENDOR, likelihood=5, impact=5)
+    await send(api, world, queue, clients.admin, tenant, ["three@client.example"])
+    await run_worker(url)
+    third = recorder.messages()[-1]
+    assert third["To"] == "three@client.example" and "Backup vendor exits" in pdf_text(third)
+    assert "Backup vendor exits" not in pdf_text(first)
 
 
 async def test_a_temporary_refusal_is_retried_then_failed_with_the_answer(api, world, clients, queue, run_worker,
@@ -219,6 +249,20 @@ async def test_only_admins_switch_the_report_and_only_users_opt_out(api, world, 
     assert (await api.mutate(clients.executive, SET_OPT_OUT, {"optOut": True}))["optOut"] is True
     assert "user.report_opt_out" in await api.audit_actions(clients.tenants[0])
     assert (await api.mutate(clients.executive, SET_OPT_OUT, {"optOut": False}))["optOut"] is False
+
+
+SETTINGS = "{ reportDeliveryEnabled reportOptOut }"
+
+
+async def test_each_user_reads_back_the_practice_switch_and_their_own_opt_out(api, world, clients):
+    cio = await world.user(clients.practice, Role.CIO, clients.tenants)
+    assert await api.data(clients.executive, SETTINGS) == {"reportDeliveryEnabled": True, "reportOptOut": False}
+    await api.mutate(clients.admin, SET_DELIVERY, {"enabled": False})
+    await api.mutate(clients.executive, SET_OPT_OUT, {"optOut": True})
+    assert await api.data(clients.executive, SETTINGS) == {"reportDeliveryEnabled": False, "reportOptOut": True}
+    assert await api.data(cio, SETTINGS) == {"reportDeliveryEnabled": False, "reportOptOut": False}
+    await api.mutate(clients.admin, SET_DELIVERY, {"enabled": True})
+    assert await api.data(clients.admin, SETTINGS) == {"reportDeliveryEnabled": True, "reportOptOut": False}
 
 
 async def test_the_sweeper_enqueues_a_delivery_whose_job_was_lost_and_never_doubles_one(

@@ -342,6 +342,30 @@ async def attack(gql: Gql, cast: Cast, owner_engine, count: int, label: str) -> 
     assert changed(before, after) == []
 
 
+async def test_the_report_settings_read_back_are_the_viewers_practice_and_account_only(gql, bypassing_gql, world):
+    """`reportDeliveryEnabled` is the viewer's practice's switch and `reportOptOut` the viewer's own
+    flag: another practice's admin turning the report off, or another user opting out, changes
+    neither (with row security and without it). An API key reads neither."""
+    practice_a, practice_b = await world.practice(), await world.practice()
+    tenant_a = await world.tenant(practice_a)
+    admin_a, admin_b = await world.user(practice_a, Role.PRACTICE_ADMIN), await world.user(practice_b, Role.PRACTICE_ADMIN)
+    executive_a = await world.user(practice_a, Role.CLIENT_EXECUTIVE, [tenant_a])
+    executive_a2 = await world.user(practice_a, Role.CLIENT_EXECUTIVE, [tenant_a])
+    token = lambda user: tokens.issue(get_settings().secret_key, user.id, 60)  # noqa: E731
+    await gql.data("mutation { setReportDelivery(input: {enabled: false}) { enabled } }", token=token(admin_b))
+    await gql.data("mutation { setReportOptOut(input: {optOut: true}) { optOut } }", token=token(executive_a2))
+    for client in (gql, bypassing_gql):
+        for user, expected in ((admin_a, (True, False)), (executive_a, (True, False)), (admin_b, (False, False)),
+                               (executive_a2, (True, True))):
+            read = await client.data("{ reportDeliveryEnabled reportOptOut }", token=token(user))
+            assert (read["reportDeliveryEnabled"], read["reportOptOut"]) == expected, (user.role, read)
+    async with world.scope(()) as s:
+        _, key = await create_api_key(s, await world.principal(admin_a), "PSA push", None)
+    for document in ("{ reportDeliveryEnabled }", "{ reportOptOut }"):
+        status, body = await gql.post(document, token=key)
+        assert [e["extensions"]["code"] for e in body["errors"]] == ["FORBIDDEN"], body
+
+
 async def test_a_calendar_feed_holds_only_the_meetings_of_the_tenants_its_user_sees(gql, bypassing_gql, world):
     """The feed has no id to attack, only a secret naming its user: each user's feed shows exactly
     the meetings of the tenants that user sees, never another practice's or an ungranted tenant's,
