@@ -14,6 +14,7 @@ learns nothing about other practices); accepting then says the address is taken.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 import uuid
 
 from sqlalchemy import delete, func, select, update
@@ -114,6 +115,24 @@ async def accept_invitation(session: AsyncSession, redis, settings: Settings, to
     """`acceptInvitation`: the invitee's account with the invitation's role and tenants, and a token."""
     check_password(password)
     invitation = await links.consume(session, Invitation, token, address, redis)
+    user = await joined(session, invitation, password)
+    return await token_for_new_password(session, settings, user), user
+
+
+async def join_by_sign_on(session: AsyncSession, practice_id: uuid.UUID, email: str) -> User | None:
+    """The account a live invitation of `email` to the practice names, made now (the invitation is
+    used, as by its link), for a first single sign-on; None without one. Its password is random:
+    the identity provider vouches for the invitee, and a reset gives them one if they want it."""
+    invitation = (await session.execute(
+        update(Invitation)
+        .where(Invitation.practice_id == practice_id, Invitation.email == email, Invitation.used_at.is_(None),
+               Invitation.voided_at.is_(None), Invitation.expires_at > func.now())
+        .values(used_at=func.now()).returning(Invitation).execution_options(synchronize_session=False))).scalar_one_or_none()
+    return None if invitation is None else await joined(session, invitation, secrets.token_urlsafe(32))
+
+
+async def joined(session: AsyncSession, invitation: Invitation, password: str) -> User:
+    """The invitee's account with the invitation's role and tenants and `password`, audited."""
     user = await session.scalar(select(User).where(User.email == invitation.email))
     if user is not None and user.practice_id != invitation.practice_id:
         raise Conflict("This address already has an account with another practice: sign in there.", ["token"])
@@ -134,4 +153,4 @@ async def accept_invitation(session: AsyncSession, redis, settings: Settings, to
     await record_for_account(session, None, user.id, "invitation.accept",
                              {"invitation_id": str(invitation.id), "email": user.email, "role": user.role.value,
                               "invited_by": str(invitation.invited_by) if invitation.invited_by else None})
-    return await token_for_new_password(session, settings, user), user
+    return user

@@ -29,6 +29,8 @@ from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts import invitations
+from app.errors import Conflict
 from app.integrations.secrets import decrypt
 from app.settings import Settings
 from app.sso.actions import reachable
@@ -167,6 +169,11 @@ async def finish(session: AsyncSession, redis, http: httpx.AsyncClient, settings
         raise SsoRefused(403, "DOMAIN_NOT_ALLOWED", "This practice's single sign-on does not take addresses of that domain.")
     user = await session.scalar(select(User).where(User.email == email, User.practice_id == practice.id,
                                                    User.disabled_at.is_(None)))
+    if user is None:
+        try:
+            user = await invitations.join_by_sign_on(session, practice.id, email)
+        except Conflict as error:
+            raise SsoRefused(409, "CONFLICT", str(error)) from None
     if user is None:
         raise SsoRefused(403, "NO_ACCOUNT", f"{email} has no account in this practice. Ask an admin to invite you.")
     return user

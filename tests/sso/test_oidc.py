@@ -12,10 +12,12 @@ import pyotp
 import pytest
 from sqlalchemy import select
 
+from app.api import ids
 from app.integrations.secrets import decrypt
 from app.sso.models import OidcProvider
 from app.tenants import actions as tenant_actions
 from app.tenants.models import Role
+from tests.accounts.conftest import INVITE
 from tests.apitools import PASSWORD, error_codes
 from tests.sso.issuer import CLIENT_ID, CLIENT_SECRET, Forgery, Issuer, Login
 
@@ -253,3 +255,19 @@ async def test_metadata_that_does_not_hold_stops_the_sign_in(api, sso, issuer, c
     finally:
         issuer.metadata = {}
     assert (answer.status_code, answer.json()["error"]) == (502, "PROVIDER_MISCONFIGURED")
+
+
+async def test_an_invited_address_signs_in_by_sso_and_gets_the_invitation_s_role_and_tenants(api, sso, issuer, scene):
+    """A first sign-on takes the live invitation (used, as by its link); a second finds the account."""
+    slug, domain, admin, _ = sso
+    email = f"new-{uuid.uuid4().hex[:6]}@{domain}"
+    invited = await api.data(admin, INVITE, {"i": {"email": email, "name": "New Cio", "role": "CIO",
+                                                   "tenantIds": [ids.encode("Tenant", scene.tenant.id)]}})
+    assert invited["inviteUser"]["userErrors"] == []
+    token = token_of(await sign_in(api, issuer, slug, Login(email)))
+    me = await api.data("{ me { email role } tenants { edges { node { name } } } }", token=token)
+    assert me["me"] == {"email": email, "role": "CIO"}
+    assert [e["node"]["name"] for e in me["tenants"]["edges"]] == [scene.tenant.name]
+    assert token_of(await sign_in(api, issuer, slug, Login(email)))
+    stranger = await sign_in(api, issuer, slug, Login(f"other-{uuid.uuid4().hex[:6]}@{domain}"))
+    assert (stranger.status_code, stranger.json()["error"]) == (403, "NO_ACCOUNT")
