@@ -18,7 +18,7 @@ from sqlalchemy import func, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import LinkToken
-from app.auth import ratelimit
+from app.auth import lockout, ratelimit
 from app.errors import Invalid, Limit
 from app.mail.send import send_message
 from app.settings import Settings
@@ -26,7 +26,7 @@ from app.settings import Settings
 TOKEN_BYTES = 32
 MAX_TOKEN_LENGTH = 100  # a minted token is 43 characters; anything much longer is not one
 BAD_TOKEN = "This link is not valid (it may have been used, replaced or expired): ask for a new one."
-PER_ADDRESS = (50, 900)  # failed link tokens per client address, window in seconds (login's)
+PER_ADDRESS = lockout.PER_ADDRESS  # failed link tokens per client address, as many as failed logins
 
 
 def mint() -> tuple[str, str]:

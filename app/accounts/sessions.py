@@ -40,7 +40,7 @@ async def revoke_sessions(session: AsyncSession, actor: Principal) -> None:
 
 async def record_for_account(session: AsyncSession, actor: Principal | None, user_id: uuid.UUID, action: str,
                              after: dict | None = None) -> None:
-    """An event of a signed-out flow (an accepted invitation, a reset) in the history of every tenant
+    """An event of a signed-out flow (a sign-in, an accepted invitation, a reset) in the history of every tenant
     the account reaches, as the account itself unless `actor` says otherwise (the worker). The
     transaction's scope is the account's while recording, then nothing again, as it came."""
     user = await access.user_principal(session, user_id, rosters=Rosters(), scope=True)

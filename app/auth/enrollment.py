@@ -9,14 +9,8 @@ resolver or compiled statement runs; every other path takes the token for no tok
 
 from __future__ import annotations
 
-from graphql import (
-    DocumentNode,
-    FieldNode,
-    FragmentDefinitionNode,
-    FragmentSpreadNode,
-    InlineFragmentNode,
-    OperationDefinitionNode,
-)
+from app.api.compiled.document import chosen_operation
+from graphql import DocumentNode, FieldNode, FragmentDefinitionNode, FragmentSpreadNode, InlineFragmentNode
 
 ALLOWED_FIELDS = frozenset({"enrollTotp", "confirmTotp", "me", "__typename"})
 REFUSAL = ("Your practice requires two-factor sign-in for your role. This sign-in may only set it up: "
@@ -26,14 +20,11 @@ REFUSAL = ("Your practice requires two-factor sign-in for your role. This sign-i
 
 def allows(document: DocumentNode | None, operation_name: str | None) -> bool:
     """Whether every root field of the operation to run is one an enrolling user may call."""
-    if document is None:
-        return False
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    chosen = [o for o in operations if operation_name is None or (o.name and o.name.value == operation_name)]
-    if len(chosen) != 1:
+    chosen = chosen_operation(document, operation_name) if document is not None else None
+    if chosen is None:
         return False
     fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-    return _only_allowed(chosen[0].selection_set, fragments, set())
+    return _only_allowed(chosen.selection_set, fragments, set())
 
 
 def _only_allowed(selection_set, fragments: dict, seen: set) -> bool:

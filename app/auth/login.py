@@ -12,12 +12,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.audit.actions import record
+from app.accounts.sessions import record_for_account
 from app.auth import lockout, tokens, twofactor
-from app.auth.access import user_principal
 from app.auth.passwords import verify_password
-from app.auth.roster import Rosters
-from app.db.scope import set_tenants
 from app.errors import Invalid, MfaRequired
 from app.settings import Settings
 from app.tenants.models import User
@@ -45,9 +42,11 @@ async def login(session: AsyncSession, redis, settings: Settings, email: str, pa
     if accepted is not None:
         await twofactor.spend(session, user, accepted)
         if accepted.recovery_hash is not None:
-            await audit_sign_in(session, user, "user.totp_recovery_used", {"recovery_codes_left": len(user.totp_recovery_hashes)})
+            await record_for_account(session, None, user.id, "user.totp_recovery_used",
+                                     {"recovery_codes_left": len(user.totp_recovery_hashes)})
     await lockout.clear(redis, email)
-    return issue_for(settings, user, await twofactor.required_of(session, user) and accepted is None), user
+    enroll_only = await twofactor.required_of(session, user) and accepted is None
+    return tokens.for_user(settings, user, enroll_only=enroll_only), user
 
 
 async def token_for_new_password(session: AsyncSession, settings: Settings, user: User) -> str | None:
@@ -57,17 +56,4 @@ async def token_for_new_password(session: AsyncSession, settings: Settings, user
     and a code."""
     if twofactor.in_force(user):
         return None
-    return issue_for(settings, user, await twofactor.required_of(session, user))
-
-
-def issue_for(settings: Settings, user: User, enroll_only: bool = False) -> str:
-    """The access token a sign-in hands out (by password, or by single sign-on)."""
-    return tokens.for_user(settings, user, scope=tokens.ENROLL if enroll_only else None)
-
-
-async def audit_sign_in(session: AsyncSession, user: User, action: str, after: dict) -> None:
-    """A sign-in event in the audit trail of every tenant the user reaches (there is no actor yet:
-    the user is)."""
-    actor = await user_principal(session, user.id, rosters=Rosters())
-    await set_tenants(session, *actor.scope())
-    await record(session, actor, actor.tenant_ids, action, "User", user.id, None, after)
+    return tokens.for_user(settings, user, enroll_only=await twofactor.required_of(session, user))

@@ -40,11 +40,11 @@ def issue(secret: str, user_id: uuid.UUID, ttl_seconds: int, now: float | None =
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
-def for_user(settings, user, scope: str | None = None) -> str:
-    """The access token login, an accepted invitation, a reset and single sign-on hand out: the
-    user's current generation (and `scope`, when the token is good only for enrolling)."""
+def for_user(settings, user, enroll_only: bool = False) -> str:
+    """The access token a sign-in hands out (a password, an accepted invitation, a reset, single
+    sign-on): the user's current generation, and ENROLL when it is good only for enrolling."""
     return issue(settings.secret_key, user.id, settings.token_ttl_seconds, generation=user.session_generation,
-                 scope=scope)
+                 scope=ENROLL if enroll_only else None)
 
 
 def verify(secret: str, token: str) -> Claims | None:

@@ -14,8 +14,8 @@ import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from app.auth import ratelimit
-from app.auth.login import audit_sign_in, issue_for
+from app.accounts.sessions import record_for_account
+from app.auth import ratelimit, tokens
 from app.db.scope import tenant_session
 from app.services import Services
 from app.sso import flow
@@ -56,10 +56,10 @@ async def oidc_callback(request: Request) -> Response:
         async with tenant_session(services.sessionmaker, ()) as session, client() as http:
             user = await flow.finish(session, services.redis, http, settings, request.path_params["slug"],
                                      request.query_params.get("code"), request.query_params.get("state"))
-            await audit_sign_in(session, user, "user.sso_sign_in", {"method": "oidc"})
+            await record_for_account(session, None, user.id, "user.sso_sign_in", {"method": "oidc"})
     except flow.SsoRefused as error:
         return refused(error)
     # The identity provider's own second factor counts: no TOTP code is asked (README).
-    fragment = urlencode({"token": issue_for(settings, user)})
+    fragment = urlencode({"token": tokens.for_user(settings, user)})
     return RedirectResponse(f"{settings.app_url.rstrip('/')}/signed-in#{fragment}", status_code=302,
                             headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
