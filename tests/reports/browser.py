@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import itertools
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from contextlib import asynccontextmanager
@@ -122,27 +124,53 @@ async def devtools_url(profile: Path, process: asyncio.subprocess.Process) -> st
 
 @asynccontextmanager
 async def chromium(path: str):
-    """A headless Chromium with a fresh profile, stopped (and the profile removed) afterwards."""
-    with tempfile.TemporaryDirectory(prefix="fcio-chromium-") as profile:
-        flags = ["--headless=new", "--remote-debugging-port=0", f"--user-data-dir={profile}", "--disable-gpu",
-                 "--no-first-run", "--no-default-browser-check", "--disable-extensions", "--disable-sync",
-                 "--disable-background-networking", "--disable-component-update", "--disable-default-apps",
-                 "--window-size=1024,900", "about:blank"]
-        if os.geteuid() == 0:
-            flags.insert(0, "--no-sandbox")  # Chromium refuses to run as root with its sandbox
-        process = await asyncio.create_subprocess_exec(path, *flags, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            async with websockets.connect(await devtools_url(Path(profile), process), max_size=64 * 2**20) as socket:
-                browser = Browser(socket)
-                try:
-                    yield browser
-                finally:
-                    browser.reader.cancel()
-        finally:
-            if process.returncode is None:
-                process.terminate()
+    """A headless Chromium with a fresh profile, stopped (and the profile removed) afterwards.
+
+    Chromium's helpers (renderers, the crash handler) outlive the browser process by a moment and
+    keep writing to the profile, so the browser runs in its own process group, the whole group is
+    stopped, and only then is the profile removed. Its temporary files go into the profile too.
+    """
+    profile = tempfile.mkdtemp(prefix="fcio-chromium-")
+    flags = ["--headless=new", "--remote-debugging-port=0", f"--user-data-dir={profile}", "--disable-gpu",
+             "--no-first-run", "--no-default-browser-check", "--disable-extensions", "--disable-sync",
+             "--disable-background-networking", "--disable-component-update", "--disable-default-apps",
+             "--disable-breakpad", "--window-size=1024,900", "about:blank"]
+    if os.geteuid() == 0:
+        flags.insert(0, "--no-sandbox")  # Chromium refuses to run as root with its sandbox
+    process = await asyncio.create_subprocess_exec(path, *flags, stdout=subprocess.DEVNULL,
+                                                   stderr=subprocess.DEVNULL, start_new_session=True,
+                                                   env={**os.environ, "TMPDIR": profile})
+    try:
+        async with websockets.connect(await devtools_url(Path(profile), process), max_size=64 * 2**20) as socket:
+            browser = Browser(socket)
             try:
-                await asyncio.wait_for(process.wait(), 10)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
+                yield browser
+            finally:
+                browser.reader.cancel()
+    finally:
+        await stop_group(process)
+        await remove_profile(profile)
+
+
+async def stop_group(process: asyncio.subprocess.Process) -> None:
+    """Stop the browser politely (10 s), then every process of its group that is still there."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(process.wait(), 10)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)  # helpers still going, or a browser that ignored SIGTERM
+    await process.wait()
+
+
+async def remove_profile(profile: str) -> None:
+    """Remove the profile, retrying while a dying helper still writes into it."""
+    for _ in range(20):
+        try:
+            shutil.rmtree(profile)
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            await asyncio.sleep(0.25)
+    shutil.rmtree(profile)
