@@ -27,7 +27,8 @@ NOT_QUEUED = ("/healthz", "/readyz", "/metrics")
 
 
 class AdmissionMiddleware:
-    """Pure ASGI: a request holds its place from the first byte it is given to the last it sends."""
+    """Pure ASGI: a request holds its place from the first byte it is given to the last it sends,
+    unless it gives the place back earlier (`leave`)."""
 
     def __init__(self, app, limit: int):
         self.app = app
@@ -41,7 +42,30 @@ class AdmissionMiddleware:
             await self.slots.acquire()
         finally:
             WAITING.dec()
+        place = scope[PLACE] = Place(self.slots)
         try:
             await self.app(scope, receive, send)
         finally:
+            place.leave()
+
+
+class Place:
+    def __init__(self, slots: asyncio.Semaphore):
+        self.slots: asyncio.Semaphore | None = slots
+
+    def leave(self) -> None:
+        if self.slots is not None:
             self.slots.release()
+            self.slots = None
+
+
+PLACE = "fcio.admission"
+
+
+def leave(scope) -> None:
+    """Give the request's place to the next one: for a request that from here on only waits for
+    work done for many requests at once (a webhook delivery waits for the batch that stores it,
+    app/integrations/writer.py; holding places there would keep batches to the limit's size)."""
+    place = scope.get(PLACE)
+    if place is not None:
+        place.leave()

@@ -11,6 +11,7 @@ from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
+from app import admission
 from app.admission import AdmissionMiddleware
 
 
@@ -76,3 +77,36 @@ async def test_a_failing_request_gives_its_place_back():
     async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
         for _ in range(3):  # with the place not given back, the second would wait forever
             assert (await asyncio.wait_for(client.get("/boom"), 5)).status_code == 500
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_a_request_that_leaves_lets_the_next_in_while_it_still_waits():
+    started, stored, held = [], asyncio.Event(), asyncio.Event()
+
+    async def batched(request):  # as a webhook delivery waiting for the batch that stores it
+        started.append(request.query_params["n"])
+        admission.leave(request.scope)
+        admission.leave(request.scope)  # leaving twice gives one place back, not two
+        await stored.wait()
+        return PlainTextResponse("stored")
+
+    async def work(request):
+        started.append("work")
+        await held.wait()
+        return PlainTextResponse("done")
+
+    app = Starlette(routes=[Route("/batched", batched), Route("/work", work)])
+    app.add_middleware(AdmissionMiddleware, limit=1)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as client:
+        requests = []
+        for n in range(3):
+            requests.append(asyncio.create_task(client.get("/batched", params={"n": n})))
+            await settle()
+        assert started == ["0", "1", "2"]  # all waiting for the batch together, none at the door
+        stored.set()
+        assert [a.text for a in await asyncio.gather(*requests)] == ["stored"] * 3
+        works = [asyncio.create_task(client.get("/work")) for _ in range(2)]
+        await settle()
+        assert started.count("work") == 1  # still one place: none was given back twice
+        held.set()
+        await asyncio.gather(*works)
