@@ -77,6 +77,16 @@ TENANT_MATCH = ("tenant_id = ANY (NULLIF(current_setting('app.tenant_ids', true)
                 "OR fcio_practice_sees(tenant_id, NULLIF(current_setting('app.practice_id', true), '')::uuid)")
 
 
+def set_null_links(target=None) -> list[tuple[str, str]]:
+    """(table, column) of every tenant foreign key that sets its column to NULL when the row it names
+    (in `target`, when given) is deleted, from the models."""
+    from app.models import Base
+
+    return sorted((table.name, key.ondelete.removeprefix("SET NULL (").removesuffix(")"))
+                  for table in Base.metadata.tables.values() for key in table.foreign_key_constraints
+                  if (key.ondelete or "").startswith("SET NULL (") and (target is None or key.referred_table is target))
+
+
 def layout() -> tuple[list[str], list[str]]:
     """(reference tables, distributed tables), from the models."""
     from app.models import GLOBAL_TABLES, Base
@@ -93,6 +103,13 @@ def distribute(conn: Connection) -> list[str]:
     # Every tenant table joins the co-location group of one already distributed, or of the first.
     anchor = next((t for t in distributed if t in done), distributed[0])
     new = [t for t in reference + sorted(distributed, key=lambda t: t != anchor) if t not in done]
+    conn.execute(text(PRACTICE_SEES))
+    # What those keys' action did, the delete path does as the runtime role, under row security
+    # (app/editing.py `unlink`): it may set the link columns, also of decisions, which it never
+    # updates otherwise. (A SECURITY DEFINER function cannot do it for the role: Citus refuses a
+    # transaction's writes to placements another role wrote in it.)
+    for table, column in set_null_links():
+        conn.execute(text(f"GRANT UPDATE ({column}) ON {table} TO {runtime_role()}"))
     if new:
         keys = foreign_keys(conn, new)
         for table, name, _ in keys:
@@ -101,7 +118,6 @@ def distribute(conn: Connection) -> list[str]:
             for trigger in conn.scalars(text("SELECT tgname FROM pg_trigger WHERE tgrelid = CAST(:t AS regclass) "
                                              "AND NOT tgisinternal"), {"t": table}):
                 conn.execute(text(f'DROP TRIGGER "{trigger}" ON {table}'))
-        conn.execute(text(PRACTICE_SEES))
         for table in new:
             if table in distributed:
                 conn.execute(text(f"ALTER POLICY tenant_isolation ON {table} USING ({TENANT_MATCH})"))
@@ -116,19 +132,23 @@ def distribute(conn: Connection) -> list[str]:
     return new
 
 
+def runtime_role() -> str:
+    from app.db.engine import RUNTIME_ROLE  # app/db/engine.py imports this module
+
+    return RUNTIME_ROLE
+
+
 def open_workers(conn: Connection) -> None:
     """What the runtime role needs on the workers, after `distribute` has committed (a worker's own
     connection sees only committed tables). Roles are propagated to the workers as they are:
     NOLOGIN, as the coordinator keeps it; there it must log in."""
-    from app.db.engine import RUNTIME_ROLE
-
-    on_workers(conn, f"ALTER ROLE {RUNTIME_ROLE} LOGIN")
+    on_workers(conn, f"ALTER ROLE {runtime_role()} LOGIN")
     # An INSERT ... SELECT from one reference table into another (a new practice's standards from
     # the library) has the coordinator lock the source on the workers (`lock_shard_resources`),
     # which Citus allows only to a role that may modify the table there: on the workers (not on
     # the coordinator, which the app reads and writes through) the runtime role may UPDATE it.
     for table in READ_ONLY_SOURCES:
-        on_workers(conn, f"GRANT UPDATE ON {table} TO {RUNTIME_ROLE}")
+        on_workers(conn, f"GRANT UPDATE ON {table} TO {runtime_role()}")
 
 
 def on_workers(conn: Connection, sql: str) -> None:
