@@ -32,6 +32,8 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from app.models import GLOBAL_TABLES, Base
+
 PRESENT = "SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus')"
 
 
@@ -58,7 +60,7 @@ def enabled(conn: Connection) -> bool:
 
 # --- the distributed schema ------------------------------------------------------------------
 
-# Reference tables the runtime role only reads and copies from (`distribute`, the last step).
+# Reference tables the runtime role only reads and copies from (`open_workers`).
 READ_ONLY_SOURCES = ("standard_library",)
 
 # The tenant policy without a subquery (Citus refuses one on a distributed table). The listed
@@ -80,8 +82,6 @@ TENANT_MATCH = ("tenant_id = ANY (NULLIF(current_setting('app.tenant_ids', true)
 def set_null_links(target=None) -> list[tuple[str, str]]:
     """(table, column) of every tenant foreign key that sets its column to NULL when the row it names
     (in `target`, when given) is deleted, from the models."""
-    from app.models import Base
-
     return sorted((table.name, key.ondelete.removeprefix("SET NULL (").removesuffix(")"))
                   for table in Base.metadata.tables.values() for key in table.foreign_key_constraints
                   if (key.ondelete or "").startswith("SET NULL (") and (target is None or key.referred_table is target))
@@ -89,15 +89,13 @@ def set_null_links(target=None) -> list[tuple[str, str]]:
 
 def layout() -> tuple[list[str], list[str]]:
     """(reference tables, distributed tables), from the models."""
-    from app.models import GLOBAL_TABLES, Base
-
     return sorted(GLOBAL_TABLES), sorted(set(Base.metadata.tables) - GLOBAL_TABLES)
 
 
-def distribute(conn: Connection) -> list[str]:
-    """Make the migrated schema on this coordinator a distributed one (the module's docstring);
-    `conn` is the owner's, in one transaction. Tables already distributed are left as they are.
-    Returns the tables it distributed or replicated."""
+def distribute(conn: Connection, role: str) -> list[str]:
+    """Make the migrated schema on this coordinator a distributed one (the module's docstring) for
+    the runtime `role`; `conn` is the owner's, in one transaction. Tables already distributed are
+    left as they are. Returns the tables it distributed or replicated."""
     reference, distributed = layout()
     done = set(conn.scalars(text("SELECT logicalrelid::regclass::text FROM pg_dist_partition")))
     # Every tenant table joins the co-location group of one already distributed, or of the first.
@@ -109,7 +107,7 @@ def distribute(conn: Connection) -> list[str]:
     # updates otherwise. (A SECURITY DEFINER function cannot do it for the role: Citus refuses a
     # transaction's writes to placements another role wrote in it.)
     for table, column in set_null_links():
-        conn.execute(text(f"GRANT UPDATE ({column}) ON {table} TO {runtime_role()}"))
+        conn.execute(text(f"GRANT UPDATE ({column}) ON {table} TO {role}"))
     if new:
         keys = foreign_keys(conn, new)
         for table, name, _ in keys:
@@ -132,23 +130,17 @@ def distribute(conn: Connection) -> list[str]:
     return new
 
 
-def runtime_role() -> str:
-    from app.db.engine import RUNTIME_ROLE  # app/db/engine.py imports this module
-
-    return RUNTIME_ROLE
-
-
-def open_workers(conn: Connection) -> None:
+def open_workers(conn: Connection, role: str) -> None:
     """What the runtime role needs on the workers, after `distribute` has committed (a worker's own
     connection sees only committed tables). Roles are propagated to the workers as they are:
     NOLOGIN, as the coordinator keeps it; there it must log in."""
-    on_workers(conn, f"ALTER ROLE {runtime_role()} LOGIN")
+    on_workers(conn, f"ALTER ROLE {role} LOGIN")
     # An INSERT ... SELECT from one reference table into another (a new practice's standards from
     # the library) has the coordinator lock the source on the workers (`lock_shard_resources`),
     # which Citus allows only to a role that may modify the table there: on the workers (not on
     # the coordinator, which the app reads and writes through) the runtime role may UPDATE it.
     for table in READ_ONLY_SOURCES:
-        on_workers(conn, f"GRANT UPDATE ON {table} TO {runtime_role()}")
+        on_workers(conn, f"GRANT UPDATE ON {table} TO {role}")
 
 
 def on_workers(conn: Connection, sql: str) -> None:

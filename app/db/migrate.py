@@ -12,7 +12,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.db import citus
-from app.db.engine import async_url
+from app.db.engine import RUNTIME_ROLE, async_url
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -38,9 +38,9 @@ async def distribute_on_citus(url: str) -> list[str]:
         async with engine.begin() as conn:  # all or nothing: a failure leaves the schema as migrated
             if not await conn.run_sync(citus.enabled):
                 return []
-            distributed = await conn.run_sync(citus.distribute)
+            distributed = await conn.run_sync(citus.distribute, RUNTIME_ROLE)
         async with engine.begin() as conn:
-            await conn.run_sync(citus.open_workers)
+            await conn.run_sync(citus.open_workers, RUNTIME_ROLE)
         return distributed
     finally:
         await engine.dispose()
