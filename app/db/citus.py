@@ -55,7 +55,13 @@ async def on_citus(session: AsyncSession) -> bool:
 
 
 def enabled(conn: Connection) -> bool:
-    return os.environ.get("FCIO_CITUS", "").lower() in ("1", "true", "yes") or bool(conn.scalar(text(PRESENT)))
+    """The database is a coordinator. FCIO_CITUS=true says it must be one: then a database without
+    the extension is an error, not a single node migrated by mistake."""
+    present = bool(conn.scalar(text(PRESENT)))
+    if not present and os.environ.get("FCIO_CITUS", "").lower() in ("1", "true", "yes"):
+        raise RuntimeError("FCIO_CITUS=true, but this database has no citus extension: create it on every "
+                           "node and add the workers first (infra/README.md, 'Running fcio on Citus')")
+    return present
 
 
 # --- the distributed schema ------------------------------------------------------------------
