@@ -10,10 +10,12 @@ import re
 import uuid
 from typing import Any, TypeVar
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.actions import record, snapshot
 from app.auth.principal import Principal
+from app.db import citus
 from app.errors import NotFound
 from app.guards import check_version, require_writer, visible_tenant
 
@@ -79,7 +81,17 @@ async def delete(
     require_writer(actor)
     check_version(obj, expected_version)
     before = snapshot(obj)
+    if await citus.on_citus(session):
+        await unlink(session, model, tenant_id, id)
     await session.delete(obj)
     await session.flush()
     await record(session, actor, tenant_id, f"{audit_name(model)}.delete", model.__name__, id, before, None)
     return obj
+
+
+async def unlink(session: AsyncSession, model: type[M], tenant_id: uuid.UUID, id: uuid.UUID) -> None:
+    """Clear the links to a row about to be deleted, as its foreign keys' `ON DELETE SET NULL (column)`
+    do on one node: Citus keeps those keys without the action (app/db/citus.py `set_null_links`)."""
+    for table, column in citus.set_null_links(model.__table__):
+        t = model.metadata.tables[table]
+        await session.execute(sa.update(t).where(t.c.tenant_id == tenant_id, t.c[column] == id).values({column: None}))

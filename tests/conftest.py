@@ -6,6 +6,11 @@ development SMTP server (app/mail/devserver.py, mail kept as files) in a tempora
 Each run migrates a fresh database of its own. Tests isolate by tenancy: each builds its own
 practice and tenants through the real actions, so no test sees another's rows.
 
+With `FCIO_TEST_CITUS=1` (`make test-citus`) the database server is a Citus cluster the run starts
+on loopback (a coordinator and two workers, app/db/embedded.py `CitusCluster`) and every database
+the run makes exists on each node; the tests that run there are tests/citus and the suites it
+names in the Makefile. Without Citus installed that run skips, saying what to install.
+
 `asgi_app` is the production app on those servers; `api` (tests/apitools.py) sends operations
 through it with real tokens, so tests meet what clients meet.
 """
@@ -29,7 +34,7 @@ from arq import create_pool
 from app.auth import access, tokens
 from app.auth.principal import Principal
 from app.db import migrate
-from app.db.embedded import start_postgres, start_redis
+from app.db.embedded import CITUS_MISSING, CitusCluster, citus_bin_dir, start_postgres, start_redis
 from app.db.engine import make_engine, make_sessionmaker
 from app.db.scope import tenant_session
 from app.mail.devserver import start_mail_server
@@ -62,9 +67,31 @@ def named_or_started(variable: str, start, stop):
     stop(server)
 
 
+def on_citus() -> bool:
+    """This run's database is a Citus cluster (`make test-citus`)."""
+    return os.environ.get("FCIO_TEST_CITUS") == "1"
+
+
 @pytest.fixture(scope="session")
-def server_url(servers_dir) -> str:
+def citus_cluster(servers_dir) -> CitusCluster | None:
+    """The run's Citus cluster, started on loopback and stopped at the end; None on a single-node run."""
+    if not on_citus():
+        yield None
+        return
+    bin_dir = citus_bin_dir()
+    if bin_dir is None:
+        pytest.skip(CITUS_MISSING)
+    cluster = CitusCluster(servers_dir / "citus", bin_dir).start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def server_url(servers_dir, citus_cluster) -> str:
     """A PostgreSQL server URL (superuser) on which the suite may create databases."""
+    if citus_cluster is not None:
+        yield citus_cluster.url
+        return
     yield from named_or_started("TEST_DATABASE_URL", lambda: start_postgres(servers_dir), lambda s: s.cleanup())
 
 
@@ -97,18 +124,20 @@ async def drop_database(server_url: str, name: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def fresh_database(server_url):
-    """Factory: an empty database of its own (dropped at the end of the run)."""
+def fresh_database(server_url, citus_cluster):
+    """Factory: an empty database of its own (dropped at the end of the run); on every node of a cluster."""
     names = []
+    create = citus_cluster.create_database if citus_cluster else functools.partial(create_database, server_url)
+    drop = citus_cluster.drop_database if citus_cluster else functools.partial(drop_database, server_url)
 
     def make(prefix: str = "fcio_test") -> str:
         name = f"{prefix}_{uuid.uuid4().hex[:8]}"
         names.append(name)
-        return asyncio.run(create_database(server_url, name))
+        return asyncio.run(create(name))
 
     yield make
     for name in names:
-        asyncio.run(drop_database(server_url, name))
+        asyncio.run(drop(name))
 
 
 @pytest.fixture(scope="session")

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth import apikeys, tokens
 from app.auth.principal import Principal
 from app.auth.roster import Rosters, active_in, practice_tenants
-from app.db import versions
+from app.db import citus, versions
 from app.db.scope import set_tenants
 from app.tenants.models import Grant, Role, Tenant, User
 
@@ -49,9 +49,14 @@ async def user_principal(session: AsyncSession, user_id, *, rosters: Rosters, sc
         return None  # with `scope`, `resolve` clears the setting for a caller it does not know
     version = row.data_version if versioned else None
     if row.roster is None:
-        return Principal("user", row.id, row.practice_id, row.role, frozenset(row.ids), version)
-    tenant_ids = await _practice_set(session, rosters, row, row.practice_id, row.id)
-    return Principal("user", row.id, row.practice_id, row.role, tenant_ids, version, roster=row.roster)
+        principal = Principal("user", row.id, row.practice_id, row.role, frozenset(row.ids), version)
+    else:
+        tenant_ids = await _practice_set(session, rosters, row, row.practice_id, row.id)
+        principal = Principal("user", row.id, row.practice_id, row.role, tenant_ids, version, roster=row.roster)
+    if scope and await citus.on_citus(session):
+        # The statement's set_config stays on the coordinator; the workers need the scope as a SET.
+        await set_tenants(session, *principal.scope())
+    return principal
 
 
 @functools.cache

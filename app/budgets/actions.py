@@ -185,11 +185,10 @@ async def record_spend(
     before = await session.scalar(
         select(BudgetSpend.amount).where(*(getattr(BudgetSpend, k) == value for k, value in key.items()))
     )
+    statement = insert(BudgetSpend).values(**key, amount=amount)
     await session.execute(
-        insert(BudgetSpend)
-        .values(**key, amount=amount)
-        .on_conflict_do_update(
-            index_elements=list(key), set_={"amount": amount, "updated_at": func.now()}
+        statement.on_conflict_do_update(  # excluded: its default, now() (Citus refuses a function here)
+            index_elements=list(key), set_={"amount": amount, "updated_at": statement.excluded.updated_at}
         )
     )
     await record(

@@ -9,6 +9,8 @@ from __future__ import annotations
 import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
+from app.db import citus
+
 RUNTIME_ROLE = "fcio_app"
 
 
@@ -21,10 +23,12 @@ def async_url(url: str) -> str:
 
 
 def make_engine(url: str, *, runtime_role: bool = True, pool_size: int = 10) -> AsyncEngine:
-    settings = {"jit": "off", "application_name": "fcio"}
+    # `citus.propagate_set_commands`: on a Citus coordinator, a `SET LOCAL` reaches the workers
+    # (app/db/scope.py); elsewhere a setting nothing reads.
+    settings = {"jit": "off", "application_name": "fcio", "citus.propagate_set_commands": "local"}
     if runtime_role:
         settings["role"] = RUNTIME_ROLE
-    return create_async_engine(
+    engine = create_async_engine(
         async_url(url),
         # JSONB columns (score components and inputs, audit snapshots) dominate bulk writes.
         json_serializer=lambda value: orjson.dumps(value).decode(),
@@ -38,6 +42,8 @@ def make_engine(url: str, *, runtime_role: bool = True, pool_size: int = 10) -> 
         # and the failure invalidates the whole pool, so the next requests connect afresh.
         pool_recycle=1800,
     )
+    citus.watch(engine)
+    return engine
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from alembic import command
@@ -10,7 +11,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from app.db.engine import async_url
+from app.db import citus
+from app.db.engine import RUNTIME_ROLE, async_url
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -23,7 +25,25 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
+    """Migrate to `revision`; at the head, on a Citus coordinator, distribute the schema (app/db/citus.py)."""
     command.upgrade(alembic_config(url), revision)
+    if revision == "head":
+        asyncio.run(distribute_on_citus(url))
+
+
+async def distribute_on_citus(url: str) -> list[str]:
+    """`citus.distribute` where the database is a coordinator; nothing elsewhere."""
+    engine = create_async_engine(async_url(url))
+    try:
+        async with engine.begin() as conn:  # all or nothing: a failure leaves the schema as migrated
+            if not await conn.run_sync(citus.enabled):
+                return []
+            distributed = await conn.run_sync(citus.distribute, RUNTIME_ROLE)
+        async with engine.begin() as conn:
+            await conn.run_sync(citus.open_workers, RUNTIME_ROLE)
+        return distributed
+    finally:
+        await engine.dispose()
 
 
 def downgrade(url: str, revision: str = "base") -> None:

@@ -5,6 +5,12 @@ practice (`app.practice_id`: its ACTIVE tenants, never listed, so a row costs ro
 probe whatever the practice's size). Both are written with `set_config(..., true)`, local to the
 transaction, so neither can leak to the next request on a pooled connection. An empty scope
 matches no row: row-level security fails closed.
+
+On a Citus coordinator a `set_config` stays on the coordinator: the workers, which run the
+shards' queries under the same policies, would see no setting and answer no rows. There the
+scope is written with `SET LOCAL`, which Citus sends on to every worker connection of the
+transaction (each connection asks for it at connect, app/db/engine.py). Same settings, same
+transaction-local life; only the statement differs, chosen in `write_scope`.
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ from contextlib import asynccontextmanager
 from sqlalchemy import any_, bindparam, cast, func, or_, select, text
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.db import citus
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +53,19 @@ async def tenant_session(
     `after_commit` runs once the transaction has committed, never before and never after a rollback.
     """
     async with sessionmaker() as session, transaction(session):
-        await session.execute(SET_SCOPE, scope_values(tenant_ids, practice_id))
+        await write_scope(session, scope_values(tenant_ids, practice_id))
         yield session
+
+
+async def write_scope(session: AsyncSession, values: dict[str, str]) -> None:
+    """Set the transaction's scope: one `set_config` statement, or on Citus a `SET LOCAL` per
+    setting (a SET takes no parameters: the values are ids, quoted as literals)."""
+    if not await citus.on_citus(session):
+        await session.execute(SET_SCOPE, values)
+        return
+    for name, key in (("app.tenant_ids", "ids"), ("app.practice_id", "practice")):
+        quoted = values[key].replace("'", "''")
+        await session.execute(text(f"SET LOCAL {name} = '{quoted}'"))
 
 
 @asynccontextmanager
@@ -111,7 +130,7 @@ async def run_after_commit(session: AsyncSession) -> None:
 async def set_tenants(session: AsyncSession, tenant_ids: Iterable[uuid.UUID],
                       practice_id: uuid.UUID | None = None) -> None:
     """Narrow or widen an open transaction's scope (e.g. after a login resolved the principal)."""
-    await session.execute(SET_SCOPE, scope_values(tenant_ids, practice_id))
+    await write_scope(session, scope_values(tenant_ids, practice_id))
 
 
 def in_batch(column, ids: list[uuid.UUID]):

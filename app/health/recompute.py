@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from arq.connections import ArqRedis
 from arq.jobs import Job, JobStatus
 from arq.worker import JobExecutionFailed
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -108,8 +108,9 @@ async def write_stale_marks(session: AsyncSession, marks: set[tuple[uuid.UUID, d
     rows = [{"tenant_id": tenant_id, "month": month} for tenant_id, month in sorted(marks)]
     statement = insert(StaleHealthMonth).values(rows)
     await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[StaleHealthMonth.tenant_id, StaleHealthMonth.month], set_={"marked_at": func.now()}
+        statement.on_conflict_do_update(  # excluded: its default, now() (Citus refuses a function here)
+            index_elements=[StaleHealthMonth.tenant_id, StaleHealthMonth.month],
+            set_={"marked_at": statement.excluded.marked_at},
         )
     )
     redis = session_queue(session)

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, text, tuple_
+from sqlalchemy import Text, Uuid, and_, cast, func, or_, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -232,7 +232,9 @@ async def answer_standards(
     )
     await session.execute(statement.on_conflict_do_update(
         index_elements=[ReviewAnswer.tenant_id, ReviewAnswer.review_id, ReviewAnswer.standard_id],
-        set_={"alignment": statement.excluded.alignment, "note": statement.excluded.note, "updated_at": func.now()},
+        # excluded.updated_at: its default, now() (Citus refuses a function here)
+        set_={"alignment": statement.excluded.alignment, "note": statement.excluded.note,
+              "updated_at": statement.excluded.updated_at},
     ))
     review.updated_at = func.now()  # the review changed: its version moves
     await session.flush()
@@ -278,8 +280,11 @@ async def complete_review(
     answers = ReviewAnswer.__table__.c
     await session.execute(insert(Finding).from_select(
         ["tenant_id", "id", "review_id", "standard_id", "alignment", "note"],
-        select(answers.tenant_id, func.gen_random_uuid(), answers.review_id, answers.standard_id, answers.alignment,
-               answers.note)
+        # The finding's id is derived from its review and standard (one finding each): a volatile
+        # id (gen_random_uuid) makes Citus collect the rows on the coordinator and COPY them in,
+        # which row security refuses.
+        select(answers.tenant_id, cast(func.md5(cast(answers.review_id, Text) + "/" + cast(answers.standard_id, Text)), Uuid),
+               answers.review_id, answers.standard_id, answers.alignment, answers.note)
         .where(answers.tenant_id == tenant_id, answers.review_id == review_id,
                answers.alignment.in_([g.value for g in GAPS]))
         .order_by(answers.standard_id),

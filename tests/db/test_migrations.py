@@ -11,6 +11,7 @@ import ast
 import asyncio
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -192,3 +193,9 @@ def test_graphql_is_graphql_core():
     import graphql
 
     assert "site-packages" in graphql.__file__ and graphql.__file__.endswith("graphql/__init__.py")
+
+
+async def test_a_database_said_to_be_citus_without_citus_is_refused(database_url, monkeypatch):
+    monkeypatch.setenv("FCIO_CITUS", "true")
+    with pytest.raises(RuntimeError, match="no citus extension"):
+        await migrate.distribute_on_citus(database_url)
