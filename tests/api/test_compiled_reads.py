@@ -16,11 +16,14 @@ import pytest_asyncio
 from sqlalchemy import select
 
 from app.api import ids
+from app.auth.principal import Principal
 from app.db.scope import tenant_session
+from app.decisions import actions as decisions
 from app.health.actions import score_batch
+from app.planning.models import Initiative, InitiativeStatus
 from app.risks.models import Risk, RiskCategory, RiskStatus
 from app.seed.synthetic import seed_synthetic
-from app.tenants.models import Practice, Role, Tenant
+from app.tenants.models import Practice, Role, Tenant, User
 from tests.api.compiled_pair import Pair, is_compiled
 from tests.apitools import PASSWORD
 
@@ -32,6 +35,7 @@ END = dt.date(2026, 6, 1)
 RISK = "id version title category status likelihood impact score owner reviewDue mitigation treatment description acceptedUntil"
 INITIATIVE = ("id version title status priority targetMonth costEstimate recurringCostPerYear hoursSavedPerMonth "
               "revenueAtRisk description")
+DECISION = "id kind summary reason decidedAt expiresOn"
 PAGE_INFO = "pageInfo { hasNextPage hasPreviousPage startCursor endCursor }"
 EVERYTHING = f"""query Everything($first: Int, $after: String, $search: String, $month: Month) {{
   tenants(first: $first, after: $after, search: $search) {{
@@ -43,7 +47,7 @@ EVERYTHING = f"""query Everything($first: Int, $after: String, $search: String, 
       healthHistory(from: "2025-10", to: "2026-06") {{ month score band change }}
       risks(first: 3, status: [OPEN, MITIGATING], minScore: 4, orderBy: REVIEW_DUE_ASC) {{
         totalCount {PAGE_INFO} edges {{ cursor node {{ {RISK} }} }} nodes {{ id }} }}
-      allRisks: risks {{ totalCount nodes {{ id score status acceptedUntil }} }}
+      allRisks: risks {{ totalCount nodes {{ id score status acceptedUntil decision {{ {DECISION} }} }} }}
       accepted: risks(first: 10, status: [ACCEPTED]) {{ totalCount }}
       initiatives(first: 2, orderBy: PRIORITY_ASC) {{ totalCount {PAGE_INFO} edges {{ cursor node {{ {INITIATIVE} }} }} }}
       vendors {{ id version name relationship annualCost contractEnd }}
@@ -74,9 +78,30 @@ async def practice(sessionmaker):
         s.add_all([Risk(tenant_id=t.id, title=f"Accepted until {until}", category=RiskCategory.SECURITY,
                         status=RiskStatus.ACCEPTED, likelihood=3, impact=4, accepted_until=until)
                    for t in tenants for until in (today + dt.timedelta(days=60), today - dt.timedelta(days=5))])
+    await take_decisions(sessionmaker, summary, tenants, today)
     for month in (dt.date(2026, 4, 1), dt.date(2026, 5, 1), END):
         await score_batch(sessionmaker, [t.id for t in tenants], month)
     return summary, tenants
+
+
+async def take_decisions(sessionmaker, summary, tenants, today: dt.date) -> None:
+    """The register as executives fill it (the seed writes none): per tenant a risk accepted twice
+    (its decision is the latest), a proposal approved and a note, all by the practice's CIO."""
+    async with tenant_session(sessionmaker, ()) as s:
+        cio = await s.scalar(select(User).where(User.email == summary.cio_email))
+    by = Principal("user", cio.id, summary.practice_id, Role.CIO, frozenset(t.id for t in tenants))
+    async with tenant_session(sessionmaker, [t.id for t in tenants]) as s:
+        for tenant in tenants:
+            risk = await s.scalar(select(Risk).where(Risk.tenant_id == tenant.id, Risk.status == RiskStatus.OPEN)
+                                  .order_by(Risk.id).limit(1))
+            for days in (30, 90):
+                await decisions.accept_risk(s, by, tenant.id, risk.id, until=today + dt.timedelta(days=days),
+                                            reason=f"Accepted for {days} days")
+            proposal = await s.scalar(select(Initiative).where(Initiative.tenant_id == tenant.id,
+                                                               Initiative.status == InitiativeStatus.PROPOSED).limit(1))
+            if proposal is not None:
+                await decisions.decide_initiative(s, by, tenant.id, proposal.id, approve=True)
+            await decisions.record_decision(s, by, tenant.id, summary=f"Note <b>{tenant.name}</b>", reason=None)
 
 
 @pytest.fixture(scope="module")
@@ -121,6 +146,8 @@ async def test_every_compiled_field_and_page_matches(api, pair, practice, world)
     nodes = [e["node"] for e in page["edges"]]
     assert all(n["health"]["month"] == "2026-05" and n["healthHistory"] and n["policies"] for n in nodes)
     assert any(n["ticketMetrics"] for n in nodes) and any(n["budget"] for n in nodes)
+    decided = [r["decision"] for n in nodes for r in n["allRisks"]["nodes"] if r["decision"]]
+    assert decided and all(d["reason"] == "Accepted for 90 days" for d in decided), "a risk's decision is its latest"
     assert all(n["noBudget"] is None for n in nodes)
     second = await both(pair, EVERYTHING, {"first": 4, "after": page["pageInfo"]["endCursor"]}, token)
     assert len(second["data"]["tenants"]["edges"]) == 2 and second["data"]["tenants"]["pageInfo"]["hasPreviousPage"]

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from sqlalchemy import Date, Integer, String, func, literal_column, select
 
 from app.api import (
+    decisions,
     health,
     ids,
     pagination,
@@ -399,6 +400,22 @@ def _risk_status(c: Compiler, row, node, args):
     t, today = aliased(risks.RISKS, row), utc_today()
     key = (risk_rules.status_on, risk_rules.acceptance_expired, row, today)
     return sql.value(render.rule(c, key, lambda: risk_rules.status_on(t.c.status, t.c.accepted_until, today)))
+
+
+@compiles("Risk", "decision")
+def _risk_decision(c: Compiler, row, node, args):
+    """The latest decision about the risk (`decisions.latest_decision`): the register's order, first row."""
+    d = aliased(decisions.DECISIONS, c.alias())
+    order = render.rule(c, (decisions.register_order, d), lambda: decisions.register_order(d), ", ")
+    return (f"(SELECT {c.object('Decision', d.name, node)} FROM decisions {d.name} "
+            f"WHERE {d.name}.tenant_id = {row}.tenant_id AND {d.name}.risk_id = {row}.id ORDER BY {order} LIMIT 1)")
+
+
+columns(
+    "Decision",
+    id=sql.global_id, kind=col("kind"), summary=col("summary"), reason=col("reason"),
+    decidedAt=col("decided_at", sql.datetime), expiresOn=col("expires_on"),
+)
 
 columns(
     "Initiative",
