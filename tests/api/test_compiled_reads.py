@@ -57,7 +57,9 @@ EVERYTHING = f"""query Everything($first: Int, $after: String, $search: String, 
       noBudget: budget(fiscalYear: 1990) {{ planned }}
       ticketMetrics(from: "2025-12", to: "2026-06") {{ month support change alert total target }}
       steeringMeetings(from: "2026-01-01", to: "2026-04-30") {{
-        id version scheduledAt status attendees attendeeDetails {{ name function }} agenda decisions }}
+        id version scheduledAt status attendees attendeeDetails {{ name function }} agenda decisions
+        actionItems(first: 2, status: OPEN) {{ totalCount {PAGE_INFO} edges {{ cursor node {{ version title owner dueOn status }} }} }}
+        allItems: actionItems {{ nodes {{ title status }} }} }}
       nextSteeringMeeting {{ id scheduledAt status }}
     }} }}
   }}
@@ -146,6 +148,8 @@ async def test_every_compiled_field_and_page_matches(api, pair, practice, world)
     nodes = [e["node"] for e in page["edges"]]
     assert all(n["health"]["month"] == "2026-05" and n["healthHistory"] and n["policies"] for n in nodes)
     assert any(n["ticketMetrics"] for n in nodes) and any(n["budget"] for n in nodes)
+    items = [i for n in nodes for m in n["steeringMeetings"] for i in m["allItems"]["nodes"]]
+    assert {i["status"] for i in items} == {"OPEN", "DONE"}, "the seed's action items, of both kinds"
     decided = [r["decision"] for n in nodes for r in n["allRisks"]["nodes"] if r["decision"]]
     assert decided and all(d["reason"] == "Accepted for 90 days" for d in decided), "a risk's decision is its latest"
     assert all(n["noBudget"] is None for n in nodes)

@@ -102,19 +102,23 @@ def listing_sql(make: Callable[..., Listing], table, *args, made_of: tuple = ())
     return render.once((make, *made_of, table, *args), build)
 
 
-def nested_page(c: Compiler, node, args: dict, type_name: str, *, parent: str, table, listing) -> str:
-    """A tenant's list as a connection (first page only: a cursor into it goes to the executor);
+def nested_page(c: Compiler, node, args: dict, type_name: str, *, parent: str, table, listing,
+                of: str = "tenant_id") -> str:
+    """A list of the row `parent` as a connection (first page only: a cursor into it goes to the
+    executor): a tenant's, or with `of` the column naming a parent of that tenant (`meeting_id`).
     `listing(alias)` is its rule (`listing_sql`) on an alias of `table`."""
     if args.get("after") is not None:
         raise Unsupported("cursor on a nested list")
     first = page_bounds(args.get("first"))
     where, _, key = listing(aliased(table, "r"))
     token = c.param(json.dumps(key, default=str), "text")
-    conditions = " AND ".join([f"r.tenant_id = {parent}.id", *([where.into(c)] if where.text else [])])
+    owner = [f"r.tenant_id = {parent}.id"] if of == "tenant_id" else [f"r.tenant_id = {parent}.tenant_id",
+                                                                     f"r.{of} = {parent}.id"]
+    conditions = " AND ".join([*owner, *([where.into(c)] if where.text else [])])
     return c.connection(
         type_name, node, source=f"FROM {table.name} r WHERE {conditions}",
         order=lambda alias: listing(aliased(table, alias))[1].into(c),
-        first=first, offset=0, token=lambda page: sql.list_token(f"{page}.tenant_id", token),
+        first=first, offset=0, token=lambda page: sql.list_token(f"{page}.{of}", token),
     )
 
 
@@ -503,5 +507,16 @@ def _attendees(c: Compiler, row, node, args):
 def _attendee_details(c: Compiler, row, node, args):
     return attendees(c, row, lambda a: c.object("Attendee", a, node))
 
+
+@compiles("SteeringMeeting", "actionItems")
+def _action_items(c: Compiler, row, node, args):
+    return nested_page(c, node, args, "ActionItem", parent=row, table=steering.ITEMS, of="meeting_id",
+                       listing=lambda t: listing_sql(steering.action_item_list, t, args.get("status")))
+
+
+columns(
+    "ActionItem",
+    version=col("version"), title=col("title"), owner=col("owner"), dueOn=col("due_on"), status=col("status"),
+)
 
 columns("Attendee", name=lambda a: f"{a}.value ->> 'name'", function=lambda a: f"{a}.value ->> 'function'")
