@@ -61,6 +61,9 @@ EVERYTHING = f"""query Everything($first: Int, $after: String, $search: String, 
         actionItems(first: 2, status: OPEN) {{ totalCount {PAGE_INFO} edges {{ cursor node {{ version title owner dueOn status }} }} }}
         allItems: actionItems {{ nodes {{ title status }} }} }}
       nextSteeringMeeting {{ id scheduledAt status }}
+      decisions(first: 3) {{ totalCount {PAGE_INFO} edges {{ cursor node {{ {DECISION} decidedBy {{ name email role }}
+        initiative {{ id title status }} risk {{ id title status }} }} }} }}
+      register: decisions {{ nodes {{ summary }} }}
     }} }}
   }}
 }}"""
@@ -148,6 +151,10 @@ async def test_every_compiled_field_and_page_matches(api, pair, practice, world)
     nodes = [e["node"] for e in page["edges"]]
     assert all(n["health"]["month"] == "2026-05" and n["healthHistory"] and n["policies"] for n in nodes)
     assert any(n["ticketMetrics"] for n in nodes) and any(n["budget"] for n in nodes)
+    register = [d["summary"] for n in nodes for d in n["register"]["nodes"]]
+    assert any(s.startswith("Note <b>") for s in register) and any(s.startswith("Approved: ") for s in register)
+    taken = [e["node"] for n in nodes for e in n["decisions"]["edges"]]
+    assert all(d["decidedBy"]["email"] == summary.cio_email for d in taken) and any(d["risk"] for d in taken)
     items = [i for n in nodes for m in n["steeringMeetings"] for i in m["allItems"]["nodes"]]
     assert {i["status"] for i in items} == {"OPEN", "DONE"}, "the seed's action items, of both kinds"
     decided = [r["decision"] for n in nodes for r in n["allRisks"]["nodes"] if r["decision"]]

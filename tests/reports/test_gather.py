@@ -102,4 +102,4 @@ async def test_the_statements_do_not_grow_with_the_tenants_data(api, clients, co
 # reviews with their answers and standards, the lifecycle forecast, the initiatives' goals, the
 # goals, the register with its deciders, initiatives and risks, the meetings' action items, the
 # next meeting and its agenda's sources.
-REPORT_STATEMENTS = 21
+REPORT_STATEMENTS = 20

@@ -421,6 +421,35 @@ columns(
     decidedAt=col("decided_at", sql.datetime), expiresOn=col("expires_on"),
 )
 
+
+@compiles("Tenant", "decisions")
+def _decisions(c: Compiler, row, node, args):
+    return nested_page(c, node, args, "Decision", parent=row, table=decisions.DECISIONS,
+                       listing=lambda t: listing_sql(decisions.register_list, t))
+
+
+@compiles("Decision", "decidedBy")
+def _decided_by(c: Compiler, row, node, args):
+    u = aliased(decisions.USERS, c.alias())
+    practice = render.rule(c, (decisions.deciders, u), lambda: decisions.deciders(u, c.viewer.practice_id))
+    return f"(SELECT {c.object('User', u.name, node)} FROM users {u.name} WHERE {u.name}.id = {row}.decided_by AND {practice})"
+
+
+def named(type_name: str, table, column: str):
+    """A decision's initiative or risk (`Decision._named`): the row of the decision's tenant it names, if any."""
+    def compile_field(c: Compiler, row, node, args):
+        n = c.alias()
+        return (f"(SELECT {c.object(type_name, n, node)} FROM {table.name} {n} "
+                f"WHERE {n}.tenant_id = {row}.tenant_id AND {n}.id = {row}.{column})")
+
+    compiles("Decision", type_name[0].lower() + type_name[1:])(compile_field)
+
+
+named("Initiative", planning.INITIATIVES, "initiative_id")
+named("Risk", risks.RISKS, "risk_id")
+
+columns("User", email=col("email"), name=col("name"), role=col("role"))
+
 columns(
     "Initiative",
     id=sql.global_id, version=col("version"), title=col("title"), status=col("status"),
