@@ -17,6 +17,7 @@ from sqlalchemy import Date, Integer, String, func, literal_column, select
 
 from app.api import (
     decisions,
+    goals,
     health,
     ids,
     pagination,
@@ -357,6 +358,12 @@ def _next_meeting(c: Compiler, row, node, args):
             f"ORDER BY {render.rule(c, (steering.meeting_order, s), lambda: steering.meeting_order(s), ', ')} LIMIT 1)")
 
 
+@compiles("Tenant", "goals")
+def _goals(c: Compiler, row, node, args):
+    return owned_list(c, node, "BusinessGoal", goals.GOALS, row, order=goals.goal_order, where=goals.goal_year,
+                      args=(args.get("fiscalYear"),))
+
+
 @compiles("Tenant", "steeringMeetings")
 def _meetings(c: Compiler, row, node, args):
     return owned_list(c, node, "SteeringMeeting", steering.MEETINGS, row, order=steering.meeting_order,
@@ -447,6 +454,13 @@ def named(type_name: str, table, column: str):
 
 named("Initiative", planning.INITIATIVES, "initiative_id")
 named("Risk", risks.RISKS, "risk_id")
+
+columns(
+    "BusinessGoal",
+    id=sql.global_id, version=col("version"), title=col("title"), fiscalYear=col("fiscal_year"),
+    function=col("function"), kpi=col("kpi"), baseline=col("baseline", sql.float_value),
+    target=col("target", sql.float_value), current=col("current", sql.float_value), status=col("status"),
+)
 
 columns("User", email=col("email"), name=col("name"), role=col("role"))
 
