@@ -21,6 +21,7 @@ from app.db.scope import tenant_session
 from app.decisions import actions as decisions
 from app.health.actions import score_batch
 from app.planning.models import Initiative, InitiativeStatus
+from app.risks import actions as risk_actions
 from app.risks.models import Risk, RiskCategory, RiskStatus
 from app.seed.synthetic import seed_synthetic
 from app.tenants.models import Practice, Role, Tenant, User
@@ -64,6 +65,9 @@ EVERYTHING = f"""query Everything($first: Int, $after: String, $search: String, 
       decisions(first: 3) {{ totalCount {PAGE_INFO} edges {{ cursor node {{ {DECISION} decidedBy {{ name email role }}
         initiative {{ id title status }} risk {{ id title status }} }} }} }}
       register: decisions {{ nodes {{ summary }} }}
+      reviews(first: 2) {{ totalCount {PAGE_INFO} edges {{ cursor node {{ id version status startedAt completedAt alignmentScore
+        answers {{ alignment note standard {{ id version section title question whyItMatters priority active }} }} }} }} }}
+      allReviews: reviews {{ nodes {{ status answers {{ alignment }} }} }}
       goals {{ id version title fiscalYear function kpi baseline target current status }}
       yearGoals: goals(fiscalYear: 2026) {{ title fiscalYear }} noGoals: goals(fiscalYear: 70000) {{ title }}
     }} }}
@@ -92,15 +96,15 @@ async def practice(sessionmaker):
 
 
 async def take_decisions(sessionmaker, summary, tenants, today: dt.date) -> None:
-    """The register as executives fill it (the seed writes none): per tenant a risk accepted twice
+    """The register as executives fill it (the seed writes none): per tenant a new risk accepted twice
     (its decision is the latest), a proposal approved and a note, all by the practice's CIO."""
     async with tenant_session(sessionmaker, ()) as s:
         cio = await s.scalar(select(User).where(User.email == summary.cio_email))
     by = Principal("user", cio.id, summary.practice_id, Role.CIO, frozenset(t.id for t in tenants))
     async with tenant_session(sessionmaker, [t.id for t in tenants]) as s:
         for tenant in tenants:
-            risk = await s.scalar(select(Risk).where(Risk.tenant_id == tenant.id, Risk.status == RiskStatus.OPEN)
-                                  .order_by(Risk.id).limit(1))
+            risk = await risk_actions.create_risk(s, by, tenant.id, title="To accept", category=RiskCategory.VENDOR,
+                                                  likelihood=2, impact=3)
             for days in (30, 90):
                 await decisions.accept_risk(s, by, tenant.id, risk.id, until=today + dt.timedelta(days=days),
                                             reason=f"Accepted for {days} days")
@@ -155,6 +159,8 @@ async def test_every_compiled_field_and_page_matches(api, pair, practice, world)
     assert any(n["ticketMetrics"] for n in nodes) and any(n["budget"] for n in nodes)
     assert any(n["goals"] for n in nodes) and all(n["noGoals"] == [] for n in nodes)
     assert all(g["fiscalYear"] == 2026 for n in nodes for g in n["yearGoals"])
+    reviewed = [r for n in nodes for r in n["allReviews"]["nodes"]]
+    assert any(r["status"] == "COMPLETED" and r["answers"] for r in reviewed)
     register = [d["summary"] for n in nodes for d in n["register"]["nodes"]]
     assert any(s.startswith("Note <b>") for s in register) and any(s.startswith("Approved: ") for s in register)
     taken = [e["node"] for n in nodes for e in n["decisions"]["edges"]]
@@ -211,6 +217,22 @@ async def test_a_viewer_never_reaches_another_tenant_or_practice(api, pair, prac
     assert answer["data"] == {"a": None, "b": None}
     empty = await both(pair, EVERYTHING, {}, token)
     assert empty["data"]["tenants"]["edges"] == []
+
+
+async def test_each_practice_reads_its_own_standards_and_deciders(api, pair, practice, sessionmaker):
+    """A rule naming the viewer's practice is rendered per request: a reader of a second practice,
+    after the first one's, gets its review answers' standards and its deciders, not nulls."""
+    first, _ = practice
+    await both(pair, EVERYTHING, {"first": 1}, await api.login(first.cio_email))
+    summary = await seed_synthetic(sessionmaker, tenants=1, months=12, practice=f"Other {uuid.uuid4().hex[:6]}",
+                                   progress=False, end_month=END, cio_tenants=1, cio_password=PASSWORD)
+    async with tenant_session(sessionmaker, ()) as s:
+        tenants = list(await s.scalars(select(Tenant).where(Tenant.practice_id == summary.practice_id)))
+    await take_decisions(sessionmaker, summary, tenants, dt.datetime.now(dt.UTC).date())
+    node = (await both(pair, EVERYTHING, {"first": 1}, await api.login(summary.cio_email)))["data"]["tenants"]["edges"][0]["node"]
+    answers = [a for e in node["reviews"]["edges"] for a in e["node"]["answers"]]
+    assert answers and all(a["standard"] is not None for a in answers)
+    assert node["decisions"]["edges"] and all(e["node"]["decidedBy"] for e in node["decisions"]["edges"])
 
 
 async def world_practice(world, summary):

@@ -111,4 +111,4 @@ async def test_a_report_with_every_section_takes_a_fixed_number_of_statements(ap
 # the roadmap's initiatives, the next meeting, the year's spend by month, the reviews' answers,
 # the initiatives' goals, the agenda's sources (fiscal year start, goals, initiatives, risks,
 # open findings), replacements due by month, the answers' standards.
-REPORT_STATEMENTS = 19
+REPORT_STATEMENTS = 16

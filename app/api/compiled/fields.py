@@ -26,6 +26,7 @@ from app.api import (
     policies,
     portfolio,
     risks,
+    standards,
     steering,
     tenants,
     vendors,
@@ -42,6 +43,7 @@ from app.months import add_months, last_full_month, utc_today
 from app.policies import actions as policy_actions
 from app.policies.models import PolicyKind
 from app.risks import rules as risk_rules
+from app.standards.actions import library_order
 from app.steering import actions as steering_actions
 from app.tickets.figures import month_figures
 from app.tickets.models import TicketMonth as MonthRow
@@ -364,6 +366,14 @@ def _goals(c: Compiler, row, node, args):
                       args=(args.get("fiscalYear"),))
 
 
+@compiles("Tenant", "reviews")
+def _reviews(c: Compiler, row, node, args):
+    if c.viewer.kind == "api_key":
+        raise Unsupported("reviews: the executor answers FORBIDDEN (standards.require_user)")
+    return nested_page(c, node, args, "Review", parent=row, table=standards.REVIEWS,
+                       listing=lambda t: listing_sql(standards.review_list, t))
+
+
 @compiles("Tenant", "steeringMeetings")
 def _meetings(c: Compiler, row, node, args):
     return owned_list(c, node, "SteeringMeeting", steering.MEETINGS, row, order=steering.meeting_order,
@@ -438,7 +448,7 @@ def _decisions(c: Compiler, row, node, args):
 @compiles("Decision", "decidedBy")
 def _decided_by(c: Compiler, row, node, args):
     u = aliased(decisions.USERS, c.alias())
-    practice = render.rule(c, (decisions.deciders, u), lambda: decisions.deciders(u, c.viewer.practice_id))
+    practice = render.text_of(decisions.deciders(u, c.viewer.practice_id)).into(c)  # the viewer's: not kept
     return f"(SELECT {c.object('User', u.name, node)} FROM users {u.name} WHERE {u.name}.id = {row}.decided_by AND {practice})"
 
 
@@ -460,6 +470,39 @@ columns(
     id=sql.global_id, version=col("version"), title=col("title"), fiscalYear=col("fiscal_year"),
     function=col("function"), kpi=col("kpi"), baseline=col("baseline", sql.float_value),
     target=col("target", sql.float_value), current=col("current", sql.float_value), status=col("status"),
+)
+
+columns(
+    "Review",
+    id=sql.global_id, version=col("version"), status=col("status"), startedAt=col("started_at", sql.datetime),
+    completedAt=col("completed_at", sql.datetime), alignmentScore=col("alignment_score"),
+)
+
+
+@compiles("Review", "answers")
+def _answers(c: Compiler, row, node, args):
+    """In the library's order (`standards.review_answers`)."""
+    a, s = c.alias(), aliased(standards.STANDARDS, c.alias())
+    order = render.rule(c, (library_order, s), lambda: library_order(s), ", ")
+    return (f"(SELECT {sql.json_list(c.object('ReviewAnswer', a, node), order)} FROM review_answers {a} "
+            f"JOIN standards {s.name} ON {s.name}.id = {a}.standard_id "
+            f"WHERE {a}.tenant_id = {row}.tenant_id AND {a}.review_id = {row}.id)")
+
+
+columns("ReviewAnswer", alignment=col("alignment"), note=col("note"))
+
+
+@compiles("ReviewAnswer", "standard")
+def _standard(c: Compiler, row, node, args):
+    s = aliased(standards.STANDARDS, c.alias())
+    practice = render.text_of(standards.of_practice(s, c.viewer.practice_id)).into(c)  # the viewer's: not kept
+    return f"(SELECT {c.object('Standard', s.name, node)} FROM standards {s.name} WHERE {s.name}.id = {row}.standard_id AND {practice})"
+
+
+columns(
+    "Standard",
+    id=sql.global_id, version=col("version"), section=col("section"), title=col("title"), question=col("question"),
+    whyItMatters=col("why_it_matters"), priority=col("priority"), active=col("active"),
 )
 
 columns("User", email=col("email"), name=col("name"), role=col("role"))
