@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -20,9 +21,12 @@ from app.auth.principal import Principal
 from app.db.scope import tenant_session
 from app.decisions import actions as decisions
 from app.health.actions import score_batch
+from app.lifecycle.actions import create_asset
+from app.lifecycle.models import AssetKind
 from app.planning.models import Initiative, InitiativeStatus
 from app.risks import actions as risk_actions
 from app.risks.models import Risk, RiskCategory, RiskStatus
+from app.seed.demo import DEMO_PRACTICE, seed_demo
 from app.seed.synthetic import seed_synthetic
 from app.tenants.models import Practice, Role, Tenant, User
 from tests.api.compiled_pair import Pair, is_compiled
@@ -68,6 +72,7 @@ EVERYTHING = f"""query Everything($first: Int, $after: String, $search: String, 
       reviews(first: 2) {{ totalCount {PAGE_INFO} edges {{ cursor node {{ id version status startedAt completedAt alignmentScore
         answers {{ alignment note standard {{ id version section title question whyItMatters priority active }} }} }} }} }}
       allReviews: reviews {{ nodes {{ status answers {{ alignment }} }} }}
+      lifecycleForecast(quarters: 4) {{ quarter assets replacementCost }} eight: lifecycleForecast {{ quarter }}
       goals {{ id version title fiscalYear function kpi baseline target current status }}
       yearGoals: goals(fiscalYear: 2026) {{ title fiscalYear }} noGoals: goals(fiscalYear: 70000) {{ title }}
     }} }}
@@ -159,6 +164,8 @@ async def test_every_compiled_field_and_page_matches(api, pair, practice, world)
     assert any(n["ticketMetrics"] for n in nodes) and any(n["budget"] for n in nodes)
     assert any(n["goals"] for n in nodes) and all(n["noGoals"] == [] for n in nodes)
     assert all(g["fiscalYear"] == 2026 for n in nodes for g in n["yearGoals"])
+    assert all(len(n["lifecycleForecast"]) == 4 and len(n["eight"]) == 8 for n in nodes)
+    assert any(q["assets"] and q["replacementCost"] != "0.00" for n in nodes for q in n["lifecycleForecast"])
     reviewed = [r for n in nodes for r in n["allReviews"]["nodes"]]
     assert any(r["status"] == "COMPLETED" and r["answers"] for r in reviewed)
     register = [d["summary"] for n in nodes for d in n["register"]["nodes"]]
@@ -219,20 +226,40 @@ async def test_a_viewer_never_reaches_another_tenant_or_practice(api, pair, prac
     assert empty["data"]["tenants"]["edges"] == []
 
 
-async def test_each_practice_reads_its_own_standards_and_deciders(api, pair, practice, sessionmaker):
-    """A rule naming the viewer's practice is rendered per request: a reader of a second practice,
-    after the first one's, gets its review answers' standards and its deciders, not nulls."""
+async def test_each_practice_reads_its_own_standards_and_deciders(api, pair, practice, sessionmaker, world):
+    """A rule naming the viewer's practice is rendered per request: a reader of the demo practice,
+    after this module's practice's, gets its review answers' standards and its deciders, not nulls."""
     first, _ = practice
     await both(pair, EVERYTHING, {"first": 1}, await api.login(first.cio_email))
-    summary = await seed_synthetic(sessionmaker, tenants=1, months=12, practice=f"Other {uuid.uuid4().hex[:6]}",
-                                   progress=False, end_month=END, cio_tenants=1, cio_password=PASSWORD)
+    await seed_demo(sessionmaker)
     async with tenant_session(sessionmaker, ()) as s:
-        tenants = list(await s.scalars(select(Tenant).where(Tenant.practice_id == summary.practice_id)))
-    await take_decisions(sessionmaker, summary, tenants, dt.datetime.now(dt.UTC).date())
-    node = (await both(pair, EVERYTHING, {"first": 1}, await api.login(summary.cio_email)))["data"]["tenants"]["edges"][0]["node"]
-    answers = [a for e in node["reviews"]["edges"] for a in e["node"]["answers"]]
+        demo = await s.scalar(select(Practice).where(Practice.name == DEMO_PRACTICE))
+    token = api.token(await world.user(demo, Role.PRACTICE_ADMIN))
+    nodes = [e["node"] for e in (await both(pair, EVERYTHING, {"first": 50}, token))["data"]["tenants"]["edges"]]
+    answers = [a for n in nodes for e in n["reviews"]["edges"] for a in e["node"]["answers"]]
     assert answers and all(a["standard"] is not None for a in answers)
-    assert node["decisions"]["edges"] and all(e["node"]["decidedBy"] for e in node["decisions"]["edges"])
+    taken = [e["node"] for n in nodes for e in n["decisions"]["edges"]]
+    assert taken and all(d["decidedBy"] is not None for d in taken)
+
+
+async def test_the_lifecycle_forecast_follows_each_tenants_fiscal_quarters(api, pair, world):
+    """Tenants whose fiscal years start in January, April, July and October, with assets due over
+    the year and one long past (counted in the current quarter): both paths, byte for byte."""
+    practice = await world.practice()
+    tenants = [await world.tenant(practice, fiscal_year_start_month=start) for start in (1, 4, 7, 10)]
+    today = dt.datetime.now(dt.UTC).date()
+    async with world.scope([t.id for t in tenants]) as s:
+        for tenant in tenants:
+            by = Principal.system([tenant.id], practice.id)
+            for days in (-400, 20, 100, 200, 300):
+                await create_asset(s, by, tenant.id, name=f"Due in {days}", kind=AssetKind.LAPTOP,
+                                   replace_by=today + dt.timedelta(days=days), replacement_cost=Decimal("1250.50"))
+    token = api.token(await world.user(practice, Role.CIO, tenants))
+    query = "{ tenants { nodes { fiscalYearStartMonth four: lifecycleForecast(quarters: 4) { quarter assets replacementCost } lifecycleForecast { quarter } } } }"
+    nodes = (await both(pair, query, {}, token))["data"]["tenants"]["nodes"]
+    assert len({n["four"][0]["quarter"] for n in nodes}) > 1, "each tenant's own fiscal quarters"
+    assert all(n["four"][0]["assets"] >= 2 and len(n["lifecycleForecast"]) == 8 for n in nodes)
+    assert all(sum(q["assets"] for q in n["four"]) <= 5 for n in nodes)
 
 
 async def world_practice(world, summary):
@@ -242,7 +269,7 @@ async def world_practice(world, summary):
 
 
 async def test_lifecycle_fields_are_left_to_the_executor_and_answer_alike(api, pair, practice):
-    """`Tenant.assets` and `lifecycleForecast` are not compiled: such a document falls back, byte-identical."""
+    """`Tenant.assets` is not compiled: such a document falls back, byte-identical."""
     summary, _ = practice
     token = await api.login(summary.cio_email)
     query = """{ tenants { edges { node { name

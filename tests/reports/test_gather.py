@@ -107,8 +107,7 @@ async def test_a_report_with_every_section_takes_a_fixed_number_of_statements(ap
 
 
 # Authentication; the reader's tenant; the compiled document (one statement); on the executor
-# (executive_report_rules.graphql): the tenant, the budget, the reviews, the lifecycle forecast,
-# the roadmap's initiatives, the next meeting, the year's spend by month, the reviews' answers,
-# the initiatives' goals, the agenda's sources (fiscal year start, goals, initiatives, risks,
-# open findings), replacements due by month, the answers' standards.
-REPORT_STATEMENTS = 16
+# (executive_report_rules.graphql): the tenant, the budget, the roadmap's initiatives, the next
+# meeting, the year's spend by month, the initiatives' goals, the agenda's sources (fiscal year
+# start, goals, initiatives, risks, open findings), replacements due by month.
+REPORT_STATEMENTS = 15

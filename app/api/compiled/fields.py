@@ -38,7 +38,10 @@ from app.api.lists import Listing
 from app.api.tickets import MAX_MONTHS
 from app.budgets.actions import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR
 from app.db import global_ids
+from app.errors import Invalid
 from app.health import formula, inputs
+from app.lifecycle import actions as lifecycle_actions
+from app.lifecycle import rules as lifecycle_rules
 from app.months import add_months, last_full_month, utc_today
 from app.policies import actions as policy_actions
 from app.policies.models import PolicyKind
@@ -372,6 +375,40 @@ def _reviews(c: Compiler, row, node, args):
         raise Unsupported("reviews: the executor answers FORBIDDEN (standards.require_user)")
     return nested_page(c, node, args, "Review", parent=row, table=standards.REVIEWS,
                        listing=lambda t: listing_sql(standards.review_list, t))
+
+
+@compiles("Tenant", "lifecycleForecast")
+def _lifecycle_forecast(c: Compiler, row, node, args):
+    """`tenant_forecast` in the statement. Its quarters (first month and labels) are the area's
+    `forecast_quarters`, passed for each of the twelve fiscal year starts and picked by the
+    tenant's; its figures are `forecast_query` on the tenant's row (`__tenant__`, `__first__`)."""
+    try:
+        quarters = lifecycle_actions.check_quarters(args.get("quarters"))
+    except Invalid as error:
+        raise Unsupported("quarters: the executor says why") from error
+    c.volatile = True  # as of today: never stored
+    day = lifecycle_actions.today()
+    plans = [lifecycle_actions.forecast_quarters(day, start, quarters) for start in range(1, 13)]
+    firsts = c.param([lifecycle_actions.month_index(first) for first, _ in plans], "integer[]")
+    labels = c.param([label for _, quarter_labels in plans for label in quarter_labels], "text[]")
+    count, start = c.param(quarters, "integer"), f"{row}.fiscal_year_start_month"
+
+    def figures():
+        starts = select(value("__tenant__").label("tenant_id"), value("__first__", Integer).label("first")).subquery("q")
+        return lifecycle_actions.forecast_query(starts, day, quarters)
+
+    key = (lifecycle_actions.forecast_query, lifecycle_rules.replacement_date, lifecycle_rules.in_service,
+           lifecycle_actions.month_index, day, quarters)
+    found = render.rule(c, key, figures, ", ").replace("__tenant__", f"{row}.id").replace("__first__", f"({firsts})[{start}]")
+    q = c.alias()
+    return (f"(SELECT {sql.json_list(c.object('LifecycleQuarter', q, node), f'{q}.i')} FROM (SELECT g.i, "
+            f"({labels})[({start} - 1) * {count} + g.i + 1] AS quarter, coalesce(f.assets, 0) AS assets, "
+            f"coalesce(f.cost, 0) AS cost FROM generate_series(0, {count} - 1) AS g(i) "
+            f"LEFT JOIN ({found}) AS f ON f.quarter = g.i) AS {q})")
+
+
+columns("LifecycleQuarter", quarter=col("quarter"), assets=col("assets"),
+        replacementCost=lambda q: sql.decimal(f"CAST({q}.cost AS numeric(16, 2))"))
 
 
 @compiles("Tenant", "steeringMeetings")
