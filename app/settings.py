@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     client_url: str | None = Field(default=None, validation_alias=AliasChoices("FCIO_APP_URL"))
     token_ttl_seconds: int = 3600
     db_pool_size: int = 10
+    # Requests in progress at once per API process (app/admission.py); 0: no limit.
+    max_requests_in_flight: int = 4
     health_batch_size: int = 500
     api_key_requests_per_minute: int = 600
     log_level: str = "INFO"

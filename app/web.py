@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from strawberry.http.ides import get_graphql_ide_html
 
+from app.admission import AdmissionMiddleware
 from app.api.calendar import calendar_feed
 from app.api.compiled.answers import Answers
 from app.api.http import graphql_endpoint
@@ -121,5 +122,6 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.state.graphiql_html = get_graphql_ide_html(graphql_ide="graphiql")
     if services is not None:
         app.state.services = services
-    app.add_middleware(MetricsMiddleware)
+    app.add_middleware(AdmissionMiddleware, limit=settings.max_requests_in_flight)
+    app.add_middleware(MetricsMiddleware)  # outermost: its latency includes the wait for admission
     return app

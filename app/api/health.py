@@ -8,6 +8,7 @@ from enum import Enum
 
 import strawberry
 from sqlalchemy import Date, and_, cast, select, text, tuple_
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.orm import aliased
 
 from app.api.context import Context, Info
@@ -83,7 +84,7 @@ async def tenant_health(ctx: Context, tenant_id: uuid.UUID, month: dt.date | Non
             rows = await ctx.db.rows(
                 scores_query()
                 .where(ScoreRow.tenant_id.in_(keys))
-                .distinct(ScoreRow.tenant_id)
+                .ext(distinct_on(ScoreRow.tenant_id))
                 .order_by(ScoreRow.tenant_id, ScoreRow.month.desc())
             )
             found = {r.tenant_id: score_node(r) for r in rows}

@@ -155,9 +155,12 @@ async def graphql_endpoint(request: Request) -> Response:
                     db = Db(session, only_write=document.one_mutation_field(parsed, operation_name))
                     context = Context(services, db, principal, request.client.host if request.client else "")
                     answer = await run_compiled(request, session, principal, query, variables, operation_name)
-                    if answer is None:
+                    if answer is None and parsed is not None:  # validated above: not again
+                        result = await schema.execute_validated(parsed, variables, context, operation_name)
+                    elif answer is None:  # strawberry answers what does not validate, as it words it
                         result = await schema.execute(query, variables, context_value=context,
                                                       operation_name=operation_name)
+                    if answer is None:
                         await db.close()  # siblings of an error may still be reading
                         if db.undo:
                             raise Undone

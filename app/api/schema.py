@@ -76,7 +76,9 @@ class Schema(strawberry.Schema):
     request id. Logging every refused document in full let one client flood the log and cost
     100+ ms a request (found by tests/security/test_hostile_requests.py)."""
 
-    # The depth and alias rules, for documents validated outside the executor (app/api/compiled).
+    # The rules of the extensions that validate (depth, aliases and, in production, introspection),
+    # for documents validated once outside the executor (app/api/compiled/document.py) and then
+    # run by `execute_validated`.
     compiled_validation_rules = (*DepthLimit().validation_rules, *AliasLimit().validation_rules)
 
     def process_errors(self, errors, execution_context=None) -> None:
@@ -94,7 +96,8 @@ class Schema(strawberry.Schema):
         """Run a document already parsed and validated with this schema's rules (`compiled.document.valid_document`).
 
         Why: validating the executive report's document (~150 fields) costs ~11 ms, more than a
-        dashboard's whole answer, and `execute` repeats it on every request. Our extensions act on the
+        dashboard's whole answer, and `execute` repeats it on every request (a twentieth of the API's
+        CPU in the mixed workload went to validating mutations again). Our extensions act on the
         text and the validation only (none resolves), so what runs here is what `execute` runs after them."""
         result = execute(self._schema, document, variable_values=variables, context_value=context,
                          operation_name=operation_name, is_awaitable=optimized_is_awaitable,
@@ -106,9 +109,12 @@ def build_schema(production: bool) -> strawberry.Schema:
     extensions = [TokenLimit, DepthLimit, AliasLimit]
     if production:
         extensions.append(DisableIntrospection)
-    return Schema(
+    schema = Schema(
         query=Query,
         mutation=Mutation,
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=production, scalar_map=SCALAR_MAP),
     )
+    if production:
+        schema.compiled_validation_rules = (*Schema.compiled_validation_rules, *DisableIntrospection().validation_rules)
+    return schema

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import Date, and_, case, cast, exists, func, select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.budgets.models import Budget, BudgetLine, BudgetSpend, SpendMonth
@@ -317,7 +318,7 @@ async def _alignment(session, ids, month) -> dict[uuid.UUID, dict]:
         select(Review.tenant_id, Review.id, Review.completed_at)
         .where(in_batch(Review.tenant_id, ids), Review.status == ReviewStatus.COMPLETED,
                Review.completed_at < utc_month_start(add_months(month, 1)))
-        .distinct(Review.tenant_id)
+        .ext(distinct_on(Review.tenant_id))
         .order_by(Review.tenant_id, Review.completed_at.desc(), Review.id.desc())
         .subquery("latest")
     )

@@ -13,6 +13,7 @@ import uuid
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from app import admission
 from app.auth import ratelimit
 from app.http_body import MAX_BODY, read_limited
 from app.integrations import actions
@@ -38,5 +39,6 @@ async def webhook(request: Request) -> JSONResponse:
     body = await read_limited(request)
     if body is None:
         return answer(413, f"body over {MAX_BODY} bytes")
+    admission.leave(request.scope)  # what is left is waiting for the batch that stores the delivery
     receipt = await actions.receive_delivery(services, integration, request.headers, body)
     return answer(receipt.status_code, "accepted" if receipt.status_code == 202 else "unauthorized")

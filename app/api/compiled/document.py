@@ -30,7 +30,7 @@ from graphql import (
 def valid_document(schema: GraphQLSchema, rules: tuple, query: str) -> DocumentNode | None:
     """The parsed document, or None when it does not parse or validate (the executor answers why)."""
     try:
-        document = parse(query, max_tokens=MAX_TOKENS, no_location=True)
+        document = parse(query, max_tokens=MAX_TOKENS)  # with locations: the executor's errors give them
     except GraphQLError:
         return None
     return None if validate(schema, document, [*specified_rules, *rules]) else document
