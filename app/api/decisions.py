@@ -18,7 +18,7 @@ from sqlalchemy import select, tuple_
 from app.api import ids
 from app.api.context import Context, Info
 from app.api.errors import UserError
-from app.api.lists import child_connection, row_by_key, rows_by_parent
+from app.api.lists import Listing, child_connection, row_by_key, rows_by_parent
 from app.api.mutations import perform
 from app.api.node import Node, from_row, resolve_node, resolves
 from app.api.pagination import Connection
@@ -37,6 +37,17 @@ USERS = UserRow.__table__
 def register_order(t) -> list:
     """The register, newest first (the decisions table `t` or an alias)."""
     return [t.c.decided_at.desc(), t.c.id.desc()]
+
+
+def register_list(t) -> Listing:
+    """`Tenant.decisions`: every decision of the tenant (the decisions table `t` or an alias), newest first."""
+    return Listing([], register_order(t), ())
+
+
+def deciders(users, practice_id: uuid.UUID) -> list:
+    """Who took a decision the viewer sees (the users table or an alias): a user of the viewer's
+    practice (a decision names a user of its tenant's practice)."""
+    return [users.c.practice_id == practice_id]
 
 
 def taken_order(t) -> list:
@@ -101,7 +112,7 @@ async def decider(ctx: Context, user_id: uuid.UUID) -> User:
     decision names a user of its tenant's practice)."""
 
     async def batch(keys: list) -> list:
-        rows = await ctx.db.rows(select(USERS).where(USERS.c.id.in_(keys), USERS.c.practice_id == ctx.viewer.practice_id))
+        rows = await ctx.db.rows(select(USERS).where(USERS.c.id.in_(keys), *deciders(USERS, ctx.viewer.practice_id)))
         found = {r.id: user_node(r) for r in rows}
         return [found.get(k) for k in keys]
 
@@ -109,10 +120,11 @@ async def decider(ctx: Context, user_id: uuid.UUID) -> User:
 
 
 async def tenant_decisions(ctx: Context, tenant_id: uuid.UUID, first: int | None, after: str | None) -> DecisionConnection:
+    listing = register_list(DECISIONS)
     return await child_connection(
-        ctx, name="decisions", parent_id=tenant_id, first=first, after=after, filters=(),
-        make_query=lambda tenant_ids: select(DECISIONS).where(DECISIONS.c.tenant_id.in_(tenant_ids)),
-        parent_column=DECISIONS.c.tenant_id, order_by=register_order(DECISIONS), make_node=decision_node,
+        ctx, name="decisions", parent_id=tenant_id, first=first, after=after, filters=listing.key,
+        make_query=lambda tenant_ids: select(DECISIONS).where(DECISIONS.c.tenant_id.in_(tenant_ids), *listing.where),
+        parent_column=DECISIONS.c.tenant_id, order_by=listing.order, make_node=decision_node,
         connection=DecisionConnection,
     )
 

@@ -63,15 +63,24 @@ async def _goal_by_key(ctx: Context, key: ids.Key) -> BusinessGoal | None:
 
 
 async def tenant_goals(ctx: Context, tenant_id: uuid.UUID, fiscal_year: int | None) -> list[BusinessGoal]:
-    """`GoalsByTenant`: a short list, batched over tenants; newest fiscal year first, then by title.
-    The year is compared as an integer: any Int may be asked for, beyond the column's smallint."""
-    where = [GOALS.c.fiscal_year == cast(literal(fiscal_year), Integer)] if fiscal_year is not None else []
+    """`GoalsByTenant`: a short list, batched over tenants (`goal_year`, `goal_order`)."""
     rows = await rows_by_tenant(
         ctx, ("GoalsByTenant", fiscal_year), tenant_id,
-        lambda keys: select(GOALS).where(GOALS.c.tenant_id.in_(keys), *where)
-        .order_by(GOALS.c.fiscal_year.desc(), GOALS.c.title, GOALS.c.id),
+        lambda keys: select(GOALS).where(GOALS.c.tenant_id.in_(keys), *goal_year(GOALS, fiscal_year))
+        .order_by(*goal_order(GOALS)),
     )
     return [goal_node(r) for r in rows]
+
+
+def goal_year(t, fiscal_year: int | None) -> list:
+    """`Tenant.goals(fiscalYear)` on the goals table `t` or an alias: that year's, every year's when
+    omitted. The year is compared as an integer: any Int may be asked for, beyond the column's smallint."""
+    return [t.c.fiscal_year == cast(literal(fiscal_year), Integer)] if fiscal_year is not None else []
+
+
+def goal_order(t) -> list:
+    """Newest fiscal year first, then by title: both read paths."""
+    return [t.c.fiscal_year.desc(), t.c.title, t.c.id]
 
 
 async def goal_initiatives(ctx: Context, tenant_id: uuid.UUID, goal_id: uuid.UUID) -> list[Initiative]:

@@ -24,7 +24,6 @@ from app.api.permissions import object_key, tenant_key
 from app.lifecycle import actions
 from app.lifecycle import models as m
 from app.lifecycle.rules import asset_replacement, lifecycle_status, replacement_date
-from app.months import add_months
 from app.tickets.actions import MAX_BATCH
 
 AssetKind = strawberry.enum(m.AssetKind, name="AssetKind")
@@ -110,12 +109,11 @@ async def tenant_forecast(
 ) -> list[LifecycleQuarter]:
     """The tenant's quarters from the current one, batched over the tenants asking for as many quarters."""
     quarters, day = actions.check_quarters(quarters), actions.today()
-    first = actions.quarter_start(day, start_month)
+    first, labels = actions.forecast_quarters(day, start_month, quarters)
 
     async def batch(keys: list) -> list:
-        firsts = dict(keys)
         found: dict = {}
-        for r in await ctx.db.rows(actions.forecast_query(firsts, day, quarters)):
+        for r in await ctx.db.rows(actions.forecast_query(actions.quarter_starts(dict(keys)), day, quarters)):
             found[(r.tenant_id, r.quarter)] = r
         return [
             [(found[(t, i)].assets, found[(t, i)].cost) if (t, i) in found else (0, Decimal("0.00")) for i in range(quarters)]
@@ -123,11 +121,8 @@ async def tenant_forecast(
         ]
 
     figures = await ctx.loader(("LifecycleForecast", day, quarters), batch).load((tenant_id, first))
-    return [
-        LifecycleQuarter(quarter=actions.quarter_label(add_months(first, 3 * i), start_month), assets=count,
-                         replacement_cost=Decimal(cost).quantize(Decimal("0.01")))
-        for i, (count, cost) in enumerate(figures)
-    ]
+    return [LifecycleQuarter(quarter=label, assets=count, replacement_cost=Decimal(cost).quantize(Decimal("0.01")))
+            for label, (count, cost) in zip(labels, figures, strict=True)]
 
 
 @strawberry.input

@@ -22,7 +22,7 @@ from app.api import ids
 from app.api.context import Context, Info
 from app.api.errors import UserError
 from app.api.integrations import IdInput
-from app.api.lists import child_connection, row_by_key, rows_by_parent
+from app.api.lists import Listing, child_connection, row_by_key, rows_by_parent
 from app.api.mutations import UPDATE_INPUT, given, perform
 from app.api.node import Node, from_row, resolve_node, resolves
 from app.api.pagination import Connection
@@ -76,12 +76,17 @@ def standard_node(row) -> Standard:
     return from_row(Standard, row, id=ids.encode("Standard", row.id))
 
 
+def of_practice(t, practice_id: uuid.UUID) -> list:
+    """A standard of another practice does not exist for anyone (the standards table `t` or an alias)."""
+    return [t.c.practice_id == practice_id]
+
+
 async def standard_by_id(ctx: Context, standard_id: uuid.UUID) -> Standard | None:
     """`StandardByIdLoader`: only standards of the viewer's practice load."""
     practice_id = ctx.viewer.practice_id
 
     async def batch(keys: list) -> list:
-        rows = await ctx.db.rows(select(STANDARDS).where(STANDARDS.c.id.in_(keys), STANDARDS.c.practice_id == practice_id))
+        rows = await ctx.db.rows(select(STANDARDS).where(STANDARDS.c.id.in_(keys), *of_practice(STANDARDS, practice_id)))
         found = {r.id: standard_node(r) for r in rows}
         return [found.get(k) for k in keys]
 
@@ -248,12 +253,18 @@ def review_order(t) -> list:
     return [t.c.started_at.desc(), t.c.id.desc()]
 
 
+def review_list(t) -> Listing:
+    """`Tenant.reviews`: every review of the tenant, newest first: both read paths."""
+    return Listing([], review_order(t), ())
+
+
 async def tenant_reviews(ctx: Context, tenant_id: uuid.UUID, first: int | None, after: str | None) -> ReviewConnection:
     require_user(ctx)
+    listing = review_list(REVIEWS)
     return await child_connection(
-        ctx, name="reviews", parent_id=tenant_id, first=first, after=after, filters=(),
-        make_query=lambda tenant_ids: select(REVIEWS).where(REVIEWS.c.tenant_id.in_(tenant_ids)),
-        parent_column=REVIEWS.c.tenant_id, order_by=review_order(REVIEWS), make_node=review_node,
+        ctx, name="reviews", parent_id=tenant_id, first=first, after=after, filters=listing.key,
+        make_query=lambda tenant_ids: select(REVIEWS).where(REVIEWS.c.tenant_id.in_(tenant_ids), *listing.where),
+        parent_column=REVIEWS.c.tenant_id, order_by=listing.order, make_node=review_node,
         connection=ReviewConnection,
     )
 

@@ -18,7 +18,7 @@ from app.api.context import Context, Info
 from app.api.decisions import Decision, meeting_decisions
 from app.api.errors import UserError
 from app.api.goals import GOALS, goal_node
-from app.api.lists import child_connection, row_by_key, rows_by_tenant
+from app.api.lists import Listing, child_connection, row_by_key, rows_by_tenant
 from app.api.mutations import UPDATE_INPUT, DeleteInput, DeletePayload, delete_object, given, perform
 from app.api.node import Node, from_row, resolves
 from app.api.pagination import Connection
@@ -102,17 +102,19 @@ class SteeringMeeting(Node):
     async def action_items(
         self, info: Info, first: int | None = None, after: str | None = None, status: ActionItemStatus | None = None
     ) -> ActionItemConnection:
-        wanted = status.value if status else None
-
-        def query(meeting_ids):
-            q = select(ITEMS).where(ITEMS.c.meeting_id.in_(meeting_ids))
-            return q.where(ITEMS.c.status == wanted) if wanted else q
-
+        listing = action_item_list(ITEMS, status.value if status else None)
         return await child_connection(
-            info.context, name="actionItems", parent_id=self.row_id, first=first, after=after, filters=(wanted,),
-            make_query=query, parent_column=ITEMS.c.meeting_id, order_by=[ITEMS.c.id], make_node=item_node,
+            info.context, name="actionItems", parent_id=self.row_id, first=first, after=after, filters=listing.key,
+            make_query=lambda meeting_ids: select(ITEMS).where(ITEMS.c.meeting_id.in_(meeting_ids), *listing.where),
+            parent_column=ITEMS.c.meeting_id, order_by=listing.order, make_node=item_node,
             connection=ActionItemConnection,
         )
+
+
+def action_item_list(t, status: str | None) -> Listing:
+    """A meeting's action items (the table `t` or an alias), of `status` when given, oldest first
+    (ids are time-ordered): both read paths."""
+    return Listing([t.c.status == status] if status else [], [t.c.id], (status,))
 
 
 @strawberry.type(description="One point a steering meeting should take up, derived from the client's data.")

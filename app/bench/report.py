@@ -47,12 +47,17 @@ NOTES = """\
 {ideal}
 {scale}
 - The executive report (`GET /reports/{{tenantId}}/{{month}}.{{ext}}`, every format of
-  `app/reports/formats.py`): the dashboard tenant's report of the month, read by its executive,
-  gathered by one document on the executor (no stored answers) and rendered per request. The
-  document is parsed and validated once per process (~12 ms a report before); what remains is the
-  executor's: 28 statements and the resolvers' Python, as the compiler does not build the
-  forecast, reviews, lifecycle forecast, roadmap, goals, decisions, action items and suggested
-  agenda the report reads (nor fragments), so the 3x target is not met until those compile.
+  `app/reports/formats.py`): the dashboard tenant's report of the month, read by its executive
+  (no stored answers) and rendered per request. Profiled in process (2026-12), its time was the
+  executor's: 28 statements and the resolvers' Python for the one document, rendering the HTML
+  ~3 ms. It is now two documents (`app/reports/gather.py`): what compiles, one statement (~3 ms:
+  health, history, tickets, risks and their decisions, reviews and their answers, the lifecycle
+  forecast, goals, the register, meetings and their action items), and on the executor the fields
+  derived by Python rules that the compiler does not build (the budget forecast, the roadmap's
+  quarters, the suggested agenda; ~15 ms), 15 statements in all. The executor's batched reads
+  joined their keys as `VALUES` rows, which SQLAlchemy cannot cache: each was built and compiled
+  on every request (3-4 ms apiece for the forecasts'); they are arrays now (`app/db/key_rows.py`).
+  The 3x target waits for the forecast, the roadmap and the agenda to compile.
 - Figures the database keeps (`app/db/figures.py`, migrations 0008, 0009 and 0012): the monthly ticket
   figures of every PSA source and each tenant's spend per month are kept by statement triggers as
   tickets and spend are written. A push no longer recounts its month under a per-tenant lock (a

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, Values, column, func, select, values
+from sqlalchemy import Date, func, select
 from sqlalchemy.dialects.postgresql import UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,6 +28,7 @@ from app.audit.actions import record
 from app.auth.principal import Principal
 from app.budgets.models import Budget, BudgetKind, BudgetLine, BudgetSpend
 from app.db.base import uuid7
+from app.db.key_rows import key_rows
 from app.errors import Conflict, Invalid, NotFound
 from app.guards import require_writer, visible_tenant
 from app.health.recompute import mark_stale
@@ -45,12 +46,11 @@ def fiscal_months(fiscal_year: int, start_month: int) -> tuple[dt.date, dt.date]
     return first, add_months(first, 11)
 
 
-def year_spans(keys: Iterable[tuple[uuid.UUID, dt.date]]) -> Values:
-    """VALUES (tenant_id, year_first, year_last): the fiscal years starting at each key's first month,
+def year_spans(keys: Iterable[tuple[uuid.UUID, dt.date]]):
+    """Rows (tenant_id, year_first, year_last): the fiscal years starting at each key's first month,
     for a read batched over tenants and years to join."""
-    return values(column("tenant_id", UUID), column("year_first", Date), column("year_last", Date), name="years").data(
-        [(tenant_id, first, fiscal_months(first.year, first.month)[1]) for tenant_id, first in keys]
-    )
+    return key_rows("years", [("tenant_id", UUID()), ("year_first", Date()), ("year_last", Date())],
+                    [(tenant_id, first, fiscal_months(first.year, first.month)[1]) for tenant_id, first in keys])
 
 
 async def mark_closed_months_stale(session: AsyncSession, tenant_id: uuid.UUID, first: dt.date, last: dt.date) -> None:

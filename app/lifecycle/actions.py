@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import Date, Integer, Select, Values, and_, cast, column, extract, func, select, text, values
+from sqlalchemy import Date, Integer, Select, and_, cast, extract, func, literal_column, select, text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -37,6 +37,7 @@ from app import validation as v
 from app.audit.actions import record
 from app.auth.principal import Principal
 from app.db.base import uuid7
+from app.db.key_rows import key_rows
 from app.errors import Invalid
 from app.health.inputs import fiscal_year_of
 from app.health.models import HealthScore
@@ -369,13 +370,23 @@ def check_quarters(quarters: int | None) -> int:
     return DEFAULT_QUARTERS if quarters is None else v.int_range(quarters, "quarters", 1, MAX_QUARTERS)
 
 
-def forecast_query(firsts: dict[uuid.UUID, dt.date], day: dt.date, quarters: int) -> Select:
-    """Per tenant and quarter index (0: the quarter of `firsts[tenant]`, and all before it): the
-    count and replacement cost of the assets in service on `day` reaching their replacement date."""
+def forecast_quarters(day: dt.date, start_month: int, quarters: int) -> tuple[dt.date, list[str]]:
+    """The first month of the forecast on `day` (its fiscal quarter's) and the labels of its quarters."""
+    first = quarter_start(day, start_month)
+    return first, [quarter_label(add_months(first, 3 * i), start_month) for i in range(quarters)]
+
+
+def quarter_starts(firsts: dict[uuid.UUID, dt.date]):
+    """Rows (tenant_id, first) for `forecast_query`: each tenant's first month, as `month_index`."""
+    return key_rows("q", [("tenant_id", UUID()), ("first", Integer())],
+                    [(tenant_id, month_index(first)) for tenant_id, first in firsts.items()])
+
+
+def forecast_query(starts, day: dt.date, quarters: int) -> Select:
+    """Per tenant and quarter index (0: the quarter of the tenant's `first` month index in `starts`,
+    rows (tenant_id, first), and all before it): the count and replacement cost of the assets in
+    service on `day` reaching their replacement date."""
     t = Asset.__table__
-    starts = values(column("tenant_id", UUID), column("first", Integer), name="q").data(
-        [(tenant_id, month_index(first)) for tenant_id, first in firsts.items()]
-    )
     index = func.greatest(0, (month_index(asset_replacement(t)) - starts.c.first) // 3).label("quarter")
     return (
         select(t.c.tenant_id, index, func.count().label("assets"),
@@ -385,14 +396,16 @@ def forecast_query(firsts: dict[uuid.UUID, dt.date], day: dt.date, quarters: int
             in_service(t.c.purchased_on, t.c.retired_on, day),
             and_(asset_replacement(t).is_not(None), month_index(asset_replacement(t)) < starts.c.first + 3 * quarters),
         )
-        .group_by(t.c.tenant_id, index)
+        # By the output column: the compiled read binds each value apart, so the expression
+        # repeated here would not be the select's for PostgreSQL.
+        .group_by(t.c.tenant_id, literal_column(index.name))
     )
 
 
-def replacements_by_month(years: Values, day: dt.date) -> Select:
+def replacements_by_month(years, day: dt.date) -> Select:
     """Per tenant, fiscal year and month: the replacement cost of the assets in service on `day` whose
     replacement date falls in that month of the year, those already past it counted in the month of
-    `day` (as `forecast_query` puts them in its first quarter). `years`: the VALUES of
+    `day` (as `forecast_query` puts them in its first quarter). `years`: the rows of
     `app.budgets.actions.year_spans` (tenant_id, year_first, year_last)."""
     t = Asset.__table__
     month = func.greatest(cast(func.date_trunc("month", asset_replacement(t)), Date), month_start(day))

@@ -8,6 +8,7 @@ statement; all of them call these functions.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from sqlalchemy import Date as SqlDate
 from sqlalchemy import and_, case, cast, func, literal, or_, type_coerce
@@ -76,6 +77,8 @@ def in_service(purchased_on, retired_on, day):
     return (purchased_on is None or purchased_on <= day) and (retired_on is None or retired_on > day)
 
 
+@functools.lru_cache(maxsize=64)
 def asset_replacement(t):
-    """`replacement_date` of the assets table `t` (or an alias)."""
+    """`replacement_date` of the assets table `t` (or an alias). Kept per table: the expression is
+    large (a CASE per kind), and the forecasts used it five times a request, built anew each time."""
     return replacement_date(t.c.kind, t.c.replace_by, t.c.end_of_support, t.c.warranty_end, t.c.purchased_on)

@@ -1,16 +1,23 @@
 """The executive report's data for one tenant and month, gathered once for its three renderings.
 
-The data is the answer of one GraphQL document (graphql/operations/executive_report.graphql) run
-as the reader, in the reader's transaction, by the path any request takes: its compiled statement
-when it compiles, else the executor. So the report reads through row-level security with the
-reader's scope, in a fixed number of statements (tests/reports), and shows exactly what the API
-answers for the same tenant and month. A tenant the reader may not see is `NotFound`, as in the API.
+The data is the answer of two GraphQL documents (graphql/operations/executive_report.graphql and
+executive_report_rules.graphql) run as the reader, in the reader's transaction, each by the path
+any request takes: its compiled statement when it compiles, else the executor. So the report reads
+through row-level security with the reader's scope, in a fixed number of statements
+(tests/reports), and shows exactly what the API answers for the same tenant and month. A tenant
+the reader may not see is `NotFound`, as in the API.
+
+Why two: one field the compiler does not build sends a whole document to the executor, whose
+resolvers cost the report most of its time (BENCHMARKS.md). The first document holds what
+compiles, one statement; the second the rest (the fields derived by Python rules, and those not
+compiled yet), so each field that comes to compile moves from the second to the first.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
@@ -21,14 +28,26 @@ from app.api.compiled import document, run
 from app.api.compiled.answers import Answers
 from app.api.context import Context, Db
 from app.auth.principal import Principal
+from app.errors import NotFound
 from app.guards import visible_tenant
 from app.health.inputs import fiscal_year_of
 from app.months import add_months
 from app.reports.content import Report, report_content
 from app.services import Services
 
-DOCUMENT = (Path(__file__).resolve().parents[2] / "graphql" / "operations" / "executive_report.graphql").read_text()
-OPERATION = "ExecutiveReport"
+OPERATIONS = Path(__file__).resolve().parents[2] / "graphql" / "operations"
+
+
+@dataclass(frozen=True)
+class Part:
+    """One of the report's documents: its operation and text. Their `tenant` fields do not overlap."""
+
+    operation: str
+    document: str
+
+
+PARTS = (Part("ExecutiveReport", (OPERATIONS / "executive_report.graphql").read_text()),
+         Part("ExecutiveReportRules", (OPERATIONS / "executive_report_rules.graphql").read_text()))
 NOT_STORED = Answers(0)  # a report is read once; it is not worth a stored answer
 
 
@@ -44,24 +63,35 @@ def variables(tenant_id: uuid.UUID, month: dt.date, start_month: int) -> dict:
 
 async def answer(services: Services, session: AsyncSession, schema, principal: Principal, tenant_id: uuid.UUID,
                  month: dt.date) -> tuple[dict, int]:
-    """The document's `tenant` answer and the fiscal year of `month`, as `principal` reads them."""
+    """The documents' `tenant` answers as one, and the fiscal year of `month`, as `principal` reads them."""
     tenant = await visible_tenant(session, principal, tenant_id)
     given = variables(tenant_id, month, tenant.fiscal_year_start_month)
-    body = await run.execute(session, schema, principal, DOCUMENT, given, OPERATION, NOT_STORED)
+    found: dict = {}
+    for part in PARTS:
+        data = await part_answer(services, session, schema, principal, part, given)
+        if data["tenant"] is None:
+            raise NotFound("Tenant")  # offboarded since `visible_tenant` read it
+        found.update(data["tenant"])
+    return found, given["fiscalYear"]
+
+
+async def part_answer(services: Services, session: AsyncSession, schema, principal: Principal, part: Part,
+                      given: dict) -> dict:
+    """One document's `data`: its compiled statement's, else the executor's. Each document reads
+    only the variables it declares (GraphQL ignores the others)."""
+    body = await run.execute(session, schema, principal, part.document, given, part.operation, NOT_STORED)
     if body is not None:
-        data = orjson.loads(body)["data"]
-    else:
-        context = Context(services, Db(session), principal)
-        # Validated once per process (the compile attempt above has just asked for it: kept).
-        parsed = document.valid_document(schema._schema, schema.compiled_validation_rules, DOCUMENT)
-        if parsed is None:
-            raise ReportFailed("The report's document does not validate against the schema.")
-        result = await schema.execute_validated(parsed, given, context, OPERATION)
-        await context.db.close()
-        if result.errors:
-            raise ReportFailed(f"The report's document failed: {result.errors[0].message}")
-        data = result.data
-    return data["tenant"], given["fiscalYear"]
+        return orjson.loads(body)["data"]
+    context = Context(services, Db(session), principal)
+    # Validated once per process (the compile attempt above has just asked for it: kept).
+    parsed = document.valid_document(schema._schema, schema.compiled_validation_rules, part.document)
+    if parsed is None:
+        raise ReportFailed(f"The report's document {part.operation} does not validate against the schema.")
+    result = await schema.execute_validated(parsed, given, context, part.operation)
+    await context.db.close()
+    if result.errors:
+        raise ReportFailed(f"The report's document {part.operation} failed: {result.errors[0].message}")
+    return result.data
 
 
 async def gather(services: Services, session: AsyncSession, schema, principal: Principal, tenant_id: uuid.UUID,

@@ -81,11 +81,17 @@ BUDGET_FIELDS = ("fiscalYear", "currency", "planned", "actual", "firstMonth", "l
 BUDGET_LINE_FIELDS = ("id", "version", "name", "kind", "category", "planned", "actual")
 TICKET_FIELDS = ("month", "support", "change", "alert", "total", "target")
 MEETING_FIELDS = ("id", "version", "scheduledAt", "status", "attendees", "agenda", "decisions")
+ACTION_ITEM_FIELDS = ("version", "title", "owner", "dueOn", "status")
+DECISION_FIELDS = ("id", "kind", "summary", "reason", "decidedAt", "expiresOn")
+GOAL_FIELDS = ("id", "version", "title", "fiscalYear", "function", "kpi", "baseline", "target", "current", "status")
+REVIEW_FIELDS = ("id", "version", "status", "startedAt", "completedAt", "alignmentScore")
+STANDARD_FIELDS = ("id", "version", "section", "title", "question", "whyItMatters", "priority", "active")
+LIFECYCLE_QUARTER_FIELDS = ("quarter", "assets", "replacementCost")
 PAGE_INFO = ("hasNextPage", "hasPreviousPage", "startCursor", "endCursor")
 # Fields of these types the compiler does not build: asking one sends the document to the executor.
 NOT_COMPILED = {"Query": {"me": " { name }"}, "Budget": {"forecast": " { month forecast }"},
                 "BudgetLine": {"vendor": " { name }", "spend": " { month amount }"},
-                "SteeringMeeting": {"actionItems": " { totalCount }"},
+                "SteeringMeeting": {"suggestedAgenda": " { kind summary }", "decisionsTaken": " { summary }"},
                 "Tenant": {"roadmap": "(fiscalYear: 2026) { quarter oneTimeCost initiatives { title } }"}}
 ALIASES = ("a", "b2", "_x", "id", "name", "node", "cursor", "total", "score", "nodes")
 
@@ -305,6 +311,8 @@ class Writer:
             "policies": lambda: " " + self.selection("Policy", self.scalars(POLICY_FIELDS)),
             "budget": self.budget, "ticketMetrics": self.ticket_metrics,
             "nextSteeringMeeting": lambda: " " + self.meeting(), "steeringMeetings": self.meetings,
+            "decisions": self.decisions, "goals": self.goals, "reviews": self.reviews,
+            "lifecycleForecast": self.lifecycle_forecast,
         }, most=7)
 
     def month(self, required: bool):
@@ -341,7 +349,35 @@ class Writer:
             ("status", "[RiskStatus!]", self.statuses(RISK_STATUSES)),
             ("minScore", "Int", self.optional(st.integers(-2, 27))),
             ("orderBy", "RiskOrder", self.optional(enums("SCORE_DESC", "REVIEW_DUE_ASC", "CREATED_DESC"))),
-        ], lambda: " " + self.selection("Risk", self.scalars(RISK_FIELDS)))
+        ], lambda: " " + self.selection("Risk", {**self.scalars(RISK_FIELDS), "decision": self.decision}))
+
+    def decision(self) -> str:
+        return " " + self.selection("Decision", {
+            **self.scalars(DECISION_FIELDS),
+            "decidedBy": lambda: " " + self.selection("User", self.scalars(("email", "name", "role"))),
+            "initiative": lambda: " " + self.selection("Initiative", self.scalars(INITIATIVE_FIELDS)),
+            "risk": lambda: " " + self.selection("Risk", self.scalars(RISK_FIELDS)),
+        })
+
+    def decisions(self) -> str:
+        return self.nested_page("Decision", [], self.decision)
+
+    def goals(self) -> str:
+        year = self.optional(st.sampled_from([2025, 2026, 2027, 1990, 2147483647]))
+        return self.arguments(("fiscalYear", "Int", year)) + " " + self.selection("BusinessGoal", self.scalars(GOAL_FIELDS))
+
+    def reviews(self) -> str:
+        standard = lambda: " " + self.selection("Standard", self.scalars(STANDARD_FIELDS))  # noqa: E731
+        answers = lambda: " " + self.selection("ReviewAnswer", {**self.scalars(("alignment", "note")), "standard": standard})  # noqa: E731
+        return self.nested_page("Review", [], lambda: " " + self.selection("Review", {**self.scalars(REVIEW_FIELDS),
+                                                                                    "answers": answers}))
+
+    def lifecycle_forecast(self) -> str:
+        quarters = self.optional(st.sampled_from([1, 4, 8, 40]), st.sampled_from([0, 41, -1]))
+        if isinstance(quarters, int) and not 1 <= quarters <= 40:
+            self.refuse("quarters outside 1..40 (the executor says why)")
+        args = self.arguments(("quarters", "Int", quarters))
+        return args + " " + self.selection("LifecycleQuarter", self.scalars(LIFECYCLE_QUARTER_FIELDS))
 
     def initiatives(self) -> str:
         return self.nested_page("Initiative", [
@@ -378,6 +414,9 @@ class Writer:
         return self.selection("SteeringMeeting", {
             **self.scalars(MEETING_FIELDS),
             "attendeeDetails": lambda: " " + self.selection("Attendee", self.scalars(("name", "function"))),
+            "actionItems": lambda: self.nested_page("ActionItem", [
+                ("status", "ActionItemStatus", self.optional(enums("OPEN", "DONE")))],
+                lambda: " " + self.selection("ActionItem", self.scalars(ACTION_ITEM_FIELDS))),
             **self.not_compiled("SteeringMeeting"),
         })
 

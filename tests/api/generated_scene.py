@@ -92,6 +92,9 @@ SPEND = "mutation($i: RecordSpendInput!) { recordSpend(input: $i) { budgetLine {
 TICKETS = ("mutation($i: RecordTicketMetricsInput!) { recordTicketMetrics(input: $i) { userErrors { message } } }")
 MEETING = ("mutation($i: ScheduleSteeringMeetingInput!) { scheduleSteeringMeeting(input: $i) { steeringMeeting { id } "
            "userErrors { message } } }")
+NOTE = "mutation($i: RecordDecisionInput!) { recordDecision(input: $i) { decision { id } userErrors { message } } }"
+GOAL = "mutation($i: CreateGoalInput!) { createGoal(input: $i) { goal { id } userErrors { message } } }"
+ITEM = "mutation($i: CreateActionItemInput!) { createActionItem(input: $i) { actionItem { id } userErrors { message } } }"
 HELD = ("mutation($i: RecordSteeringMeetingInput!) { recordSteeringMeeting(input: $i) { steeringMeeting { id } "
         "userErrors { message } } }")
 
@@ -149,6 +152,12 @@ async def craft(pair: Pair, token: str, tenant: str, seeded: str) -> None:
     ]
     made = [await mutate(pair, token, MEETING, tenantId=tenant, **m) for m in meetings]
     await mutate(pair, token, HELD, id=made[-1]["steeringMeeting"]["id"], status="HELD", decisions=["Go", "Ünd"])
+    for title, owner, due in (("Call «them»", "Zoë", "2026-03-31"), ("No owner", None, None)):
+        await mutate(pair, token, ITEM, meetingId=made[-1]["steeringMeeting"]["id"], title=title, owner=owner, dueOn=due)
+    await mutate(pair, token, NOTE, tenantId=tenant, summary='Agreed: "go" \\ ü 🚀', meetingId=made[-1]["steeringMeeting"]["id"])
+    for goal in (dict(title="Integral", fiscalYear=2026, baseline=0.0, target=40.0, current=1e-05),
+                 dict(title="Nothing measured", fiscalYear=2027, status="AT_RISK")):
+        await mutate(pair, token, GOAL, tenantId=tenant, **goal)
     await mutate(pair, token, MEETING, tenantId=seeded, scheduledAt="2027-01-12T09:00:00Z",
                  attendees=["Pat (CEO)", "Sam"])
 

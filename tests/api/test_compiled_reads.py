@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -16,11 +17,18 @@ import pytest_asyncio
 from sqlalchemy import select
 
 from app.api import ids
+from app.auth.principal import Principal
 from app.db.scope import tenant_session
+from app.decisions import actions as decisions
 from app.health.actions import score_batch
+from app.lifecycle.actions import create_asset
+from app.lifecycle.models import AssetKind
+from app.planning.models import Initiative, InitiativeStatus
+from app.risks import actions as risk_actions
 from app.risks.models import Risk, RiskCategory, RiskStatus
+from app.seed.demo import DEMO_PRACTICE, seed_demo
 from app.seed.synthetic import seed_synthetic
-from app.tenants.models import Practice, Role, Tenant
+from app.tenants.models import Practice, Role, Tenant, User
 from tests.api.compiled_pair import Pair, is_compiled
 from tests.apitools import PASSWORD
 
@@ -32,6 +40,7 @@ END = dt.date(2026, 6, 1)
 RISK = "id version title category status likelihood impact score owner reviewDue mitigation treatment description acceptedUntil"
 INITIATIVE = ("id version title status priority targetMonth costEstimate recurringCostPerYear hoursSavedPerMonth "
               "revenueAtRisk description")
+DECISION = "id kind summary reason decidedAt expiresOn"
 PAGE_INFO = "pageInfo { hasNextPage hasPreviousPage startCursor endCursor }"
 EVERYTHING = f"""query Everything($first: Int, $after: String, $search: String, $month: Month) {{
   tenants(first: $first, after: $after, search: $search) {{
@@ -43,7 +52,7 @@ EVERYTHING = f"""query Everything($first: Int, $after: String, $search: String, 
       healthHistory(from: "2025-10", to: "2026-06") {{ month score band change }}
       risks(first: 3, status: [OPEN, MITIGATING], minScore: 4, orderBy: REVIEW_DUE_ASC) {{
         totalCount {PAGE_INFO} edges {{ cursor node {{ {RISK} }} }} nodes {{ id }} }}
-      allRisks: risks {{ totalCount nodes {{ id score status acceptedUntil }} }}
+      allRisks: risks {{ totalCount nodes {{ id score status acceptedUntil decision {{ {DECISION} }} }} }}
       accepted: risks(first: 10, status: [ACCEPTED]) {{ totalCount }}
       initiatives(first: 2, orderBy: PRIORITY_ASC) {{ totalCount {PAGE_INFO} edges {{ cursor node {{ {INITIATIVE} }} }} }}
       vendors {{ id version name relationship annualCost contractEnd }}
@@ -53,8 +62,19 @@ EVERYTHING = f"""query Everything($first: Int, $after: String, $search: String, 
       noBudget: budget(fiscalYear: 1990) {{ planned }}
       ticketMetrics(from: "2025-12", to: "2026-06") {{ month support change alert total target }}
       steeringMeetings(from: "2026-01-01", to: "2026-04-30") {{
-        id version scheduledAt status attendees attendeeDetails {{ name function }} agenda decisions }}
+        id version scheduledAt status attendees attendeeDetails {{ name function }} agenda decisions
+        actionItems(first: 2, status: OPEN) {{ totalCount {PAGE_INFO} edges {{ cursor node {{ version title owner dueOn status }} }} }}
+        allItems: actionItems {{ nodes {{ title status }} }} }}
       nextSteeringMeeting {{ id scheduledAt status }}
+      decisions(first: 3) {{ totalCount {PAGE_INFO} edges {{ cursor node {{ {DECISION} decidedBy {{ name email role }}
+        initiative {{ id title status }} risk {{ id title status }} }} }} }}
+      register: decisions {{ nodes {{ summary }} }}
+      reviews(first: 2) {{ totalCount {PAGE_INFO} edges {{ cursor node {{ id version status startedAt completedAt alignmentScore
+        answers {{ alignment note standard {{ id version section title question whyItMatters priority active }} }} }} }} }}
+      allReviews: reviews {{ nodes {{ status answers {{ alignment }} }} }}
+      lifecycleForecast(quarters: 4) {{ quarter assets replacementCost }} eight: lifecycleForecast {{ quarter }}
+      goals {{ id version title fiscalYear function kpi baseline target current status }}
+      yearGoals: goals(fiscalYear: 2026) {{ title fiscalYear }} noGoals: goals(fiscalYear: 70000) {{ title }}
     }} }}
   }}
 }}"""
@@ -74,9 +94,30 @@ async def practice(sessionmaker):
         s.add_all([Risk(tenant_id=t.id, title=f"Accepted until {until}", category=RiskCategory.SECURITY,
                         status=RiskStatus.ACCEPTED, likelihood=3, impact=4, accepted_until=until)
                    for t in tenants for until in (today + dt.timedelta(days=60), today - dt.timedelta(days=5))])
+    await take_decisions(sessionmaker, summary, tenants, today)
     for month in (dt.date(2026, 4, 1), dt.date(2026, 5, 1), END):
         await score_batch(sessionmaker, [t.id for t in tenants], month)
     return summary, tenants
+
+
+async def take_decisions(sessionmaker, summary, tenants, today: dt.date) -> None:
+    """The register as executives fill it (the seed writes none): per tenant a new risk accepted twice
+    (its decision is the latest), a proposal approved and a note, all by the practice's CIO."""
+    async with tenant_session(sessionmaker, ()) as s:
+        cio = await s.scalar(select(User).where(User.email == summary.cio_email))
+    by = Principal("user", cio.id, summary.practice_id, Role.CIO, frozenset(t.id for t in tenants))
+    async with tenant_session(sessionmaker, [t.id for t in tenants]) as s:
+        for tenant in tenants:
+            risk = await risk_actions.create_risk(s, by, tenant.id, title="To accept", category=RiskCategory.VENDOR,
+                                                  likelihood=2, impact=3)
+            for days in (30, 90):
+                await decisions.accept_risk(s, by, tenant.id, risk.id, until=today + dt.timedelta(days=days),
+                                            reason=f"Accepted for {days} days")
+            proposal = await s.scalar(select(Initiative).where(Initiative.tenant_id == tenant.id,
+                                                               Initiative.status == InitiativeStatus.PROPOSED).limit(1))
+            if proposal is not None:
+                await decisions.decide_initiative(s, by, tenant.id, proposal.id, approve=True)
+            await decisions.record_decision(s, by, tenant.id, summary=f"Note <b>{tenant.name}</b>", reason=None)
 
 
 @pytest.fixture(scope="module")
@@ -121,6 +162,20 @@ async def test_every_compiled_field_and_page_matches(api, pair, practice, world)
     nodes = [e["node"] for e in page["edges"]]
     assert all(n["health"]["month"] == "2026-05" and n["healthHistory"] and n["policies"] for n in nodes)
     assert any(n["ticketMetrics"] for n in nodes) and any(n["budget"] for n in nodes)
+    assert any(n["goals"] for n in nodes) and all(n["noGoals"] == [] for n in nodes)
+    assert all(g["fiscalYear"] == 2026 for n in nodes for g in n["yearGoals"])
+    assert all(len(n["lifecycleForecast"]) == 4 and len(n["eight"]) == 8 for n in nodes)
+    assert any(q["assets"] and q["replacementCost"] != "0.00" for n in nodes for q in n["lifecycleForecast"])
+    reviewed = [r for n in nodes for r in n["allReviews"]["nodes"]]
+    assert any(r["status"] == "COMPLETED" and r["answers"] for r in reviewed)
+    register = [d["summary"] for n in nodes for d in n["register"]["nodes"]]
+    assert any(s.startswith("Note <b>") for s in register) and any(s.startswith("Approved: ") for s in register)
+    taken = [e["node"] for n in nodes for e in n["decisions"]["edges"]]
+    assert all(d["decidedBy"]["email"] == summary.cio_email for d in taken) and any(d["risk"] for d in taken)
+    items = [i for n in nodes for m in n["steeringMeetings"] for i in m["allItems"]["nodes"]]
+    assert {i["status"] for i in items} == {"OPEN", "DONE"}, "the seed's action items, of both kinds"
+    decided = [r["decision"] for n in nodes for r in n["allRisks"]["nodes"] if r["decision"]]
+    assert decided and all(d["reason"] == "Accepted for 90 days" for d in decided), "a risk's decision is its latest"
     assert all(n["noBudget"] is None for n in nodes)
     second = await both(pair, EVERYTHING, {"first": 4, "after": page["pageInfo"]["endCursor"]}, token)
     assert len(second["data"]["tenants"]["edges"]) == 2 and second["data"]["tenants"]["pageInfo"]["hasPreviousPage"]
@@ -171,6 +226,42 @@ async def test_a_viewer_never_reaches_another_tenant_or_practice(api, pair, prac
     assert empty["data"]["tenants"]["edges"] == []
 
 
+async def test_each_practice_reads_its_own_standards_and_deciders(api, pair, practice, sessionmaker, world):
+    """A rule naming the viewer's practice is rendered per request: a reader of the demo practice,
+    after this module's practice's, gets its review answers' standards and its deciders, not nulls."""
+    first, _ = practice
+    await both(pair, EVERYTHING, {"first": 1}, await api.login(first.cio_email))
+    await seed_demo(sessionmaker)
+    async with tenant_session(sessionmaker, ()) as s:
+        demo = await s.scalar(select(Practice).where(Practice.name == DEMO_PRACTICE))
+    token = api.token(await world.user(demo, Role.PRACTICE_ADMIN))
+    nodes = [e["node"] for e in (await both(pair, EVERYTHING, {"first": 50}, token))["data"]["tenants"]["edges"]]
+    answers = [a for n in nodes for e in n["reviews"]["edges"] for a in e["node"]["answers"]]
+    assert answers and all(a["standard"] is not None for a in answers)
+    taken = [e["node"] for n in nodes for e in n["decisions"]["edges"]]
+    assert taken and all(d["decidedBy"] is not None for d in taken)
+
+
+async def test_the_lifecycle_forecast_follows_each_tenants_fiscal_quarters(api, pair, world):
+    """Tenants whose fiscal years start in January, April, July and October, with assets due over
+    the year and one long past (counted in the current quarter): both paths, byte for byte."""
+    practice = await world.practice()
+    tenants = [await world.tenant(practice, fiscal_year_start_month=start) for start in (1, 4, 7, 10)]
+    today = dt.datetime.now(dt.UTC).date()
+    async with world.scope([t.id for t in tenants]) as s:
+        for tenant in tenants:
+            by = Principal.system([tenant.id], practice.id)
+            for days in (-400, 20, 100, 200, 300):
+                await create_asset(s, by, tenant.id, name=f"Due in {days}", kind=AssetKind.LAPTOP,
+                                   replace_by=today + dt.timedelta(days=days), replacement_cost=Decimal("1250.50"))
+    token = api.token(await world.user(practice, Role.CIO, tenants))
+    query = "{ tenants { nodes { fiscalYearStartMonth four: lifecycleForecast(quarters: 4) { quarter assets replacementCost } lifecycleForecast { quarter } } } }"
+    nodes = (await both(pair, query, {}, token))["data"]["tenants"]["nodes"]
+    assert len({n["four"][0]["quarter"] for n in nodes}) > 1, "each tenant's own fiscal quarters"
+    assert all(n["four"][0]["assets"] >= 2 and len(n["lifecycleForecast"]) == 8 for n in nodes)
+    assert all(sum(q["assets"] for q in n["four"]) <= 5 for n in nodes)
+
+
 async def world_practice(world, summary):
     async with tenant_session(world.sessionmaker, ()) as s:
         return await s.get(Practice, summary.practice_id)
@@ -178,7 +269,7 @@ async def world_practice(world, summary):
 
 
 async def test_lifecycle_fields_are_left_to_the_executor_and_answer_alike(api, pair, practice):
-    """`Tenant.assets` and `lifecycleForecast` are not compiled: such a document falls back, byte-identical."""
+    """`Tenant.assets` is not compiled: such a document falls back, byte-identical."""
     summary, _ = practice
     token = await api.login(summary.cio_email)
     query = """{ tenants { edges { node { name
@@ -192,7 +283,7 @@ async def test_lifecycle_fields_are_left_to_the_executor_and_answer_alike(api, p
 
 
 async def test_goal_fields_are_left_to_the_executor_and_answer_alike(api, pair, practice):
-    """`Tenant.goals` and `Initiative.goal` are not compiled: such a document falls back, byte-identical."""
+    """`BusinessGoal.initiatives` and `Initiative.goal` are not compiled: such a document falls back, byte-identical."""
     summary, _ = practice
     token = await api.login(summary.cio_email)
     query = """{ tenants { edges { node { name

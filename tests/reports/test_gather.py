@@ -15,11 +15,13 @@ from app.errors import NotFound
 from app.months import add_months
 from app.planning.actions import create_initiative
 from app.reports.content import MISSING
-from app.reports.gather import DOCUMENT, gather, variables
+from app.reports.gather import gather
 from app.risks import actions as risks
 from app.risks.models import RiskCategory
 from app.steering import actions as steering
 from app.tenants.models import Role
+from tests.api.compiled_pair import is_compiled
+from tests.reports.cases import api_answer
 from tests.reports.conftest import MONTH
 
 SCHEMA = build_schema(False)
@@ -35,8 +37,7 @@ async def read(api, user, tenant_id, month=MONTH):
 async def test_the_report_holds_what_the_api_answers_for_the_tenant_and_month(api, clients):
     first = clients.tenants[0]
     report = await read(api, clients.admin, first.id)
-    body = await api.post(DOCUMENT, variables(first.id, MONTH, first.fiscal_year_start_month), api.token(clients.admin))
-    tenant = body["data"]["tenant"]
+    tenant = await api_answer(api, clients.admin, first, MONTH)
 
     assert report.tenant == first.name and report.month == MONTH
     assert (report.score.score, report.score.band) == (tenant["health"]["score"], tenant["health"]["band"])
@@ -92,3 +93,21 @@ async def test_the_statements_do_not_grow_with_the_tenants_data(api, clients, co
         report = await read(api, admin, harbor.id)
     assert {r.title for r in report.risks} >= {"More 0", "More 1", "More 2"}
     assert len(after.statements) == len(before.statements), "\n".join(after.statements)
+
+
+async def test_a_report_with_every_section_takes_a_fixed_number_of_statements(api, demo, count_statements):
+    """The demo's first client has data in every section, so every statement the report can take runs."""
+    harbor, _, users = demo
+    with count_statements() as log:
+        report = await read(api, users[Role.PRACTICE_ADMIN], harbor.id)
+    assert report.alignment and report.lifecycle and report.roadmap and report.goals and report.budget
+    assert report.risks and report.action_items and report.next_meeting and report.next_meeting.suggested
+    assert len(log.statements) == REPORT_STATEMENTS, "\n".join(log.statements)
+    assert len([s for s in log.statements if is_compiled(s)]) == 1, "the first document runs as one compiled statement"
+
+
+# Authentication; the reader's tenant; the compiled document (one statement); on the executor
+# (executive_report_rules.graphql): the tenant, the budget, the roadmap's initiatives, the next
+# meeting, the year's spend by month, the initiatives' goals, the agenda's sources (fiscal year
+# start, goals, initiatives, risks, open findings), replacements due by month.
+REPORT_STATEMENTS = 15

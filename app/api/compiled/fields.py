@@ -16,6 +16,8 @@ from collections.abc import Callable
 from sqlalchemy import Date, Integer, String, func, literal_column, select
 
 from app.api import (
+    decisions,
+    goals,
     health,
     ids,
     pagination,
@@ -24,6 +26,7 @@ from app.api import (
     policies,
     portfolio,
     risks,
+    standards,
     steering,
     tenants,
     vendors,
@@ -35,11 +38,15 @@ from app.api.lists import Listing
 from app.api.tickets import MAX_MONTHS
 from app.budgets.actions import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR
 from app.db import global_ids
+from app.errors import Invalid
 from app.health import formula, inputs
+from app.lifecycle import actions as lifecycle_actions
+from app.lifecycle import rules as lifecycle_rules
 from app.months import add_months, last_full_month, utc_today
 from app.policies import actions as policy_actions
 from app.policies.models import PolicyKind
 from app.risks import rules as risk_rules
+from app.standards.actions import library_order
 from app.steering import actions as steering_actions
 from app.tickets.figures import month_figures
 from app.tickets.models import TicketMonth as MonthRow
@@ -101,19 +108,23 @@ def listing_sql(make: Callable[..., Listing], table, *args, made_of: tuple = ())
     return render.once((make, *made_of, table, *args), build)
 
 
-def nested_page(c: Compiler, node, args: dict, type_name: str, *, parent: str, table, listing) -> str:
-    """A tenant's list as a connection (first page only: a cursor into it goes to the executor);
+def nested_page(c: Compiler, node, args: dict, type_name: str, *, parent: str, table, listing,
+                of: str = "tenant_id") -> str:
+    """A list of the row `parent` as a connection (first page only: a cursor into it goes to the
+    executor): a tenant's, or with `of` the column naming a parent of that tenant (`meeting_id`).
     `listing(alias)` is its rule (`listing_sql`) on an alias of `table`."""
     if args.get("after") is not None:
         raise Unsupported("cursor on a nested list")
     first = page_bounds(args.get("first"))
     where, _, key = listing(aliased(table, "r"))
     token = c.param(json.dumps(key, default=str), "text")
-    conditions = " AND ".join([f"r.tenant_id = {parent}.id", *([where.into(c)] if where.text else [])])
+    owner = [f"r.tenant_id = {parent}.id"] if of == "tenant_id" else [f"r.tenant_id = {parent}.tenant_id",
+                                                                     f"r.{of} = {parent}.id"]
+    conditions = " AND ".join([*owner, *([where.into(c)] if where.text else [])])
     return c.connection(
         type_name, node, source=f"FROM {table.name} r WHERE {conditions}",
         order=lambda alias: listing(aliased(table, alias))[1].into(c),
-        first=first, offset=0, token=lambda page: sql.list_token(f"{page}.tenant_id", token),
+        first=first, offset=0, token=lambda page: sql.list_token(f"{page}.{of}", token),
     )
 
 
@@ -352,6 +363,54 @@ def _next_meeting(c: Compiler, row, node, args):
             f"ORDER BY {render.rule(c, (steering.meeting_order, s), lambda: steering.meeting_order(s), ', ')} LIMIT 1)")
 
 
+@compiles("Tenant", "goals")
+def _goals(c: Compiler, row, node, args):
+    return owned_list(c, node, "BusinessGoal", goals.GOALS, row, order=goals.goal_order, where=goals.goal_year,
+                      args=(args.get("fiscalYear"),))
+
+
+@compiles("Tenant", "reviews")
+def _reviews(c: Compiler, row, node, args):
+    if c.viewer.kind == "api_key":
+        raise Unsupported("reviews: the executor answers FORBIDDEN (standards.require_user)")
+    return nested_page(c, node, args, "Review", parent=row, table=standards.REVIEWS,
+                       listing=lambda t: listing_sql(standards.review_list, t))
+
+
+@compiles("Tenant", "lifecycleForecast")
+def _lifecycle_forecast(c: Compiler, row, node, args):
+    """`tenant_forecast` in the statement. Its quarters (first month and labels) are the area's
+    `forecast_quarters`, passed for each of the twelve fiscal year starts and picked by the
+    tenant's; its figures are `forecast_query` on the tenant's row (`__tenant__`, `__first__`)."""
+    try:
+        quarters = lifecycle_actions.check_quarters(args.get("quarters"))
+    except Invalid as error:
+        raise Unsupported("quarters: the executor says why") from error
+    c.volatile = True  # as of today: never stored
+    day = lifecycle_actions.today()
+    plans = [lifecycle_actions.forecast_quarters(day, start, quarters) for start in range(1, 13)]
+    firsts = c.param([lifecycle_actions.month_index(first) for first, _ in plans], "integer[]")
+    labels = c.param([label for _, quarter_labels in plans for label in quarter_labels], "text[]")
+    count, start = c.param(quarters, "integer"), f"{row}.fiscal_year_start_month"
+
+    def figures():
+        starts = select(value("__tenant__").label("tenant_id"), value("__first__", Integer).label("first")).subquery("q")
+        return lifecycle_actions.forecast_query(starts, day, quarters)
+
+    key = (lifecycle_actions.forecast_query, lifecycle_rules.replacement_date, lifecycle_rules.in_service,
+           lifecycle_actions.month_index, day, quarters)
+    found = render.rule(c, key, figures, ", ").replace("__tenant__", f"{row}.id").replace("__first__", f"({firsts})[{start}]")
+    q = c.alias()
+    return (f"(SELECT {sql.json_list(c.object('LifecycleQuarter', q, node), f'{q}.i')} FROM (SELECT g.i, "
+            f"({labels})[({start} - 1) * {count} + g.i + 1] AS quarter, coalesce(f.assets, 0) AS assets, "
+            f"coalesce(f.cost, 0) AS cost FROM generate_series(0, {count} - 1) AS g(i) "
+            f"LEFT JOIN ({found}) AS f ON f.quarter = g.i) AS {q})")
+
+
+columns("LifecycleQuarter", quarter=col("quarter"), assets=col("assets"),
+        replacementCost=lambda q: sql.decimal(f"CAST({q}.cost AS numeric(16, 2))"))
+
+
 @compiles("Tenant", "steeringMeetings")
 def _meetings(c: Compiler, row, node, args):
     return owned_list(c, node, "SteeringMeeting", steering.MEETINGS, row, order=steering.meeting_order,
@@ -399,6 +458,91 @@ def _risk_status(c: Compiler, row, node, args):
     t, today = aliased(risks.RISKS, row), utc_today()
     key = (risk_rules.status_on, risk_rules.acceptance_expired, row, today)
     return sql.value(render.rule(c, key, lambda: risk_rules.status_on(t.c.status, t.c.accepted_until, today)))
+
+
+@compiles("Risk", "decision")
+def _risk_decision(c: Compiler, row, node, args):
+    """The latest decision about the risk (`decisions.latest_decision`): the register's order, first row."""
+    d = aliased(decisions.DECISIONS, c.alias())
+    order = render.rule(c, (decisions.register_order, d), lambda: decisions.register_order(d), ", ")
+    return (f"(SELECT {c.object('Decision', d.name, node)} FROM decisions {d.name} "
+            f"WHERE {d.name}.tenant_id = {row}.tenant_id AND {d.name}.risk_id = {row}.id ORDER BY {order} LIMIT 1)")
+
+
+columns(
+    "Decision",
+    id=sql.global_id, kind=col("kind"), summary=col("summary"), reason=col("reason"),
+    decidedAt=col("decided_at", sql.datetime), expiresOn=col("expires_on"),
+)
+
+
+@compiles("Tenant", "decisions")
+def _decisions(c: Compiler, row, node, args):
+    return nested_page(c, node, args, "Decision", parent=row, table=decisions.DECISIONS,
+                       listing=lambda t: listing_sql(decisions.register_list, t))
+
+
+@compiles("Decision", "decidedBy")
+def _decided_by(c: Compiler, row, node, args):
+    u = aliased(decisions.USERS, c.alias())
+    practice = render.text_of(decisions.deciders(u, c.viewer.practice_id)).into(c)  # the viewer's: not kept
+    return f"(SELECT {c.object('User', u.name, node)} FROM users {u.name} WHERE {u.name}.id = {row}.decided_by AND {practice})"
+
+
+def named(type_name: str, table, column: str):
+    """A decision's initiative or risk (`Decision._named`): the row of the decision's tenant it names, if any."""
+    def compile_field(c: Compiler, row, node, args):
+        n = c.alias()
+        return (f"(SELECT {c.object(type_name, n, node)} FROM {table.name} {n} "
+                f"WHERE {n}.tenant_id = {row}.tenant_id AND {n}.id = {row}.{column})")
+
+    compiles("Decision", type_name[0].lower() + type_name[1:])(compile_field)
+
+
+named("Initiative", planning.INITIATIVES, "initiative_id")
+named("Risk", risks.RISKS, "risk_id")
+
+columns(
+    "BusinessGoal",
+    id=sql.global_id, version=col("version"), title=col("title"), fiscalYear=col("fiscal_year"),
+    function=col("function"), kpi=col("kpi"), baseline=col("baseline", sql.float_value),
+    target=col("target", sql.float_value), current=col("current", sql.float_value), status=col("status"),
+)
+
+columns(
+    "Review",
+    id=sql.global_id, version=col("version"), status=col("status"), startedAt=col("started_at", sql.datetime),
+    completedAt=col("completed_at", sql.datetime), alignmentScore=col("alignment_score"),
+)
+
+
+@compiles("Review", "answers")
+def _answers(c: Compiler, row, node, args):
+    """In the library's order (`standards.review_answers`)."""
+    a, s = c.alias(), aliased(standards.STANDARDS, c.alias())
+    order = render.rule(c, (library_order, s), lambda: library_order(s), ", ")
+    return (f"(SELECT {sql.json_list(c.object('ReviewAnswer', a, node), order)} FROM review_answers {a} "
+            f"JOIN standards {s.name} ON {s.name}.id = {a}.standard_id "
+            f"WHERE {a}.tenant_id = {row}.tenant_id AND {a}.review_id = {row}.id)")
+
+
+columns("ReviewAnswer", alignment=col("alignment"), note=col("note"))
+
+
+@compiles("ReviewAnswer", "standard")
+def _standard(c: Compiler, row, node, args):
+    s = aliased(standards.STANDARDS, c.alias())
+    practice = render.text_of(standards.of_practice(s, c.viewer.practice_id)).into(c)  # the viewer's: not kept
+    return f"(SELECT {c.object('Standard', s.name, node)} FROM standards {s.name} WHERE {s.name}.id = {row}.standard_id AND {practice})"
+
+
+columns(
+    "Standard",
+    id=sql.global_id, version=col("version"), section=col("section"), title=col("title"), question=col("question"),
+    whyItMatters=col("why_it_matters"), priority=col("priority"), active=col("active"),
+)
+
+columns("User", email=col("email"), name=col("name"), role=col("role"))
 
 columns(
     "Initiative",
@@ -486,5 +630,16 @@ def _attendees(c: Compiler, row, node, args):
 def _attendee_details(c: Compiler, row, node, args):
     return attendees(c, row, lambda a: c.object("Attendee", a, node))
 
+
+@compiles("SteeringMeeting", "actionItems")
+def _action_items(c: Compiler, row, node, args):
+    return nested_page(c, node, args, "ActionItem", parent=row, table=steering.ITEMS, of="meeting_id",
+                       listing=lambda t: listing_sql(steering.action_item_list, t, args.get("status")))
+
+
+columns(
+    "ActionItem",
+    version=col("version"), title=col("title"), owner=col("owner"), dueOn=col("due_on"), status=col("status"),
+)
 
 columns("Attendee", name=lambda a: f"{a}.value ->> 'name'", function=lambda a: f"{a}.value ->> 'function'")
