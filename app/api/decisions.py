@@ -14,6 +14,7 @@ from typing import Annotated
 
 import strawberry
 from sqlalchemy import select, tuple_
+from sqlalchemy.dialects.postgresql import distinct_on
 
 from app.api import ids
 from app.api.context import Context, Info
@@ -136,7 +137,7 @@ async def latest_decision(ctx: Context, column: str, tenant_id: uuid.UUID, objec
 
     async def batch(keys: list) -> list:
         rows = await ctx.db.rows(
-            select(DECISIONS).distinct(DECISIONS.c.tenant_id, about)
+            select(DECISIONS).ext(distinct_on(DECISIONS.c.tenant_id, about))
             .where(tuple_(DECISIONS.c.tenant_id, about).in_(keys))
             .order_by(DECISIONS.c.tenant_id, about, *register_order(DECISIONS))
         )

@@ -17,6 +17,7 @@ from typing import Annotated
 
 import strawberry
 from sqlalchemy import select, tuple_
+from sqlalchemy.dialects.postgresql import distinct_on
 
 from app.api import ids
 from app.api.context import Context, Info
@@ -271,7 +272,7 @@ async def tenant_reviews(ctx: Context, tenant_id: uuid.UUID, first: int | None, 
 
 def latest_completed(columns, tenant_ids: list):
     """The latest COMPLETED review of each tenant of `tenant_ids`, as `columns` of it."""
-    return (select(*columns).distinct(REVIEWS.c.tenant_id)
+    return (select(*columns).ext(distinct_on(REVIEWS.c.tenant_id))
             .where(REVIEWS.c.tenant_id.in_(tenant_ids), REVIEWS.c.status == m.ReviewStatus.COMPLETED)
             .order_by(REVIEWS.c.tenant_id, REVIEWS.c.completed_at.desc(), REVIEWS.c.id.desc()))
 

@@ -12,6 +12,7 @@ import uuid
 
 import strawberry
 from sqlalchemy import func, or_, select
+from sqlalchemy.dialects.postgresql import distinct_on
 
 from app.api import ids
 from app.api.context import Context, Info
@@ -225,7 +226,7 @@ async def next_meeting(ctx: Context, tenant_id: uuid.UUID) -> SteeringMeeting | 
         rows = await ctx.db.rows(
             select(MEETINGS)
             .where(MEETINGS.c.tenant_id.in_(keys), *upcoming(MEETINGS))
-            .distinct(MEETINGS.c.tenant_id)
+            .ext(distinct_on(MEETINGS.c.tenant_id))
             .order_by(MEETINGS.c.tenant_id, *meeting_order(MEETINGS))
         )
         found = {r.tenant_id: meeting_node(r) for r in rows}
