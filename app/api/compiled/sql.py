@@ -50,10 +50,22 @@ def decimal(column: str) -> str:
 
 
 def float_value(column: str) -> str:
-    """A float8 as JSON that reads as Python writes it: 40 becomes 40.0, an exponent has no leading zero."""
-    return (f"CAST(CASE WHEN {column} = trunc({column}) AND abs({column}) < 1e15 "
+    """A float8 as JSON that reads as the executor's orjson writes it: decimal from 1e-5 up to 1e16
+    (40 becomes 40.0), else an exponent without leading zeros (1e-7, 1.5e+16).
+
+    PostgreSQL's shortest text has the same digits but switches to an exponent outside 1e-4 up to
+    1e15, so its e-05 and e+15 are written out in decimal here; integral values under 1e15 go
+    through numeric, which is exact there."""
+    text = f"CAST({column} AS text)"
+    sign = f"CASE WHEN {column} < 0 THEN '-' ELSE '' END"
+    digits = f"replace(split_part(ltrim({text}, '-'), 'e', 1), '.', '')"  # the mantissa's digits
+    return (f"CAST(CASE WHEN {text} = '-0' THEN '-0.0' "  # numeric has no negative zero
+            f"WHEN {column} = trunc({column}) AND abs({column}) < 1e15 "
             f"THEN CAST(CAST({column} AS numeric) AS text) || '.0' "
-            f"ELSE regexp_replace(CAST({column} AS text), 'e([-+])0', 'e\\1') END AS json)")
+            f"WHEN {text} LIKE '%e-05' THEN {sign} || '0.0000' || {digits} "
+            f"WHEN {text} LIKE '%e+15' THEN {sign} || rpad({digits}, 16, '0') || '.' "
+            f"|| coalesce(nullif(substr({digits}, 17), ''), '0') "
+            f"ELSE regexp_replace({text}, 'e([-+])0', 'e\\1') END AS json)")
 
 
 def value(expression: str) -> str:
