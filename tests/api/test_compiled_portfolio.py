@@ -1,4 +1,4 @@
-"""The compiled portfolio (`Query.portfolio` in app/api/compiled/fields.py) answers like the executor's.
+"""The compiled portfolio (`Query.portfolio` in app/api/compiled/fields/portfolio.py) answers like the executor's.
 
 Hypothesis writes both the portfolio's tenants and the documents. The tenants (written through
 the API's mutations, their scores stored as the scoring worker stores them) hold what the row's

@@ -1,6 +1,6 @@
 """The walk over a selection: one JSON object (text, `sql.json_object`) per object, in the order the client asked.
 
-Field compilers (`fields.py`) register per (GraphQL type, field); anything unregistered raises
+Field compilers (`fields/`) register per (GraphQL type, field); anything unregistered raises
 `Unsupported` and the request goes to the executor. Values reach the statement as bind
 parameters only, so the statement's text depends on the document's shape, not on its values, and
 the driver's prepared-statement cache serves every request of the same document.

@@ -1,0 +1,268 @@
+"""The objects below a tenant: score components, risks and their decisions, decisions, goals,
+reviews and their answers, initiatives, vendors, policies, budget lines and meetings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import Date, Integer, literal_column
+
+from app.api import (
+    decisions,
+    planning,
+    risks,
+    standards,
+    steering,
+)
+from app.api.budgets import LINES, lines_with_actual
+from app.api.compiled import render, sql
+from app.api.compiled.compiler import Compiler, compiles
+from app.api.compiled.fields.common import (
+    aliased,
+    col,
+    columns,
+    listing_sql,
+    nested_page,
+    value,
+)
+from app.db import global_ids
+from app.months import utc_today
+from app.policies import actions as policy_actions
+from app.risks import rules as risk_rules
+from app.standards.actions import library_order
+from app.steering import actions as steering_actions
+
+# A budget's lines with their actual, as the executor reads them; their Relay ids are not stored,
+# so the statement encodes them (app/db/global_ids.py) over the lines' own columns.
+BUDGET_LINES = "SELECT l.*, {gid} AS gid FROM ({lines}) AS l".format(
+    gid=global_ids.expression("BudgetLine"),
+    lines=sql.core(lines_with_actual().where(LINES.c.tenant_id == literal_column("__parent__.tenant_id"),
+                                             LINES.c.budget_id == literal_column("__parent__.id"))),
+)
+
+
+
+columns(
+    "HealthScore",
+    month=col("month", sql.month), score=col("score"), band=col("band"), formulaVersion=col("formula_version"),
+    computedAt=col("computed_at", sql.datetime),
+    change=lambda h: (f"{h}.score - (SELECT p.score FROM health_scores p WHERE p.tenant_id = {h}.tenant_id "
+                      f"AND p.month = CAST({h}.month - interval '1 month' AS date))"),
+)
+
+
+@compiles("HealthScore", "components")
+def _components(c: Compiler, row, node, args):
+    e = c.alias()
+    return (f"(SELECT {sql.json_list(c.object('HealthComponent', e, node), f'{e}.n')} "
+            f"FROM jsonb_array_elements({row}.components) WITH ORDINALITY AS {e}(value, n))")
+
+
+columns(
+    "HealthComponent",
+    key=lambda e: f"{e}.value ->> 'key'",
+    score=lambda e: f"CAST({e}.value ->> 'score' AS integer)",
+    weight=lambda e: sql.float_value(f"CAST({e}.value ->> 'weight' AS float8)"),
+    explanation=lambda e: f"{e}.value ->> 'explanation'",
+)
+
+columns(
+    "Risk",
+    id=sql.global_id, version=col("version"), title=col("title"), category=col("category"),
+    likelihood=col("likelihood"), impact=col("impact"), score=col("score"), owner=col("owner"),
+    reviewDue=col("review_due"), mitigation=col("mitigation"), treatment=col("treatment"),
+    description=col("description"), acceptedUntil=col("accepted_until"),
+)
+
+
+@compiles("Risk", "status")
+def _risk_status(c: Compiler, row, node, args):
+    """As the risk reads today (`risk_rules.status_on`); a stored answer is keyed by the day."""
+    t, today = aliased(risks.RISKS, row), utc_today()
+    key = (risk_rules.status_on, risk_rules.acceptance_expired, row, today)
+    return sql.value(render.rule(c, key, lambda: risk_rules.status_on(t.c.status, t.c.accepted_until, today)))
+
+
+@compiles("Risk", "decision")
+def _risk_decision(c: Compiler, row, node, args):
+    """The latest decision about the risk (`decisions.latest_decision`): the register's order, first row."""
+    d = aliased(decisions.DECISIONS, c.alias())
+    order = render.rule(c, (decisions.register_order, d), lambda: decisions.register_order(d), ", ")
+    return (f"(SELECT {c.object('Decision', d.name, node)} FROM decisions {d.name} "
+            f"WHERE {d.name}.tenant_id = {row}.tenant_id AND {d.name}.risk_id = {row}.id ORDER BY {order} LIMIT 1)")
+
+
+columns(
+    "Decision",
+    id=sql.global_id, kind=col("kind"), summary=col("summary"), reason=col("reason"),
+    decidedAt=col("decided_at", sql.datetime), expiresOn=col("expires_on"),
+)
+
+
+@compiles("Tenant", "decisions")
+def _decisions(c: Compiler, row, node, args):
+    return nested_page(c, node, args, "Decision", parent=row, table=decisions.DECISIONS,
+                       listing=lambda t: listing_sql(decisions.register_list, t))
+
+
+@compiles("Decision", "decidedBy")
+def _decided_by(c: Compiler, row, node, args):
+    u = aliased(decisions.USERS, c.alias())
+    practice = render.text_of(decisions.deciders(u, c.viewer.practice_id)).into(c)  # the viewer's: not kept
+    return f"(SELECT {c.object('User', u.name, node)} FROM users {u.name} WHERE {u.name}.id = {row}.decided_by AND {practice})"
+
+
+def named(type_name: str, table, column: str):
+    """A decision's initiative or risk (`Decision._named`): the row of the decision's tenant it names, if any."""
+    def compile_field(c: Compiler, row, node, args):
+        n = c.alias()
+        return (f"(SELECT {c.object(type_name, n, node)} FROM {table.name} {n} "
+                f"WHERE {n}.tenant_id = {row}.tenant_id AND {n}.id = {row}.{column})")
+
+    compiles("Decision", type_name[0].lower() + type_name[1:])(compile_field)
+
+
+named("Initiative", planning.INITIATIVES, "initiative_id")
+named("Risk", risks.RISKS, "risk_id")
+
+columns(
+    "BusinessGoal",
+    id=sql.global_id, version=col("version"), title=col("title"), fiscalYear=col("fiscal_year"),
+    function=col("function"), kpi=col("kpi"), baseline=col("baseline", sql.float_value),
+    target=col("target", sql.float_value), current=col("current", sql.float_value), status=col("status"),
+)
+
+columns(
+    "Review",
+    id=sql.global_id, version=col("version"), status=col("status"), startedAt=col("started_at", sql.datetime),
+    completedAt=col("completed_at", sql.datetime), alignmentScore=col("alignment_score"),
+)
+
+
+@compiles("Review", "answers")
+def _answers(c: Compiler, row, node, args):
+    """In the library's order (`standards.review_answers`)."""
+    a, s = c.alias(), aliased(standards.STANDARDS, c.alias())
+    order = render.rule(c, (library_order, s), lambda: library_order(s), ", ")
+    return (f"(SELECT {sql.json_list(c.object('ReviewAnswer', a, node), order)} FROM review_answers {a} "
+            f"JOIN standards {s.name} ON {s.name}.id = {a}.standard_id "
+            f"WHERE {a}.tenant_id = {row}.tenant_id AND {a}.review_id = {row}.id)")
+
+
+columns("ReviewAnswer", alignment=col("alignment"), note=col("note"))
+
+
+@compiles("ReviewAnswer", "standard")
+def _standard(c: Compiler, row, node, args):
+    s = aliased(standards.STANDARDS, c.alias())
+    practice = render.text_of(standards.of_practice(s, c.viewer.practice_id)).into(c)  # the viewer's: not kept
+    return f"(SELECT {c.object('Standard', s.name, node)} FROM standards {s.name} WHERE {s.name}.id = {row}.standard_id AND {practice})"
+
+
+columns(
+    "Standard",
+    id=sql.global_id, version=col("version"), section=col("section"), title=col("title"), question=col("question"),
+    whyItMatters=col("why_it_matters"), priority=col("priority"), active=col("active"),
+)
+
+columns("User", email=col("email"), name=col("name"), role=col("role"))
+
+columns(
+    "Initiative",
+    id=sql.global_id, version=col("version"), title=col("title"), status=col("status"),
+    priority=col("priority"), targetMonth=col("target_month", sql.month), costEstimate=col("cost_estimate", sql.decimal),
+    recurringCostPerYear=col("recurring_cost_per_year", sql.decimal),
+    hoursSavedPerMonth=col("hours_saved_per_month", sql.float_value),
+    revenueAtRisk=col("revenue_at_risk", sql.decimal), description=col("description"),
+)
+
+columns(
+    "Vendor",
+    id=sql.global_id, version=col("version"), name=col("name"),
+    relationship=col("relationship"), annualCost=col("annual_cost", sql.decimal), contractEnd=col("contract_end"),
+)
+
+columns(
+    "Policy",
+    kind=col("kind"), status=col("status"), approvedOn=col("approved_on"),
+    reviewIntervalMonths=col("review_interval_months"), documentUrl=col("document_url"), version=col("version"),
+)
+
+@compiles("Policy", "reviewDue")
+def _review_due(c: Compiler, row, node, args):
+    rule = policy_actions.review_due
+    return sql.value(render.rule(c, (rule, row), lambda: rule(value(f"{row}.approved_on", Date),
+                                                              value(f"{row}.review_interval_months", Integer))))
+
+
+columns(
+    "Budget",
+    fiscalYear=col("fiscal_year"), currency=col("currency"), planned=col("planned", sql.decimal),
+    actual=col("actual", sql.decimal),
+    firstMonth=lambda b: sql.month(f"make_date({b}.fiscal_year, {b}.fiscal_year_start_month, 1)"),
+    lastMonth=lambda b: sql.month(f"make_date({b}.fiscal_year, {b}.fiscal_year_start_month, 1) + interval '11 months'"),
+)
+
+
+
+
+@compiles("Budget", "lines")
+def _budget_lines(c: Compiler, row, node, args):
+    line = c.alias()
+    rows = sql.fill(BUDGET_LINES, parent=row)
+    return f"(SELECT {sql.json_list(c.object('BudgetLine', line, node), f'{line}.name, {line}.id')} FROM ({rows}) AS {line})"
+
+
+columns(
+    "BudgetLine",
+    id=sql.global_id, version=col("version"), name=col("name"), kind=col("kind"), category=col("category"),
+    planned=col("planned", sql.decimal), actual=col("actual", sql.decimal),
+)
+
+
+columns(
+    "TicketMonth",
+    month=col("month", sql.month), support=col("support"), change=col("change"), alert=col("alert"),
+    total=lambda m: f"{m}.support + {m}.change + {m}.alert", target=col("target"),
+)
+
+
+def attendees(c: Compiler, row: str, item: Callable[[str], str]) -> str:
+    a = c.alias()
+    return (f"(SELECT {sql.json_list(item(a), f'{a}.n')} FROM jsonb_array_elements(coalesce({row}.attendees, "
+            f"CAST('[]' AS jsonb))) WITH ORDINALITY AS {a}(value, n))")
+
+
+columns(
+    "SteeringMeeting",
+    id=sql.global_id, version=col("version"),
+    scheduledAt=col("scheduled_at", sql.datetime), status=col("status"),
+    agenda=lambda row: f"to_json(coalesce({row}.agenda, CAST('{{}}' AS text[])))",
+    decisions=lambda row: f"to_json(coalesce({row}.decisions, CAST('{{}}' AS text[])))",
+)
+
+
+@compiles("SteeringMeeting", "attendees")
+def _attendees(c: Compiler, row, node, args):
+    rule = steering_actions.attendee_label
+    return attendees(c, row, lambda a: sql.value(render.rule(c, (rule, a), lambda: rule(
+        value(f"({a}.value ->> 'name')"), value(f"({a}.value ->> 'function')")))))
+
+
+@compiles("SteeringMeeting", "attendeeDetails")
+def _attendee_details(c: Compiler, row, node, args):
+    return attendees(c, row, lambda a: c.object("Attendee", a, node))
+
+
+@compiles("SteeringMeeting", "actionItems")
+def _action_items(c: Compiler, row, node, args):
+    return nested_page(c, node, args, "ActionItem", parent=row, table=steering.ITEMS, of="meeting_id",
+                       listing=lambda t: listing_sql(steering.action_item_list, t, args.get("status")))
+
+
+columns(
+    "ActionItem",
+    version=col("version"), title=col("title"), owner=col("owner"), dueOn=col("due_on"), status=col("status"),
+)
+
+columns("Attendee", name=lambda a: f"{a}.value ->> 'name'", function=lambda a: f"{a}.value ->> 'function'")
