@@ -24,6 +24,7 @@ from prometheus_client import Gauge
 
 WAITING = Gauge("fcio_http_requests_waiting", "HTTP requests waiting to be admitted")
 NOT_QUEUED = ("/healthz", "/readyz", "/metrics")
+PLACE = "fcio.admission"  # the scope key of the request's Place
 
 
 class AdmissionMiddleware:
@@ -50,6 +51,8 @@ class AdmissionMiddleware:
 
 
 class Place:
+    """A request's place, given back once: by `leave`, or when the request ends."""
+
     def __init__(self, slots: asyncio.Semaphore):
         self.slots: asyncio.Semaphore | None = slots
 
@@ -57,9 +60,6 @@ class Place:
         if self.slots is not None:
             self.slots.release()
             self.slots = None
-
-
-PLACE = "fcio.admission"
 
 
 def leave(scope) -> None:
