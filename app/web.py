@@ -18,6 +18,7 @@ from strawberry.http.ides import get_graphql_ide_html
 from app.admission import AdmissionMiddleware
 from app.api.calendar import calendar_feed
 from app.api.compiled.answers import Answers
+from app.api.compiled.run import Compilations
 from app.api.http import graphql_endpoint
 from app.api.schema import build_schema
 from app.auth.roster import Rosters
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.state.schema = build_schema(settings.is_production)
     app.state.compiled_reads = settings.compiled_reads
     app.state.answers = Answers(settings.answer_cache_mb * 1024 * 1024)
+    app.state.compilations = Compilations()
     app.state.rosters = Rosters()
     app.state.graphiql_html = get_graphql_ide_html(graphql_ide="graphiql")
     if services is not None:

@@ -84,8 +84,9 @@ async def run_compiled(request: Request, session, principal, query, variables, o
     """The body of the one-statement path (app/api/compiled), when the document compiles and it is on."""
     if not request.app.state.compiled_reads:
         return None
-    return await compiled.execute(session, request.app.state.schema, principal, query, variables, operation_name,
-                                  request.app.state.answers)
+    state = request.app.state
+    return await compiled.execute(session, state.schema, principal, query, variables, operation_name,
+                                  state.answers, state.compilations)
 
 
 class Undone(Exception):

@@ -204,7 +204,8 @@ def meeting_window(t, from_: dt.date | None, to: dt.date | None) -> list:
 
 
 def upcoming(t) -> list:
-    """`Tenant.nextSteeringMeeting`: scheduled, at or after now (so never a stored answer)."""
+    """`Tenant.nextSteeringMeeting`: scheduled, at or after now (a stored answer holding it lasts until
+    the earliest of them starts: app/api/compiled/fields/tenant.py `next_meeting_change`)."""
     return [t.c.status == m.MeetingStatus.SCHEDULED, t.c.scheduled_at >= func.now()]
 
 

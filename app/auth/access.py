@@ -41,7 +41,7 @@ async def user_principal(session: AsyncSession, user_id, *, rosters: Rosters, sc
     same statement sets the transaction's tenant scope (the practice for an admin, the granted
     ids for others, nothing for a disabled user): a round trip less on every request. With
     `versioned`, it also reads the change counter of what the user sees (`Principal.data_version`):
-    the practice's for an admin, else the sum of its tenants'.
+    the practice's for an admin, else each of its tenants' (`Principal.tenant_versions`).
     """
     row = (await session.execute(user_statement(scope, versioned),
                                  {"user_id": user_id, "known": rosters.known_for_user(user_id)})).one_or_none()
@@ -49,7 +49,9 @@ async def user_principal(session: AsyncSession, user_id, *, rosters: Rosters, sc
         return None  # with `scope`, `resolve` clears the setting for a caller it does not know
     version = row.data_version if versioned else None
     if row.roster is None:
-        principal = Principal("user", row.id, row.practice_id, row.role, frozenset(row.ids), version)
+        each = dict(zip(row.ids, row.tenant_versions or (), strict=True)) if versioned else None
+        principal = Principal("user", row.id, row.practice_id, row.role, frozenset(row.ids),
+                              None if each is None else sum(each.values()), tenant_versions=each)
     else:
         tenant_ids = await _practice_set(session, rosters, row, row.practice_id, row.id)
         principal = Principal("user", row.id, row.practice_id, row.role, tenant_ids, version, roster=row.roster)
@@ -76,8 +78,8 @@ def user_statement(scope: bool, versioned: bool) -> Select:
         columns.append(func.set_config("app.tenant_ids", case((enabled & ~admin, cast(granted.c.ids, Text)), else_=""), True))
         columns.append(func.set_config("app.practice_id", case((enabled & admin, cast(User.practice_id, Text)), else_=""), True))
     if versioned:
-        data = case((admin, versions.practice_counter(User.practice_id, "data")), else_=versions.version_of(granted.c.ids))
-        columns.append(data.label("data_version"))
+        columns.append(case((admin, versions.practice_counter(User.practice_id, "data"))).label("data_version"))
+        columns.append(case((~admin, versions.versions_of(granted.c.ids))).label("tenant_versions"))
     return select(*columns).select_from(User).join(granted, true()).where(User.id == bindparam("user_id", type_=Uuid))
 
 
@@ -131,10 +133,13 @@ async def _key_principal(session: AsyncSession, key, versioned: bool, rosters: R
     if key.tenant_ids is not None:
         only = select(Tenant.id).where(active_in(key.practice_id), Tenant.id.in_(key.tenant_ids))
         tenant_ids = frozenset(await session.scalars(only))
-        version = None
+        each = None
         if versioned:
-            version = await session.scalar(select(versions.version_of(literal(sorted(tenant_ids), ARRAY(Uuid)))))
-        return Principal("api_key", key.id, key.practice_id, None, tenant_ids, version)
+            listed = sorted(tenant_ids)
+            found = await session.scalar(select(versions.versions_of(literal(listed, ARRAY(Uuid)))))
+            each = dict(zip(listed, found or (), strict=True))
+        return Principal("api_key", key.id, key.practice_id, None, tenant_ids,
+                         None if each is None else sum(each.values()), tenant_versions=each)
     roster = versions.practice_counter(key.practice_id, "roster")
     columns = [roster.label("roster"),
                case((roster != rosters.known(key.practice_id), practice_tenants(key.practice_id))).label("ids")]

@@ -30,6 +30,8 @@ class Principal:
     roster: int | None = None
     # Signed in with a token good only for enrolling in two-factor sign-in (app/auth/enrollment.py).
     enroll_only: bool = False
+    # Each listed tenant's own change counter, read with `data_version` (None: only the total).
+    tenant_versions: dict[uuid.UUID, int] | None = field(default=None, compare=False, hash=False)
 
     @classmethod
     def system(cls, tenant_ids=(), practice_id: uuid.UUID | None = None) -> Principal:
@@ -54,6 +56,22 @@ class Principal:
         if self.whole_practice:
             return frozenset(extra), self.practice_id
         return self.tenant_ids | set(extra), None
+
+    @property
+    def listed_tenants(self) -> frozenset[uuid.UUID] | None:
+        """Its tenant set when its scopes list it; None when they name a whole practice."""
+        return None if self.whole_practice else self.tenant_ids
+
+    def version_of(self, tenant_ids: frozenset[uuid.UUID] | None) -> Hashable | None:
+        """The change counter of what an answer reading `tenant_ids` (None: all it sees) read, when it
+        was resolved with one: only those tenants' own counters, when it has them, so a write to
+        one tenant leaves the stored answers about the others. Tagged with what it sums, so that
+        two different sums are never taken for each other."""
+        if self.data_version is None:
+            return None
+        if tenant_ids is None or self.tenant_versions is None:
+            return "all", self.data_version
+        return "tenants", sum(self.tenant_versions.get(t, 0) for t in tenant_ids)
 
     @property
     def scope_key(self) -> Hashable:

@@ -30,6 +30,7 @@ place in UNWATCHED, with its own migration (tests/db/test_versions.py checks the
 from __future__ import annotations
 
 from sqlalchemy import BigInteger, cast, func, select, text
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.sql.selectable import ScalarSelect
 
 from app.tenants.models import PracticeVersion, TenantVersion
@@ -51,10 +52,13 @@ async def fold(session) -> int:
     return await session.scalar(text(f"SELECT {FOLD}()"))
 
 
-def version_of(tenant_ids) -> ScalarSelect:
-    """The sum of the counters of `tenant_ids` (an array expression)."""
-    return (select(func.coalesce(func.sum(TenantVersion.version), 0))
-            .where(TenantVersion.id == func.any(tenant_ids)).scalar_subquery())
+def versions_of(tenant_ids) -> ScalarSelect:
+    """The counter of each of `tenant_ids` (an array expression), in the array's order: what lets a
+    stored answer about some of them depend on theirs only (`Principal.version_of`)."""
+    given = func.unnest(tenant_ids).table_valued("id", with_ordinality="n").render_derived()
+    own = (select(func.coalesce(func.sum(TenantVersion.version), 0))
+           .where(TenantVersion.id == given.c.id).scalar_subquery())
+    return select(func.array_agg(aggregate_order_by(cast(own, BigInteger), given.c.n))).select_from(given).scalar_subquery()
 
 
 def practice_counter(practice_id, which: str) -> ScalarSelect:

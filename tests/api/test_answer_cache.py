@@ -8,6 +8,7 @@ and that callers with other tenants, roles or practices never receive another ca
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
 from pathlib import Path
@@ -23,6 +24,7 @@ from app.api.schema import build_schema
 from app.auth.principal import Principal
 from app.db import versions
 from app.health.actions import score_batch
+from app.steering import actions as steering
 from app.tenants import actions as tenant_actions
 from app.tenants.models import Role
 from graphql import TypeInfo, TypeInfoVisitor, Visitor, parse, visit
@@ -113,14 +115,65 @@ async def test_a_stored_answer_never_reaches_another_caller(api, world, count_st
     assert data["tenant"] is None
 
 
-async def test_answers_that_depend_on_the_clock_are_not_stored(api, world, count_statements):
+async def meet(world, tenant, at: dt.datetime) -> None:
+    async with world.scope([tenant.id]) as s:
+        await steering.schedule_meeting(s, Principal.system([tenant.id]), tenant.id, scheduled_at=at)
+
+
+async def test_an_answer_with_next_meetings_is_stored_until_the_earliest_begins(api, world, count_statements):
+    practice = await world.practice()
+    a, b = await world.tenant(practice, "Alpha"), await world.tenant(practice, "Beta")
+    cio = await world.user(practice, Role.CIO, tenants=[a, b])
+    token = await api.login(cio.email)
+    soon = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=2)
+    later = soon + dt.timedelta(days=30)
+    await meet(world, a, soon)
+    await meet(world, a, later)
+    await meet(world, b, later + dt.timedelta(days=1))
+    query = "{ tenants { edges { node { name nextSteeringMeeting { scheduledAt } } } } }"
+
+    def next_meetings(data):
+        return {e["node"]["name"]: e["node"]["nextSteeringMeeting"]["scheduledAt"] for e in data["tenants"]["edges"]}
+
+    counts, answers = zip(*[await read(api, count_statements, token, query, {}) for _ in range(2)], strict=True)
+    assert counts == (2, 1) and answers[0] == answers[1]  # stored: no meeting has begun
+    assert next_meetings(answers[1])["Alpha"] == soon.isoformat()
+    await asyncio.sleep(max(0.0, (soon - dt.datetime.now(dt.UTC)).total_seconds()) + 0.05)
+    statements, data = await read(api, count_statements, token, query, {})  # Alpha's has begun: computed again
+    assert statements == 2 and next_meetings(data) == {"Alpha": later.isoformat(),
+                                                       "Beta": (later + dt.timedelta(days=1)).isoformat()}
+    assert (await read(api, count_statements, token, query, {}))[0] == 1
+
+
+async def test_an_admins_next_meetings_are_stored_for_one_tenant_only(api, world, count_statements):
+    """Across a whole practice, finding when the answer changes would cost a probe per tenant."""
     practice = await world.practice()
     tenant = await world.tenant(practice)
-    cio = await world.user(practice, Role.CIO, tenants=[tenant])
+    admin = await world.user(practice, Role.PRACTICE_ADMIN)
+    token = await api.login(admin.email)
+    await meet(world, tenant, dt.datetime.now(dt.UTC) + dt.timedelta(days=3))
+    listing = "{ tenants { edges { node { name nextSteeringMeeting { scheduledAt } } } } }"
+    assert [(await read(api, count_statements, token, listing, {}))[0] for _ in range(2)] == [2, 2]
+    one = "query($id: ID!) { tenant(id: $id) { name nextSteeringMeeting { scheduledAt } } }"
+    variables = {"id": ids.encode("Tenant", tenant.id)}
+    assert [(await read(api, count_statements, token, one, variables))[0] for _ in range(2)] == [2, 1]
+
+
+async def test_a_write_to_one_tenant_leaves_the_stored_answers_about_another(api, world, count_statements):
+    practice = await world.practice()
+    a, b = await world.tenant(practice, "Alpha"), await world.tenant(practice, "Beta")
+    cio = await world.user(practice, Role.CIO, tenants=[a, b])
     token = await api.login(cio.email)
-    query = "{ tenants { edges { node { name nextSteeringMeeting { scheduledAt } } } } }"
-    counts = [(await read(api, count_statements, token, query, {}))[0] for _ in range(2)]
-    assert counts == [2, 2]
+    dashboards = {t: {"id": ids.encode("Tenant", t.id), "from": "2026-01", "to": "2026-10", "fiscalYear": 2026}
+                  for t in (a, b)}
+    for t in (a, b):
+        assert [(await read(api, count_statements, token, DASHBOARD, dashboards[t]))[0] for _ in range(2)] == [2, 1]
+    await add_risk(api, token, b, "Only Beta's")
+    assert (await read(api, count_statements, token, DASHBOARD, dashboards[a]))[0] == 1  # Alpha's: still true
+    statements, data = await read(api, count_statements, token, DASHBOARD, dashboards[b])
+    assert statements == 2 and [e["node"]["title"] for e in data["tenant"]["risks"]["edges"]] == ["Only Beta's"]
+    _, listing = await read(api, count_statements, token)  # what reads both tenants sees the write
+    assert risk_titles(listing) == {"Alpha": [], "Beta": ["Only Beta's"]}
 
 
 async def test_compiled_statements_read_only_watched_tables(world):
@@ -141,7 +194,7 @@ async def test_compiled_statements_read_only_watched_tables(world):
     for query, variables in documents:
         compiled = compile_request(schema, viewer, query, variables, None)
         assert compiled is not None
-        read_tables |= set(re.findall(r"\b(?:FROM|JOIN)\s+([a-z_]+)\b(?!\s*\()", compiled.statement))
+        read_tables |= set(re.findall(r"\b(?:FROM|JOIN)\s+([a-z_]+)\b(?!\s*\()", compiled.statement.text))
     async with world.scope(()) as s:
         tables = set(await s.scalars(text("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")))
     read_tables &= tables  # drop subquery aliases

@@ -267,19 +267,20 @@ async def test_a_portfolio_of_a_given_month_is_stored_until_its_tenants_change(a
     assert data["createRisk"]["userErrors"] == []
     statements, data = await portfolio_read(api, count_statements, token, without_meeting, month)
     assert statements == 2 and data["portfolio"]["rows"][0]["openHighRisks"] == 1
-    # The clock's month, or the next meeting (relative to now): computed every time.
+    # The clock's month is the day's (a stored answer is keyed by the UTC day); with no upcoming
+    # meeting, every next meeting stays none until a write.
     for query, variables in ((without_meeting, {}), (PORTFOLIO, month)):
         counts = [(await portfolio_read(api, count_statements, token, query, variables))[0] for _ in range(2)]
-        assert counts == [2, 2], query
+        assert counts == [2, 1], query
 
 
-async def test_a_default_month_or_a_next_meeting_is_volatile_and_an_explicit_month_is_not(pair):
+async def test_a_next_meeting_makes_an_answer_expire_and_a_default_month_does_not(pair):
     schema = pair.compiled_app.state.schema
     cio = Principal("user", None, None, Role.CIO, frozenset())
     without_meeting = PORTFOLIO.replace("nextSteeringMeeting { id scheduledAt status }", "")
-    assert not compile_request(schema, cio, without_meeting, {"month": "2026-10"}, None).volatile
-    assert compile_request(schema, cio, without_meeting, {}, None).volatile
-    assert compile_request(schema, cio, PORTFOLIO, {"month": "2026-10"}, None).volatile
+    assert not compile_request(schema, cio, without_meeting, {"month": "2026-10"}, None).expiring
+    assert not compile_request(schema, cio, without_meeting, {}, None).expiring
+    assert compile_request(schema, cio, PORTFOLIO, {"month": "2026-10"}, None).expiring
     executive = Principal("user", None, None, Role.CLIENT_EXECUTIVE, frozenset())
     assert compile_request(schema, executive, without_meeting, {"month": "2026-10"}, None) is None
 

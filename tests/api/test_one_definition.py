@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import func
 
 from app.api import planning, policies, portfolio, risks, steering, tenants, vendors
+from app.api.compiled.run import Compilations
 from app.health import formula, inputs
 from app.months import add_months
 from app.policies import actions as policy_actions
@@ -52,15 +53,28 @@ RULES = [
 ]
 
 
+@pytest.fixture
+def change_rule(pair, monkeypatch):  # noqa: F811
+    """Replace a rule while the app runs (never in production): what the app compiled before, and
+    what it compiles with the changed rule, must not outlive the change (nor the test)."""
+
+    def change(module, name, make) -> None:
+        monkeypatch.setattr(module, name, make(getattr(module, name)))
+        pair.compiled_app.state.compilations = Compilations()
+
+    yield change
+    pair.compiled_app.state.compilations = Compilations()
+
+
 @pytest.mark.parametrize(("module", "name", "make"), RULES)
 async def test_changing_a_rule_where_it_is_defined_changes_both_paths(
-    api, pair, practice, monkeypatch, module, name, make  # noqa: F811
+    api, pair, practice, change_rule, module, name, make  # noqa: F811
 ):
     summary, _ = practice
     token = await api.login(summary.cio_email)
     variables = {"first": 6, "month": "2026-06"}
     before = await both(pair, EVERYTHING, variables, token)
-    monkeypatch.setattr(module, name, make(getattr(module, name)))
+    change_rule(module, name, make)
     after = await both(pair, EVERYTHING, variables, token)
     assert after != before, f"{module.__name__}.{name} changed, the answers did not"
 
@@ -88,7 +102,7 @@ PORTFOLIO_RULES = [
 
 @pytest.mark.parametrize(("module", "name", "make"), PORTFOLIO_RULES)
 async def test_changing_a_rule_of_the_portfolio_changes_both_paths(
-    api, pair, practice, monkeypatch, module, name, make  # noqa: F811
+    api, pair, practice, change_rule, module, name, make  # noqa: F811
 ):
     """The portfolio's figures (app/api/portfolio.py, app/health/inputs.py): the executor's path
     reads them through the scoring inputs, the compiled one in its statement."""
@@ -96,6 +110,6 @@ async def test_changing_a_rule_of_the_portfolio_changes_both_paths(
     token = await api.login(summary.cio_email)
     query, variables = (OPERATIONS / "portfolio.graphql").read_text(), {"month": "2026-06"}
     before = await both(pair, query, variables, token)
-    monkeypatch.setattr(module, name, make(getattr(module, name)))
+    change_rule(module, name, make)
     after = await both(pair, query, variables, token)
     assert after != before, f"{module.__name__}.{name} changed, the answers did not"

@@ -12,14 +12,17 @@ so an equal counter means nothing the answer read has changed since it was compu
 
 The key holds everything an answer depends on besides the data: the caller (kind, id, practice,
 role and exact tenant set, or its whole practice), the document, the operation, the variables and
-the UTC day (rules "as of today", such as the portfolio's open high risks, change with it
-overnight without any write). Answers that depend
-on the clock (`nextSteeringMeeting`, a portfolio without its `month`) are never stored (`Compiler.volatile`). Entries are
-evicted least recently used first, within a byte budget (`FCIO_ANSWER_CACHE_MB` per process).
+the UTC day (rules "as of today", such as the portfolio's open high risks or its default month,
+change with it overnight without any write). An answer "as of now" (`nextSteeringMeeting`) is
+stored with the time it may next read otherwise, which its statement computes (the earliest
+upcoming meeting the caller sees: until then, every "next" meeting stays next) and is served only
+before then (`Compiler.expiries`). Entries are evicted least recently used first, within a byte
+budget (`FCIO_ANSWER_CACHE_MB` per process).
 """
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from collections.abc import Hashable
 
@@ -35,34 +38,37 @@ def key(principal: Principal, query: str, variables: dict | None, operation_name
 
 
 class Answers:
-    """A least-recently-used map from `key` to (counter, response body), bounded in bytes."""
+    """A least-recently-used map from `key` to (counter, response body, expiry), bounded in bytes."""
 
     def __init__(self, max_bytes: int):
         self.max_bytes = max_bytes
-        self._entries: OrderedDict[Hashable, tuple[int, bytes]] = OrderedDict()
+        self._entries: OrderedDict[Hashable, tuple[int, bytes, float | None]] = OrderedDict()
         self._bytes = 0
 
     @property
     def enabled(self) -> bool:
         return self.max_bytes > 0
 
-    def get(self, entry_key: Hashable, version: int) -> bytes | None:
+    def get(self, entry_key: Hashable, version: int, now: float | None = None) -> bytes | None:
+        """The body stored under `entry_key` at `version`, unless its expiry (epoch seconds) has come."""
         entry = self._entries.get(entry_key)
         if entry is None or entry[0] != version:
+            return None
+        if entry[2] is not None and (time.time() if now is None else now) >= entry[2]:
             return None
         self._entries.move_to_end(entry_key)
         return entry[1]
 
-    def put(self, entry_key: Hashable, version: int, body: bytes) -> None:
+    def put(self, entry_key: Hashable, version: int, body: bytes, expires: float | None = None) -> None:
         if len(body) > self.max_bytes // 4:
             return  # one huge answer would evict everything else
         old = self._entries.pop(entry_key, None)
         if old is not None:
             self._bytes -= len(old[1])
-        self._entries[entry_key] = (version, body)
+        self._entries[entry_key] = (version, body, expires)
         self._bytes += len(body)
         while self._bytes > self.max_bytes:
-            _, (_, evicted) = self._entries.popitem(last=False)
+            _, (_, evicted, _) = self._entries.popitem(last=False)
             self._bytes -= len(evicted)
 
     def __len__(self) -> int:

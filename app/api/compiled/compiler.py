@@ -70,7 +70,10 @@ class Compiler:
         self.variables = variables
         self.viewer = viewer
         self.params: dict[str, Any] = {}
-        self.volatile = False  # set by a field whose value depends on the clock
+        self.clock = False  # set by a field "as of now()" (the next meeting): stored only until it may change
+        # The tenants the root's fields read when each names its tenant (`root_reads`); None: any.
+        self.footprint: set | None = set()
+        self._root_tenants: set | None = None
         self._aliases = itertools.count()
 
     def param(self, value: Any, sql_type: str) -> str:
@@ -88,8 +91,19 @@ class Compiler:
             compile_field = FIELDS.get((type_name, name))
             if compile_field is None:
                 raise Unsupported(f"{type_name}.{name}")
+            root = type_name == "Query"
+            if root:
+                self._root_tenants: set | None = None
             parts.append((key, compile_field(self, row, child, self.arguments(type_name, child))))
+            if root and self.footprint is not None:
+                self.footprint = None if self._root_tenants is None else self.footprint | self._root_tenants
         return sql.json_object(parts)
+
+    def root_reads(self, *tenant_ids) -> None:
+        """Said by a root field that reads only these tenants' data (`tenant(id:)`: its one, or
+        none when the caller does not see it): a stored answer then depends on their counters
+        only, not on everything the caller sees."""
+        self._root_tenants = set(tenant_ids)
 
     def arguments(self, type_name: str, node: FieldNode) -> dict[str, Any]:
         field = self.schema.get_type(type_name).fields[node.name.value]

@@ -2,22 +2,38 @@
 
 from __future__ import annotations
 
+import uuid
+from collections import OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.api.compiled import answers, document, fields  # noqa: F401  (fields registers the compilers)
 from app.api.compiled.compiler import Compiler, Unsupported
 from app.auth.principal import Principal
 
+COMPILED_KEPT = 2048  # requests' compilations kept per process (their statement texts are shared)
+
 
 @dataclass(frozen=True)
 class Compiled:
-    statement: str
+    statement: TextClause  # one row: the answer's JSON text and, when `expiring`, when it may change (epoch seconds)
     params: dict[str, Any]
-    volatile: bool  # the answer depends on the clock: never stored
+    expiring: bool  # the answer depends on the clock, up to the time the statement's second column says
+    # The tenants the answer reads, when its root names them (`tenant(id:)`): its stored answer
+    # depends on their counters only. None: on everything the caller sees.
+    footprint: frozenset[uuid.UUID] | None
+    storable: bool = True
+
+
+@lru_cache(maxsize=256)
+def statement_of(sql: str) -> TextClause:
+    """One `text()` per statement text: the clause parses its text for parameters when built."""
+    return text(sql)
 
 
 def compile_request(schema, principal: Principal, query: str, variables: dict | None,
@@ -34,29 +50,63 @@ def compile_request(schema, principal: Principal, query: str, variables: dict | 
         body = compiler.object("Query", "", operation)
     except Unsupported:
         return None
-    return Compiled(f"SELECT {body}", compiler.params, compiler.volatile)
+    footprint = None if compiler.footprint is None else frozenset(compiler.footprint)
+    if not compiler.clock:
+        return Compiled(statement_of(f"SELECT {body}"), compiler.params, False, footprint)
+    # Until the earliest upcoming meeting of the tenants read, every next meeting stays next.
+    tenant_ids = footprint if footprint is not None else principal.listed_tenants
+    if tenant_ids is None:  # a whole practice: finding that time would cost a probe per tenant
+        return Compiled(statement_of(f"SELECT {body}"), compiler.params, False, footprint, storable=False)
+    expiry = fields.next_meeting_change(compiler, tenant_ids)
+    return Compiled(statement_of(f"SELECT {body}, extract(epoch FROM {expiry})::float8"), compiler.params, True,
+                    footprint)
+
+
+class Compilations:
+    """The compiled form of recent requests, by the same key as their stored answers: a page asked
+    again is not compiled again (compiling the dashboard took longer than serving its answer)."""
+
+    def __init__(self, kept: int = COMPILED_KEPT):
+        self.kept = kept
+        self._entries: OrderedDict[Hashable, Compiled | None] = OrderedDict()
+
+    def get(self, schema, principal: Principal, entry_key: Hashable, query: str, variables: dict | None,
+            operation_name: str | None) -> Compiled | None:
+        if entry_key in self._entries:
+            self._entries.move_to_end(entry_key)
+            return self._entries[entry_key]
+        compiled = compile_request(schema, principal, query, variables, operation_name)
+        self._entries[entry_key] = compiled
+        if len(self._entries) > self.kept:
+            self._entries.popitem(last=False)
+        return compiled
 
 
 async def execute(session: AsyncSession, schema, principal: Principal | None, query: str, variables: dict | None,
-                  operation_name: str | None, stored: answers.Answers) -> bytes | None:
+                  operation_name: str | None, stored: answers.Answers,
+                  compilations: Compilations | None = None) -> bytes | None:
     """The response body (`{"data": ...}`), stored or computed by one statement; None when the executor must answer.
 
-    The principal's `data_version` (when it was resolved with one) decides whether a stored
-    answer is still true, and is what a new answer is stored under (app/api/compiled/answers.py).
+    The counter of the tenants the answer reads (`Principal.version_of`, read by the request's
+    authentication) decides whether a stored answer is still true, and is what a new answer is
+    stored under (app/api/compiled/answers.py).
     """
     if principal is None:
         return None
-    version = principal.data_version
-    entry_key = answers.key(principal, query, variables, operation_name) if version is not None else None
-    if entry_key is not None:
+    entry_key = answers.key(principal, query, variables, operation_name)
+    if compilations is None:  # read once (a report): not worth keeping
+        compiled = compile_request(schema, principal, query, variables, operation_name)
+    else:
+        compiled = compilations.get(schema, principal, entry_key, query, variables, operation_name)
+    if compiled is None:
+        return None
+    version = principal.version_of(compiled.footprint)
+    if version is not None:
         body = stored.get(entry_key, version)
         if body is not None:
             return body
-    compiled = compile_request(schema, principal, query, variables, operation_name)
-    if compiled is None:
-        return None
-    data = (await session.execute(text(compiled.statement), compiled.params)).scalar_one()  # JSON text (sql.py)
-    body = b'{"data":' + data.encode() + b"}"
-    if entry_key is not None and not compiled.volatile:
-        stored.put(entry_key, version, body)
+    row = (await session.execute(compiled.statement, compiled.params)).one()  # JSON text (sql.py)
+    body = b'{"data":' + row[0].encode() + b"}"
+    if version is not None and compiled.storable:
+        stored.put(entry_key, version, body, row[1] if compiled.expiring else None)
     return body

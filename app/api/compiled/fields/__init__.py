@@ -11,3 +11,6 @@ them all (app/api/compiled/run.py imports it before compiling anything).
 """
 
 from app.api.compiled.fields import below_tenant, portfolio, tenant  # noqa: F401  (they register)
+from app.api.compiled.fields.tenant import next_meeting_change
+
+__all__ = ["next_meeting_change"]

@@ -30,8 +30,7 @@ def _portfolio(c: Compiler, row, node, args):
         raise Unsupported("portfolio: the executor answers FORBIDDEN")
     month = args.get("month")
     if month is None:
-        c.volatile = True  # the default month is the clock's: such an answer is never stored
-        month = last_full_month()
+        month = last_full_month()  # the day's: a stored answer is keyed by the UTC day
     t = aliased(tenants.TENANTS, c.alias())
     s, p = c.alias(), c.alias()
     # The tenants the executor's portfolio gathers inputs for: rendered for this request (the

@@ -79,7 +79,9 @@ def _tenants(c: Compiler, row, node, args):
 def _tenant(c: Compiler, row, node, args):
     key = ids.decode_as(args["id"], "Tenant")
     if key is None or not c.viewer.sees(key.id):
+        c.root_reads()
         return "NULL"
+    c.root_reads(key.id)
     t = aliased(tenants.TENANTS, c.alias())
     return (f"(SELECT {c.object('Tenant', t.name, node)} FROM tenants {t.name} "
             f"WHERE {t.name}.id = {c.param(key.id, 'uuid')} AND {render.rule(c, (tenants.active, t), lambda: tenants.active(t))})")
@@ -167,11 +169,22 @@ def _ticket_metrics(c: Compiler, row, node, args):
 @compiles("Tenant", "nextSteeringMeeting")
 @compiles("PortfolioRow", "nextSteeringMeeting")  # a portfolio row is its tenant's columns
 def _next_meeting(c: Compiler, row, node, args):
-    c.volatile = True  # "next" is relative to now(): such an answer is never stored
+    c.clock = True
     s = aliased(steering.MEETINGS, c.alias())
     return (f"(SELECT {c.object('SteeringMeeting', s.name, node)} FROM steering_meetings {s.name} "
             f"WHERE {s.name}.tenant_id = {row}.id AND {render.rule(c, (steering.upcoming, s), lambda: steering.upcoming(s))} "
             f"ORDER BY {render.rule(c, (steering.meeting_order, s), lambda: steering.meeting_order(s), ', ')} LIMIT 1)")
+
+
+def next_meeting_change(c: Compiler, tenant_ids) -> str:
+    """When the next meetings of `tenant_ids` may next change without a write: the earliest of them
+    (NULL when none has one: then none ever will). Until then each tenant's next meeting stays
+    next, so an answer holding them is stored until then (app/api/compiled/answers.py)."""
+    s = aliased(steering.MEETINGS, c.alias())
+    return (f"(SELECT min(n.scheduled_at) FROM unnest({c.param(sorted(tenant_ids), 'uuid[]')}) AS f(id) "
+            f"CROSS JOIN LATERAL (SELECT {s.name}.scheduled_at FROM steering_meetings {s.name} "
+            f"WHERE {s.name}.tenant_id = f.id AND {render.rule(c, (steering.upcoming, s), lambda: steering.upcoming(s))} "
+            f"ORDER BY {render.rule(c, (steering.meeting_order, s), lambda: steering.meeting_order(s), ', ')} LIMIT 1) AS n)")
 
 
 @compiles("Tenant", "goals")
@@ -197,8 +210,7 @@ def _lifecycle_forecast(c: Compiler, row, node, args):
         quarters = lifecycle_actions.check_quarters(args.get("quarters"))
     except Invalid as error:
         raise Unsupported("quarters: the executor says why") from error
-    c.volatile = True  # as of today: never stored
-    day = lifecycle_actions.today()
+    day = lifecycle_actions.today()  # as of today: a stored answer is keyed by the UTC day
     plans = [lifecycle_actions.forecast_quarters(day, start, quarters) for start in range(1, 13)]
     firsts = c.param([lifecycle_actions.month_index(first) for first, _ in plans], "integer[]")
     labels = c.param([label for _, quarter_labels in plans for label in quarter_labels], "text[]")
