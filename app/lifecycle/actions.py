@@ -415,5 +415,6 @@ def replacements_by_month(years, day: dt.date) -> Select:
         .select_from(t.join(years, t.c.tenant_id == years.c.tenant_id))
         .where(in_service(t.c.purchased_on, t.c.retired_on, day), asset_replacement(t).is_not(None),
                month.between(years.c.year_first, years.c.year_last))
-        .group_by(t.c.tenant_id, years.c.year_first, month)
+        # By the output column, as `forecast_query` groups (the compiled report binds each value apart).
+        .group_by(t.c.tenant_id, years.c.year_first, literal_column("month"))
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import Date, Integer, literal_column
+from sqlalchemy import Date, Integer, Numeric, literal_column, select
 
 from app.api import (
     decisions,
@@ -25,8 +25,12 @@ from app.api.compiled.fields.common import (
     nested_page,
     value,
 )
+from app.budgets import forecast
 from app.db import global_ids
+from app.lifecycle import actions as lifecycle_actions
+from app.lifecycle import rules as lifecycle_rules
 from app.months import utc_today
+from app.planning.roadmap import on_roadmap
 from app.policies import actions as policy_actions
 from app.risks import rules as risk_rules
 from app.standards.actions import library_order
@@ -204,6 +208,30 @@ columns(
 )
 
 
+
+
+@compiles("Budget", "forecast")
+def _forecast(c: Compiler, row, node, args):
+    """`forecast.forecast_query` on the budget's row, as of today (as the executor's `budget_forecast`)."""
+    c.volatile = True  # as of today: never stored
+    day = lifecycle_actions.today()
+
+    def months():
+        years = select(value("__tenant__").label("tenant_id"), value("__first__", Date).label("year_first"),
+                       value("__last__", Date).label("year_last"), value("__planned__", Numeric).label("planned"))
+        return forecast.forecast_query(years.subquery("years"), day)
+
+    key = (forecast.forecast_query, forecast.twelfth, forecast.cents, lifecycle_actions.replacements_by_month,
+           lifecycle_rules.replacement_date, lifecycle_rules.in_service, lifecycle_actions.month_index, on_roadmap, day)
+    first = f"make_date({row}.fiscal_year, {row}.fiscal_year_start_month, 1)"
+    found = sql.fill(render.rule(c, key, months, ", "), tenant=f"{row}.tenant_id", first=first,
+                     last=f"CAST({first} + interval '11 months' AS date)", planned=f"{row}.planned")
+    f = c.alias()
+    return f"(SELECT {sql.json_list(c.object('ForecastMonth', f, node), f'{f}.k')} FROM ({found}) AS {f})"
+
+
+columns("ForecastMonth", month=col("month", sql.month), planned=col("planned", sql.decimal),
+        actual=col("actual", sql.decimal), forecast=col("forecast", sql.decimal))
 
 
 @compiles("Budget", "lines")
