@@ -28,16 +28,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, Numeric, Select, and_, case, cast, func, literal, literal_column, select
+from sqlalchemy import Date, Select, and_, case, cast, func, literal, select
 
+from app.budgets.actions import NO_MONEY
 from app.budgets.models import SpendMonth
 from app.lifecycle.actions import month_index, replacements_by_month
 from app.months import month_start
 from app.planning.models import Initiative
 from app.planning.roadmap import on_roadmap
 
-MONEY = Numeric(16, 2)
-ZERO = literal_column("0.00", MONEY)  # a constant of two places: every figure is written with its cents
+ZERO = NO_MONEY
 SPEND_MONTHS = SpendMonth.__table__
 
 

@@ -297,20 +297,31 @@ async def test_goal_fields_are_left_to_the_executor_and_answer_alike(api, pair, 
     assert any(g["initiatives"] for e in edges for g in e["node"]["goals"])
 
 
-async def test_the_roadmap_and_the_forecast_are_left_to_the_executor_and_answer_alike(api, pair, practice):
-    """`Tenant.roadmap` and `Budget.forecast` are not compiled: such a document falls back, byte-identical."""
+async def test_the_roadmap_and_the_forecast_answer_byte_for_byte(api, pair, practice):
+    """`Tenant.roadmap` and `Budget.forecast` compile from the rules the executor runs
+    (`roadmap.quarters_query`, `forecast.forecast_query`): the years before, of and after the data."""
     summary, _ = practice
     token = await api.login(summary.cio_email)
     query = """{ tenants { edges { node { name
       roadmap(fiscalYear: 2026) { quarter oneTimeCost recurringCostPerYear hoursSavedPerMonth revenueAtRisk
-        initiatives { title targetMonth costEstimate recurringCostPerYear goal { title } } }
-      budget(fiscalYear: 2026) { planned forecast { month planned actual forecast } } } } } }"""
-    answers = await pair.ask(query, {}, token)
-    assert answers.compiled_status == 200 and answers.equal, answers.difference()
-    assert not answers.compiled
-    edges = answers.json()["data"]["tenants"]["edges"]
+        initiatives { title targetMonth costEstimate recurringCostPerYear goal { title kpi } } }
+      before: roadmap(fiscalYear: 2025) { quarter hoursSavedPerMonth initiatives { title } }
+      after: roadmap(fiscalYear: 2027) { quarter oneTimeCost initiatives { title } }
+      budget(fiscalYear: 2026) { planned forecast { month planned actual forecast } }
+      lastBudget: budget(fiscalYear: 2025) { forecast { month actual forecast } } } } } }"""
+    answers = await both(pair, query, {}, token)
+    edges = answers["data"]["tenants"]["edges"]
     assert len(edges) == 6 and any(q["initiatives"] for e in edges for q in e["node"]["roadmap"])
+    assert any(i["goal"] for e in edges for q in e["node"]["roadmap"] for i in q["initiatives"])
     assert any(e["node"]["budget"] and e["node"]["budget"]["forecast"] for e in edges)
+
+
+async def test_a_roadmap_year_out_of_range_is_left_to_the_executor(api, pair, practice):
+    summary, _ = practice
+    token = await api.login(summary.cio_email)
+    answers = await pair.ask("{ tenants { nodes { roadmap(fiscalYear: 1990) { quarter } } } }", {}, token)
+    assert answers.compiled_status == 200 and answers.equal, answers.difference()
+    assert not answers.compiled and "errors" in answers.json()
 
 
 async def test_the_executive_report_field_is_left_to_the_executor_and_answers_alike(api, pair, practice):

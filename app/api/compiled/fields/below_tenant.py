@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import Date, Integer, Numeric, literal_column, select
+from sqlalchemy import Date, Integer, Numeric, literal_column
 
 from app.api import (
     decisions,
+    goals,
     planning,
     risks,
     standards,
@@ -21,8 +22,10 @@ from app.api.compiled.fields.common import (
     aliased,
     col,
     columns,
+    fiscal_year_row,
     listing_sql,
     nested_page,
+    on_fiscal_year,
     value,
 )
 from app.budgets import forecast
@@ -30,6 +33,7 @@ from app.db import global_ids
 from app.lifecycle import actions as lifecycle_actions
 from app.lifecycle import rules as lifecycle_rules
 from app.months import utc_today
+from app.planning import roadmap
 from app.planning.roadmap import on_roadmap
 from app.policies import actions as policy_actions
 from app.risks import rules as risk_rules
@@ -116,18 +120,37 @@ def _decided_by(c: Compiler, row, node, args):
     return f"(SELECT {c.object('User', u.name, node)} FROM users {u.name} WHERE {u.name}.id = {row}.decided_by AND {practice})"
 
 
-def named(type_name: str, table, column: str):
-    """A decision's initiative or risk (`Decision._named`): the row of the decision's tenant it names, if any."""
+def named(owner: str, field: str, type_name: str, table, column: str):
+    """A decision's initiative or risk (`Decision._named`), an initiative's goal: the row of the
+    owner's tenant that its `column` names, if any."""
     def compile_field(c: Compiler, row, node, args):
         n = c.alias()
         return (f"(SELECT {c.object(type_name, n, node)} FROM {table.name} {n} "
                 f"WHERE {n}.tenant_id = {row}.tenant_id AND {n}.id = {row}.{column})")
 
-    compiles("Decision", type_name[0].lower() + type_name[1:])(compile_field)
+    compiles(owner, field)(compile_field)
 
 
-named("Initiative", planning.INITIATIVES, "initiative_id")
-named("Risk", risks.RISKS, "risk_id")
+named("Decision", "initiative", "Initiative", planning.INITIATIVES, "initiative_id")
+named("Decision", "risk", "Risk", risks.RISKS, "risk_id")
+named("Initiative", "goal", "BusinessGoal", goals.GOALS, "goal_id")
+
+
+@compiles("RoadmapQuarter", "initiatives")
+def _quarter_initiatives(c: Compiler, row, node, args):
+    """The initiatives on the roadmap in the quarter `row` of `quarters_query`, as `roadmap_initiatives` orders them."""
+    t = aliased(planning.INITIATIVES, c.alias())
+    first, last, n = value(f"{row}.year_first", Date), value(f"{row}.year_last", Date), value(f"{row}.n", Integer)
+    where = render.rule(c, (roadmap.on_roadmap, roadmap.quarter_of, lifecycle_actions.month_index, t, row), lambda: [
+        *roadmap.on_roadmap(t, first, last), roadmap.quarter_of(t.c.target_month, first) == n])
+    order = render.rule(c, (planning.initiative_list, t), lambda: planning.initiative_list(t, None, None).order, ", ")
+    return (f"(SELECT {sql.json_list(c.object('Initiative', t.name, node), order)} FROM initiatives {t.name} "
+            f"WHERE {t.name}.tenant_id = {row}.tenant_id AND {where})")
+
+
+columns("RoadmapQuarter", quarter=col("quarter"), oneTimeCost=col("one_time_cost", sql.decimal),
+        recurringCostPerYear=col("recurring_cost_per_year", sql.decimal),
+        hoursSavedPerMonth=col("hours_saved_per_month", sql.float_value), revenueAtRisk=col("revenue_at_risk", sql.decimal))
 
 columns(
     "BusinessGoal",
@@ -217,15 +240,12 @@ def _forecast(c: Compiler, row, node, args):
     day = lifecycle_actions.today()
 
     def months():
-        years = select(value("__tenant__").label("tenant_id"), value("__first__", Date).label("year_first"),
-                       value("__last__", Date).label("year_last"), value("__planned__", Numeric).label("planned"))
-        return forecast.forecast_query(years.subquery("years"), day)
+        return forecast.forecast_query(fiscal_year_row(value("__planned__", Numeric).label("planned")), day)
 
     key = (forecast.forecast_query, forecast.twelfth, forecast.cents, lifecycle_actions.replacements_by_month,
            lifecycle_rules.replacement_date, lifecycle_rules.in_service, lifecycle_actions.month_index, on_roadmap, day)
-    first = f"make_date({row}.fiscal_year, {row}.fiscal_year_start_month, 1)"
-    found = sql.fill(render.rule(c, key, months, ", "), tenant=f"{row}.tenant_id", first=first,
-                     last=f"CAST({first} + interval '11 months' AS date)", planned=f"{row}.planned")
+    found = on_fiscal_year(render.rule(c, key, months, ", "), f"{row}.tenant_id",
+                           f"make_date({row}.fiscal_year, {row}.fiscal_year_start_month, 1)", planned=f"{row}.planned")
     f = c.alias()
     return f"(SELECT {sql.json_list(c.object('ForecastMonth', f, node), f'{f}.k')} FROM ({found}) AS {f})"
 

@@ -26,8 +26,10 @@ from app.api.compiled.fields.common import (
     chosen,
     col,
     columns,
+    fiscal_year_row,
     listing_sql,
     nested_page,
+    on_fiscal_year,
     owned_list,
     ticket_target,
     value,
@@ -38,6 +40,7 @@ from app.errors import Invalid
 from app.lifecycle import actions as lifecycle_actions
 from app.lifecycle import rules as lifecycle_rules
 from app.months import add_months, utc_today
+from app.planning import roadmap
 from app.policies.models import PolicyKind
 from app.risks import rules as risk_rules
 from app.tickets.figures import month_figures
@@ -151,6 +154,20 @@ def _budget(c: Compiler, row, node, args):
     b = c.alias()
     totals = sql.fill(BUDGET, parent=row, fiscal_year=c.param(year, "integer"))
     return f"(SELECT {c.object('Budget', b, node)} FROM ({totals}) AS {b})"
+
+
+@compiles("Tenant", "roadmap")
+def _roadmap(c: Compiler, row, node, args):
+    """`roadmap.quarters_query` on the tenant's fiscal year (as the executor's `tenant_roadmap`)."""
+    year = args["fiscalYear"]
+    if not FIRST_FISCAL_YEAR <= year <= LAST_FISCAL_YEAR:
+        raise Unsupported("fiscalYear: the executor says why")
+    key = (roadmap.quarters_query, roadmap.quarter_of, roadmap.on_roadmap, lifecycle_actions.fiscal_quarter_label,
+           lifecycle_actions.month_index)
+    quarters = render.rule(c, key, lambda: roadmap.quarters_query(fiscal_year_row()), ", ")
+    found = on_fiscal_year(quarters, f"{row}.id", f"make_date({c.param(year, 'integer')}, {row}.fiscal_year_start_month, 1)")
+    q = c.alias()
+    return f"(SELECT {sql.json_list(c.object('RoadmapQuarter', q, node), f'{q}.n')} FROM ({found}) AS {q})"
 
 
 @compiles("Tenant", "ticketMetrics")
