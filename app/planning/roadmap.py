@@ -29,7 +29,8 @@ from sqlalchemy import (
 
 from app import validation as v
 from app.budgets.actions import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR, NO_MONEY
-from app.lifecycle.actions import fiscal_quarter_label, month_index
+from app.lifecycle import actions as lifecycle_actions
+from app.lifecycle.actions import month_index
 from app.planning.models import Initiative, InitiativeStatus
 
 
@@ -64,7 +65,7 @@ def quarters_query(years) -> Select:
         return func.coalesce(func.sum(column), NO_MONEY)
 
     hours = func.sum(cast(cast(i.c.hours_saved_per_month, Text), Numeric))
-    label = fiscal_quarter_label(cast(extract("year", years.c.year_first), Integer), n.c.n + 1)
+    label = lifecycle_actions.fiscal_quarter_label(cast(extract("year", years.c.year_first), Integer), n.c.n + 1)
     return (
         select(years.c.tenant_id, years.c.year_first, years.c.year_last, n.c.n, label.label("quarter"),
                money(i.c.cost_estimate).label("one_time_cost"), money(i.c.recurring_cost_per_year).label("recurring_cost_per_year"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import Date, Integer, Numeric, literal_column
+from sqlalchemy import Date, Integer, Numeric, func, literal, literal_column, select, union_all
 
 from app.api import (
     decisions,
@@ -17,7 +17,7 @@ from app.api import (
 )
 from app.api.budgets import LINES, lines_with_actual
 from app.api.compiled import render, sql
-from app.api.compiled.compiler import Compiler, compiles
+from app.api.compiled.compiler import Compiler, Unsupported, compiles
 from app.api.compiled.fields.common import (
     aliased,
     col,
@@ -30,6 +30,7 @@ from app.api.compiled.fields.common import (
 )
 from app.budgets import forecast
 from app.db import global_ids
+from app.health import inputs
 from app.lifecycle import actions as lifecycle_actions
 from app.lifecycle import rules as lifecycle_rules
 from app.months import utc_today
@@ -37,8 +38,10 @@ from app.planning import roadmap
 from app.planning.roadmap import on_roadmap
 from app.policies import actions as policy_actions
 from app.risks import rules as risk_rules
+from app.rules import is_sql
 from app.standards.actions import library_order
 from app.steering import actions as steering_actions
+from app.steering import agenda
 
 # A budget's lines with their actual, as the executor reads them; their Relay ids are not stored,
 # so the statement encodes them (app/db/global_ids.py) over the lines' own columns.
@@ -300,6 +303,42 @@ def _attendees(c: Compiler, row, node, args):
 @compiles("SteeringMeeting", "attendeeDetails")
 def _attendee_details(c: Compiler, row, node, args):
     return attendees(c, row, lambda a: c.object("Attendee", a, node))
+
+
+@compiles("SteeringMeeting", "suggestedAgenda")
+def _suggested_agenda(c: Compiler, row, node, args):
+    """`agenda.derive` in the statement: each of `agenda.SECTIONS` over its candidates
+    (`steering.agenda_candidates`, the executor's), on the meeting's UTC day and its tenant's
+    fiscal year start, one after the other in the sections' order and each in its candidates'."""
+    if c.viewer.kind == "api_key":
+        raise Unsupported("suggestedAgenda: the executor answers FORBIDDEN (standards.require_user)")
+    key = (agenda.SECTIONS, agenda.in_fiscal_quarter, agenda.acceptance_ending, steering.agenda_candidates,
+           standards.open_findings, standards.latest_completed, inputs.fiscal_year_of, planning.initiative_list,
+           risks.risk_list)
+    items = render.once(key, lambda: render.text_of(agenda_items(), ", "))
+    a = c.alias()
+    found = sql.fill(items.into(c), tenant=f"{row}.tenant_id", day=f"CAST(({row}.scheduled_at AT TIME ZONE 'UTC') AS date)",
+                     start=f"(SELECT t.fiscal_year_start_month FROM tenants t WHERE t.id = {row}.tenant_id)")
+    return f"(SELECT {sql.json_list(c.object('AgendaItem', a, node), f'{a}.section, {a}.position')} FROM ({found}) AS {a})"
+
+
+def agenda_items():
+    """The agenda's items (section, position, kind, summary) of the meeting whose tenant, day and
+    fiscal year start are the slots `__tenant__`, `__day__` and `__start__`."""
+    tenant, day, start = value("__tenant__"), value("__day__", Date), value("__start__", Integer)
+    candidates = steering.agenda_candidates(lambda column: column == tenant)
+    parts = []
+    for n, section in enumerate(agenda.SECTIONS):
+        query, order = candidates[section.source]
+        rows = query.add_columns(func.row_number().over(order_by=order).label("position")).subquery(f"s{n}")
+        kind = section.kind(rows.c)
+        part = select(literal(n).label("section"), rows.c.position, (kind if is_sql(kind) else literal(kind)).label("kind"),
+                      section.summary(rows.c, day).label("summary"))
+        parts.append(part if section.when is None else part.where(section.when(rows.c, day, start)))
+    return union_all(*parts)
+
+
+columns("AgendaItem", kind=col("kind"), summary=col("summary"))
 
 
 @compiles("SteeringMeeting", "actionItems")
