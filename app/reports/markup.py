@@ -51,9 +51,11 @@ def attribute(name: str) -> str:
 
 def el(tag: str, *content, **attributes) -> Markup:
     """`<tag attributes>content</tag>`; content may nest lists, None is left out, so is a None attribute."""
-    out = [f"<{tag}"]
-    out.extend(f' {attribute(k)}="{escape(v)}"' for k, v in attributes.items() if v is not None)
+    out = ["<", tag]
+    for name, value in attributes.items():
+        if value is not None:
+            out += (" ", attribute(name), '="', value if isinstance(value, Markup) else str(value).translate(ESCAPES), '"')
     out.append(">")
     add_children(out, content)
-    out.append(f"</{tag}>")
+    out += ("</", tag, ">")
     return Markup("".join(out))

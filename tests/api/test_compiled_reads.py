@@ -63,13 +63,15 @@ EVERYTHING = f"""query Everything($first: Int, $after: String, $search: String, 
       vendors {{ id version name relationship annualCost contractEnd }}
       policies {{ kind status approvedOn reviewIntervalMonths reviewDue documentUrl version }}
       budget(fiscalYear: 2026) {{ fiscalYear currency planned actual firstMonth lastMonth
-        lines {{ id version name kind category planned actual }} }}
+        lines {{ id version name kind category planned actual }} forecast {{ month planned actual forecast }} }}
+      roadmap(fiscalYear: 2026) {{ quarter oneTimeCost recurringCostPerYear hoursSavedPerMonth revenueAtRisk
+        initiatives {{ {INITIATIVE} goal {{ id title kpi }} }} }}
       noBudget: budget(fiscalYear: 1990) {{ planned }}
       ticketMetrics(from: "2025-12", to: "2026-06") {{ month support change alert total target }}
       steeringMeetings(from: "2026-01-01", to: "2026-04-30") {{
         id version scheduledAt status attendees attendeeDetails {{ name function }} agenda decisions
         actionItems(first: 2, status: OPEN) {{ totalCount {PAGE_INFO} edges {{ cursor node {{ version title owner dueOn status }} }} }}
-        allItems: actionItems {{ nodes {{ title status }} }} }}
+        allItems: actionItems {{ nodes {{ title status }} }} suggestedAgenda {{ kind summary }} }}
       nextSteeringMeeting {{ id scheduledAt status }}
       decisions(first: 3) {{ totalCount {PAGE_INFO} edges {{ cursor node {{ {DECISION} decidedBy {{ name email role }}
         initiative {{ id title status }} risk {{ id title status }} }} }} }}

@@ -69,14 +69,13 @@ class Compiler:
         self.schema = schema
         self.variables = variables
         self.viewer = viewer
-        self.params: dict[str, Any] = {}
+        self.params: list[Any] = []  # the statement's $1, $2, ... (run.execute hands them to the driver as they are)
         self.volatile = False  # set by a field whose value depends on the clock
         self._aliases = itertools.count()
 
     def param(self, value: Any, sql_type: str) -> str:
-        name = f"p{len(self.params)}"
-        self.params[name] = value
-        return f"CAST(:{name} AS {sql_type})"
+        self.params.append(value)
+        return f"CAST(${len(self.params)} AS {sql_type})"
 
     def alias(self) -> str:
         return f"a{next(self._aliases)}"

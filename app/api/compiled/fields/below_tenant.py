@@ -119,7 +119,8 @@ def _decisions(c: Compiler, row, node, args):
 @compiles("Decision", "decidedBy")
 def _decided_by(c: Compiler, row, node, args):
     u = aliased(decisions.USERS, c.alias())
-    practice = render.text_of(decisions.deciders(u, c.viewer.practice_id)).into(c)  # the viewer's: not kept
+    viewer = c.viewer.practice_id  # the viewer's practice: kept per practice
+    practice = render.rule(c, (decisions.deciders, u, viewer), lambda: decisions.deciders(u, viewer))
     return f"(SELECT {c.object('User', u.name, node)} FROM users {u.name} WHERE {u.name}.id = {row}.decided_by AND {practice})"
 
 
@@ -185,7 +186,8 @@ columns("ReviewAnswer", alignment=col("alignment"), note=col("note"))
 @compiles("ReviewAnswer", "standard")
 def _standard(c: Compiler, row, node, args):
     s = aliased(standards.STANDARDS, c.alias())
-    practice = render.text_of(standards.of_practice(s, c.viewer.practice_id)).into(c)  # the viewer's: not kept
+    viewer = c.viewer.practice_id  # the viewer's practice: kept per practice
+    practice = render.rule(c, (standards.of_practice, s, viewer), lambda: standards.of_practice(s, viewer))
     return f"(SELECT {c.object('Standard', s.name, node)} FROM standards {s.name} WHERE {s.name}.id = {row}.standard_id AND {practice})"
 
 

@@ -216,9 +216,14 @@ def _lifecycle_forecast(c: Compiler, row, node, args):
         raise Unsupported("quarters: the executor says why") from error
     c.volatile = True  # as of today: never stored
     day = lifecycle_actions.today()
-    plans = [lifecycle_actions.forecast_quarters(day, start, quarters) for start in range(1, 13)]
-    firsts = c.param([lifecycle_actions.month_index(first) for first, _ in plans], "integer[]")
-    labels = c.param([label for _, quarter_labels in plans for label in quarter_labels], "text[]")
+    def plans():  # the same for every request of the day: kept
+        found = [lifecycle_actions.forecast_quarters(day, start, quarters) for start in range(1, 13)]
+        return ([lifecycle_actions.month_index(first) for first, _ in found],
+                [label for _, quarter_labels in found for label in quarter_labels])
+
+    first_months, quarter_labels = render.once((lifecycle_actions.forecast_quarters, lifecycle_actions.quarter_label,
+                                                lifecycle_actions.fiscal_quarter_label, day, quarters), plans)
+    firsts, labels = c.param(first_months, "integer[]"), c.param(quarter_labels, "text[]")
     count, start = c.param(quarters, "integer"), f"{row}.fiscal_year_start_month"
 
     def figures():
