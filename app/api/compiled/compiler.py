@@ -92,6 +92,8 @@ class Compiler:
 
     def arguments(self, type_name: str, node: FieldNode) -> dict[str, Any]:
         field = self.schema.get_type(type_name).fields[node.name.value]
+        if not field.args:
+            return {}
         values = get_argument_values(field, node, self.variables)
         return {k: getattr(v, "value", v) if not isinstance(v, list) else [getattr(i, "value", i) for i in v]
                 for k, v in values.items()}
@@ -109,8 +111,9 @@ class Compiler:
         (`pageInfo { hasPreviousPage }` alone) and when it is empty.
         """
         page = self.alias()
-        limit, offset_sql, row_order = self.param(first, "integer"), self.param(offset, "integer"), order("r")
+        offset_sql, row_order = self.param(offset, "integer"), order("r")
         if not positions_needed(node):
+            limit = self.param(first, "integer")
             item_order = order(page)
             body = fixed_object(node, {
                 "nodes": lambda child: sql.json_list(self.object(type_name, page, child), item_order),

@@ -58,14 +58,14 @@ def nested_page(c: Compiler, node, args: dict, type_name: str, *, parent: str, t
         raise Unsupported("cursor on a nested list")
     first = page_bounds(args.get("first"))
     where, _, key = listing(aliased(table, "r"))
-    token = c.param(json.dumps(key, default=str), "text")
+    token = json.dumps(key, default=str)  # a parameter where a cursor is asked for
     owner = [f"r.tenant_id = {parent}.id"] if of == "tenant_id" else [f"r.tenant_id = {parent}.tenant_id",
                                                                      f"r.{of} = {parent}.id"]
     conditions = " AND ".join([*owner, *([where.into(c)] if where.text else [])])
     return c.connection(
         type_name, node, source=f"FROM {table.name} r WHERE {conditions}",
         order=lambda alias: listing(aliased(table, alias))[1].into(c),
-        first=first, offset=0, token=lambda page: sql.list_token(f"{page}.{of}", token),
+        first=first, offset=0, token=lambda page: sql.list_token(f"{page}.{of}", c.param(token, "text")),
     )
 
 

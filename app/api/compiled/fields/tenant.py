@@ -68,14 +68,13 @@ def _tenants(c: Compiler, row, node, args):
     offset = pagination.cursor_position(args.get("after"), listing_token)
     if offset is None:
         raise Unsupported("a cursor of another list")
-    token = c.param(listing_token, "text")
     # The viewer's own list: rendered for this request (its key holds the visible tenants).
     def order(alias: str) -> str:
         t = aliased(tenants.TENANTS, alias)
         return render.rule(c, (tenants.tenant_order, t), lambda: tenants.tenant_order(t), ", ")
 
     return c.connection("Tenant", node, source=f"FROM tenants r WHERE {render.text_of(listing.where).into(c)}",
-                        order=order, first=first, offset=offset, token=lambda page: token)
+                        order=order, first=first, offset=offset, token=lambda page: c.param(listing_token, "text"))
 
 
 @compiles("Query", "tenant")
