@@ -21,7 +21,7 @@ import uuid
 from pathlib import Path
 
 import orjson
-from sqlalchemy import text
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.api import ids
@@ -30,11 +30,11 @@ from app.api.compiled.answers import Answers
 from app.api.context import Context, Db
 from app.auth.principal import Principal
 from app.errors import NotFound
-from app.guards import visible_tenant
 from app.health.inputs import fiscal_year_of
 from app.months import add_months
 from app.reports.content import Report, report_content
 from app.services import Services
+from app.tenants.models import Tenant
 
 OPERATIONS = Path(__file__).resolve().parents[2] / "graphql" / "operations"
 
@@ -45,9 +45,10 @@ NOT_STORED = Answers(0)  # a report is read once; it is not worth a stored answe
 # The document's statement is large (some 180 subqueries): PostgreSQL took 8 ms to plan it for
 # each execution's values and 3 to run it, and kept choosing a plan per execution. Its plan does
 # not depend on the values (every read goes by tenant and month through primary keys), so the
-# report's transaction plans it once per connection (the driver keeps it prepared).
-GENERIC_PLAN = text("SET LOCAL plan_cache_mode = force_generic_plan")
-
+# report's transaction plans it once per connection (the driver keeps it prepared). The setting
+# rides on the read of the tenant's fiscal year start: one round trip for both.
+GENERIC_PLAN = func.set_config("plan_cache_mode", "force_generic_plan", True)
+TENANTS = Tenant.__table__
 
 class ReportFailed(RuntimeError):
     """The document answered with errors (a bug, not the reader's doing): the report is not built."""
@@ -61,18 +62,26 @@ def variables(tenant_id: uuid.UUID, month: dt.date, start_month: int) -> dict:
 
 async def answer(services: Services, session: AsyncSession, schema, principal: Principal, tenant_id: uuid.UUID,
                  month: dt.date) -> tuple[dict, int]:
-    """The document's `tenant` answer, and the fiscal year of `month`, as `principal` reads them."""
-    tenant = await visible_tenant(session, principal, tenant_id)
-    given = variables(tenant_id, month, tenant.fiscal_year_start_month)
+    """The document's `tenant` answer, and the fiscal year of `month`, as `principal` reads them.
+
+    The document is the visibility check, as in the API: a tenant the reader may not see (or not
+    active) answers null, and is `NotFound`; its fiscal year start is read first (for the
+    variables) only for a tenant the reader's grants name."""
+    start = None
+    if principal.sees(tenant_id):
+        start = (await session.execute(select(TENANTS.c.fiscal_year_start_month, GENERIC_PLAN)
+                                       .where(TENANTS.c.id == tenant_id))).scalar()
+    if start is None:
+        raise NotFound("Tenant")
+    given = variables(tenant_id, month, start)
     data = await document_answer(services, session, schema, principal, given)
     if data["tenant"] is None:
-        raise NotFound("Tenant")  # offboarded since `visible_tenant` read it
+        raise NotFound("Tenant")  # not visible to the reader, or not active
     return data["tenant"], given["fiscalYear"]
 
 
 async def document_answer(services: Services, session: AsyncSession, schema, principal: Principal, given: dict) -> dict:
     """The document's `data`: its compiled statement's, else the executor's."""
-    await session.execute(GENERIC_PLAN)
     body = await run.execute(session, schema, principal, DOCUMENT, given, OPERATION, NOT_STORED)
     if body is not None:
         return orjson.loads(body)["data"]
