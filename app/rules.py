@@ -1,7 +1,8 @@
 """Rules written once for Python values and for SQL: what lets one definition serve both read paths.
 
-A few derived values (a ticket target, a policy's review date, an attendee's label) are computed
-by the executor from loaded rows and by the compiled reads inside the statement. Their one
+A few derived values (a ticket target, a policy's review date, an attendee's label, the meeting
+agenda's conditions and lines) are computed by the executor from loaded rows and by the compiled
+reads inside the statement. Their one
 definition takes either plain values or SQLAlchemy expressions and answers in kind; the
 byte-for-byte tests of the compiled reads hold the two renderings equal.
 """

@@ -7,6 +7,10 @@ so reads OPEN again), then other risks due for review by the meeting; findings o
 completed review without an initiative; initiatives approved or in progress whose target month is
 in the meeting's fiscal quarter. Nothing is stored: the same meeting asked again after a change
 answers the new agenda. The stored `agenda` (what the CIO wrote) stays as it is.
+
+One definition for both read paths: `SECTIONS` holds each part's kind, line and condition, written
+for loaded rows and for SQL alike (app/rules.py); `derive` walks them over the rows the executor
+loads, the compiled read (app/api/compiled/fields/below_tenant.py) builds one statement of them.
 """
 
 from __future__ import annotations
