@@ -12,7 +12,8 @@ from decimal import Decimal
 from typing import Any
 
 import strawberry
-from sqlalchemy import Numeric, Select, and_, cast, func, select, tuple_
+from sqlalchemy import Date, Numeric, Select, and_, cast, func, select, tuple_
+from sqlalchemy.dialects.postgresql import UUID
 
 from app.api import ids
 from app.api.context import Context, Info
@@ -21,13 +22,13 @@ from app.api.lists import row_by_key
 from app.api.mutations import UPDATE_INPUT, DeleteInput, DeletePayload, delete_object, given, perform
 from app.api.node import Node, from_row, resolves
 from app.api.permissions import object_key, tenant_key
-from app.api.planning import Initiative, initiative_node, roadmap_initiatives
+from app.api.planning import Initiative, initiative_node
 from app.api.scalars import Month
 from app.api.vendors import Vendor, vendor_node
 from app.budgets import actions, forecast
 from app.budgets import models as m
+from app.db.key_rows import key_rows
 from app.lifecycle import actions as lifecycle
-from app.months import month_start
 from app.planning.models import Initiative as InitiativeRow
 from app.tenants.models import Tenant as TenantRow
 from app.vendors.models import Vendor as VendorRow
@@ -160,30 +161,22 @@ class Budget:
 
 
 async def budget_forecast(ctx: Context, budget: Budget) -> list[ForecastMonth]:
-    """app/budgets/forecast.py over the year's spend per month (`SpendMonthsByYear`), the roadmap's
-    initiatives (`RoadmapInitiatives`, shared with `Tenant.roadmap`) and the replacements due
-    (`ReplacementsByMonth`), each batched over the budgets of the request."""
+    """`forecast.forecast_query` (app/budgets/forecast.py, the compiled report's too) as of today,
+    batched over the budgets of the request (`ForecastByYear`)."""
     day = lifecycle.today()
 
-    def spend(keys: list) -> Select:
-        years = actions.year_spans(keys)
-        return select(SPEND_MONTHS, years.c.year_first).join(years, and_(
-            SPEND_MONTHS.c.tenant_id == years.c.tenant_id, SPEND_MONTHS.c.month.between(years.c.year_first, years.c.year_last)))
+    async def batch(keys: list) -> list:
+        years = key_rows("years", [("tenant_id", UUID()), ("year_first", Date()), ("year_last", Date()),
+                                   ("planned", Numeric(16, 2))],
+                         [(tenant_id, first, actions.fiscal_months(first.year, first.month)[1], planned)
+                          for tenant_id, first, planned in keys])
+        found: dict[tuple, list] = {(tenant_id, first): [] for tenant_id, first, _ in keys}
+        for r in await ctx.db.rows(forecast.forecast_query(years, day)):
+            found[(r.tenant_id, r.year_first)].append(ForecastMonth(month=r.month, planned=r.planned, actual=r.actual,
+                                                                    forecast=r.forecast))
+        return [found[(tenant_id, first)] for tenant_id, first, _ in keys]
 
-    def of_year(row) -> tuple:
-        return row.tenant_id, row.year_first
-
-    key = (budget.tenant_id, budget.first_month)
-    spent = await rows_by_parent(ctx, "SpendMonthsByYear", *key, spend, of_year)
-    due = await rows_by_parent(ctx, ("ReplacementsByMonth", day), *key,
-                               lambda keys: lifecycle.replacements_by_month(actions.year_spans(keys), day), of_year)
-    roadmap = await roadmap_initiatives(ctx, budget.tenant_id, budget.fiscal_year, budget.fiscal_year_start_month)
-    figures = forecast.forecast(
-        budget.first_month, month_start(day), budget.planned, {r.month: r.amount for r in spent},
-        [forecast.RoadmapCost(r.target_month, r.cost_estimate, r.recurring_cost_per_year) for r in roadmap],
-        {r.month: Decimal(r.cost) for r in due},
-    )
-    return [ForecastMonth(month=f.month, planned=f.planned, actual=f.actual, forecast=f.forecast) for f in figures]
+    return await ctx.loader(("ForecastByYear", day), batch).load((budget.tenant_id, budget.first_month, budget.planned))
 
 
 def budget_totals() -> Select:

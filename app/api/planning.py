@@ -3,6 +3,7 @@ and create / update / delete."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from decimal import Decimal
 from enum import Enum
@@ -112,16 +113,16 @@ async def tenant_initiatives(
     )
 
 
-async def roadmap_initiatives(ctx: Context, tenant_id: uuid.UUID, fiscal_year: int, start_month: int) -> list:
-    """`RoadmapInitiatives`: the rows on the roadmap of a fiscal year (app/planning/roadmap.py) by
-    target month, batched over tenants and years; the roadmap and the budget forecast share them."""
+async def roadmap_initiatives(ctx: Context, tenant_id: uuid.UUID, first: dt.date) -> list:
+    """`RoadmapInitiatives`: the rows on the roadmap of the fiscal year starting at `first`
+    (app/planning/roadmap.py) by target month, each with its `quarter` (`roadmap.quarter_of`),
+    batched over tenants and years."""
     order = initiative_list(INITIATIVES, None, None).order
-    first, _ = fiscal_months(check_fiscal_year(fiscal_year), start_month)
 
     def query(keys: list):
         years = year_spans(keys)
         return (
-            select(INITIATIVES, years.c.year_first)
+            select(INITIATIVES, years.c.year_first, roadmap.quarter_of(INITIATIVES.c.target_month, years.c.year_first).label("quarter"))
             .join(years, and_(INITIATIVES.c.tenant_id == years.c.tenant_id,
                               *roadmap.on_roadmap(INITIATIVES, years.c.year_first, years.c.year_last)))
             .order_by(*order)
@@ -142,14 +143,21 @@ class RoadmapQuarter:
 
 
 async def tenant_roadmap(ctx: Context, tenant_id: uuid.UUID, fiscal_year: int, start_month: int) -> list[RoadmapQuarter]:
-    rows = await roadmap_initiatives(ctx, tenant_id, fiscal_year, start_month)
+    """`roadmap.quarters_query` (`RoadmapQuarters`, the compiled report's too) with each quarter's initiatives."""
+    first, _ = fiscal_months(check_fiscal_year(fiscal_year), start_month)
+    quarters = await rows_by_parent(ctx, "RoadmapQuarters", (tenant_id, first),
+                                    lambda keys: roadmap.quarters_query(year_spans(keys)),
+                                    lambda row: (row.tenant_id, row.year_first))
+    initiatives: dict[int, list] = {}
+    for row in await roadmap_initiatives(ctx, tenant_id, first):
+        initiatives.setdefault(row.quarter, []).append(initiative_node(row))
     return [
         RoadmapQuarter(
-            quarter=q.label, initiatives=[initiative_node(r) for r in q.initiatives], one_time_cost=q.one_time_cost,
+            quarter=q.quarter, initiatives=initiatives.get(q.n, []), one_time_cost=q.one_time_cost,
             recurring_cost_per_year=q.recurring_cost_per_year, hours_saved_per_month=q.hours_saved_per_month,
             revenue_at_risk=q.revenue_at_risk,
         )
-        for q in roadmap.quarters(fiscal_year, start_month, rows)
+        for q in quarters
     ]
 
 

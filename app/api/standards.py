@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import select, tuple_
@@ -224,7 +225,7 @@ def review_node(row) -> Review:
 
 def findings_query(where):
     return (select(FINDINGS).join(STANDARDS, STANDARDS.c.id == FINDINGS.c.standard_id).where(where)
-            .order_by(FINDINGS.c.tenant_id, *LIBRARY_ORDER))
+            .order_by(*FINDINGS_ORDER))
 
 
 async def review_answers(ctx: Context, tenant_id: uuid.UUID, review_id: uuid.UUID) -> list:
@@ -270,17 +271,20 @@ async def tenant_reviews(ctx: Context, tenant_id: uuid.UUID, first: int | None, 
     )
 
 
-def latest_completed(columns, tenant_ids: list):
-    """The latest COMPLETED review of each tenant of `tenant_ids`, as `columns` of it."""
+def latest_completed(columns, tenants: Callable[[Any], Any]):
+    """The latest COMPLETED review of each tenant that `tenants(tenant_id column)` selects, as `columns` of it."""
     return (select(*columns).ext(distinct_on(REVIEWS.c.tenant_id))
-            .where(REVIEWS.c.tenant_id.in_(tenant_ids), REVIEWS.c.status == m.ReviewStatus.COMPLETED)
+            .where(tenants(REVIEWS.c.tenant_id), REVIEWS.c.status == m.ReviewStatus.COMPLETED)
             .order_by(REVIEWS.c.tenant_id, REVIEWS.c.completed_at.desc(), REVIEWS.c.id.desc()))
 
 
-def open_findings(tenant_ids: list):
-    """The findings of each tenant's latest completed review that no initiative closes yet, in the
-    library's order, with their standard's title (`standard_title`)."""
-    latest = latest_completed([REVIEWS.c.tenant_id, REVIEWS.c.id], tenant_ids).subquery()
+FINDINGS_ORDER = [FINDINGS.c.tenant_id, *LIBRARY_ORDER]
+
+
+def open_findings(tenants: Callable[[Any], Any]):
+    """The findings of each tenant's latest completed review (`latest_completed`) that no initiative
+    closes yet, in the library's order, with their standard's title (`standard_title`)."""
+    latest = latest_completed([REVIEWS.c.tenant_id, REVIEWS.c.id], tenants).subquery()
     return (findings_query(tuple_(FINDINGS.c.tenant_id, FINDINGS.c.review_id).in_(select(latest.c.tenant_id, latest.c.id)))
             .where(FINDINGS.c.initiative_id.is_(None)).add_columns(STANDARDS.c.title.label("standard_title")))
 
@@ -290,7 +294,7 @@ async def latest_review(ctx: Context, tenant_id: uuid.UUID) -> Review | None:
     require_user(ctx)
 
     async def batch(keys: list) -> list:
-        rows = await ctx.db.rows(latest_completed(REVIEWS.c, keys))
+        rows = await ctx.db.rows(latest_completed(REVIEWS.c, lambda column: column.in_(keys)))
         found = {r.tenant_id: review_node(r) for r in rows}
         return [found.get(k) for k in keys]
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 import strawberry
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.dialects.postgresql import distinct_on
 
 from app.api import ids
@@ -26,7 +28,7 @@ from app.api.pagination import Connection
 from app.api.permissions import id_in_tenant, object_key, tenant_key
 from app.api.planning import INITIATIVES, initiative_list, initiative_node
 from app.api.risks import RISKS, risk_list, risk_node
-from app.api.standards import finding_node, open_findings, require_user
+from app.api.standards import FINDINGS_ORDER, finding_node, open_findings, require_user
 from app.decisions import actions as decision_actions
 from app.risks.models import RiskStatus as RiskStatusRow
 from app.steering import actions, agenda
@@ -135,6 +137,23 @@ async def meeting_agenda(ctx: Context, tenant_id: uuid.UUID, scheduled_at: dt.da
     return [AgendaItem(kind=i.kind, summary=i.summary, subject=SUBJECTS[i.subject](i.row)) for i in agenda.derive(day, sources)]
 
 
+def agenda_candidates(tenants: Callable[[Any], Any]) -> dict[str, tuple[Select, list]]:
+    """The candidate rows of each field of `agenda.Sources`, of the tenants `tenants(tenant_id
+    column)` selects, and their order: the executor's `agenda_sources` reads them for a batch of
+    tenants, the compiled agenda for its meeting's tenant."""
+    return {
+        "goals": (select(GOALS).where(tenants(GOALS.c.tenant_id), GOALS.c.status.in_(agenda.GOALS_OF_CONCERN)),
+                  [GOALS.c.title, GOALS.c.id]),
+        "initiatives": (select(INITIATIVES).where(tenants(INITIATIVES.c.tenant_id),
+                                                  INITIATIVES.c.status.in_(agenda.CANDIDATE_INITIATIVES)),
+                        initiative_list(INITIATIVES, None, None).order),
+        "risks": (select(RISKS).where(tenants(RISKS.c.tenant_id), RISKS.c.status != RiskStatusRow.CLOSED,
+                                      or_(RISKS.c.review_due.is_not(None), RISKS.c.status == RiskStatusRow.ACCEPTED)),
+                  risk_list(RISKS, None, None, None, None).order),
+        "findings": (open_findings(tenants).order_by(None), FINDINGS_ORDER),
+    }
+
+
 def agenda_sources(ctx: Context):
     """`AgendaSourcesByTenant`: every asking tenant's candidates in five statements, whatever the
     number of meetings (each meeting's day picks its items from them, `agenda.derive`)."""
@@ -147,17 +166,10 @@ def agenda_sources(ctx: Context):
             return out
 
         starts = dict(await ctx.db.rows(select(TENANTS.c.id, TENANTS.c.fiscal_year_start_month).where(TENANTS.c.id.in_(keys))))
-        goals = grouped(await ctx.db.rows(select(GOALS).where(GOALS.c.tenant_id.in_(keys), GOALS.c.status.in_(agenda.GOALS_OF_CONCERN))
-                                          .order_by(GOALS.c.title, GOALS.c.id)))
-        initiatives = grouped(await ctx.db.rows(
-            select(INITIATIVES).where(INITIATIVES.c.tenant_id.in_(keys), INITIATIVES.c.status.in_(agenda.CANDIDATE_INITIATIVES))
-            .order_by(*initiative_list(INITIATIVES, None, None).order)))
-        risks = grouped(await ctx.db.rows(
-            select(RISKS).where(RISKS.c.tenant_id.in_(keys), RISKS.c.status != RiskStatusRow.CLOSED,
-                                or_(RISKS.c.review_due.is_not(None), RISKS.c.status == RiskStatusRow.ACCEPTED))
-            .order_by(*risk_list(RISKS, None, None, None, None).order)))
-        findings = grouped(await ctx.db.rows(open_findings(keys)))
-        return [agenda.Sources(starts.get(k, 1), goals[k], initiatives[k], risks[k], findings[k]) for k in keys]
+        found = {name: grouped(await ctx.db.rows(query.order_by(*order)))
+                 for name, (query, order) in agenda_candidates(lambda column: column.in_(keys)).items()}
+        return [agenda.Sources(starts.get(k, 1), *(found[name][k] for name in ("goals", "initiatives", "risks", "findings")))
+                for k in keys]
 
     return batch
 

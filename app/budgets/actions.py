@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, func, select
+from sqlalchemy import Date, Numeric, func, literal_column, select
 from sqlalchemy.dialects.postgresql import UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -39,6 +39,8 @@ from app.vendors.models import Vendor
 
 FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR = 2000, 2100
 
+
+NO_MONEY = literal_column("0.00", Numeric(16, 2))  # a sum of money with nothing to add, in SQL: written with its cents
 
 def fiscal_months(fiscal_year: int, start_month: int) -> tuple[dt.date, dt.date]:
     """The first and last month of a fiscal year (see the module's docstring for the naming)."""

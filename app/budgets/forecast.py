@@ -1,4 +1,5 @@
-"""The budget forecast, month by month of a fiscal year: one pure function of the figures it needs.
+"""The budget forecast, month by month of a fiscal year: one SQL definition, run by the executor
+(batched over budgets) and inside the compiled report's statement alike.
 
 - **planned**: the year's planned total spread evenly over its twelve months, to the cent. Month k
   is `cents(P * k / 12) - cents(P * (k - 1) / 12)`, so the months add up to the plan exactly and
@@ -16,79 +17,73 @@
   Initiatives aimed at a closed month of the year still add their recurring share to the open
   months: the run rate averages months before and after they started, so it does not carry them whole.
 
-Money is exact decimal arithmetic throughout; the one rounding is to the cent, half up, of a
-twelfth share (`twelfth`) and of the run rate. Every other figure is a sum of cents.
+Why SQL and not a Python function of loaded rows: the executive report reads the forecast in its
+one compiled statement, and a rule written twice (Python for the executor, SQL for the statement)
+would drift; here both paths run this query. Money is exact numeric arithmetic throughout; the
+one rounding is to the cent, half away from zero (`round(numeric, 2)`, Python's ROUND_HALF_UP), of
+a twelfth share (`twelfth`) and of the run rate. Every other figure is a sum of cents.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 
-from app.months import add_months
+from sqlalchemy import Date, Select, and_, case, cast, func, literal, select
 
-CENT = Decimal("0.01")
-ZERO = Decimal("0.00")
+from app.budgets.actions import NO_MONEY
+from app.budgets.models import SpendMonth
+from app.lifecycle.actions import month_index, replacements_by_month
+from app.months import month_start
+from app.planning.models import Initiative
+from app.planning.roadmap import on_roadmap
+
+ZERO = NO_MONEY
+SPEND_MONTHS = SpendMonth.__table__
 
 
-def cents(amount: Decimal) -> Decimal:
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+def cents(amount):
+    return func.round(amount, 2)
 
 
-def twelfth(amount: Decimal, k: int) -> Decimal:
+def twelfth(amount, k):
     """The k-th (1..12) monthly share of a yearly amount: the twelve add up to it to the cent."""
     return cents(amount * k / 12) - cents(amount * (k - 1) / 12)
 
 
-@dataclass(frozen=True)
-class RoadmapCost:
-    """What an initiative on the year's roadmap adds: its one-time cost in its month, its recurring cost from it."""
-
-    month: dt.date
-    one_time: Decimal | None
-    recurring_per_year: Decimal | None
-
-
-@dataclass(frozen=True)
-class ForecastMonth:
-    month: dt.date
-    planned: Decimal
-    actual: Decimal | None
-    forecast: Decimal
-
-
-def months_from(start: dt.date, month: dt.date) -> int:
-    return (month.year - start.year) * 12 + month.month - start.month
-
-
-def forecast(
-    first: dt.date,
-    current: dt.date,
-    planned: Decimal,
-    actual: Mapping[dt.date, Decimal],
-    roadmap: Iterable[RoadmapCost],
-    replacements: Mapping[dt.date, Decimal],
-) -> list[ForecastMonth]:
-    """The twelve months from `first`; `current` is the current month, `actual` the spend per month,
-    `replacements` the replacement cost due per month (see the module's docstring)."""
-    roadmap = list(roadmap)
-    months = [add_months(first, n) for n in range(12)]
-    closed = [m for m in months if m < current]
-    run_rate = cents(sum((actual.get(m, ZERO) for m in closed), ZERO) / len(closed)) if closed else None
-    found = []
-    for k, month in enumerate(months, 1):
-        plan = twelfth(planned, k)
-        if month < current:
-            spent = actual.get(month, ZERO)
-            found.append(ForecastMonth(month, plan, spent, spent))
-            continue
-        added = sum((
-            ((i.one_time or ZERO) if i.month == month else ZERO)
-            + (twelfth(i.recurring_per_year, months_from(i.month, month) % 12 + 1) if i.recurring_per_year else ZERO)
-            for i in roadmap if i.month <= month
-        ), ZERO)
-        base = plan if run_rate is None else run_rate
-        found.append(ForecastMonth(month, plan, None, base + added + replacements.get(month, ZERO)))
-    return found
+def forecast_query(years, day: dt.date) -> Select:
+    """The twelve months (`k` 1..12, `month`, `planned`, `actual`, `forecast`) of every row of
+    `years` (tenant_id, year_first, year_last, planned: a budget's fiscal year and its planned
+    total), as of the UTC day `day` (its month is the current one)."""
+    current = cast(literal(month_start(day)), Date)
+    k = func.generate_series(1, 12).table_valued("k").render_derived(name="k")
+    month = cast(years.c.year_first + func.make_interval(0, k.c.k - 1), Date)
+    i = Initiative.__table__.alias("roadmap")
+    aimed = and_(i.c.tenant_id == years.c.tenant_id, *on_roadmap(i, years.c.year_first, years.c.year_last),
+                 i.c.target_month <= month)
+    # An initiative's recurring share of `month`: its months are counted from its target month,
+    # both in the year (on_roadmap), so at most eleven apart.
+    share = twelfth(i.c.recurring_cost_per_year, month_index(month) - month_index(i.c.target_month) + 1)
+    added = (select(func.coalesce(func.sum(
+        case((i.c.target_month == month, func.coalesce(i.c.cost_estimate, ZERO)), else_=ZERO)
+        + func.coalesce(share, ZERO)), ZERO)).where(aimed).scalar_subquery())
+    due = replacements_by_month(years, day).subquery("due")
+    spent = (select(func.coalesce(func.sum(SPEND_MONTHS.c.amount), ZERO))
+             .where(SPEND_MONTHS.c.tenant_id == years.c.tenant_id, SPEND_MONTHS.c.month == month).scalar_subquery())
+    months = (
+        select(years.c.tenant_id, years.c.year_first, k.c.k, month.label("month"),
+               twelfth(years.c.planned, k.c.k).label("planned"), (month < current).label("closed"),
+               spent.label("spent"), added.label("added"), func.coalesce(due.c.cost, ZERO).label("due"))
+        .select_from(years.join(k, literal(True)).outerjoin(due, and_(
+            due.c.tenant_id == years.c.tenant_id, due.c.year_first == years.c.year_first, due.c.month == month)))
+        .subquery("m")
+    )
+    of_year = [months.c.tenant_id, months.c.year_first]
+    closed_total = func.sum(months.c.spent).filter(months.c.closed).over(partition_by=of_year)
+    closed_count = func.count().filter(months.c.closed).over(partition_by=of_year)
+    run_rate = cents(closed_total / func.nullif(closed_count, 0))
+    return select(
+        months.c.tenant_id, months.c.year_first, months.c.k, months.c.month, months.c.planned,
+        case((months.c.closed, months.c.spent)).label("actual"),
+        case((months.c.closed, months.c.spent),
+             else_=func.coalesce(run_rate, months.c.planned) + months.c.added + months.c.due).label("forecast"),
+    ).order_by(months.c.k)

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Date, and_, case, cast, exists, func, select
+from sqlalchemy import Date, Integer, and_, case, cast, exists, extract, func, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -67,12 +67,15 @@ class TenantMonth:
 def fiscal_year_of(month: dt.date, start_month) -> tuple:
     """The fiscal year containing `month` (named by its starting year) and its months elapsed.
 
-    `start_month` is a month number, or a SQL expression of one (app/rules.py): the portfolio's
-    compiled read computes both per tenant in its statement. No `%`: SQL's differs on negatives.
+    `start_month` is a month number and `month` a date (any day of the month), or either a SQL
+    expression of one (app/rules.py): the portfolio's compiled read computes both per tenant in its
+    statement, the meeting agenda's per meeting. No `%`: SQL's differs on negatives.
     """
-    started_last_year = start_month > month.month
+    year, number = ((cast(extract("year", month), Integer), cast(extract("month", month), Integer))
+                    if is_sql(month) else (month.year, month.month))
+    started_last_year = start_month > number
     shift = case((started_last_year, 1), else_=0) if is_sql(started_last_year) else int(started_last_year)
-    return month.year - shift, month.month - start_month + 1 + 12 * shift
+    return year - shift, number - start_month + 1 + 12 * shift
 
 
 def batch_tenants(t, ids: Iterable[uuid.UUID], practice_id: uuid.UUID | None = None) -> list:

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import Date, Integer, Select, and_, cast, extract, func, literal_column, select, text
+from sqlalchemy import Date, Integer, Select, Text, and_, cast, extract, func, literal_column, select, text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -45,6 +45,7 @@ from app.health.recompute import mark_stale
 from app.lifecycle.models import MANUAL_SOURCE, Asset, AssetKind, LifecycleStatus
 from app.lifecycle.rules import asset_replacement, in_service, lifecycle_status, replacement_date
 from app.months import add_months, current_month, last_day, month_start
+from app.rules import is_sql
 from app.tickets.actions import IngestResult, push_source, use_custom_plans
 
 STALE_LOOKBACK = 24  # scored months, the most recent first, that one write may mark stale
@@ -353,10 +354,18 @@ def month_index(day) -> Any:
     return cast(extract("year", day) * 12 + extract("month", day) - 1, Integer)
 
 
+def fiscal_quarter_label(fiscal_year, quarter):
+    """"2027-Q1": a fiscal year (named by the year it starts in) and a quarter number (1..4), as
+    values or as SQL expressions (the roadmap's quarters are labelled in SQL, app/rules.py)."""
+    if is_sql(fiscal_year, quarter):
+        return func.concat(cast(fiscal_year, Text), "-Q", cast(quarter, Text))
+    return f"{fiscal_year}-Q{quarter}"
+
+
 def quarter_label(month: dt.date, start_month: int) -> str:
-    """"2027-Q1": the fiscal year (named by the year it starts in) and quarter of `month`."""
+    """The label of the fiscal quarter of `month`."""
     year, elapsed = fiscal_year_of(month, start_month)
-    return f"{year}-Q{(elapsed - 1) // 3 + 1}"
+    return fiscal_quarter_label(year, (elapsed - 1) // 3 + 1)
 
 
 def quarter_start(day: dt.date, start_month: int) -> dt.date:
@@ -415,5 +424,6 @@ def replacements_by_month(years, day: dt.date) -> Select:
         .select_from(t.join(years, t.c.tenant_id == years.c.tenant_id))
         .where(in_service(t.c.purchased_on, t.c.retired_on, day), asset_replacement(t).is_not(None),
                month.between(years.c.year_first, years.c.year_last))
-        .group_by(t.c.tenant_id, years.c.year_first, month)
+        # By the output column, as `forecast_query` groups (the compiled report binds each value apart).
+        .group_by(t.c.tenant_id, years.c.year_first, literal_column("month"))
     )

@@ -7,24 +7,31 @@ by the year they start in) and quarters the lifecycle forecast's (`quarter_label
 means the same months on every page. The budget forecast reads the same initiatives
 (app/budgets/forecast.py).
 
-Sums: money is added as the exact decimals stored (two places); hours saved are added as the
-decimals they were written as (`Decimal(repr(hours))`), so 0.1 + 0.2 is 0.3, then given back as a float.
+The quarters and their sums are one SQL definition (`quarters_query`, `quarter_of`), run by the
+executor and inside the compiled report's statement alike.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from decimal import Decimal
-from typing import Any
+from sqlalchemy import (
+    Float,
+    Integer,
+    Numeric,
+    Select,
+    Text,
+    and_,
+    cast,
+    extract,
+    func,
+    literal,
+    select,
+)
 
 from app import validation as v
-from app.budgets.actions import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR, fiscal_months
-from app.lifecycle.actions import quarter_label
-from app.months import add_months
-from app.planning.models import InitiativeStatus
-
-ZERO = Decimal("0.00")
+from app.budgets.actions import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR, NO_MONEY
+from app.lifecycle import actions as lifecycle_actions
+from app.lifecycle.actions import month_index
+from app.planning.models import Initiative, InitiativeStatus
 
 
 def check_fiscal_year(fiscal_year: int) -> int:
@@ -37,35 +44,33 @@ def on_roadmap(t, first, last) -> list:
     return [t.c.target_month >= first, t.c.target_month <= last, t.c.status != InitiativeStatus.CANCELLED]
 
 
-@dataclass(frozen=True)
-class Quarter:
-    label: str
-    initiatives: list[Any]  # the rows, in the order given
-    one_time_cost: Decimal
-    recurring_cost_per_year: Decimal
-    hours_saved_per_month: float
-    revenue_at_risk: Decimal
+def quarter_of(target_month, first):
+    """The quarter (0..3) of the fiscal year starting at `first` that a target month falls in."""
+    return (month_index(target_month) - month_index(first)) // 3
 
 
-def money_total(amounts) -> Decimal:
-    """The exact sum of money amounts (None adds nothing), 0.00 for none."""
-    return sum((a for a in amounts if a is not None), ZERO)
+def quarters_query(years) -> Select:
+    """The four quarters (`n` 0..3, `quarter` its label) of every row of `years` (tenant_id,
+    year_first, year_last: a fiscal year), with the sums of the initiatives on the roadmap in each.
 
+    Money is added as the exact decimals stored (0.00 for none); hours saved are added as the
+    decimals they were written as (the float's shortest text, as Python's repr), so 0.1 + 0.2 is
+    0.3, then given back as a float."""
+    i = Initiative.__table__.alias("planned")
+    n = func.generate_series(0, 3).table_valued("n").render_derived(name="q")
+    on_it = and_(i.c.tenant_id == years.c.tenant_id, *on_roadmap(i, years.c.year_first, years.c.year_last),
+                 quarter_of(i.c.target_month, years.c.year_first) == n.c.n)
 
-def quarters(fiscal_year: int, start_month: int, initiatives: Sequence[Any]) -> list[Quarter]:
-    """The year's four quarters, each with the initiatives (rows with `target_month`, the costs, the
-    hours and the revenue at risk, already on the roadmap) whose target month falls in it."""
-    first, _ = fiscal_months(fiscal_year, start_month)
-    found = []
-    for n in range(4):
-        start = add_months(first, 3 * n)
-        rows = [i for i in initiatives if start <= i.target_month < add_months(start, 3)]
-        hours = sum((Decimal(repr(i.hours_saved_per_month)) for i in rows if i.hours_saved_per_month is not None), Decimal(0))
-        found.append(Quarter(
-            label=quarter_label(start, start_month), initiatives=rows,
-            one_time_cost=money_total(i.cost_estimate for i in rows),
-            recurring_cost_per_year=money_total(i.recurring_cost_per_year for i in rows),
-            hours_saved_per_month=float(hours), revenue_at_risk=money_total(i.revenue_at_risk for i in rows),
-        ))
-    return found
+    def money(column):
+        return func.coalesce(func.sum(column), NO_MONEY)
 
+    hours = func.sum(cast(cast(i.c.hours_saved_per_month, Text), Numeric))
+    label = lifecycle_actions.fiscal_quarter_label(cast(extract("year", years.c.year_first), Integer), n.c.n + 1)
+    return (
+        select(years.c.tenant_id, years.c.year_first, years.c.year_last, n.c.n, label.label("quarter"),
+               money(i.c.cost_estimate).label("one_time_cost"), money(i.c.recurring_cost_per_year).label("recurring_cost_per_year"),
+               cast(func.coalesce(hours, 0), Float).label("hours_saved_per_month"), money(i.c.revenue_at_risk).label("revenue_at_risk"))
+        .select_from(years.join(n, literal(True)).outerjoin(i, on_it))
+        .group_by(years.c.tenant_id, years.c.year_first, years.c.year_last, n.c.n)
+        .order_by(n.c.n)
+    )

@@ -1,7 +1,7 @@
 """What the executive report holds, in the order an executive reads it: one structure, three renderings.
 
-`report_content` shapes the answer of graphql/operations/executive_report.graphql and
-executive_report_rules.graphql (app/reports/gather.py) into `Report`; the HTML, PDF and PPTX
+`report_content` shapes the answer of graphql/operations/executive_report.graphql
+(app/reports/gather.py) into `Report`; the HTML, PDF and PPTX
 renderers only lay it out, so they never disagree on a figure. Texts stay as users typed them:
 each renderer escapes them for its own format. A section whose data is not
 there is None (or empty) and `Report.missing` gives the sentence every rendering shows instead.

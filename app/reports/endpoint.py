@@ -98,8 +98,8 @@ async def report(request: Request) -> Response:
         return problem(503, "The database is unavailable. Retry shortly.", "UNAVAILABLE", {**HEADERS, "Retry-After": "2"})
     if content.score is None:
         return not_found()
-    body = await run_in_threadpool(formats.render, content, extension)
     chosen = formats.FORMATS[extension]
+    body = await run_in_threadpool(formats.render, content, extension) if chosen.in_thread else formats.render(content, extension)
     headers = dict(HEADERS)
     if not chosen.inline:
         headers["Content-Disposition"] = f'attachment; filename="{formats.file_name(content, extension)}"'

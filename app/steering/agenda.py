@@ -7,22 +7,36 @@ so reads OPEN again), then other risks due for review by the meeting; findings o
 completed review without an initiative; initiatives approved or in progress whose target month is
 in the meeting's fiscal quarter. Nothing is stored: the same meeting asked again after a change
 answers the new agenda. The stored `agenda` (what the CIO wrote) stays as it is.
+
+One definition for both read paths: `SECTIONS` holds each part's kind, line and condition, written
+for loaded rows and for SQL alike (app/rules.py); `derive` walks them over the rows the executor
+loads, the compiled read (app/api/compiled/fields/below_tenant.py) builds one statement of them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from app.goals.models import GoalStatus
 from app.health.inputs import fiscal_year_of
-from app.lifecycle.actions import quarter_start
-from app.months import add_months, month_start
 from app.planning.models import InitiativeStatus
 from app.risks.models import RiskStatus
+from app.rules import (
+    all_of,
+    among,
+    day_text,
+    either,
+    is_sql,
+    joined,
+    month_text,
+    negated,
+    on_or_before,
+    spoken,
+)
 
 ACCEPTANCE_NOTICE = dt.timedelta(days=60)
 GOALS_OF_CONCERN = (GoalStatus.OFF_TRACK, GoalStatus.AT_RISK)
@@ -60,36 +74,59 @@ class Item:
     row: Any
 
 
-def fiscal_quarter(day: dt.date, start_month: int) -> tuple[dt.date, dt.date]:
-    """The first and last month of the fiscal quarter holding `day` (the lifecycle forecast's quarters)."""
-    first = quarter_start(day, start_month)
-    return first, add_months(first, 2)
+@dataclass(frozen=True)
+class Section:
+    """One part of the agenda, in the agenda's order: the rows of `source` (a field of `Sources`)
+    for which `when(row, day, start_month)` holds (every row when None), each an item of
+    `kind(row)` with `summary(row, day)`. The functions are written once for loaded rows and for
+    SQL (app/rules.py): the executor's `derive` and the compiled report's statement both read them."""
+
+    source: str
+    subject: str
+    kind: Callable[[Any], Any]
+    summary: Callable[[Any, Any], Any]
+    when: Callable[[Any, Any, Any], Any] | None = None
+
+
+def in_fiscal_quarter(month, day, start_month):
+    """`month` (a first of month, or None) is in the fiscal quarter holding `day`."""
+    if month is None:
+        return False
+    (year, elapsed), (day_year, day_elapsed) = fiscal_year_of(month, start_month), fiscal_year_of(day, start_month)
+    return all_of(*([month.is_not(None)] if is_sql(month) else []), year == day_year,
+                  (elapsed - 1) // 3 == (day_elapsed - 1) // 3)
+
+
+def acceptance_ending(r, day):
+    """ACCEPTED until a day within ACCEPTANCE_NOTICE of `day` (or one already gone by)."""
+    return all_of(r.status == RiskStatus.ACCEPTED, on_or_before(r.accepted_until, day + ACCEPTANCE_NOTICE))
+
+
+SECTIONS = (
+    Section("goals", "BusinessGoal", kind=lambda g: joined("GOAL_", g.status),
+            summary=lambda g, day: joined("Goal ", spoken(g.status), ": ", g.title),
+            when=lambda g, day, start: g.fiscal_year == fiscal_year_of(day, start)[0]),
+    Section("initiatives", "Initiative", kind=lambda i: AgendaItemKind.PROPOSAL_AWAITING_DECISION.value,
+            summary=lambda i, day: joined("Proposal awaiting a decision: ", i.title),
+            when=lambda i, day, start: i.status == InitiativeStatus.PROPOSED),
+    # Acceptances ending (or ended) first, then reviews due: a risk is on the agenda once.
+    Section("risks", "Risk", kind=lambda r: AgendaItemKind.RISK_ACCEPTANCE_ENDING.value,
+            summary=lambda r, day: joined("Acceptance ", either(r.accepted_until > day, "ends", "ended"), " ",
+                                          day_text(r.accepted_until), ": ", r.title),
+            when=lambda r, day, start: acceptance_ending(r, day)),
+    Section("risks", "Risk", kind=lambda r: AgendaItemKind.RISK_REVIEW_DUE.value,
+            summary=lambda r, day: joined("Review due ", day_text(r.review_due), ": ", r.title),
+            when=lambda r, day, start: all_of(negated(acceptance_ending(r, day)), on_or_before(r.review_due, day))),
+    Section("findings", "Finding", kind=lambda f: AgendaItemKind.FINDING_WITHOUT_INITIATIVE.value,
+            summary=lambda f, day: joined("Finding without an initiative: ", f.standard_title)),
+    Section("initiatives", "Initiative", kind=lambda i: AgendaItemKind.INITIATIVE_DUE.value,
+            summary=lambda i, day: joined("Due by ", month_text(i.target_month), ": ", i.title),
+            when=lambda i, day, start: all_of(among(i.status, UNDER_WAY), in_fiscal_quarter(i.target_month, day, start))),
+)
 
 
 def derive(day: dt.date, sources: Sources) -> list[Item]:
-    year, _ = fiscal_year_of(month_start(day), sources.fiscal_year_start_month)
-    first, last = fiscal_quarter(day, sources.fiscal_year_start_month)
-    return [
-        *(Item(AgendaItemKind(f"GOAL_{g.status.value}"), f"Goal {g.status.value.lower().replace('_', ' ')}: {g.title}",
-               "BusinessGoal", g) for g in sources.goals if g.fiscal_year == year),
-        *(Item(AgendaItemKind.PROPOSAL_AWAITING_DECISION, f"Proposal awaiting a decision: {i.title}", "Initiative", i)
-          for i in sources.initiatives if i.status == InitiativeStatus.PROPOSED),
-        *_risks(day, sources.risks),
-        *(Item(AgendaItemKind.FINDING_WITHOUT_INITIATIVE, f"Finding without an initiative: {f.standard_title}", "Finding", f)
-          for f in sources.findings),
-        *(Item(AgendaItemKind.INITIATIVE_DUE, f"Due by {i.target_month:%Y-%m}: {i.title}", "Initiative", i)
-          for i in sources.initiatives
-          if i.status in UNDER_WAY and i.target_month is not None and first <= i.target_month <= last),
-    ]
-
-
-def _risks(day: dt.date, risks: Iterable) -> list[Item]:
-    """Acceptances ending (or ended) first, then reviews due; a risk is on the agenda once."""
-    ending, due = [], []
-    for r in risks:
-        if r.status == RiskStatus.ACCEPTED and r.accepted_until is not None and r.accepted_until <= day + ACCEPTANCE_NOTICE:
-            verb = "ends" if r.accepted_until > day else "ended"
-            ending.append(Item(AgendaItemKind.RISK_ACCEPTANCE_ENDING, f"Acceptance {verb} {r.accepted_until}: {r.title}", "Risk", r))
-        elif r.review_due is not None and r.review_due <= day:
-            due.append(Item(AgendaItemKind.RISK_REVIEW_DUE, f"Review due {r.review_due}: {r.title}", "Risk", r))
-    return ending + due
+    start = sources.fiscal_year_start_month
+    return [Item(AgendaItemKind(section.kind(row)), section.summary(row, day), section.subject, row)
+            for section in SECTIONS for row in getattr(sources, section.source)
+            if section.when is None or section.when(row, day, start)]

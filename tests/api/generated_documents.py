@@ -89,10 +89,12 @@ STANDARD_FIELDS = ("id", "version", "section", "title", "question", "whyItMatter
 LIFECYCLE_QUARTER_FIELDS = ("quarter", "assets", "replacementCost")
 PAGE_INFO = ("hasNextPage", "hasPreviousPage", "startCursor", "endCursor")
 # Fields of these types the compiler does not build: asking one sends the document to the executor.
-NOT_COMPILED = {"Query": {"me": " { name }"}, "Budget": {"forecast": " { month forecast }"},
+FORECAST_FIELDS = ("month", "planned", "actual", "forecast")
+ROADMAP_QUARTER_FIELDS = ("quarter", "oneTimeCost", "recurringCostPerYear", "hoursSavedPerMonth", "revenueAtRisk")
+NOT_COMPILED = {"Query": {"me": " { name }"},
                 "BudgetLine": {"vendor": " { name }", "spend": " { month amount }"},
-                "SteeringMeeting": {"suggestedAgenda": " { kind summary }", "decisionsTaken": " { summary }"},
-                "Tenant": {"roadmap": "(fiscalYear: 2026) { quarter oneTimeCost initiatives { title } }"}}
+                "SteeringMeeting": {"suggestedAgenda": " { kind subject { id } }", "decisionsTaken": " { summary }"},
+                "Initiative": {"findings": " { id }"}}
 ALIASES = ("a", "b2", "_x", "id", "name", "node", "cursor", "total", "score", "nodes")
 
 
@@ -312,7 +314,7 @@ class Writer:
             "budget": self.budget, "ticketMetrics": self.ticket_metrics,
             "nextSteeringMeeting": lambda: " " + self.meeting(), "steeringMeetings": self.meetings,
             "decisions": self.decisions, "goals": self.goals, "reviews": self.reviews,
-            "lifecycleForecast": self.lifecycle_forecast,
+            "lifecycleForecast": self.lifecycle_forecast, "roadmap": self.roadmap,
         }, most=7)
 
     def month(self, required: bool):
@@ -391,9 +393,18 @@ class Writer:
         args = self.arguments(("fiscalYear", "Int!", year))
         with self.unreached(not 2000 <= year <= 2100):
             lines = {**self.scalars(BUDGET_LINE_FIELDS), **self.not_compiled("BudgetLine")}
-            options = {**self.scalars(BUDGET_FIELDS), **self.not_compiled("Budget"),
-                       "lines": lambda: " " + self.selection("BudgetLine", lines)}
+            options = {**self.scalars(BUDGET_FIELDS), "lines": lambda: " " + self.selection("BudgetLine", lines),
+                       "forecast": lambda: " " + self.selection("ForecastMonth", self.scalars(FORECAST_FIELDS))}
             return args + " " + self.selection("Budget", options)
+
+    def roadmap(self) -> str:
+        year = self.draw(st.one_of(st.sampled_from([2025, 2026, 2026, 2027]), st.sampled_from([1999, 2101, 2147483647])))
+        if not 2000 <= year <= 2100:
+            self.refuse("a roadmap year outside 2000..2100 (the executor says why)")
+        goal = lambda: " " + self.selection("BusinessGoal", self.scalars(GOAL_FIELDS))  # noqa: E731
+        initiative = {**self.scalars(INITIATIVE_FIELDS), "goal": goal, **self.not_compiled("Initiative")}
+        return self.arguments(("fiscalYear", "Int!", year)) + " " + self.selection("RoadmapQuarter", {
+            **self.scalars(ROADMAP_QUARTER_FIELDS), "initiatives": lambda: " " + self.selection("Initiative", initiative)})
 
     def ticket_metrics(self) -> str:
         start, end = self.month(True), self.month(True)
@@ -417,6 +428,7 @@ class Writer:
             "actionItems": lambda: self.nested_page("ActionItem", [
                 ("status", "ActionItemStatus", self.optional(enums("OPEN", "DONE")))],
                 lambda: " " + self.selection("ActionItem", self.scalars(ACTION_ITEM_FIELDS))),
+            "suggestedAgenda": lambda: " " + self.selection("AgendaItem", self.scalars(("kind", "summary"))),
             **self.not_compiled("SteeringMeeting"),
         })
 

@@ -194,7 +194,7 @@ async def test_compiled_statements_read_only_watched_tables(world):
     for query, variables in documents:
         compiled = compile_request(schema, viewer, query, variables, None)
         assert compiled is not None
-        read_tables |= set(re.findall(r"\b(?:FROM|JOIN)\s+([a-z_]+)\b(?!\s*\()", compiled.statement.text))
+        read_tables |= set(re.findall(r"\b(?:FROM|JOIN)\s+([a-z_]+)\b(?!\s*\()", compiled.statement))
     async with world.scope(()) as s:
         tables = set(await s.scalars(text("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")))
     read_tables &= tables  # drop subquery aliases

@@ -20,14 +20,19 @@ from app.api import ids
 from app.auth.principal import Principal
 from app.db.scope import tenant_session
 from app.decisions import actions as decisions
+from app.goals.actions import create_goal
+from app.goals.models import GoalStatus
 from app.health.actions import score_batch
 from app.lifecycle.actions import create_asset
 from app.lifecycle.models import AssetKind
+from app.months import add_months, month_start
+from app.planning.actions import create_initiative
 from app.planning.models import Initiative, InitiativeStatus
 from app.risks import actions as risk_actions
 from app.risks.models import Risk, RiskCategory, RiskStatus
 from app.seed.demo import DEMO_PRACTICE, seed_demo
 from app.seed.synthetic import seed_synthetic
+from app.steering.actions import schedule_meeting
 from app.tenants.models import Practice, Role, Tenant, User
 from tests.api.compiled_pair import Pair, is_compiled
 from tests.apitools import PASSWORD
@@ -58,13 +63,15 @@ EVERYTHING = f"""query Everything($first: Int, $after: String, $search: String, 
       vendors {{ id version name relationship annualCost contractEnd }}
       policies {{ kind status approvedOn reviewIntervalMonths reviewDue documentUrl version }}
       budget(fiscalYear: 2026) {{ fiscalYear currency planned actual firstMonth lastMonth
-        lines {{ id version name kind category planned actual }} }}
+        lines {{ id version name kind category planned actual }} forecast {{ month planned actual forecast }} }}
+      roadmap(fiscalYear: 2026) {{ quarter oneTimeCost recurringCostPerYear hoursSavedPerMonth revenueAtRisk
+        initiatives {{ {INITIATIVE} goal {{ id title kpi }} }} }}
       noBudget: budget(fiscalYear: 1990) {{ planned }}
       ticketMetrics(from: "2025-12", to: "2026-06") {{ month support change alert total target }}
       steeringMeetings(from: "2026-01-01", to: "2026-04-30") {{
         id version scheduledAt status attendees attendeeDetails {{ name function }} agenda decisions
         actionItems(first: 2, status: OPEN) {{ totalCount {PAGE_INFO} edges {{ cursor node {{ version title owner dueOn status }} }} }}
-        allItems: actionItems {{ nodes {{ title status }} }} }}
+        allItems: actionItems {{ nodes {{ title status }} }} suggestedAgenda {{ kind summary }} }}
       nextSteeringMeeting {{ id scheduledAt status }}
       decisions(first: 3) {{ totalCount {PAGE_INFO} edges {{ cursor node {{ {DECISION} decidedBy {{ name email role }}
         initiative {{ id title status }} risk {{ id title status }} }} }} }}
@@ -262,6 +269,46 @@ async def test_the_lifecycle_forecast_follows_each_tenants_fiscal_quarters(api, 
     assert all(sum(q["assets"] for q in n["four"]) <= 5 for n in nodes)
 
 
+async def test_the_suggested_agenda_answers_byte_for_byte(api, pair, world):
+    """`SteeringMeeting.suggestedAgenda` compiles from `agenda.SECTIONS`, the executor's rules: tenants
+    whose fiscal years start in January, April, July and October, meetings on days around today
+    (the quarter and the fiscal year each day falls in, acceptances ending or ended by it), both
+    paths byte for byte. The seeded practice's (findings of its reviews) are compared in
+    test_every_compiled_field_and_page_matches."""
+    practice = await world.practice()
+    tenants = [await world.tenant(practice, fiscal_year_start_month=start) for start in (1, 4, 7, 10)]
+    today = dt.datetime.now(dt.UTC).date()
+    year = today.year
+    cio = await world.user(practice, Role.CIO, tenants)
+    by = Principal("user", cio.id, practice.id, Role.CIO, frozenset(t.id for t in tenants))
+    async with world.scope([t.id for t in tenants]) as s:
+        for tenant in tenants:
+            for fiscal_year, status in ((year, GoalStatus.OFF_TRACK), (year - 1, GoalStatus.AT_RISK), (year, GoalStatus.AT_RISK),
+                                        (year, GoalStatus.ON_TRACK)):
+                await create_goal(s, by, tenant.id, title=f"{status.value} {fiscal_year}", fiscal_year=fiscal_year, status=status)
+            for months, status in ((0, InitiativeStatus.PROPOSED), (1, InitiativeStatus.APPROVED), (-2, InitiativeStatus.IN_PROGRESS),
+                                   (4, InitiativeStatus.APPROVED), (0, InitiativeStatus.DONE)):
+                await create_initiative(s, by, tenant.id, title=f"{status.value} {months}", status=status,
+                                        target_month=add_months(month_start(today), months))
+            for days in (10, 50, 70, 300):
+                risk = await risk_actions.create_risk(s, by, tenant.id, title=f"Accepted {days}", category=RiskCategory.VENDOR,
+                                                      likelihood=2, impact=3, review_due=today + dt.timedelta(days=days - 20))
+                await decisions.accept_risk(s, by, tenant.id, risk.id, until=today + dt.timedelta(days=days), reason="For now")
+            await risk_actions.create_risk(s, by, tenant.id, title="Review <due>", category=RiskCategory.SECURITY,
+                                           likelihood=4, impact=4, review_due=today - dt.timedelta(days=3))
+            for days in (-100, -1, 0, 45, 95, 200):
+                await schedule_meeting(s, by, tenant.id, scheduled_at=dt.datetime.combine(
+                    today + dt.timedelta(days=days), dt.time(23, 30), dt.UTC))
+    token = api.token(cio)
+    query = """{ tenants { nodes { fiscalYearStartMonth nextSteeringMeeting { suggestedAgenda { kind summary } }
+      steeringMeetings { scheduledAt suggestedAgenda { kind summary } } } } }"""
+    nodes = (await both(pair, query, {}, token))["data"]["tenants"]["nodes"]
+    kinds = {i["kind"] for n in nodes for m in n["steeringMeetings"] for i in m["suggestedAgenda"]}
+    assert kinds == {"GOAL_OFF_TRACK", "GOAL_AT_RISK", "PROPOSAL_AWAITING_DECISION", "RISK_ACCEPTANCE_ENDING",
+                     "RISK_REVIEW_DUE", "INITIATIVE_DUE"}
+    assert len({len(m["suggestedAgenda"]) for n in nodes for m in n["steeringMeetings"]}) > 2, "each meeting's own day"
+
+
 async def world_practice(world, summary):
     async with tenant_session(world.sessionmaker, ()) as s:
         return await s.get(Practice, summary.practice_id)
@@ -297,20 +344,31 @@ async def test_goal_fields_are_left_to_the_executor_and_answer_alike(api, pair, 
     assert any(g["initiatives"] for e in edges for g in e["node"]["goals"])
 
 
-async def test_the_roadmap_and_the_forecast_are_left_to_the_executor_and_answer_alike(api, pair, practice):
-    """`Tenant.roadmap` and `Budget.forecast` are not compiled: such a document falls back, byte-identical."""
+async def test_the_roadmap_and_the_forecast_answer_byte_for_byte(api, pair, practice):
+    """`Tenant.roadmap` and `Budget.forecast` compile from the rules the executor runs
+    (`roadmap.quarters_query`, `forecast.forecast_query`): the years before, of and after the data."""
     summary, _ = practice
     token = await api.login(summary.cio_email)
     query = """{ tenants { edges { node { name
       roadmap(fiscalYear: 2026) { quarter oneTimeCost recurringCostPerYear hoursSavedPerMonth revenueAtRisk
-        initiatives { title targetMonth costEstimate recurringCostPerYear goal { title } } }
-      budget(fiscalYear: 2026) { planned forecast { month planned actual forecast } } } } } }"""
-    answers = await pair.ask(query, {}, token)
-    assert answers.compiled_status == 200 and answers.equal, answers.difference()
-    assert not answers.compiled
-    edges = answers.json()["data"]["tenants"]["edges"]
+        initiatives { title targetMonth costEstimate recurringCostPerYear goal { title kpi } } }
+      before: roadmap(fiscalYear: 2025) { quarter hoursSavedPerMonth initiatives { title } }
+      after: roadmap(fiscalYear: 2027) { quarter oneTimeCost initiatives { title } }
+      budget(fiscalYear: 2026) { planned forecast { month planned actual forecast } }
+      lastBudget: budget(fiscalYear: 2025) { forecast { month actual forecast } } } } } }"""
+    answers = await both(pair, query, {}, token)
+    edges = answers["data"]["tenants"]["edges"]
     assert len(edges) == 6 and any(q["initiatives"] for e in edges for q in e["node"]["roadmap"])
+    assert any(i["goal"] for e in edges for q in e["node"]["roadmap"] for i in q["initiatives"])
     assert any(e["node"]["budget"] and e["node"]["budget"]["forecast"] for e in edges)
+
+
+async def test_a_roadmap_year_out_of_range_is_left_to_the_executor(api, pair, practice):
+    summary, _ = practice
+    token = await api.login(summary.cio_email)
+    answers = await pair.ask("{ tenants { nodes { roadmap(fiscalYear: 1990) { quarter } } } }", {}, token)
+    assert answers.compiled_status == 200 and answers.equal, answers.difference()
+    assert not answers.compiled and "errors" in answers.json()
 
 
 async def test_the_executive_report_field_is_left_to_the_executor_and_answers_alike(api, pair, practice):

@@ -15,12 +15,16 @@ from sqlalchemy import func
 
 from app.api import planning, policies, portfolio, risks, steering, tenants, vendors
 from app.api.compiled.run import Compilations
+from app.budgets import forecast
 from app.health import formula, inputs
+from app.lifecycle import actions as lifecycle_actions
 from app.months import add_months
+from app.planning import roadmap
 from app.policies import actions as policy_actions
 from app.risks import rules as risk_rules
 from app.risks.models import RiskStatus
 from app.steering import actions as steering_actions
+from app.steering import agenda
 from app.tenants.models import TenantStatus
 from tests.api.test_compiled_reads import EVERYTHING, OPERATIONS, both, pair, practice  # noqa: F401
 
@@ -112,4 +116,33 @@ async def test_changing_a_rule_of_the_portfolio_changes_both_paths(
     before = await both(pair, query, variables, token)
     change_rule(module, name, make)
     after = await both(pair, query, variables, token)
+    assert after != before, f"{module.__name__}.{name} changed, the answers did not"
+
+
+REPORT_RULES = [
+    replacing(forecast, "twelfth", lambda orig: lambda amount, k: orig(amount, k) + 1),
+    replacing(roadmap, "quarter_of", lambda orig: lambda month, first: orig(month, first) + 1),
+    replacing(roadmap, "on_roadmap", lambda orig: lambda t, first, last: [*orig(t, first, last), t.c.priority <= 2]),
+    replacing(lifecycle_actions, "fiscal_quarter_label", lambda orig: lambda year, quarter: orig(year, quarter + 4)),
+    replacing(agenda, "SECTIONS", lambda orig: orig[::-1]),
+    replacing(agenda, "acceptance_ending", lambda orig: lambda r, day: orig(r, day + dt.timedelta(days=400))),
+    replacing(agenda, "in_fiscal_quarter", lambda orig: lambda month, day, start: orig(month, day + dt.timedelta(days=92), start)),
+]
+REPORT_RULES_DOCUMENT = """{ tenants { nodes {
+  roadmap(fiscalYear: 2026) { quarter oneTimeCost hoursSavedPerMonth initiatives { title } }
+  budget(fiscalYear: 2026) { forecast { month planned actual forecast } }
+  steeringMeetings { scheduledAt suggestedAgenda { kind summary } } } } }"""
+
+
+@pytest.mark.parametrize(("module", "name", "make"), REPORT_RULES)
+async def test_changing_a_rule_of_the_executive_report_changes_both_paths(
+    api, pair, practice, change_rule, module, name, make  # noqa: F811
+):
+    """The rules the report's document derives (the forecast, the roadmap's quarters, the agenda):
+    the executor runs them, the compiled statement renders them."""
+    summary, _ = practice
+    token = await api.login(summary.cio_email)
+    before = await both(pair, REPORT_RULES_DOCUMENT, {}, token)
+    change_rule(module, name, make)
+    after = await both(pair, REPORT_RULES_DOCUMENT, {}, token)
     assert after != before, f"{module.__name__}.{name} changed, the answers did not"

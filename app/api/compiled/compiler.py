@@ -69,7 +69,7 @@ class Compiler:
         self.schema = schema
         self.variables = variables
         self.viewer = viewer
-        self.params: dict[str, Any] = {}
+        self.params: list[Any] = []  # the statement's $1, $2, ... (run.execute hands them to the driver as they are)
         self.clock = False  # set by a field "as of now()" (the next meeting): stored only until it may change
         # The tenants the root's fields read when each names its tenant (`root_reads`); None: any.
         self.footprint: set | None = set()
@@ -77,9 +77,8 @@ class Compiler:
         self._aliases = itertools.count()
 
     def param(self, value: Any, sql_type: str) -> str:
-        name = f"p{len(self.params)}"
-        self.params[name] = value
-        return f"CAST(:{name} AS {sql_type})"
+        self.params.append(value)
+        return f"CAST(${len(self.params)} AS {sql_type})"
 
     def alias(self) -> str:
         return f"a{next(self._aliases)}"
@@ -93,7 +92,7 @@ class Compiler:
                 raise Unsupported(f"{type_name}.{name}")
             root = type_name == "Query"
             if root:
-                self._root_tenants: set | None = None
+                self._root_tenants = None
             parts.append((key, compile_field(self, row, child, self.arguments(type_name, child))))
             if root and self.footprint is not None:
                 self.footprint = None if self._root_tenants is None else self.footprint | self._root_tenants
@@ -107,6 +106,8 @@ class Compiler:
 
     def arguments(self, type_name: str, node: FieldNode) -> dict[str, Any]:
         field = self.schema.get_type(type_name).fields[node.name.value]
+        if not field.args:
+            return {}
         values = get_argument_values(field, node, self.variables)
         return {k: getattr(v, "value", v) if not isinstance(v, list) else [getattr(i, "value", i) for i in v]
                 for k, v in values.items()}
@@ -124,8 +125,9 @@ class Compiler:
         (`pageInfo { hasPreviousPage }` alone) and when it is empty.
         """
         page = self.alias()
-        limit, offset_sql, row_order = self.param(first, "integer"), self.param(offset, "integer"), order("r")
+        offset_sql, row_order = self.param(offset, "integer"), order("r")
         if not positions_needed(node):
+            limit = self.param(first, "integer")
             item_order = order(page)
             body = fixed_object(node, {
                 "nodes": lambda child: sql.json_list(self.object(type_name, page, child), item_order),

@@ -21,7 +21,7 @@ from sqlalchemy.engine.interfaces import BindTyping
 from sqlalchemy.sql import ClauseElement, operators
 
 DIALECT = postgresql.dialect()
-DIALECT.bind_typing = BindTyping.NONE  # no "::TYPE" after a bind: CAST(:p AS type) types it
+DIALECT.bind_typing = BindTyping.NONE  # no "::TYPE" after a bind: CAST($n AS type) types it
 BIND = re.compile(r"(?P<op>NOT IN|IN) \(__\[POSTCOMPILE_(?P<list>\w+)\]\)|%\((?P<one>\w+)\)s")
 SLOT = re.compile("\x00(\\d+)\x00")
 MAX_KEPT = 4096

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import Date, Integer, literal_column
+from sqlalchemy import Date, Integer, Numeric, func, literal, literal_column, select, union_all
 
 from app.api import (
     decisions,
+    goals,
     planning,
     risks,
     standards,
@@ -16,21 +17,31 @@ from app.api import (
 )
 from app.api.budgets import LINES, lines_with_actual
 from app.api.compiled import render, sql
-from app.api.compiled.compiler import Compiler, compiles
+from app.api.compiled.compiler import Compiler, Unsupported, compiles
 from app.api.compiled.fields.common import (
     aliased,
     col,
     columns,
+    fiscal_year_row,
     listing_sql,
     nested_page,
+    on_fiscal_year,
     value,
 )
+from app.budgets import forecast
 from app.db import global_ids
+from app.health import inputs
+from app.lifecycle import actions as lifecycle_actions
+from app.lifecycle import rules as lifecycle_rules
 from app.months import utc_today
+from app.planning import roadmap
+from app.planning.roadmap import on_roadmap
 from app.policies import actions as policy_actions
 from app.risks import rules as risk_rules
+from app.rules import is_sql
 from app.standards.actions import library_order
 from app.steering import actions as steering_actions
+from app.steering import agenda
 
 # A budget's lines with their actual, as the executor reads them; their Relay ids are not stored,
 # so the statement encodes them (app/db/global_ids.py) over the lines' own columns.
@@ -108,22 +119,42 @@ def _decisions(c: Compiler, row, node, args):
 @compiles("Decision", "decidedBy")
 def _decided_by(c: Compiler, row, node, args):
     u = aliased(decisions.USERS, c.alias())
-    practice = render.text_of(decisions.deciders(u, c.viewer.practice_id)).into(c)  # the viewer's: not kept
+    viewer = c.viewer.practice_id  # the viewer's practice: kept per practice
+    practice = render.rule(c, (decisions.deciders, u, viewer), lambda: decisions.deciders(u, viewer))
     return f"(SELECT {c.object('User', u.name, node)} FROM users {u.name} WHERE {u.name}.id = {row}.decided_by AND {practice})"
 
 
-def named(type_name: str, table, column: str):
-    """A decision's initiative or risk (`Decision._named`): the row of the decision's tenant it names, if any."""
+def named(owner: str, field: str, type_name: str, table, column: str):
+    """A decision's initiative or risk (`Decision._named`), an initiative's goal: the row of the
+    owner's tenant that its `column` names, if any."""
     def compile_field(c: Compiler, row, node, args):
         n = c.alias()
         return (f"(SELECT {c.object(type_name, n, node)} FROM {table.name} {n} "
                 f"WHERE {n}.tenant_id = {row}.tenant_id AND {n}.id = {row}.{column})")
 
-    compiles("Decision", type_name[0].lower() + type_name[1:])(compile_field)
+    compiles(owner, field)(compile_field)
 
 
-named("Initiative", planning.INITIATIVES, "initiative_id")
-named("Risk", risks.RISKS, "risk_id")
+named("Decision", "initiative", "Initiative", planning.INITIATIVES, "initiative_id")
+named("Decision", "risk", "Risk", risks.RISKS, "risk_id")
+named("Initiative", "goal", "BusinessGoal", goals.GOALS, "goal_id")
+
+
+@compiles("RoadmapQuarter", "initiatives")
+def _quarter_initiatives(c: Compiler, row, node, args):
+    """The initiatives on the roadmap in the quarter `row` of `quarters_query`, as `roadmap_initiatives` orders them."""
+    t = aliased(planning.INITIATIVES, c.alias())
+    first, last, n = value(f"{row}.year_first", Date), value(f"{row}.year_last", Date), value(f"{row}.n", Integer)
+    where = render.rule(c, (roadmap.on_roadmap, roadmap.quarter_of, lifecycle_actions.month_index, t, row), lambda: [
+        *roadmap.on_roadmap(t, first, last), roadmap.quarter_of(t.c.target_month, first) == n])
+    order = render.rule(c, (planning.initiative_list, t), lambda: planning.initiative_list(t, None, None).order, ", ")
+    return (f"(SELECT {sql.json_list(c.object('Initiative', t.name, node), order)} FROM initiatives {t.name} "
+            f"WHERE {t.name}.tenant_id = {row}.tenant_id AND {where})")
+
+
+columns("RoadmapQuarter", quarter=col("quarter"), oneTimeCost=col("one_time_cost", sql.decimal),
+        recurringCostPerYear=col("recurring_cost_per_year", sql.decimal),
+        hoursSavedPerMonth=col("hours_saved_per_month", sql.float_value), revenueAtRisk=col("revenue_at_risk", sql.decimal))
 
 columns(
     "BusinessGoal",
@@ -155,7 +186,8 @@ columns("ReviewAnswer", alignment=col("alignment"), note=col("note"))
 @compiles("ReviewAnswer", "standard")
 def _standard(c: Compiler, row, node, args):
     s = aliased(standards.STANDARDS, c.alias())
-    practice = render.text_of(standards.of_practice(s, c.viewer.practice_id)).into(c)  # the viewer's: not kept
+    viewer = c.viewer.practice_id  # the viewer's practice: kept per practice
+    practice = render.rule(c, (standards.of_practice, s, viewer), lambda: standards.of_practice(s, viewer))
     return f"(SELECT {c.object('Standard', s.name, node)} FROM standards {s.name} WHERE {s.name}.id = {row}.standard_id AND {practice})"
 
 
@@ -204,6 +236,24 @@ columns(
 )
 
 
+@compiles("Budget", "forecast")
+def _forecast(c: Compiler, row, node, args):
+    """`forecast.forecast_query` on the budget's row, as of today (as the executor's `budget_forecast`)."""
+    day = lifecycle_actions.today()  # as of today: a stored answer is keyed by the UTC day
+
+    def months():
+        return forecast.forecast_query(fiscal_year_row(value("__planned__", Numeric).label("planned")), day)
+
+    key = (forecast.forecast_query, forecast.twelfth, forecast.cents, lifecycle_actions.replacements_by_month,
+           lifecycle_rules.replacement_date, lifecycle_rules.in_service, lifecycle_actions.month_index, on_roadmap, day)
+    found = on_fiscal_year(render.rule(c, key, months, ", "), f"{row}.tenant_id",
+                           f"make_date({row}.fiscal_year, {row}.fiscal_year_start_month, 1)", planned=f"{row}.planned")
+    f = c.alias()
+    return f"(SELECT {sql.json_list(c.object('ForecastMonth', f, node), f'{f}.k')} FROM ({found}) AS {f})"
+
+
+columns("ForecastMonth", month=col("month", sql.month), planned=col("planned", sql.decimal),
+        actual=col("actual", sql.decimal), forecast=col("forecast", sql.decimal))
 
 
 @compiles("Budget", "lines")
@@ -252,6 +302,42 @@ def _attendees(c: Compiler, row, node, args):
 @compiles("SteeringMeeting", "attendeeDetails")
 def _attendee_details(c: Compiler, row, node, args):
     return attendees(c, row, lambda a: c.object("Attendee", a, node))
+
+
+@compiles("SteeringMeeting", "suggestedAgenda")
+def _suggested_agenda(c: Compiler, row, node, args):
+    """`agenda.derive` in the statement: each of `agenda.SECTIONS` over its candidates
+    (`steering.agenda_candidates`, the executor's), on the meeting's UTC day and its tenant's
+    fiscal year start, one after the other in the sections' order and each in its candidates'."""
+    if c.viewer.kind == "api_key":
+        raise Unsupported("suggestedAgenda: the executor answers FORBIDDEN (standards.require_user)")
+    key = (agenda.SECTIONS, agenda.in_fiscal_quarter, agenda.acceptance_ending, steering.agenda_candidates,
+           standards.open_findings, standards.latest_completed, inputs.fiscal_year_of, planning.initiative_list,
+           risks.risk_list)
+    items = render.once(key, lambda: render.text_of(agenda_items(), ", "))
+    a = c.alias()
+    found = sql.fill(items.into(c), tenant=f"{row}.tenant_id", day=f"CAST(({row}.scheduled_at AT TIME ZONE 'UTC') AS date)",
+                     start=f"(SELECT t.fiscal_year_start_month FROM tenants t WHERE t.id = {row}.tenant_id)")
+    return f"(SELECT {sql.json_list(c.object('AgendaItem', a, node), f'{a}.section, {a}.position')} FROM ({found}) AS {a})"
+
+
+def agenda_items():
+    """The agenda's items (section, position, kind, summary) of the meeting whose tenant, day and
+    fiscal year start are the slots `__tenant__`, `__day__` and `__start__`."""
+    tenant, day, start = value("__tenant__"), value("__day__", Date), value("__start__", Integer)
+    candidates = steering.agenda_candidates(lambda column: column == tenant)
+    parts = []
+    for n, section in enumerate(agenda.SECTIONS):
+        query, order = candidates[section.source]
+        rows = query.add_columns(func.row_number().over(order_by=order).label("position")).subquery(f"s{n}")
+        kind = section.kind(rows.c)
+        part = select(literal(n).label("section"), rows.c.position, (kind if is_sql(kind) else literal(kind)).label("kind"),
+                      section.summary(rows.c, day).label("summary"))
+        parts.append(part if section.when is None else part.where(section.when(rows.c, day, start)))
+    return union_all(*parts)
+
+
+columns("AgendaItem", kind=col("kind"), summary=col("summary"))
 
 
 @compiles("SteeringMeeting", "actionItems")

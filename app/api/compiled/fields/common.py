@@ -7,7 +7,7 @@ import functools
 import json
 from collections.abc import Callable
 
-from sqlalchemy import Integer, String, literal_column
+from sqlalchemy import Date, Integer, String, literal_column, select
 
 from app.api.compiled import render, sql
 from app.api.compiled.compiler import Compiler, Unsupported, compiles, page_bounds
@@ -58,14 +58,14 @@ def nested_page(c: Compiler, node, args: dict, type_name: str, *, parent: str, t
         raise Unsupported("cursor on a nested list")
     first = page_bounds(args.get("first"))
     where, _, key = listing(aliased(table, "r"))
-    token = c.param(json.dumps(key, default=str), "text")
+    token = json.dumps(key, default=str)  # a parameter where a cursor is asked for
     owner = [f"r.tenant_id = {parent}.id"] if of == "tenant_id" else [f"r.tenant_id = {parent}.tenant_id",
                                                                      f"r.{of} = {parent}.id"]
     conditions = " AND ".join([*owner, *([where.into(c)] if where.text else [])])
     return c.connection(
         type_name, node, source=f"FROM {table.name} r WHERE {conditions}",
         order=lambda alias: listing(aliased(table, alias))[1].into(c),
-        first=first, offset=0, token=lambda page: sql.list_token(f"{page}.{of}", token),
+        first=first, offset=0, token=lambda page: sql.list_token(f"{page}.{of}", c.param(token, "text")),
     )
 
 
@@ -93,3 +93,17 @@ def ticket_target(c: Compiler, row: str) -> str:
     rule = formula.ticket_target
     return render.rule(c, (rule, row), lambda: rule(value(f"{row}.employee_count", Integer)))
 
+
+
+def fiscal_year_row(*extra):
+    """A one-row FROM (tenant_id, year_first, year_last, and the `extra` columns) for an area's rule
+    over fiscal years (`forecast_query`, `quarters_query`), its values slots that `on_fiscal_year`
+    fills on a compiled row: the rule's rendering is kept, the row's columns put in place."""
+    return select(value("__tenant__").label("tenant_id"), value("__first__", Date).label("year_first"),
+                  value("__last__", Date).label("year_last"), *extra).subquery("years")
+
+
+def on_fiscal_year(rule_sql: str, tenant: str, first: str, **extra: str) -> str:
+    """`rule_sql` (rendered on `fiscal_year_row`) for the tenant `tenant` and the fiscal year starting
+    at the date `first` (SQL expressions of the compiled row)."""
+    return sql.fill(rule_sql, tenant=tenant, first=first, last=f"CAST({first} + interval '11 months' AS date)", **extra)

@@ -26,8 +26,10 @@ from app.api.compiled.fields.common import (
     chosen,
     col,
     columns,
+    fiscal_year_row,
     listing_sql,
     nested_page,
+    on_fiscal_year,
     owned_list,
     ticket_target,
     value,
@@ -38,6 +40,7 @@ from app.errors import Invalid
 from app.lifecycle import actions as lifecycle_actions
 from app.lifecycle import rules as lifecycle_rules
 from app.months import add_months, utc_today
+from app.planning import roadmap
 from app.policies.models import PolicyKind
 from app.risks import rules as risk_rules
 from app.tickets.figures import month_figures
@@ -65,14 +68,13 @@ def _tenants(c: Compiler, row, node, args):
     offset = pagination.cursor_position(args.get("after"), listing_token)
     if offset is None:
         raise Unsupported("a cursor of another list")
-    token = c.param(listing_token, "text")
     # The viewer's own list: rendered for this request (its key holds the visible tenants).
     def order(alias: str) -> str:
         t = aliased(tenants.TENANTS, alias)
         return render.rule(c, (tenants.tenant_order, t), lambda: tenants.tenant_order(t), ", ")
 
     return c.connection("Tenant", node, source=f"FROM tenants r WHERE {render.text_of(listing.where).into(c)}",
-                        order=order, first=first, offset=offset, token=lambda page: token)
+                        order=order, first=first, offset=offset, token=lambda page: c.param(listing_token, "text"))
 
 
 @compiles("Query", "tenant")
@@ -155,6 +157,20 @@ def _budget(c: Compiler, row, node, args):
     return f"(SELECT {c.object('Budget', b, node)} FROM ({totals}) AS {b})"
 
 
+@compiles("Tenant", "roadmap")
+def _roadmap(c: Compiler, row, node, args):
+    """`roadmap.quarters_query` on the tenant's fiscal year (as the executor's `tenant_roadmap`)."""
+    year = args["fiscalYear"]
+    if not FIRST_FISCAL_YEAR <= year <= LAST_FISCAL_YEAR:
+        raise Unsupported("fiscalYear: the executor says why")
+    key = (roadmap.quarters_query, roadmap.quarter_of, roadmap.on_roadmap, lifecycle_actions.fiscal_quarter_label,
+           lifecycle_actions.month_index)
+    quarters = render.rule(c, key, lambda: roadmap.quarters_query(fiscal_year_row()), ", ")
+    found = on_fiscal_year(quarters, f"{row}.id", f"make_date({c.param(year, 'integer')}, {row}.fiscal_year_start_month, 1)")
+    q = c.alias()
+    return f"(SELECT {sql.json_list(c.object('RoadmapQuarter', q, node), f'{q}.n')} FROM ({found}) AS {q})"
+
+
 @compiles("Tenant", "ticketMetrics")
 def _ticket_metrics(c: Compiler, row, node, args):
     start, end = args["from"], args["to"]
@@ -211,9 +227,15 @@ def _lifecycle_forecast(c: Compiler, row, node, args):
     except Invalid as error:
         raise Unsupported("quarters: the executor says why") from error
     day = lifecycle_actions.today()  # as of today: a stored answer is keyed by the UTC day
-    plans = [lifecycle_actions.forecast_quarters(day, start, quarters) for start in range(1, 13)]
-    firsts = c.param([lifecycle_actions.month_index(first) for first, _ in plans], "integer[]")
-    labels = c.param([label for _, quarter_labels in plans for label in quarter_labels], "text[]")
+
+    def plans():  # the same for every request of the day: kept
+        found = [lifecycle_actions.forecast_quarters(day, start, quarters) for start in range(1, 13)]
+        return ([lifecycle_actions.month_index(first) for first, _ in found],
+                [label for _, quarter_labels in found for label in quarter_labels])
+
+    first_months, quarter_labels = render.once((lifecycle_actions.forecast_quarters, lifecycle_actions.quarter_label,
+                                                lifecycle_actions.fiscal_quarter_label, day, quarters), plans)
+    firsts, labels = c.param(first_months, "integer[]"), c.param(quarter_labels, "text[]")
     count, start = c.param(quarters, "integer"), f"{row}.fiscal_year_start_month"
 
     def figures():
