@@ -41,7 +41,13 @@ NOTES = """\
   counters in the same transaction as any write to a tenant's data (`app/db/versions.py`,
   migrations 0004 and 0006), and the authentication statement reads the counter before anything
   else, so a stored answer is served only while nothing it read has changed: exact, not
-  time-based. A stored answer costs BEGIN, the authentication statement and COMMIT. `top risks (no stored answers)` is
+  time-based. A `tenant(id:)` page is stored under that tenant's own counter (the authentication
+  statement reads each listed tenant's), so a write to one of a CIO's clients leaves the stored
+  pages of the others; an answer with next meetings (the dashboard, the portfolio) is stored until
+  the earliest of them begins, which its statement computes. In the mixed workload, before this,
+  nothing a CIO or an executive asked twice was served stored: the dashboard and the portfolio hold
+  next meetings, and each write to any of the CIO's ten tenants voided all its pages. A request
+  asked again is not compiled again either. A stored answer costs BEGIN, the authentication statement and COMMIT. `top risks (no stored answers)` is
   the same request to an API with them off: it runs the compiled statement every time, and is
   what a CIO sees on the first read after a change.
 {ideal}
