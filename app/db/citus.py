@@ -18,10 +18,9 @@ migration brings its new tables in too:
   the shard's query);
 - the runtime role may log in on the workers: the coordinator opens its worker connections as
   the current role, `fcio_app`;
-- Citus refuses to distribute a table with triggers. The change counters, ticket and spend figures
-  kept by triggers (migrations 0004, 0008, 0009, 0012) are dropped on a cluster: what Citus does
-  with such triggers, and the design that replaces them on both engines, is in infra/README.md
-  ("Triggers on Citus"); until it lands, stored answers and kept figures are not exact there.
+- Citus refuses to distribute a table with triggers: the schema has none. The change counters and
+  the kept figures that triggers kept until migrations 0019 and 0020 are the app's, at commit, on
+  both engines (app/db/written.py, app/db/figures.py; infra/README.md, "Triggers on Citus").
 """
 
 from __future__ import annotations
@@ -118,10 +117,6 @@ def distribute(conn: Connection, role: str) -> list[str]:
         keys = foreign_keys(conn, new)
         for table, name, _ in keys:
             conn.execute(text(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'))
-        for table in new:
-            for trigger in conn.scalars(text("SELECT tgname FROM pg_trigger WHERE tgrelid = CAST(:t AS regclass) "
-                                             "AND NOT tgisinternal"), {"t": table}):
-                conn.execute(text(f'DROP TRIGGER "{trigger}" ON {table}'))
         for table in new:
             if table in distributed:
                 conn.execute(text(f"ALTER POLICY tenant_isolation ON {table} USING ({TENANT_MATCH})"))

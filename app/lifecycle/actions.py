@@ -36,6 +36,7 @@ from app import editing
 from app import validation as v
 from app.audit.actions import record
 from app.auth.principal import Principal
+from app.db import written
 from app.db.base import uuid7
 from app.db.key_rows import key_rows
 from app.errors import Invalid
@@ -300,7 +301,7 @@ async def write_assets(
         "purchased": [r.purchased_on for r in rows], "warranty": [r.warranty_end for r in rows],
         "support": [r.end_of_support for r in rows], "retired": [r.retired_on for r in rows],
         "costs": [r.replacement_cost for r in rows],
-    })).all()
+    }, execution_options=written.declare([tenant_id]))).all()
     await mark_changed_months_stale(session, tenant_id, [(facts_of(r, "old_"), facts_of(r)) for r in result])
     return len(result)
 
@@ -310,8 +311,8 @@ async def remove_assets(session: AsyncSession, tenant_id: uuid.UUID, source: str
     if not external_ids:
         return 0
     result = (await session.execute(
-        REMOVE, {"tenant_id": tenant_id, "source": source, "external_ids": list(external_ids)}
-    )).all()
+        REMOVE, {"tenant_id": tenant_id, "source": source, "external_ids": list(external_ids)},
+        execution_options=written.declare([tenant_id]))).all()
     await mark_changed_months_stale(session, tenant_id, [(facts_of(r, "old_"), None) for r in result])
     return len(result)
 
