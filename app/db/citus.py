@@ -84,6 +84,11 @@ TENANT_MATCH = ("tenant_id = ANY (NULLIF(current_setting('app.tenant_ids', true)
                 "OR fcio_practice_sees(tenant_id, NULLIF(current_setting('app.practice_id', true), '')::uuid)")
 
 
+# The counters' bump (migration 0019) and the columns it adds to.
+BUMP = "bump_versions(uuid[], uuid[])"
+COUNTERS = {"tenant_versions": "version", "practice_versions": "roster, data"}
+
+
 def set_null_links(target=None) -> list[tuple[str, str]]:
     """(table, column) of every tenant foreign key that sets its column to NULL when the row it names
     (in `target`, when given) is deleted, from the models."""
@@ -107,6 +112,15 @@ def distribute(conn: Connection, role: str) -> list[str]:
     anchor = next((t for t in distributed if t in done), distributed[0])
     new = [t for t in reference + sorted(distributed, key=lambda t: t != anchor) if t not in done]
     conn.execute(text(PRACTICE_SEES))
+    # The counters' bump runs as the runtime role here: Citus refuses a transaction's statements on
+    # placements another role wrote in it (a request writes `tenants`, the bump reads it), so the
+    # role that writes the data writes the counters, which it may only insert and add to. Citus
+    # serializes the writes of a reference table (an exclusive lock on its shard until commit: every
+    # writer of the cluster would queue behind the committing one); the bump's increments commute
+    # and each backend writes rows of its own, so it declares them commutative (shared locks).
+    conn.execute(text(f"ALTER FUNCTION {BUMP} SECURITY INVOKER SET citus.all_modifications_commutative = on"))
+    for table, columns in COUNTERS.items():
+        conn.execute(text(f"GRANT INSERT, UPDATE ({columns}) ON {table} TO {role}"))
     # What those keys' action did, the delete path does as the runtime role, under row security
     # (app/editing.py `unlink`): it may set the link columns, also of decisions, which it never
     # updates otherwise. (A SECURITY DEFINER function cannot do it for the role: Citus refuses a
