@@ -270,7 +270,7 @@ up AS (
     serial_number = excluded.serial_number, purchased_on = excluded.purchased_on,
     warranty_end = excluded.warranty_end, end_of_support = excluded.end_of_support,
     retired_on = excluded.retired_on, replacement_cost = excluded.replacement_cost,
-    version = a.version + 1, updated_at = now()
+    version = a.version + 1, updated_at = excluded.updated_at  -- the default, now(): Citus refuses a function here
   WHERE (a.name, a.kind, a.manufacturer, a.model, a.serial_number, a.purchased_on, a.warranty_end,
          a.end_of_support, a.retired_on, a.replacement_cost)
         IS DISTINCT FROM (excluded.name, excluded.kind, excluded.manufacturer, excluded.model,

@@ -94,7 +94,7 @@ up AS (
     priority = excluded.priority, opened_at = excluded.opened_at, closed_at = excluded.closed_at,
     source_updated_at = coalesce(excluded.source_updated_at, t.source_updated_at),
     source_sequence = coalesce(excluded.source_sequence, t.source_sequence),
-    attributes = excluded.attributes, updated_at = now()
+    attributes = excluded.attributes, updated_at = excluded.updated_at  -- the default, now(): Citus refuses a function here
   WHERE CASE
       WHEN excluded.source_sequence IS NOT NULL AND t.source_sequence IS NOT NULL
         THEN excluded.source_sequence >= t.source_sequence
