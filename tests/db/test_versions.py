@@ -9,6 +9,7 @@ statement names its tenants, the refusal of a write that names none, and that th
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import uuid
 
 import pytest
@@ -19,6 +20,7 @@ from sqlalchemy.exc import DBAPIError
 from app.db import versions, written
 from app.db.scope import tenant_session
 from app.tenants.models import PracticeVersion, Tenant, TenantVersion
+from app.tickets.models import Ticket, TicketCategory
 from app.vendors.models import Vendor, VendorRelationship
 from tests.conftest import on_citus
 
@@ -228,3 +230,15 @@ async def test_folding_keeps_every_practice_sum(world):
     async with world.scope(()) as s:
         rows = await s.scalar(select(func.count()).select_from(PracticeVersion).where(PracticeVersion.id == practice.id))
     assert rows == 1
+
+
+@pytest.mark.skipif(on_citus(), reason="the oracle's triggers run on one node (tests/oracle.py)")
+async def test_the_oracle_fails_a_ticket_written_without_its_figures(world, sessionmaker):
+    """The kept figures' guarantee: a write of tickets that holds no deltas (app/db/figures.py)
+    cannot commit in the suite's database."""
+    practice = await world.practice()
+    tenant = await world.tenant(practice)
+    with pytest.raises(DBAPIError, match="figures differ at commit"):
+        async with tenant_session(sessionmaker, [tenant.id]) as s:
+            await s.execute(insert(Ticket).values(tenant_id=tenant.id, source="script", external_id="T-1",
+                                                  category=TicketCategory.SUPPORT, opened_at=dt.datetime(2026, 9, 1, tzinfo=dt.UTC)))
