@@ -24,17 +24,21 @@ SCHEMA = "oracle"
 # This transaction wrote the row (the low 32 bits of the xact id are the xid in `xmin`).
 MINE = "{v}.xmin::text = (pg_current_xact_id()::text::bigint % 4294967296)::text AND {v}.backend = pg_backend_pid()"
 
+# The head of a statement trigger that records what a statement of the runtime role wrote: `rows`
+# names its rows (an update's old and new).
+RECORDER = f"""CREATE FUNCTION {SCHEMA}.{{name}}() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+        SET search_path = public, pg_temp AS $$
+        DECLARE rows text := CASE WHEN TG_OP = 'UPDATE' THEN '(SELECT * FROM changed UNION ALL SELECT * FROM previous)'
+                                  ELSE 'changed' END;
+        BEGIN
+          IF current_setting('role', true) IS DISTINCT FROM 'fcio_app' THEN RETURN NULL; END IF;"""
+
 INSTALL = [
     f"CREATE SCHEMA {SCHEMA}",
     f"CREATE TABLE {SCHEMA}.writes (xact xid8 NOT NULL, written text NOT NULL, tenant uuid NOT NULL, practice uuid)",
     # The tenants a statement of the runtime role wrote, and their practices (a tenants row names
     # its own, old and new; any other row its tenant's, as 0006's trigger read it).
-    f"""CREATE FUNCTION {SCHEMA}.expect() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
-        SET search_path = public, pg_temp AS $$
-        DECLARE rows text := CASE WHEN TG_OP = 'UPDATE' THEN '(SELECT * FROM changed UNION ALL SELECT * FROM previous)'
-                                  ELSE 'changed' END;
-        BEGIN
-          IF current_setting('role', true) IS DISTINCT FROM 'fcio_app' THEN RETURN NULL; END IF;
+    RECORDER.format(name="expect") + f"""
           IF TG_TABLE_NAME = 'tenants' THEN
             EXECUTE format('INSERT INTO {SCHEMA}.writes SELECT DISTINCT pg_current_xact_id(), %L, id, practice_id FROM %s AS r',
                            TG_TABLE_NAME, rows);
@@ -60,12 +64,7 @@ INSTALL = [
     f"FOR EACH ROW EXECUTE FUNCTION {SCHEMA}.check()",
     # The months of tickets (per source) and of spend a statement of the runtime role wrote, old and new.
     f"CREATE TABLE {SCHEMA}.months (xact xid8 NOT NULL, tenant uuid NOT NULL, month date NOT NULL, source text)",
-    f"""CREATE FUNCTION {SCHEMA}.expect_figures() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
-        SET search_path = public, pg_temp AS $$
-        DECLARE rows text := CASE WHEN TG_OP = 'UPDATE' THEN '(SELECT * FROM changed UNION ALL SELECT * FROM previous)'
-                                  ELSE 'changed' END;
-        BEGIN
-          IF current_setting('role', true) IS DISTINCT FROM 'fcio_app' THEN RETURN NULL; END IF;
+    RECORDER.format(name="expect_figures") + f"""
           IF TG_TABLE_NAME = 'tickets' THEN
             EXECUTE format('INSERT INTO {SCHEMA}.months SELECT DISTINCT pg_current_xact_id(), tenant_id, '
                            'CAST(date_trunc(''month'', opened_at AT TIME ZONE ''UTC'') AS date), source FROM %s AS r', rows);
