@@ -33,16 +33,17 @@ _held = itertools.count()
 
 def ticket_moved(session, tenant_id: uuid.UUID, source: str, month: dt.date, category: str, sign: int) -> None:
     """One ticket of `source` counts in (`sign` 1) or no longer in (-1) `month` as `category`."""
-    at_commit(session, write_tickets, (tenant_id, month, source, category, sign, next(_held)))
+    at_commit(session, add_ticket_deltas, (tenant_id, month, source, category, sign, next(_held)))
 
 
 def spend_changed(session, tenant_id: uuid.UUID, month: dt.date, amount: Decimal) -> None:
     """The tenant's spend in `month` changed by `amount`."""
     if amount:
-        at_commit(session, write_spend, (tenant_id, month, amount, next(_held)))
+        at_commit(session, add_spend_deltas, (tenant_id, month, amount, next(_held)))
 
 
-async def write_tickets(session, rows: set) -> None:
+async def add_ticket_deltas(session, rows: set) -> None:
+    """At commit: the held ticket deltas, summed per tenant, month and source, one call per tenant."""
     sums: dict = defaultdict(lambda: [0, 0, 0])
     for tenant_id, month, source, category, sign, _ in rows:
         sums[tenant_id, month, source][CATEGORIES.index(category)] += sign
@@ -55,7 +56,8 @@ async def write_tickets(session, rows: set) -> None:
                               execution_options=written.declare([tenant_id]))
 
 
-async def write_spend(session, rows: set) -> None:
+async def add_spend_deltas(session, rows: set) -> None:
+    """At commit: the held spend deltas, summed per tenant and month, one call per tenant."""
     sums: dict = defaultdict(Decimal)
     for tenant_id, month, amount, _ in rows:
         sums[tenant_id, month] += amount

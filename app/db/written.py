@@ -15,8 +15,9 @@ flushes (`after_flush`: each object's tenant) and every statement executed throu
 
 A write of a watched table whose tenants none of these gives is refused (`UnknownTenants`), and a
 transaction that holds tenants but commits without `write_at_commit` is refused at commit, so no
-write can miss its counter silently; tests/db/test_versions.py checks every write the suite makes
-against what the triggers did. Just before COMMIT the held tenants are bumped by one statement
+write can miss its counter silently; on one node the suite checks every write it makes against
+what the triggers did (tests/oracle.py). ORM writes of tickets and spend are refused: only the
+paths that hold their figures' deltas write them (app/db/figures.py). Just before COMMIT the held tenants are bumped by one statement
 (`bump_versions`, migration 0019), rows in key order as the triggers' were: a counter row is
 locked only while its writer commits. A tenant named but not written (a WHERE that matched no
 row) is bumped too: one answer less is served from store, never one too many.

@@ -49,12 +49,13 @@ CREATE_BUMP = """
       ON CONFLICT (id, backend) DO UPDATE SET roster = v.roster + excluded.roster, data = v.data + 1;
     END $$"""
 
-# Every trigger of the old function, whatever table it is on (on a Citus coordinator `fcio
-# migrate` had dropped them already).
+# Every trigger of the functions named, whatever table it is on. Only those found: on a Citus
+# coordinator `fcio migrate` had dropped them already, and Citus refuses any DROP TRIGGER on a
+# distributed table, IF EXISTS too.
 DROP_TRIGGERS = """
     DO $$ DECLARE r record; BEGIN
       FOR r IN SELECT t.tgrelid::regclass AS rel, t.tgname FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid
-               WHERE p.proname = 'bump_tenant_versions' LOOP
+               WHERE p.proname IN ({functions}) AND NOT t.tgisinternal LOOP
         EXECUTE format('DROP TRIGGER %I ON %s', r.tgname, r.rel);
       END LOOP;
     END $$"""
@@ -69,7 +70,7 @@ WATCHED_0018 = """
 
 
 def upgrade() -> None:
-    op.execute(DROP_TRIGGERS)
+    op.execute(DROP_TRIGGERS.format(functions="'bump_tenant_versions'"))
     op.execute("DROP FUNCTION bump_tenant_versions()")
     op.execute(CREATE_BUMP)
     op.execute("REVOKE ALL ON FUNCTION bump_versions(uuid[], uuid[]) FROM PUBLIC")

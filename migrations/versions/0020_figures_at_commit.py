@@ -79,9 +79,7 @@ def earlier(revision: str):
 
 
 def upgrade() -> None:
-    for event in ("insert", "update", "delete"):
-        op.execute(f"DROP TRIGGER IF EXISTS tickets_months_{event} ON tickets")  # a coordinator dropped them
-        op.execute(f"DROP TRIGGER IF EXISTS budget_spend_months_{event} ON budget_spend")
+    op.execute(earlier("0019").DROP_TRIGGERS.format(functions="'count_ticket_months', 'sum_spend_months'"))
     for table in earlier("0012").PENDING:
         op.drop_table(table)  # and their deferred triggers
     for function in ("count_ticket_months", "apply_ticket_months", "sum_spend_months", "apply_spend_months"):
