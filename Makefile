@@ -26,7 +26,8 @@ test: install
 	  else echo "make test: no Citus installed, the cluster tests (make test-citus) did not run"; fi
 
 # The suites that run on a Citus cluster (a coordinator and two workers the run starts on loopback).
-CITUS_SUITES := tests/citus tests/db/test_catalog.py tests/db/test_isolation.py tests/db/test_practice_scope.py
+CITUS_SUITES := tests/citus tests/db/test_catalog.py tests/db/test_isolation.py tests/db/test_practice_scope.py tests/db/test_versions.py \
+  tests/tickets
 test-citus: install
 	FCIO_TEST_CITUS=1 $(BIN)/pytest $(CITUS_SUITES)
 

@@ -3,7 +3,7 @@
 from app.accounts.models import Invitation, PasswordReset
 from app.audit.models import AuditEvent
 from app.auth.models import ApiKey
-from app.budgets.models import Budget, BudgetLine, BudgetSpend, SpendMonth, SpendMonthPending
+from app.budgets.models import Budget, BudgetLine, BudgetSpend, SpendMonth
 from app.db.base import Base
 from app.decisions.models import Decision
 from app.goals.models import BusinessGoal, StrategyProfile
@@ -18,11 +18,11 @@ from app.sso.models import OidcProvider
 from app.standards.models import Finding, LibraryStandard, Review, ReviewAnswer, Standard
 from app.steering.models import ActionItem, SteeringMeeting
 from app.tenants.models import Grant, Practice, PracticeVersion, Tenant, TenantVersion, User
-from app.tickets.models import Ticket, TicketMonth, TicketMonthPending
+from app.tickets.models import Ticket, TicketMonth
 from app.vendors.models import Vendor
 
 # Tables above tenancy: no row-level security, reached only through the API's principal checks.
-# tenant_versions, practice_versions: change counters only, written by triggers (app/db/versions.py).
+# tenant_versions, practice_versions: change counters only, bumped at commit (app/db/versions.py).
 # standard_library, standards: the built-in library, and each practice's own (app/standards/models.py).
 # invitations, password_resets: mailed links, followed before anyone is signed in (app/accounts/models.py);
 # oidc_providers: a practice's single sign-on, read before anyone is signed in (app/sso).
@@ -33,7 +33,7 @@ GLOBAL_TABLES = frozenset({"practices", "users", "tenants", "grants", "api_keys"
 __all__ = [
     "ActionItem", "ApiKey", "Asset", "AuditEvent", "Base", "Budget", "BudgetLine", "BudgetSpend", "BusinessGoal", "Decision", "GLOBAL_TABLES",
     "Finding", "Grant", "HealthScore", "Initiative", "Integration", "Invitation", "PasswordReset", "ItPlan", "LibraryStandard", "OidcProvider", "Policy", "Practice", "PracticeVersion", "Review",
-    "ReportDelivery", "ReviewAnswer", "Risk", "SpendMonth", "SpendMonthPending",
-    "StaleHealthMonth", "Standard", "SteeringMeeting", "StrategyProfile", "Tenant", "TenantVersion", "Ticket", "TicketMonth", "TicketMonthPending", "User", "Vendor",
+    "ReportDelivery", "ReviewAnswer", "Risk", "SpendMonth",
+    "StaleHealthMonth", "Standard", "SteeringMeeting", "StrategyProfile", "Tenant", "TenantVersion", "Ticket", "TicketMonth", "User", "Vendor",
     "WebhookDelivery",
 ]

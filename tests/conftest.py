@@ -43,6 +43,7 @@ from app.settings import Settings, get_settings
 from app.tenants import actions as tenant_actions
 from app.tenants.models import Role
 from app.web import create_app
+from tests import oracle
 from tests.apitools import PASSWORD, addressed_api, api, scene  # noqa: F401 -- the suite's client fixtures
 from tests.statements import recording
 
@@ -142,9 +143,20 @@ def fresh_database(server_url, citus_cluster):
 
 @pytest.fixture(scope="session")
 def database_url(fresh_database) -> str:
+    """The run's database, migrated; on one node with the counters' oracle watching (tests/oracle.py)."""
     url = fresh_database()
     migrate.upgrade(url)
+    if not on_citus():
+        asyncio.run(install_oracle(url))
     return url
+
+
+async def install_oracle(url: str) -> None:
+    engine = make_engine(url, runtime_role=False)
+    try:
+        await oracle.install(engine)
+    finally:
+        await engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -145,7 +145,7 @@ async def joined(session: AsyncSession, invitation: Invitation, password: str) -
         user = await create_user(session, invitation.practice_id, email=invitation.email, name=invitation.name,
                                  password=password, role=invitation.role, tenant_ids=tenant_ids)
     else:  # a disabled account of the practice comes back as invited; its old tokens stay dead
-        await session.execute(delete(Grant).where(Grant.user_id == user.id))
+        await session.execute(delete(Grant).where(Grant.user_id == user.id).returning(Grant.tenant_id))
         user = await end_sessions(session, user.id, name=invitation.name, role=invitation.role,
                                   password_hash=hash_password(password), disabled_at=None)
         session.add_all(Grant(user_id=user.id, tenant_id=t) for t in tenant_ids)

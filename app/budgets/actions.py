@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, Numeric, func, literal_column, select
+from sqlalchemy import Date, Numeric, func, literal_column, select, update
 from sqlalchemy.dialects.postgresql import UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,6 +27,7 @@ from app import validation as v
 from app.audit.actions import record
 from app.auth.principal import Principal
 from app.budgets.models import Budget, BudgetKind, BudgetLine, BudgetSpend
+from app.db import figures
 from app.db.base import uuid7
 from app.db.key_rows import key_rows
 from app.errors import Conflict, Invalid, NotFound
@@ -183,16 +184,7 @@ async def record_spend(
         raise Invalid(
             f"month must be within fiscal year {year} of this line, {first:%Y-%m} to {last:%Y-%m}.", ["month"]
         )
-    key = {"tenant_id": tenant_id, "budget_line_id": line_id, "month": month}
-    before = await session.scalar(
-        select(BudgetSpend.amount).where(*(getattr(BudgetSpend, k) == value for k, value in key.items()))
-    )
-    statement = insert(BudgetSpend).values(**key, amount=amount)
-    await session.execute(
-        statement.on_conflict_do_update(  # excluded: its default, now() (Citus refuses a function here)
-            index_elements=list(key), set_={"amount": amount, "updated_at": statement.excluded.updated_at}
-        )
-    )
+    before = await write_spend(session, tenant_id, line_id, month, amount)
     await record(
         session, actor, tenant_id, "budget_spend.set", "BudgetSpend", line_id,
         None if before is None else {"month": month.isoformat(), "amount": str(before)},
@@ -203,18 +195,46 @@ async def record_spend(
     return line
 
 
+async def write_spend(session: AsyncSession, tenant_id: uuid.UUID, line_id: uuid.UUID, month: dt.date,
+                      amount: Decimal) -> Decimal | None:
+    """Set the line's spend in `month`; returns the amount it replaced (None: there was none).
+
+    The month's figure moves by the difference at commit (app/db/figures.py), so the amount
+    replaced is read locked; a row another writer inserts meanwhile makes the insert find it, and
+    it is read again, locked."""
+    key = {"tenant_id": tenant_id, "budget_line_id": line_id, "month": month}
+    stored = select(BudgetSpend.amount).where(*(getattr(BudgetSpend, k) == value for k, value in key.items()))
+    while True:
+        before = await session.scalar(stored.with_for_update())
+        if before is not None:
+            await session.execute(update(BudgetSpend).where(*(getattr(BudgetSpend, k) == value for k, value in key.items()))
+                                  .values(amount=amount, updated_at=func.now()))
+            break
+        inserted = await session.scalar(insert(BudgetSpend).values(**key, amount=amount)
+                                        .on_conflict_do_nothing().returning(BudgetSpend.month))
+        if inserted is not None:
+            break
+    figures.spend_changed(session, tenant_id, month, amount - (before or 0))
+    return before
+
+
 async def delete_budget_line(
     session: AsyncSession, actor: Principal, tenant_id: uuid.UUID, line_id: uuid.UUID
 ) -> BudgetLine:
     """Delete the line and its spend; closed months whose actual to date included it go stale."""
     line = await editing.load(session, actor, BudgetLine, tenant_id, line_id)
-    first_spend = await session.scalar(
-        select(func.min(BudgetSpend.month)).where(
-            BudgetSpend.tenant_id == tenant_id, BudgetSpend.budget_line_id == line_id, BudgetSpend.amount > 0
-        )
-    )
+    # The line, then its spend, locked: no spend is added to it meanwhile, and what goes with it
+    # is taken from the months' figures at commit.
+    await session.execute(select(BudgetLine.id).where(BudgetLine.tenant_id == tenant_id, BudgetLine.id == line_id)
+                          .with_for_update())
+    spend = (await session.execute(select(BudgetSpend.month, BudgetSpend.amount).where(
+        BudgetSpend.tenant_id == tenant_id, BudgetSpend.budget_line_id == line_id)
+        .order_by(BudgetSpend.month).with_for_update())).all()
+    first_spend = min((month for month, amount in spend if amount > 0), default=None)
     _, _, last = await _fiscal_year_of_line(session, line)
     line = await editing.delete(session, actor, BudgetLine, tenant_id, line_id)
+    for month, amount in spend:
+        figures.spend_changed(session, tenant_id, month, -amount)
     if first_spend is not None:
         await mark_closed_months_stale(session, tenant_id, first_spend, last)
     return line

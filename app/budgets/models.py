@@ -7,7 +7,7 @@ import enum
 import uuid
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, CheckConstraint, Index, Numeric, SmallInteger, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, Numeric, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base, TenantEntity, TenantOwned, Timestamps, Versioned, tenant_fk
@@ -67,7 +67,7 @@ class BudgetSpend(TenantOwned, Timestamps, Base):
 
 
 class SpendMonth(TenantOwned, Base):
-    """A tenant's spend in one month over all its lines, kept by the database (migration 0009).
+    """A tenant's spend in one month over all its lines, kept from the spend written (app/db/figures.py).
 
     Spend is recorded only in a month of its line's fiscal year, so a fiscal year's actual to date
     is the sum of these rows from its first month: a dozen rows per tenant where the lines' spend
@@ -80,16 +80,3 @@ class SpendMonth(TenantOwned, Base):
     month: Mapped[dt.date] = mapped_column(primary_key=True)
     amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
 
-
-class SpendMonthPending(Base):
-    """A transaction's spend deltas until its commit adds them to `spend_months` (migration 0012), as
-    `TicketMonthPending` holds the ticket figures'."""
-
-    __tablename__ = "spend_months_pending"
-    __table_args__ = (Index("ix_spend_months_pending_xact", "xact"),)
-
-    # No foreign key to tenants: an offboarded tenant's cascade leaves deltas that find no figures.
-    tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    xact: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    month: Mapped[dt.date] = mapped_column(primary_key=True)
-    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))

@@ -18,10 +18,9 @@ migration brings its new tables in too:
   the shard's query);
 - the runtime role may log in on the workers: the coordinator opens its worker connections as
   the current role, `fcio_app`;
-- Citus refuses to distribute a table with triggers. The change counters, ticket and spend figures
-  kept by triggers (migrations 0004, 0008, 0009, 0012) are dropped on a cluster: what Citus does
-  with such triggers, and the design that replaces them on both engines, is in infra/README.md
-  ("Triggers on Citus"); until it lands, stored answers and kept figures are not exact there.
+- Citus refuses to distribute a table with triggers: the schema has none. The change counters and
+  the kept figures that triggers kept until migrations 0019 and 0020 are the app's, at commit, on
+  both engines (app/db/written.py, app/db/figures.py; infra/README.md, "Triggers on Citus").
 """
 
 from __future__ import annotations
@@ -85,6 +84,11 @@ TENANT_MATCH = ("tenant_id = ANY (NULLIF(current_setting('app.tenant_ids', true)
                 "OR fcio_practice_sees(tenant_id, NULLIF(current_setting('app.practice_id', true), '')::uuid)")
 
 
+# The counters' bump (migration 0019) and the columns it adds to.
+BUMP = "bump_versions(uuid[], uuid[])"
+COUNTERS = {"tenant_versions": "version", "practice_versions": "roster, data"}
+
+
 def set_null_links(target=None) -> list[tuple[str, str]]:
     """(table, column) of every tenant foreign key that sets its column to NULL when the row it names
     (in `target`, when given) is deleted, from the models."""
@@ -108,6 +112,15 @@ def distribute(conn: Connection, role: str) -> list[str]:
     anchor = next((t for t in distributed if t in done), distributed[0])
     new = [t for t in reference + sorted(distributed, key=lambda t: t != anchor) if t not in done]
     conn.execute(text(PRACTICE_SEES))
+    # The counters' bump runs as the runtime role here: Citus refuses a transaction's statements on
+    # placements another role wrote in it (a request writes `tenants`, the bump reads it), so the
+    # role that writes the data writes the counters, which it may only insert and add to. Citus
+    # serializes the writes of a reference table (an exclusive lock on its shard until commit: every
+    # writer of the cluster would queue behind the committing one); the bump's increments commute
+    # and each backend writes rows of its own, so it declares them commutative (shared locks).
+    conn.execute(text(f"ALTER FUNCTION {BUMP} SECURITY INVOKER SET citus.all_modifications_commutative = on"))
+    for table, columns in COUNTERS.items():
+        conn.execute(text(f"GRANT INSERT, UPDATE ({columns}) ON {table} TO {role}"))
     # What those keys' action did, the delete path does as the runtime role, under row security
     # (app/editing.py `unlink`): it may set the link columns, also of decisions, which it never
     # updates otherwise. (A SECURITY DEFINER function cannot do it for the role: Citus refuses a
@@ -118,10 +131,6 @@ def distribute(conn: Connection, role: str) -> list[str]:
         keys = foreign_keys(conn, new)
         for table, name, _ in keys:
             conn.execute(text(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'))
-        for table in new:
-            for trigger in conn.scalars(text("SELECT tgname FROM pg_trigger WHERE tgrelid = CAST(:t AS regclass) "
-                                             "AND NOT tgisinternal"), {"t": table}):
-                conn.execute(text(f'DROP TRIGGER "{trigger}" ON {table}'))
         for table in new:
             if table in distributed:
                 conn.execute(text(f"ALTER POLICY tenant_isolation ON {table} USING ({TENANT_MATCH})"))

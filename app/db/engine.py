@@ -9,7 +9,7 @@ from __future__ import annotations
 import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
-from app.db import citus
+from app.db import citus, written
 
 RUNTIME_ROLE = "fcio_app"
 
@@ -47,4 +47,4 @@ def make_engine(url: str, *, runtime_role: bool = True, pool_size: int = 10) -> 
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker:
-    return async_sessionmaker(engine, expire_on_commit=False)
+    return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=written.TrackedSession)

@@ -94,8 +94,15 @@ def at_commit(session: AsyncSession, writer: AtCommit, row) -> None:
 
 
 async def write_at_commit(session: AsyncSession) -> None:
-    for writer, rows in session.info.pop("at_commit", {}).items():
-        await writer(session, rows)
+    """Each writer with its rows, in the order first held; a writer marked `late` (the change
+    counters, app/db/written.py) after the others, whose writes may hold rows for it. Pending ORM
+    changes are flushed first: the commit's own flush would come after the held rows are written."""
+    await session.flush()
+    held = session.info.get("at_commit", {})
+    while held:
+        writer = min(held, key=lambda w: getattr(w, "late", False))
+        await writer(session, held.pop(writer))
+    session.info.pop("at_commit", None)
 
 
 @asynccontextmanager

@@ -1,13 +1,13 @@
 """Per-tenant change counters: what lets a stored answer know, exactly, that it is still true.
 
-Every statement that writes rows of a watched table bumps the counter of each tenant it
-touched, in the writer's own transaction (a statement-level trigger reading the statement's
-transition tables), so a bump becomes visible in the same commit as the rows. A tenant's counter
-is the sum of its rows in `tenant_versions`, one row per database backend that wrote it (a
-backend runs one transaction at a time, so writers never wait for each other on a counter: a
-single row per tenant made every writer of a tenant queue behind the others until commit, and
-deadlocked a scoring batch against a PSA job that marks months stale). Rows only grow, so for a
-fixed set of tenants the sum changes exactly when some of their data did. A reader reads that
+Every transaction that writes rows of a watched table bumps the counter of each tenant it
+wrote, just before its COMMIT (app/db/written.py sees every write; until migration 0019 statement
+triggers did, which Citus cannot run), so a bump becomes visible in the same commit as the rows. A
+tenant's counter is the sum of its rows in `tenant_versions`, one row per database backend that
+wrote it (a backend runs one transaction at a time, so writers never wait for each other on a
+counter: a single row per tenant made every writer of a tenant queue behind the others until
+commit, and deadlocked a scoring batch against a PSA job that marks months stale). Rows only
+grow, so for a fixed set of tenants the sum changes exactly when some of their data did. A reader reads that
 sum before it reads the data; an answer stored under a sum is served only while the sum is
 unchanged (app/api/compiled/answers.py).
 
@@ -18,13 +18,13 @@ on counting from where it was, so no sum can come back to a value an old answer 
 The table holds no tenant data and has no row security; only its functions' owner writes it.
 
 A practice has the same kind of counters (`practice_versions`, migration 0006), bumped by the
-same triggers: `data` for a write to any of its tenants' data, `roster` for a write to its
+same statement at commit: `data` for a write to any of its tenants' data, `roster` for a write to its
 tenants rows. What sees a whole practice checks those two sums of a few rows, not one per tenant:
 `data` for stored answers, `roster` for the practice's tenant set (app/auth/roster.py).
 
-The tables, the trigger function, the fold and each watched table's triggers are created by
-migrations (0004, 0005, 0006), each holding the SQL it ran: a new tenant table gets its triggers, or a
-place in UNWATCHED, with its own migration (tests/db/test_versions.py checks the catalog).
+The tables and the fold are created by migrations (0004, 0005, 0006), the bump by 0019. Every
+tenant table is watched but those in UNWATCHED (`WATCHED`, from the models): a new tenant table
+is watched from its first write, or declared unwatched here.
 """
 
 from __future__ import annotations
@@ -33,17 +33,18 @@ from sqlalchemy import BigInteger, cast, func, select, text
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.sql.selectable import ScalarSelect
 
+from app.models import Base
 from app.tenants.models import PracticeVersion, TenantVersion
 
-# Tenant tables that no stored answer reads: queues, the audit trail, raw tickets (answers read
-# the monthly figures in ticket_months, written in the same transaction) and the figures' deltas
-# pending until commit (migration 0012). Writes to them do not bump, which keeps PSA ingestion to
-# one bump per batch. tests/api/test_answer_cache.py
-# fails if a compiled field reads one of them.
-UNWATCHED = frozenset({"webhook_deliveries", "audit_events", "stale_health_months", "tickets",
-                       "ticket_months_pending", "spend_months_pending"})
+# Tenant tables that no stored answer reads: queues, the audit trail and raw tickets (answers read
+# the monthly figures in ticket_months, written in the same transaction). Writes to them do not
+# bump, which keeps PSA ingestion to one bump per batch. tests/api/test_answer_cache.py fails if a
+# compiled field reads one of them.
+UNWATCHED = frozenset({"webhook_deliveries", "audit_events", "stale_health_months", "tickets"})
 
-FUNCTION = "bump_tenant_versions"
+# Each watched table, and the column that holds its rows' tenant.
+WATCHED = {"tenants": "id", **{table.name: "tenant_id" for table in Base.metadata.tables.values()
+                              if "tenant_id" in table.c and table.name not in UNWATCHED}}
 FOLD = "fold_tenant_versions"
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.audit.actions import record
 from app.auth.principal import Principal
+from app.db import written
 from app.db.scope import in_batch, tenant_session
 from app.errors import Forbidden, Invalid
 from app.health.formula import FORMULA_VERSION, KEYS, V1_KEYS, carried_over, score
@@ -84,7 +85,8 @@ async def score_batch(
         clock.lap("formula")
         if rows:
             # Rows in primary-key order: concurrent batches lock them in the same order.
-            await session.execute(UPSERT_SCORES, {"rows": orjson.dumps(rows, default=str).decode()})
+            await session.execute(UPSERT_SCORES, {"rows": orjson.dumps(rows, default=str).decode()},
+                                  execution_options=written.declare(r["tenant_id"] for r in rows))
     clock.lap("upsert")
     return len(rows)
 

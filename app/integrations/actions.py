@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app import validation as v
 from app.audit.actions import record, snapshot
 from app.auth.principal import Principal
+from app.db import figures
 from app.db.base import uuid7
 from app.db.scope import after_commit, tenant_session
 from app.errors import Conflict, Invalid, NotFound
@@ -439,7 +440,8 @@ class Recategorised:
 
 
 async def reapply_mapping(session: AsyncSession, actor: Principal, integration_id: uuid.UUID) -> Recategorised:
-    """Re-categorise the integration's stored tickets with its current rules (the database recounts their months)."""
+    """Re-categorise the integration's stored tickets with its current rules; their months' figures
+    move at commit. The tickets are read locked: the category a figure is moved from is the stored one."""
     integration = await _visible_integration(session, actor, integration_id)
     require_writer(actor)
     source, tenant_id = source_of(integration.vendor), integration.tenant_id
@@ -447,7 +449,7 @@ async def reapply_mapping(session: AsyncSession, actor: Principal, integration_i
         await session.execute(
             select(Ticket.id, Ticket.category, Ticket.attributes, Ticket.opened_at, Ticket.status).where(
                 Ticket.tenant_id == tenant_id, Ticket.source == source
-            )
+            ).order_by(Ticket.id).with_for_update()
         )
     ).all()
     rules, default = integration.settings.get("rules", []), integration.settings.get("default")
@@ -460,6 +462,10 @@ async def reapply_mapping(session: AsyncSession, actor: Principal, integration_i
             continue
         if category != ticket.category:
             changes.append((ticket.id, category.value, ticket.opened_at, ticket.status))
+            place = counted(opened_month(ticket.opened_at), category.value, ticket.status)
+            if place is not None:  # from its old category to its new one, in its month
+                figures.ticket_moved(session, tenant_id, source, place[0], ticket.category.value, -1)
+                figures.ticket_moved(session, tenant_id, source, place[0], category.value, 1)
     if changes:
         await session.execute(
             text("""

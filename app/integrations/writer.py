@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import orjson
 from sqlalchemy import text
 
+from app.db import written
 from app.db.scope import tenant_session
 from app.integrations.models import DeliveryStatus
 from app.services import Services
@@ -100,7 +101,8 @@ class DeliveryWriter:
     async def _write(self, batch: list[Delivery]) -> set[uuid.UUID]:
         rows = [d.as_json() for d in batch]
         async with tenant_session(self.services.sessionmaker, {d.tenant_id for d in batch}) as session:
-            result = await session.execute(STORE, {"deliveries": orjson.dumps(rows, default=_bytes).decode()})
+            result = await session.execute(STORE, {"deliveries": orjson.dumps(rows, default=_bytes).decode()},
+                                           execution_options=written.declare(d.tenant_id for d in batch))
             return {uuid.UUID(str(i)) for i in result.scalars()}
 
 

@@ -36,6 +36,7 @@ from app import editing
 from app import validation as v
 from app.audit.actions import record
 from app.auth.principal import Principal
+from app.db import written
 from app.db.base import uuid7
 from app.db.key_rows import key_rows
 from app.errors import Invalid
@@ -270,7 +271,7 @@ up AS (
     serial_number = excluded.serial_number, purchased_on = excluded.purchased_on,
     warranty_end = excluded.warranty_end, end_of_support = excluded.end_of_support,
     retired_on = excluded.retired_on, replacement_cost = excluded.replacement_cost,
-    version = a.version + 1, updated_at = now()
+    version = a.version + 1, updated_at = excluded.updated_at  -- the default, now(): Citus refuses a function here
   WHERE (a.name, a.kind, a.manufacturer, a.model, a.serial_number, a.purchased_on, a.warranty_end,
          a.end_of_support, a.retired_on, a.replacement_cost)
         IS DISTINCT FROM (excluded.name, excluded.kind, excluded.manufacturer, excluded.model,
@@ -301,7 +302,7 @@ async def write_assets(
         "purchased": [r.purchased_on for r in rows], "warranty": [r.warranty_end for r in rows],
         "support": [r.end_of_support for r in rows], "retired": [r.retired_on for r in rows],
         "costs": [r.replacement_cost for r in rows],
-    })).all()
+    }, execution_options=written.declare([tenant_id]))).all()
     await mark_changed_months_stale(session, tenant_id, [(facts_of(r, "old_"), facts_of(r)) for r in result])
     return len(result)
 
@@ -311,8 +312,8 @@ async def remove_assets(session: AsyncSession, tenant_id: uuid.UUID, source: str
     if not external_ids:
         return 0
     result = (await session.execute(
-        REMOVE, {"tenant_id": tenant_id, "source": source, "external_ids": list(external_ids)}
-    )).all()
+        REMOVE, {"tenant_id": tenant_id, "source": source, "external_ids": list(external_ids)},
+        execution_options=written.declare([tenant_id]))).all()
     await mark_changed_months_stale(session, tenant_id, [(facts_of(r, "old_"), None) for r in result])
     return len(result)
 

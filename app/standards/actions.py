@@ -30,6 +30,7 @@ from app import editing
 from app import validation as v
 from app.audit.actions import jsonable, record, snapshot
 from app.auth.principal import Principal
+from app.db import written
 from app.errors import Conflict, DomainError, Forbidden, Invalid, Limit, NotFound, ValidationErrors
 from app.guards import check_version, require_writer, visible_tenant
 from app.health.formula import alignment_score
@@ -288,7 +289,7 @@ async def complete_review(
         .where(answers.tenant_id == tenant_id, answers.review_id == review_id,
                answers.alignment.in_([g.value for g in GAPS]))
         .order_by(answers.standard_id),
-    ))
+    ), execution_options=written.declare([tenant_id]))
     review.status = ReviewStatus.COMPLETED
     review.completed_at = completed_at or dt.datetime.now(dt.UTC)
     review.alignment_score = alignment_score(int(sums.halves), int(sums.possible))

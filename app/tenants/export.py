@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.actions import record
 from app.auth.principal import Principal
-from app.db.figures import figures_given
+from app.db import written
 from app.db.scope import tenant_session
 from app.errors import Conflict, Forbidden, Invalid
 from app.guards import visible_tenant
@@ -110,10 +110,9 @@ async def offboard_tenant(session: AsyncSession, actor: Principal, tenant_id: uu
         counts[table] = await session.scalar(
             text(f'select count(*) from "{table}" where {_owned_by(table)} = :t'), {"t": tenant.id}
         )
-    # The figures go with the rows they count: nothing is left to keep. Kept, the cascade's deltas
-    # were pending rows of a tenant already deleted, which PostgreSQL 15's row security refuses.
-    await figures_given(session)
-    await session.execute(text("delete from tenants where id = :t"), {"t": tenant.id})
+    # The figures go with the rows they count (the cascade): no delta is held (app/db/figures.py).
+    await session.execute(text("delete from tenants where id = :t"), {"t": tenant.id},
+                          execution_options=written.declare([tenant.id], [tenant.practice_id]))
     await record(
         session, actor, actor.tenant_ids - {tenant.id}, "tenant.offboard", "Tenant", tenant.id,
         {"name": tenant.name, "slug": tenant.slug, "rows": counts}, None,
@@ -140,7 +139,7 @@ async def import_tenant(session: AsyncSession, document: dict[str, Any]) -> tupl
         raise Invalid("The export must hold its tenant's row.")
     tables = await imported_standards(session, uuid.UUID(str(owner[0]["practice_id"])), document.get("standards") or [], tables)
     inserted = 0
-    await figures_given(session)  # the kept figures come back as exported, beside their rows
+    # The kept figures come back as exported, beside their rows: inserted as rows, no delta held.
     for table in await tenant_tables(session):
         rows = tables.get(table) or []
         if any(str(row.get(_owned_by(table))) != str(tenant_id) for row in rows):
@@ -154,6 +153,7 @@ async def import_tenant(session: AsyncSession, document: dict[str, Any]) -> tupl
                 f'from jsonb_populate_recordset(null::"{table}", :rows)'
             ).bindparams(bindparam("rows", type_=JSONB)),
             {"rows": rows},
+            execution_options=written.declare([tenant_id], [row["practice_id"] for row in rows] if table == "tenants" else ()),
         )
         inserted += len(rows)
     await record(session, Principal.system([tenant_id]), tenant_id, "tenant.import", "Tenant", tenant_id, None,

@@ -126,7 +126,7 @@ class Grant(Base):
 
 
 class TenantVersion(Base):
-    """One backend's share of a tenant's change counter, kept by triggers (app/db/versions.py).
+    """One backend's share of a tenant's change counter, bumped at commit (app/db/versions.py).
 
     Never deleted but by folding, so no foreign key; backend 0 holds what was folded.
     """
@@ -139,7 +139,7 @@ class TenantVersion(Base):
 
 
 class PracticeVersion(Base):
-    """One backend's share of a practice's two change counters, kept by the same triggers.
+    """One backend's share of a practice's two change counters, bumped by the same statement.
 
     `roster` counts writes to the practice's tenants rows (which tenants it has), `data` writes to
     any of its tenants' data: an admin's tenant set and stored answers are checked against them.

@@ -2,12 +2,12 @@
 
 A ticket is upserted on `(tenant_id, source, external_id)`. A write never rolls a ticket back:
 it applies only when its vendor sequence (or, without one, its vendor update time) is not older
-than the stored one. Month figures for every source but `manual` are kept by the database from
-the stored tickets, by the month they were opened in (UTC): triggers on `tickets` add what each
-statement's new rows count and take away what its old rows counted (migration 0008), so every
-path that writes tickets keeps them exact, concurrent writers included, without recounting a
-month. A `ticket_months` row exists exactly when tickets were opened in that month. A change to
-a month that has already been scored marks it stale for the health recompute.
+than the stored one. Month figures for every source but `manual` are kept from the stored
+tickets, by the month they were opened in (UTC): each write adds what its new rows count and
+takes away what the rows it replaced counted, at commit (app/db/figures.py), so the figures stay
+exact, concurrent writers included, without recounting a month. A `ticket_months` row exists
+exactly when tickets were opened in that month. A change to a month that has already been scored
+marks it stale for the health recompute.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import validation as v
 from app.audit.actions import record, snapshot
 from app.auth.principal import Principal
+from app.db import figures
 from app.db.base import uuid7
 from app.errors import DomainError, Forbidden, Invalid, Limit
 from app.guards import require_writer, visible_tenant
@@ -82,13 +83,6 @@ WITH input AS (
     CAST(:attributes AS text[])
   ) AS i(id, external_id, category, title, status, priority, opened_at, closed_at, updated_at, sequence, attributes)
 ),
-old AS (  -- one probe of the unique index per input row: a plan that does not grow with the table
-  SELECT i.external_id, t.opened_at, t.category, t.status FROM input i
-  JOIN LATERAL (
-    SELECT opened_at, category, status FROM tickets t
-    WHERE t.tenant_id = :tenant_id AND t.source = :source AND t.external_id = i.external_id
-  ) t ON true
-),
 up AS (
   INSERT INTO tickets AS t (tenant_id, id, source, external_id, category, title, status, priority, opened_at,
                             closed_at, source_updated_at, source_sequence, attributes)
@@ -100,7 +94,7 @@ up AS (
     priority = excluded.priority, opened_at = excluded.opened_at, closed_at = excluded.closed_at,
     source_updated_at = coalesce(excluded.source_updated_at, t.source_updated_at),
     source_sequence = coalesce(excluded.source_sequence, t.source_sequence),
-    attributes = excluded.attributes, updated_at = now()
+    attributes = excluded.attributes, updated_at = excluded.updated_at  -- the default, now(): Citus refuses a function here
   WHERE CASE
       WHEN excluded.source_sequence IS NOT NULL AND t.source_sequence IS NOT NULL
         THEN excluded.source_sequence >= t.source_sequence
@@ -110,11 +104,17 @@ up AS (
     AND (t.category, t.title, t.status, t.priority, t.opened_at, t.closed_at, t.attributes)
         IS DISTINCT FROM (excluded.category, excluded.title, excluded.status, excluded.priority,
                           excluded.opened_at, excluded.closed_at, excluded.attributes)
+    AND t.external_id = ANY (CAST(:locked AS text[]))  -- its old state is the one LOCK read
   RETURNING t.external_id, t.opened_at, t.category, t.status
 )
-SELECT date_trunc('month', up.opened_at AT TIME ZONE 'UTC')::date, CAST(up.category AS text), up.status,
-       date_trunc('month', old.opened_at AT TIME ZONE 'UTC')::date, CAST(old.category AS text), old.status
-FROM up LEFT JOIN old USING (external_id)
+SELECT external_id, date_trunc('month', opened_at AT TIME ZONE 'UTC')::date, CAST(category AS text), status FROM up
+""")
+# The stored tickets of a batch, locked in key order (two batches never deadlock) before the upsert
+# reads them: their state is then the one the upsert replaces. One probe of the unique index per id.
+LOCK = text("""
+SELECT external_id, date_trunc('month', opened_at AT TIME ZONE 'UTC')::date, CAST(category AS text), status
+FROM tickets WHERE tenant_id = :tenant_id AND source = :source AND external_id = ANY (CAST(:external_ids AS text[]))
+ORDER BY external_id FOR UPDATE
 """)
 
 def opened_month(moment: dt.datetime) -> dt.date:
@@ -140,19 +140,38 @@ async def write_tickets(
 ) -> set[dt.date]:
     """Store `rows` (newer state only); returns the months whose figures the write changed.
 
-    The figures themselves are kept by the database (migration 0008). The months are read off the
-    rows written: a ticket that moved, changed category or was deleted changes the month it
-    counted in and the one it counts in now. The old state is the one the statement saw; a
-    concurrent writer of the same ticket reports its own change of months.
+    A ticket that moved, changed category or was deleted changes the month it counted in and the
+    one it counts in now: both are held for the figures at commit (app/db/figures.py). The old
+    state is the one the write replaces: the stored tickets are locked first, and a ticket another
+    writer inserted meanwhile (not locked, so not updated) is written again in a round of its own.
     """
-    if not rows:
-        return set()
+    months: set[dt.date] = set()
+    while rows:
+        locked = {external_id: counted(*where) for external_id, *where in (await session.execute(
+            LOCK, {"tenant_id": tenant_id, "source": source, "external_ids": [r.external_id for r in rows]}))}
+        written = await upsert_round(session, tenant_id, source, rows, locked)
+        for external_id, *where in written:
+            before, after = locked.get(external_id), counted(*where)
+            if before != after:
+                for place, sign in ((before, -1), (after, 1)):
+                    if place is not None:
+                        figures.ticket_moved(session, tenant_id, source, *place, sign)
+                        months.add(place[0])
+        done = locked.keys() | {external_id for external_id, *_ in written}
+        rows = [r for r in rows if r.external_id not in done]
+    return months
+
+
+async def upsert_round(session: AsyncSession, tenant_id: uuid.UUID, source: str, rows: Sequence[TicketRow],
+                       locked: dict) -> list:
+    """One upsert of `rows`: (external id, month, category, status) of each ticket it wrote."""
     await use_custom_plans(session)
     result = await session.execute(
         UPSERT,
         {
             "tenant_id": tenant_id,
             "source": source,
+            "locked": list(locked),
             "ids": [uuid7() for _ in rows],
             "external_ids": [r.external_id for r in rows],
             "categories": [r.category.value for r in rows],
@@ -166,12 +185,7 @@ async def write_tickets(
             "attributes": [None if r.attributes is None else json.dumps(r.attributes) for r in rows],
         },
     )
-    months = set()
-    for new_month, new_category, new_status, old_month, old_category, old_status in result.all():
-        before, after = counted(old_month, old_category, old_status), counted(new_month, new_category, new_status)
-        if before != after:
-            months.update(where[0] for where in (before, after) if where is not None)
-    return months
+    return result.all()
 
 
 async def use_custom_plans(session: AsyncSession) -> None:

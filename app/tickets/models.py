@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import uuid
 
-from sqlalchemy import BigInteger, CheckConstraint, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, String, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -62,20 +61,3 @@ class TicketMonth(TenantOwned, Timestamps, Base):
     change: Mapped[int] = mapped_column(default=0)
     alert: Mapped[int] = mapped_column(default=0)
 
-
-class TicketMonthPending(Base):
-    """A transaction's ticket figure deltas until its commit adds them to `ticket_months` (migration
-    0012): keyed by the writer's transaction id, so concurrent writers never wait on each other
-    before they commit. No committed row ever exists."""
-
-    __tablename__ = "ticket_months_pending"
-    __table_args__ = (Index("ix_ticket_months_pending_xact", "xact"),)
-
-    # No foreign key to tenants: an offboarded tenant's cascade leaves deltas that find no figures.
-    tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    xact: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    month: Mapped[dt.date] = mapped_column(primary_key=True)
-    source: Mapped[str] = mapped_column(String(100), primary_key=True)
-    support: Mapped[int]
-    change: Mapped[int]
-    alert: Mapped[int]

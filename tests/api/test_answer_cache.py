@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import text, update
 
 from app.api import ids
 from app.api.compiled.answers import Answers
@@ -24,6 +24,7 @@ from app.api.schema import build_schema
 from app.auth.principal import Principal
 from app.db import versions
 from app.health.actions import score_batch
+from app.risks.models import Risk
 from app.steering import actions as steering
 from app.tenants import actions as tenant_actions
 from app.tenants.models import Role
@@ -77,7 +78,7 @@ async def test_a_repeated_read_is_one_statement_until_its_tenants_change(api, wo
     assert data["tenants"]["edges"][0]["node"]["health"]["month"] == "2026-10"
 
     async with world.scope([b.id]) as s:  # any other writer, e.g. PSA processing in a worker
-        await s.execute(text("UPDATE risks SET title = 'MFA for admins only' WHERE tenant_id = :t"), {"t": b.id})
+        await s.execute(update(Risk).where(Risk.tenant_id == b.id).values(title="MFA for admins only"))
     _, data = await read(api, count_statements, token)
     assert risk_titles(data)["Beta"] == ["MFA for admins only"]
     assert (await read(api, count_statements, token))[0] == 1

@@ -21,15 +21,17 @@ from decimal import Decimal
 import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
-from sqlalchemy import text
+from sqlalchemy import text, update
 
 from app.api import ids
 from app.api.compiled.run import compile_request
 from app.auth.principal import Principal
+from app.db import written
 from app.health.formula import band
 from app.health.inputs import fiscal_year_of
 from app.health.models import HealthScore
 from app.months import add_months, month_label, utc_today
+from app.risks.models import Risk
 from app.tenants.models import Role
 from tests.api.compiled_pair import Pair
 from tests.api.generated_scene import LINE, MEETING, RISK, SPEND, TICKETS, UPDATE_RISK, login, mutate
@@ -103,8 +105,8 @@ async def make_tenant(pair: Pair, world, token: str, practice, n: int, spec: dic
         if days:  # no API sets the acceptance's end yet (acceptRisk): as it would store it
             async with world.scope([tenant.id]) as s:
                 until = utc_today() + dt.timedelta(days=int(days))
-                await s.execute(text("UPDATE risks SET accepted_until = :until WHERE tenant_id = :t AND id = :id"),
-                                {"until": until, "t": tenant.id, "id": ids.decode(risk["risk"]["id"]).id})
+                await s.execute(update(Risk).where(Risk.tenant_id == tenant.id, Risk.id == ids.decode(risk["risk"]["id"]).id)
+                                .values(accepted_until=until))
     if spec["budget"] is not None:
         year, elapsed = fiscal_year_of(MONTH, spec["start"])
         kind, *values = spec["budget"]
@@ -124,7 +126,8 @@ async def make_tenant(pair: Pair, world, token: str, practice, n: int, spec: dic
         await mutate(pair, token, MEETING, tenantId=gid, scheduledAt=spec["meeting"])
     if spec["offboarded"]:
         async with world.scope(()) as s:
-            await s.execute(text("UPDATE tenants SET status = 'OFFBOARDED' WHERE id = :id"), {"id": tenant.id})
+            await s.execute(text("UPDATE tenants SET status = 'OFFBOARDED' WHERE id = :id"), {"id": tenant.id},
+                            execution_options=written.declare([tenant.id], [tenant.practice_id]))
     return tenant
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import text
 from app.api import ids
 from app.auth import access, tokens
 from app.auth.roster import Rosters
+from app.db import written
 from app.settings import get_settings
 from app.tenants.models import Role
 
@@ -50,7 +51,8 @@ async def test_the_practice_set_kept_between_requests_follows_every_change_of_it
     second = await world.tenant(practice)
     assert await seen() == {first.id, second.id}
     async with world.scope(()) as s:
-        await s.execute(text("update tenants set status = 'OFFBOARDED' where id = :t"), {"t": first.id})
+        await s.execute(text("update tenants set status = 'OFFBOARDED' where id = :t"), {"t": first.id},
+                        execution_options=written.declare([first.id], [first.practice_id]))
     assert await seen() == {second.id}
     other = await world.tenant(await world.practice())
     assert other.id not in await seen()

@@ -1,29 +1,46 @@
-"""What the triggers did must still happen on a cluster: not yet (infra/README.md, "Triggers on Citus").
+"""What the triggers did still happens on a cluster: the app bumps the counters at commit.
 
-Citus refuses to distribute a table with triggers, so `fcio migrate` drops them on a coordinator;
-the change counters (and the ticket and spend figures) are then not kept there. These tests say
-so, strictly: they start passing, and fail as xfail, when the write paths keep them on both engines.
+Citus cannot run the change-counter triggers on its shards (infra/README.md, "Triggers on
+Citus"); since migration 0019 the app's sessions hold the tenants each transaction writes and
+bump them just before COMMIT, the same on both engines (app/db/written.py). tests/db/test_versions.py
+runs here too (`make test-citus`); these check it through a real action.
 """
 
-import pytest
 from sqlalchemy import func, select
 
 from app.auth.principal import Principal
 from app.risks import actions as risks
 from app.risks.models import RiskCategory
-from app.tenants.models import TenantVersion
-
-pytestmark = pytest.mark.xfail(strict=True, reason="triggers are dropped on Citus; the design that replaces "
-                                                    "them on both engines is in infra/README.md")
+from app.tenants.models import PracticeVersion, TenantVersion
 
 
-async def test_a_write_bumps_its_tenants_counter(world):
-    practice = await world.practice()
-    tenant = await world.tenant(practice)
+async def sums(world, tenant, practice) -> tuple[int, int]:
     async with world.scope([tenant.id]) as s:
-        before = await s.scalar(select(func.coalesce(func.sum(TenantVersion.version), 0)).where(TenantVersion.id == tenant.id))
+        return (await s.scalar(select(func.coalesce(func.sum(TenantVersion.version), 0)).where(TenantVersion.id == tenant.id)),
+                await s.scalar(select(func.coalesce(func.sum(PracticeVersion.data), 0)).where(PracticeVersion.id == practice.id)))
+
+
+async def test_a_write_bumps_its_tenants_and_its_practices_counters(world):
+    practice = await world.practice()
+    tenant, other = await world.tenant(practice), await world.tenant(practice)
+    before, others = await sums(world, tenant, practice), await sums(world, other, practice)
+    async with world.scope([tenant.id]) as s:
         await risks.create_risk(s, Principal.system([tenant.id], practice.id), tenant.id,
                                 title="Unpatched VPN", category=RiskCategory.SECURITY, likelihood=4, impact=5)
-    async with world.scope([tenant.id]) as s:
-        after = await s.scalar(select(func.coalesce(func.sum(TenantVersion.version), 0)).where(TenantVersion.id == tenant.id))
-    assert after > before
+    after = await sums(world, tenant, practice)
+    assert after == (before[0] + 1, before[1] + 1)
+    assert (await sums(world, other, practice))[0] == others[0]
+
+
+async def test_a_rolled_back_write_bumps_nothing(world):
+    practice = await world.practice()
+    tenant = await world.tenant(practice)
+    before = await sums(world, tenant, practice)
+    try:
+        async with world.scope([tenant.id]) as s:
+            await risks.create_risk(s, Principal.system([tenant.id], practice.id), tenant.id,
+                                    title="Unpatched VPN", category=RiskCategory.SECURITY, likelihood=4, impact=5)
+            raise LookupError("the request fails after its write")
+    except LookupError:
+        pass
+    assert await sums(world, tenant, practice) == before

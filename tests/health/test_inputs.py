@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from app.budgets.actions import write_spend
 from app.budgets.models import Budget, BudgetKind, BudgetLine, BudgetSpend
 from app.db.scope import tenant_session
 from app.health.formula import HealthInputs
@@ -59,8 +60,7 @@ async def rich_tenant(world, sm, practice):
     spend = [(lines[0], 2026, 1, "2000"), (lines[0], 2026, 10, "2500.25"), (lines[0], 2026, 11, "9999"),
              (lines[1], 2026, 3, "30000"), (lines[2], 2026, 10, "150"), (lines[3], 2026, 11, "75"),
              (lines[4], 2025, 10, "5000")]
-    await add(sm, t.id, *[BudgetSpend(tenant_id=t.id, budget_line_id=line.id, month=dt.date(y, m, 1), amount=Decimal(a))
-                          for line, y, m, a in spend])
+    await add_spend(sm, t.id, [(line, dt.date(y, m, 1), Decimal(a)) for line, y, m, a in spend])
     await add(
         sm, t.id,
         TicketMonth(tenant_id=t.id, month=MONTH, source="manual", support=5, change=2, alert=1),
@@ -168,6 +168,13 @@ async def best_practices(sm, practice, t):
     )
 
 
+async def add_spend(sm, tenant_id, spend) -> None:
+    """(line, month, amount) written as the app writes spend (its figures kept at commit)."""
+    async with tenant_session(sm, [tenant_id]) as s:
+        for line, month, amount in spend:
+            await write_spend(s, tenant_id, line.id, month, amount)
+
+
 async def july_fiscal_tenant(world, sm, practice):
     """Fiscal year from July; created mid-September, so its steering window has two months."""
     t = await world.tenant(practice, employee_count=3, fiscal_year_start_month=7, currency="EUR")
@@ -176,7 +183,7 @@ async def july_fiscal_tenant(world, sm, practice):
     await add(sm, t.id, fy2025, fy2026)
     line = BudgetLine(tenant_id=t.id, budget_id=fy2026.id, name="MSP", kind=BudgetKind.OPEX, category="Services", planned=Decimal("12000"))
     await add(sm, t.id, line, BudgetLine(tenant_id=t.id, budget_id=fy2025.id, name="MSP", kind=BudgetKind.OPEX, category="Services", planned=Decimal("1")))
-    await add(sm, t.id, *[BudgetSpend(tenant_id=t.id, budget_line_id=line.id, month=dt.date(2026, m, 1), amount=Decimal("1100")) for m in (7, 8, 9, 10)])
+    await add_spend(sm, t.id, [(line, dt.date(2026, m, 1), Decimal("1100")) for m in (7, 8, 9, 10)])
     await add(sm, t.id, TicketMonth(tenant_id=t.id, month=MONTH, source="halopsa", support=0, change=0, alert=0))
     await add(sm, t.id, SteeringMeeting(tenant_id=t.id, scheduled_at=at(2026, 9, 20), status=MeetingStatus.HELD),
               Initiative(tenant_id=t.id, title="later", target_month=dt.date(2027, 1, 1)))

@@ -70,7 +70,7 @@ async def set_user(sessionmaker, user_id, *, disable: bool = False, remove: bool
         if disable:
             await session.execute(update(User).where(User.id == user_id).values(disabled_at=dt.datetime.now(dt.UTC)))
         if remove:
-            await session.execute(delete(Grant).where(Grant.user_id == user_id))
+            await session.execute(delete(Grant).where(Grant.user_id == user_id).returning(Grant.tenant_id))
             await session.execute(delete(User).where(User.id == user_id))
 
 
