@@ -15,8 +15,9 @@ role and exact tenant set, or its whole practice), the document, the operation, 
 the UTC day (rules "as of today", such as the portfolio's open high risks or its default month,
 change with it overnight without any write). An answer "as of now" (`nextSteeringMeeting`) is
 stored with the time it may next read otherwise, which its statement computes (the earliest
-upcoming meeting the caller sees: until then, every "next" meeting stays next) and is served only
-before then (`Compiler.expiries`). Entries are evicted least recently used first, within a byte
+upcoming meeting of the tenants it read: until then, every "next" meeting stays next) and is
+served only before then, by this host's clock against the database's `now()` (the two are
+assumed in sync, as NTP keeps them). Entries are evicted least recently used first, within a byte
 budget (`FCIO_ANSWER_CACHE_MB` per process).
 """
 
