@@ -4,8 +4,9 @@ Why: a CIO's dashboard asks the same documents over and over, and most of what t
 (health scores, the risk register, the plan) changes a few times a month. Serving a stored
 body costs the request its authentication statement only.
 
-Exact, not time-based: an answer is stored under the change counter of the caller's tenants
-(app/db/versions.py) read by the request's authentication statement, before the answer's own
+Exact, not time-based: an answer is stored under the change counter of the tenants it read (the
+one of a `tenant(id:)` document, else all the caller sees: `Principal.version_of`, app/db/versions.py)
+read by the request's authentication statement, before the answer's own
 statement; it is served only to a request whose counter, read the same way, is equal. The
 counter is bumped in the same commit as any write to those tenants' data and never goes down,
 so an equal counter means nothing the answer read has changed since it was computed.
