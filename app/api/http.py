@@ -21,7 +21,6 @@ from app.api.compiled import document
 from app.api.context import Context, Db, Unauthenticated
 from app.api.limits import MAX_INPUT_LIST, oversized_list, refusal
 from app.auth import access, enrollment, ratelimit
-from app.db import citus
 from app.db.outage import database_unavailable
 from app.db.queue import use_queue
 from app.db.scope import transaction
@@ -82,11 +81,8 @@ async def api_key_wait(services, principal) -> int | None:
 
 
 async def run_compiled(request: Request, session, principal, query, variables, operation_name) -> bytes | None:
-    """The body of the one-statement path (app/api/compiled), when the document compiles and it is on.
-
-    Not on a Citus coordinator: the compiled statements are not shaped for its planner yet (the
-    dashboard's crashes Citus 13.2's, infra/README.md), so there the executor answers everything."""
-    if not request.app.state.compiled_reads or await citus.on_citus(session):
+    """The body of the one-statement path (app/api/compiled), when the document compiles and it is on."""
+    if not request.app.state.compiled_reads:
         return None
     state = request.app.state
     return await compiled.execute(session, state.schema, principal, query, variables, operation_name,

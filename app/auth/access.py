@@ -49,9 +49,8 @@ async def user_principal(session: AsyncSession, user_id, *, rosters: Rosters, sc
         return None  # with `scope`, `resolve` clears the setting for a caller it does not know
     version = row.data_version if versioned else None
     if row.roster is None:
-        each = dict(zip(row.ids, row.tenant_versions or (), strict=True)) if versioned else None
-        principal = Principal("user", row.id, row.practice_id, row.role, frozenset(row.ids),
-                              None if each is None else sum(each.values()), tenant_versions=each)
+        counted = counters(row.ids, row.tenant_versions) if versioned else {}
+        principal = Principal("user", row.id, row.practice_id, row.role, frozenset(row.ids), **counted)
     else:
         tenant_ids = await _practice_set(session, rosters, row, row.practice_id, row.id)
         principal = Principal("user", row.id, row.practice_id, row.role, tenant_ids, version, roster=row.roster)
@@ -133,13 +132,11 @@ async def _key_principal(session: AsyncSession, key, versioned: bool, rosters: R
     if key.tenant_ids is not None:
         only = select(Tenant.id).where(active_in(key.practice_id), Tenant.id.in_(key.tenant_ids))
         tenant_ids = frozenset(await session.scalars(only))
-        each = None
+        counted = {}
         if versioned:
             listed = sorted(tenant_ids)
-            found = await session.scalar(select(versions.versions_of(literal(listed, ARRAY(Uuid)))))
-            each = dict(zip(listed, found or (), strict=True))
-        return Principal("api_key", key.id, key.practice_id, None, tenant_ids,
-                         None if each is None else sum(each.values()), tenant_versions=each)
+            counted = counters(listed, await session.scalar(select(versions.versions_of(literal(listed, ARRAY(Uuid))))))
+        return Principal("api_key", key.id, key.practice_id, None, tenant_ids, **counted)
     roster = versions.practice_counter(key.practice_id, "roster")
     columns = [roster.label("roster"),
                case((roster != rosters.known(key.practice_id), practice_tenants(key.practice_id))).label("ids")]
@@ -149,6 +146,12 @@ async def _key_principal(session: AsyncSession, key, versioned: bool, rosters: R
     tenant_ids = await _practice_set(session, rosters, row, key.practice_id)
     return Principal("api_key", key.id, key.practice_id, None, tenant_ids,
                      row.data_version if versioned else None, roster=row.roster)
+
+
+def counters(tenant_ids, found) -> dict:
+    """A principal's counters from `versions_of(tenant_ids)`: each listed tenant's, and their sum."""
+    each = dict(zip(tenant_ids, found or (), strict=True))
+    return {"data_version": sum(each.values()), "tenant_versions": each}
 
 
 def granted_tenants(user):

@@ -116,12 +116,21 @@ def _decisions(c: Compiler, row, node, args):
                        listing=lambda t: listing_sql(decisions.register_list, t))
 
 
-@compiles("Decision", "decidedBy")
-def _decided_by(c: Compiler, row, node, args):
-    u = aliased(decisions.USERS, c.alias())
-    viewer = c.viewer.practice_id  # the viewer's practice: kept per practice
-    practice = render.rule(c, (decisions.deciders, u, viewer), lambda: decisions.deciders(u, viewer))
-    return f"(SELECT {c.object('User', u.name, node)} FROM users {u.name} WHERE {u.name}.id = {row}.decided_by AND {practice})"
+def of_practice(owner: str, field: str, type_name: str, table, column: str, module, rule: str):
+    """A row of a practice-wide table (a decision's user, an answer's standard) that the owner's
+    `column` names, if the viewer's practice has it: `module.rule(table alias, practice)`, looked
+    up at compile time and rendered once per practice."""
+    def compile_field(c: Compiler, row, node, args):
+        t, viewer = aliased(table, c.alias()), c.viewer.practice_id
+        define = getattr(module, rule)
+        practice = render.rule(c, (define, t, viewer), lambda: define(t, viewer))
+        return (f"(SELECT {c.object(type_name, t.name, node)} FROM {table.name} {t.name} "
+                f"WHERE {t.name}.id = {row}.{column} AND {practice})")
+
+    compiles(owner, field)(compile_field)
+
+
+of_practice("Decision", "decidedBy", "User", decisions.USERS, "decided_by", decisions, "deciders")
 
 
 def named(owner: str, field: str, type_name: str, table, column: str):
@@ -183,12 +192,7 @@ def _answers(c: Compiler, row, node, args):
 columns("ReviewAnswer", alignment=col("alignment"), note=col("note"))
 
 
-@compiles("ReviewAnswer", "standard")
-def _standard(c: Compiler, row, node, args):
-    s = aliased(standards.STANDARDS, c.alias())
-    viewer = c.viewer.practice_id  # the viewer's practice: kept per practice
-    practice = render.rule(c, (standards.of_practice, s, viewer), lambda: standards.of_practice(s, viewer))
-    return f"(SELECT {c.object('Standard', s.name, node)} FROM standards {s.name} WHERE {s.name}.id = {row}.standard_id AND {practice})"
+of_practice("ReviewAnswer", "standard", "Standard", standards.STANDARDS, "standard_id", standards, "of_practice")
 
 
 columns(
