@@ -21,6 +21,9 @@ class Listing(NamedTuple):
     where: list  # SQLAlchemy conditions on the list's rows
     order: list  # its ORDER BY
     key: tuple  # what names the list: its list token, and so its cursors, are built from it
+    # Its length when the caller already knows it (an admin's unsearched tenants: its roster), so
+    # neither path counts the rows to say so; None: counted.
+    total: int | None = None
 
 
 async def fetch_pages(
@@ -31,27 +34,31 @@ async def fetch_pages(
     parents: list,
     offset: int,
     first: int,
+    total: int | None = None,
 ) -> list[tuple[list, int]]:
-    """(rows, total) for each parent in `parents` order; `query` selects the rows of all of them."""
-    inner = query.add_columns(
-        func.count().over(partition_by=parent).label("_total"),
-        func.row_number().over(partition_by=parent, order_by=order_by).label("_pos"),
-    ).subquery()
+    """(rows, total) for each parent in `parents` order; `query` selects the rows of all of them.
+
+    A `total` known beforehand (one parent's, `Listing.total`) is not counted: the count is a
+    window over every row of the list, where the page reads only up to its end."""
+    numbered = func.row_number().over(partition_by=parent, order_by=order_by).label("_pos")
+    counted = [func.count().over(partition_by=parent).label("_total")] if total is None else []
+    inner = query.add_columns(*counted, numbered).subquery()
     statement = (
         select(inner)
         .where(inner.c._pos > offset, inner.c._pos <= offset + first + 1)
         .order_by(inner.c[parent.key], inner.c._pos)
     )
+    rows = await ctx.db.rows(statement)
     grouped: dict[Any, list] = {p: [] for p in parents}
-    totals: dict[Any, int] = {}
-    for row in await ctx.db.rows(statement):
-        key = getattr(row, parent.key)
-        grouped[key].append(row)
-        totals[key] = row._total
+    for row in rows:
+        grouped[getattr(row, parent.key)].append(row)
+    if total is not None:
+        return [(grouped[p], total) for p in parents]
+    totals = {getattr(row, parent.key): row._total for row in rows}
     past_the_end = [p for p in parents if p not in totals] if offset else []
     if past_the_end:  # a cursor beyond the last row: the page is empty, the list's total is not
         counted = query.with_only_columns(parent, func.count()).group_by(parent)
-        totals.update((key, total) for key, total in await ctx.db.rows(counted))
+        totals.update((key, n) for key, n in await ctx.db.rows(counted))
     return [(grouped[p], totals.get(p, 0)) for p in parents]
 
 
@@ -68,6 +75,7 @@ async def child_connection(
     order_by: Sequence,
     make_node: Callable[[Any], Any],
     connection: type[pagination.Connection],
+    total: int | None = None,
 ) -> pagination.Connection:
     """A page of one parent's list, batched with every sibling asking for the same page shape.
 
@@ -81,7 +89,7 @@ async def child_connection(
         return pagination.empty(connection)
 
     async def batch(parents: list) -> list:
-        return await fetch_pages(ctx, make_query(parents), parent_column, order_by, parents, offset, size)
+        return await fetch_pages(ctx, make_query(parents), parent_column, order_by, parents, offset, size, total)
 
     rows, total = await ctx.loader((name, filters, offset, size), batch).load(parent_id)
     return pagination.build(connection, rows, total, offset, size, token, make_node)

@@ -234,13 +234,16 @@ def tenant_list(t, viewer: Principal, search: str | None) -> Listing:
 
     The search matches anywhere in the name, `%` and `_` taken literally. The key holds the
     visible set (a whole practice: the practice), so a cursor is void once the viewer's tenants change.
+    Unsearched, a whole practice's list is its roster (`Principal.tenant_ids`: its ACTIVE tenants,
+    the rows these conditions select), so its total is known without counting thousands of rows.
     """
     term = (search or "").strip()[:100]
     where = [*among(t, viewer.tenant_ids, viewer.practice_scope), active(t)]
     if term:
         where.append(t.c.name.ilike("%" + term.replace("%", r"\%").replace("_", r"\_") + "%"))
     scope = viewer.scope_key
-    return Listing(where, tenant_order(t), (term, scope if viewer.whole_practice else tuple(sorted(scope))))
+    total = len(viewer.tenant_ids) if viewer.whole_practice and not term else None
+    return Listing(where, tenant_order(t), (term, scope if viewer.whole_practice else tuple(sorted(scope))), total)
 
 
 def tenant_order(t) -> list:
@@ -278,6 +281,7 @@ class TenantQueries:
             order_by=listing.order,
             make_node=tenant_node,
             connection=TenantConnection,
+            total=listing.total,
         )
 
     @strawberry.field

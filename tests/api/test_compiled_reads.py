@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from app.api import ids
 from app.auth.principal import Principal
+from app.db import written
 from app.db.scope import tenant_session
 from app.decisions import actions as decisions
 from app.goals.actions import create_goal
@@ -382,3 +383,31 @@ async def test_the_executive_report_field_is_left_to_the_executor_and_answers_al
     assert not answers.compiled
     nodes = [e["node"] for e in answers.json()["data"]["tenants"]["edges"]]
     assert len(nodes) == 6 and all(n["may"]["htmlUrl"].endswith("/2026-05.html") and n["none"] is None for n in nodes)
+
+
+async def test_an_admins_tenant_pages_count_its_active_tenants_on_both_paths(api, pair, world):
+    """An admin's unsearched total is its roster, not a count: it still says how many ACTIVE tenants
+    of its practice there are, page after page, and follows a new and an offboarded tenant."""
+    practice = await world.practice()
+    made = [await world.tenant(practice, name=f"Client {n}") for n in range(5)]
+    await world.tenant(await world.practice(), name="Client of another practice")
+    token = api.token(await world.user(practice, Role.PRACTICE_ADMIN))
+    page = ("query($after: String, $search: String) { tenants(first: 2, after: $after, search: $search) { "
+            "totalCount pageInfo { hasNextPage hasPreviousPage endCursor } edges { cursor node { name } } } }")
+
+    async def pages(search=None) -> tuple[int, list[str]]:
+        seen, after = [], None
+        while True:
+            listed = (await both(pair, page, {"after": after, "search": search}, token))["data"]["tenants"]
+            seen += [e["node"]["name"] for e in listed["edges"]]
+            if not listed["pageInfo"]["hasNextPage"]:
+                return listed["totalCount"], seen
+            after = listed["pageInfo"]["endCursor"]
+
+    assert await pages() == (5, [f"Client {n}" for n in range(5)])
+    assert await pages("client 3") == (1, ["Client 3"])
+    async with world.scope(()) as s:
+        await s.execute(text("update tenants set status = 'OFFBOARDED' where id = :t"), {"t": made[0].id},
+                        execution_options=written.declare([made[0].id], [practice.id]))
+    await world.tenant(practice, name="Client 5")
+    assert await pages() == (5, [f"Client {n}" for n in range(1, 6)])

@@ -113,7 +113,7 @@ class Compiler:
                 for k, v in values.items()}
 
     def connection(self, type_name: str, node: FieldNode, *, source: str, order: Callable[[str], str], first: int,
-                   offset: int, token: Callable[[str], str]) -> str:
+                   offset: int, token: Callable[[str], str], total: int | None = None) -> str:
         """A Relay connection over `source` (a FROM clause with alias `r` and its WHERE), one page.
 
         Like the executor (`lists.fetch_pages`, `pagination.build`) it reads one row past the page
@@ -122,7 +122,8 @@ class Compiler:
         A selection without cursors, page info or total (most of them) is read as a plain page:
         numbering the rows (a window, once per parent row) cost more than reading them.
         `GROUP BY ()` makes the page one row even when nothing aggregates it
-        (`pageInfo { hasPreviousPage }` alone) and when it is empty.
+        (`pageInfo { hasPreviousPage }` alone) and when it is empty. A `total` known beforehand
+        (`Listing.total`) is not counted.
         """
         page = self.alias()
         offset_sql, row_order = self.param(offset, "integer"), order("r")
@@ -139,7 +140,8 @@ class Compiler:
         shown = f"{position} <= {self.param(offset + first, 'integer')}"
         body = fixed_object(node, {
             # Counted apart: a window count over the page's rows read every row of the list whole.
-            "totalCount": lambda child: sql.value(f"(SELECT count(*) {source})"),
+            "totalCount": lambda child: sql.value(
+                f"(SELECT count(*) {source})" if total is None else self.param(total, "integer")),
             "nodes": lambda child: sql.json_list(self.object(type_name, page, child), position, shown),
             "edges": lambda child: sql.json_list(self.edge(type_name, page, child, token), position, shown),
             "pageInfo": lambda child: self.page_info(page, child, token, shown, first, offset),

@@ -74,7 +74,8 @@ def _tenants(c: Compiler, row, node, args):
         return render.rule(c, (tenants.tenant_order, t), lambda: tenants.tenant_order(t), ", ")
 
     return c.connection("Tenant", node, source=f"FROM tenants r WHERE {render.text_of(listing.where).into(c)}",
-                        order=order, first=first, offset=offset, token=lambda page: c.param(listing_token, "text"))
+                        order=order, first=first, offset=offset, token=lambda page: c.param(listing_token, "text"),
+                        total=listing.total)
 
 
 @compiles("Query", "tenant")
