@@ -28,7 +28,9 @@ NOTES = """\
   concatenation, `string_agg`: `app/api/compiled/sql.py`), byte for byte what orjson writes, so
   the API sends it as it comes instead of parsing and writing 240 kB again, and PostgreSQL spends
   less than on `json_build_object`/`json_agg`. A list read without cursors, page info or total is
-  a plain page (no row-numbering window per parent row), and `totalCount` is its own count.
+  a plain page (no row-numbering window per parent row), and `totalCount` is its own count, except
+  where the caller already knows it: an admin's unsearched tenant list is its roster
+  (`Listing.total`), so a 5,000-tenant admin's page of 20 no longer counts 5,000 rows.
 - Tenant scope at scale (migration 0006): an admin's transaction names its practice
   (`app.practice_id`) instead of listing its tenants; row security probes the tenant's primary
   key once a row, queries name the practice, and the practice's tenant set is kept per API
@@ -37,9 +39,9 @@ NOTES = """\
 - Stored answers (`app/api/compiled/answers.py`): each API process keeps the whole body of a
   compiled answer, keyed by the caller (its role, practice and exact tenant set, or for an admin
   its practice at the practice's roster counter), the document and the variables, under the change
-  counter of what the caller sees (its tenants', an admin's practice's). Triggers bump both
-  counters in the same transaction as any write to a tenant's data (`app/db/versions.py`,
-  migrations 0004 and 0006), and the authentication statement reads the counter before anything
+  counter of what the caller sees (its tenants', an admin's practice's). Every write path bumps
+  both counters in the same transaction, at commit (`app/db/written.py`, `app/db/versions.py`,
+  migration 0019), and the authentication statement reads the counter before anything
   else, so a stored answer is served only while nothing it read has changed: exact, not
   time-based. A `tenant(id:)` page is stored under that tenant's own counter (the authentication
   statement reads each listed tenant's), so a write to one of a CIO's clients leaves the stored
