@@ -6,22 +6,22 @@ import dataclasses
 import functools
 
 from sqlalchemy import (
-    ARRAY,
     BigInteger,
     Select,
     Text,
     Uuid,
+    any_,
     bindparam,
     case,
     cast,
     func,
-    literal,
     select,
     true,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import apikeys, tokens
+from app.auth.models import ApiKey
 from app.auth.principal import Principal
 from app.auth.roster import Rosters, active_in, practice_tenants
 from app.db import citus, versions
@@ -44,20 +44,49 @@ async def user_principal(session: AsyncSession, user_id, *, rosters: Rosters, sc
     the practice's for an admin, else each of its tenants' (`Principal.tenant_versions`).
     """
     row = (await session.execute(user_statement(scope, versioned),
-                                 {"user_id": user_id, "known": rosters.known_for_user(user_id)})).one_or_none()
+                                 {"user_id": user_id, "known": rosters.known_for(user_id)})).one_or_none()
     if row is None or row.disabled_at is not None or generation not in (None, row.session_generation):
         return None  # with `scope`, `resolve` clears the setting for a caller it does not know
-    version = row.data_version if versioned else None
+    principal = await _principal_of(session, rosters, row, "user", row.role, versioned)
+    if scope:
+        await _scope_on_citus(session, principal)
+    return principal
+
+
+async def key_principal(session: AsyncSession, token: str, *, rosters: Rosters, versioned: bool = False
+                        ) -> Principal | None:
+    """An API key (`fcio_<id>_<secret>`) with the tenants it reaches, in one statement that also
+    sets the transaction's scope, as for a user: the key's tenants (the ACTIVE ones it lists), or
+    its whole practice when it lists none. Once a minute its use is noted (`apikeys.note_use`)."""
+    parsed = apikeys.parse(token)
+    if parsed is None:
+        return None
+    key_id, secret = parsed
+    row = (await session.execute(key_statement(versioned), {
+        "key_id": key_id, "secret_hash": apikeys.hash_of(secret), "known": rosters.known_for(key_id)})).one_or_none()
+    if row is None or not apikeys.opens(row, secret):
+        return None  # the statement set no scope for it; `resolve` clears the setting anyway
+    await apikeys.note_use(session, row)
+    principal = await _principal_of(session, rosters, row, "api_key", None, versioned)
+    await _scope_on_citus(session, principal)
+    return principal
+
+
+async def _principal_of(session: AsyncSession, rosters: Rosters, row, kind: str, role, versioned: bool) -> Principal:
+    """The principal an authentication statement's row describes: its listed tenants and their
+    counters, or (a row with a roster counter) its whole practice at that counter."""
     if row.roster is None:
         counted = counters(row.ids, row.tenant_versions) if versioned else {}
-        principal = Principal("user", row.id, row.practice_id, row.role, frozenset(row.ids), **counted)
-    else:
-        tenant_ids = await _practice_set(session, rosters, row, row.practice_id, row.id)
-        principal = Principal("user", row.id, row.practice_id, row.role, tenant_ids, version, roster=row.roster)
-    if scope and await citus.on_citus(session):
-        # The statement's set_config stays on the coordinator; the workers need the scope as a SET.
+        return Principal(kind, row.id, row.practice_id, role, frozenset(row.ids), **counted)
+    tenant_ids = await _practice_set(session, rosters, row, row.practice_id, row.id)
+    return Principal(kind, row.id, row.practice_id, role, tenant_ids, row.data_version if versioned else None,
+                     roster=row.roster)
+
+
+async def _scope_on_citus(session: AsyncSession, principal: Principal) -> None:
+    """The statement's set_config stays on a Citus coordinator; the workers need the scope as a SET."""
+    if await citus.on_citus(session):
         await set_tenants(session, *principal.scope())
-    return principal
 
 
 @functools.cache
@@ -82,9 +111,33 @@ def user_statement(scope: bool, versioned: bool) -> Select:
     return select(*columns).select_from(User).join(granted, true()).where(User.id == bindparam("user_id", type_=Uuid))
 
 
-async def _practice_set(session: AsyncSession, rosters: Rosters, row, practice_id, user_id=None) -> frozenset:
+@functools.cache
+def key_statement(versioned: bool) -> Select:
+    """`key_principal`'s statement, built once, shaped like `user_statement`: the key, the tenants
+    it reaches and the scope for them. The scope is set only for a key the statement finds good
+    (not revoked, the hash its secret's), so a wrong secret leaves the transaction unscoped."""
+    listed = ApiKey.tenant_ids.is_not(None)
+    reachable = (select(Tenant.id).where(active_in(ApiKey.practice_id), Tenant.id == any_(ApiKey.tenant_ids))
+                 .correlate_except(Tenant).order_by(Tenant.id))
+    reached = select(func.array(reachable.scalar_subquery()).label("ids")).offset(0).lateral("reached")
+    roster = versions.practice_counter(ApiKey.practice_id, "roster")
+    known = bindparam("known", type_=BigInteger)
+    good = ApiKey.revoked_at.is_(None) & (ApiKey.secret_hash == bindparam("secret_hash", type_=Text))
+    ids = case((listed, reached.c.ids), (roster != known, practice_tenants(ApiKey.practice_id)))
+    columns = [ApiKey.id, ApiKey.practice_id, ApiKey.secret_hash, ApiKey.revoked_at, ApiKey.last_used_at,
+               case((~listed, roster)).label("roster"), ids.label("ids"),
+               func.set_config("app.tenant_ids", case((good & listed, cast(reached.c.ids, Text)), else_=""), True),
+               func.set_config("app.practice_id", case((good & ~listed, cast(ApiKey.practice_id, Text)), else_=""), True)]
+    if versioned:
+        columns.append(case((~listed, versions.practice_counter(ApiKey.practice_id, "data"))).label("data_version"))
+        columns.append(case((listed, versions.versions_of(reached.c.ids))).label("tenant_versions"))
+    return (select(*columns).select_from(ApiKey).join(reached, true())
+            .where(ApiKey.id == bindparam("key_id", type_=Uuid)))
+
+
+async def _practice_set(session: AsyncSession, rosters: Rosters, row, practice_id, caller_id=None) -> frozenset:
     """The practice's tenant set at the counter `row` read, from `row.ids` or `rosters`."""
-    tenant_ids = rosters.resolve(practice_id, row.roster, row.ids, user_id)
+    tenant_ids = rosters.resolve(practice_id, row.roster, row.ids, caller_id)
     if tenant_ids is None:  # replaced meanwhile by a newer set: read the one at this counter
         tenant_ids = frozenset(await session.scalar(select(practice_tenants(practice_id))))
     return tenant_ids
@@ -104,8 +157,8 @@ async def resolve(session: AsyncSession, secret: str, authorization: str | None,
     principal = await _caller(session, secret, authorization, versioned, rosters or Rosters())
     if principal is not None and principal.enroll_only and not enrolling:
         principal = None
-    if principal is None or principal.kind != "user":
-        await set_tenants(session, *(principal.scope() if principal else ((), None)))
+    if principal is None:  # a user's and a key's own statements set the scope of those they find
+        await set_tenants(session, (), None)
     return principal
 
 
@@ -115,8 +168,7 @@ async def _caller(session: AsyncSession, secret: str, authorization: str | None,
         return None
     token = authorization[len("Bearer "):].strip()
     if token.startswith(apikeys.PREFIX):
-        key = await apikeys.authenticate(session, token)
-        return None if key is None else await _key_principal(session, key, versioned, rosters)
+        return await key_principal(session, token, rosters=rosters, versioned=versioned)
     claims = tokens.verify(secret, token)
     if claims is None:
         return None
@@ -125,27 +177,6 @@ async def _caller(session: AsyncSession, secret: str, authorization: str | None,
     if principal is not None and claims.scope == tokens.ENROLL:
         principal = dataclasses.replace(principal, enroll_only=True)
     return principal
-
-
-async def _key_principal(session: AsyncSession, key, versioned: bool, rosters: Rosters) -> Principal:
-    """An API key: its tenants (the whole practice when it names none), as for a user."""
-    if key.tenant_ids is not None:
-        only = select(Tenant.id).where(active_in(key.practice_id), Tenant.id.in_(key.tenant_ids))
-        tenant_ids = frozenset(await session.scalars(only))
-        counted = {}
-        if versioned:
-            listed = sorted(tenant_ids)
-            counted = counters(listed, await session.scalar(select(versions.versions_of(literal(listed, ARRAY(Uuid))))))
-        return Principal("api_key", key.id, key.practice_id, None, tenant_ids, **counted)
-    roster = versions.practice_counter(key.practice_id, "roster")
-    columns = [roster.label("roster"),
-               case((roster != rosters.known(key.practice_id), practice_tenants(key.practice_id))).label("ids")]
-    if versioned:
-        columns.append(versions.practice_counter(key.practice_id, "data").label("data_version"))
-    row = (await session.execute(select(*columns))).one()
-    tenant_ids = await _practice_set(session, rosters, row, key.practice_id)
-    return Principal("api_key", key.id, key.practice_id, None, tenant_ids,
-                     row.data_version if versioned else None, roster=row.roster)
 
 
 def counters(tenant_ids, found) -> dict:

@@ -25,7 +25,7 @@ from app.tenants.models import Tenant
 PREFIX = "fcio_"
 
 
-def _hash(secret: str) -> str:
+def hash_of(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
@@ -60,7 +60,7 @@ async def create_api_key(
         practice_id=actor.practice_id,
         name=name,
         prefix=secret[:8],
-        secret_hash=_hash(secret),
+        secret_hash=hash_of(secret),
         tenant_ids=sorted(set(tenant_ids)) if tenant_ids is not None else None,
         created_by=actor.id,
     )
@@ -80,22 +80,20 @@ def _audited(key: ApiKey) -> dict:
     return snapshot(key, exclude=("secret_hash",))
 
 
-async def authenticate(session: AsyncSession, token: str) -> ApiKey | None:
-    parsed = parse(token)
-    if parsed is None:
-        return None
-    key_id, secret = parsed
-    key = await session.get(ApiKey, key_id)
-    if key is None or key.revoked_at is not None or not hmac.compare_digest(key.secret_hash, _hash(secret)):
-        return None
-    # Coarse (once a minute) so a busy key does not write on every request. The row stays locked
-    # until the writer commits, so a request that finds it locked leaves it to that writer
-    # (SKIP LOCKED) instead of waiting for the rest of that writer's push.
+def opens(key, secret: str) -> bool:
+    """The secret opens the key (a row of it, or of the authentication statement): not revoked,
+    and its hash the one stored, compared in constant time."""
+    return key.revoked_at is None and hmac.compare_digest(key.secret_hash, hash_of(secret))
+
+
+async def note_use(session: AsyncSession, key) -> None:
+    """When the key was last used, coarsely (once a minute) so a busy key does not write on every
+    request. The row stays locked until the writer commits, so a request that finds it locked
+    leaves it to that writer (SKIP LOCKED) instead of waiting for the rest of that writer's push."""
     now = dt.datetime.now(dt.UTC)
     if key.last_used_at is None or now - key.last_used_at > dt.timedelta(minutes=1):
         free = select(ApiKey.id).where(ApiKey.id == key.id).with_for_update(skip_locked=True, key_share=True)
         await session.execute(update(ApiKey).where(ApiKey.id == free.scalar_subquery()).values(last_used_at=now))
-    return key
 
 
 async def revoke_api_key(session: AsyncSession, actor: Principal, key_id: uuid.UUID) -> ApiKey:

@@ -29,7 +29,8 @@ def practice_tenants(practice_id):
 
 
 class Rosters:
-    """practice -> (roster counter, its tenant set); user -> practice (a user never changes practice)."""
+    """practice -> (roster counter, its tenant set); caller (a user or an API key, by id) -> practice
+    (neither ever changes practice)."""
 
     def __init__(self) -> None:
         self._sets: dict[uuid.UUID, tuple[int, frozenset[uuid.UUID]]] = {}
@@ -40,15 +41,15 @@ class Rosters:
         kept = self._sets.get(practice_id) if practice_id else None
         return kept[0] if kept else UNKNOWN
 
-    def known_for_user(self, user_id: uuid.UUID) -> int:
-        return self.known(self._practice_of.get(user_id))
+    def known_for(self, caller_id: uuid.UUID) -> int:
+        return self.known(self._practice_of.get(caller_id))
 
-    def resolve(self, practice_id: uuid.UUID, counter: int, ids, user_id: uuid.UUID | None = None
+    def resolve(self, practice_id: uuid.UUID, counter: int, ids, caller_id: uuid.UUID | None = None
                 ) -> frozenset[uuid.UUID] | None:
         """The set at `counter`: `ids` when the statement sent them (kept from now on), else the kept
         one if it is at that counter; None when neither (another request replaced it meanwhile)."""
-        if user_id is not None:
-            self._practice_of[user_id] = practice_id
+        if caller_id is not None:
+            self._practice_of[caller_id] = practice_id
         if ids is not None:
             tenant_ids = frozenset(ids)
             self._sets[practice_id] = (counter, tenant_ids)

@@ -265,3 +265,35 @@ async def test_meeting_pack_statements_do_not_grow_with_the_agenda_or_the_regist
 # initiatives, risks, open findings); the decisions taken, action items, the register; deciders, the
 # decisions' initiatives and risks (by key). A finding's standard adds one when the review has gaps.
 MEETING_PACK = 14
+
+
+async def test_a_psa_push_costs_the_same_statements_whatever_the_batch(api, world, count_statements):
+    """A key's push: BEGIN, the one statement that authenticates the key and sets the scope, the
+    tenant's check, the tickets' lock, plan setting and upsert, the audit row, the figures and the
+    counters at commit, COMMIT; as many for 40 tickets as for one, and for a key of a whole practice.
+    A wrong secret is refused after that one statement: nothing of the push runs."""
+    practice = await world.practice()
+    tenant = await world.tenant(practice)
+    admin = await world.user(practice, Role.PRACTICE_ADMIN)
+    create = "mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { key userErrors { message } } }"
+    listed = (await api.mutate(admin, create, {"name": "psa", "tenantIds": [ids.encode("Tenant", tenant.id)]}))["key"]
+    whole = (await api.mutate(admin, create, {"name": "whole practice"}))["key"]
+    push = (OPERATIONS / "psa_ticket_push.graphql").read_text()
+
+    def batch(run: str, n: int) -> dict:
+        return {"input": {"tenantId": ids.encode("Tenant", tenant.id), "source": "psa", "tickets": [
+            {"externalId": f"{run}-{i}", "category": "SUPPORT", "openedAt": "2026-10-05T09:00:00Z"} for i in range(n)]}}
+
+    counts = []
+    for which, key in (("listed", listed), ("whole", whole)):
+        await counted(api, count_statements, push, batch(f"warm-{which}", 1), key)  # the key's use noted once
+        for run, n in (("one", 1), ("forty", 40)):
+            count, log, data = await counted(api, count_statements, push, batch(f"{run}-{which}", n), key)
+            assert data["ingestTickets"] == {"accepted": n, "userErrors": []}
+            counts.append(count)
+    assert len(set(counts)) == 1 and counts[0] <= 9, (counts, log.report())
+    wrong = listed[:-4] + ("aaaa" if not listed.endswith("aaaa") else "bbbb")
+    with count_statements() as log:
+        body = await api.post(push, batch("wrong", 1), wrong)
+    assert body["data"] is None and body["errors"], body
+    assert "api_keys" in log.statements[0] and not any("tickets" in s for s in log.statements), log.report()

@@ -5,7 +5,7 @@ import datetime as dt
 import time
 
 import jwt
-from sqlalchemy import select
+from sqlalchemy import select, text, update
 
 from app.auth import access, tokens
 from app.auth.apikeys import create_api_key
@@ -140,3 +140,30 @@ async def test_a_key_due_for_its_last_use_mark_does_not_wait_for_another_request
     async with world.scope(()) as session:
         used = await session.scalar(select(ApiKey.last_used_at).where(ApiKey.id == key.id))
     assert used is not None and dt.datetime.now(dt.UTC) - used < dt.timedelta(minutes=1)
+
+
+async def test_a_key_with_a_wrong_secret_or_revoked_leaves_its_transaction_unscoped(world):
+    """The key's one authenticating statement sets the scope only for a key it finds good: with a
+    wrong secret, or once revoked, the transaction lists no tenant and names no practice."""
+    practice = await world.practice()
+    tenant = await world.tenant(practice)
+    admin = await world.principal(await world.user(practice, Role.PRACTICE_ADMIN))
+    async with world.scope(()) as session:
+        listed, listed_token = await create_api_key(session, admin, "psa sync", [tenant.id])
+        whole, whole_token = await create_api_key(session, admin, "whole practice", None)
+
+    async def scope_after(token: str):
+        async with world.scope(()) as session:
+            principal = await access.resolve(session, "unused-jwt-secret", f"Bearer {token}")
+            settings = (await session.execute(text("select current_setting('app.tenant_ids', true), "
+                                                   "current_setting('app.practice_id', true)"))).one()
+        return principal, tuple(settings)
+
+    for token, scope in ((listed_token, ("{" + str(tenant.id) + "}", "")), (whole_token, ("", str(practice.id)))):
+        principal, settings = await scope_after(token)
+        assert principal is not None and principal.sees(tenant.id) and settings == scope
+        assert await scope_after(token[:-2] + ("xy" if not token.endswith("xy") else "zw")) == (None, ("", ""))
+    async with world.scope(()) as session:
+        await session.execute(update(ApiKey).where(ApiKey.id.in_([listed.id, whole.id])).values(revoked_at=dt.datetime.now(dt.UTC)))
+    for token in (listed_token, whole_token):
+        assert await scope_after(token) == (None, ("", ""))
