@@ -87,7 +87,8 @@ async def report(request: Request) -> Response:
             if principal is None:
                 return not_found()
             try:
-                content = await gather(services, session, request.app.state.schema, principal, tenant_id, month)
+                content = await gather(services, session, request.app.state.schema, principal, tenant_id, month,
+                                       request.app.state.compilations)
             except NotFound:
                 return not_found()
     except SignedOut:

@@ -61,12 +61,15 @@ def variables(tenant_id: uuid.UUID, month: dt.date, start_month: int) -> dict:
 
 
 async def answer(services: Services, session: AsyncSession, schema, principal: Principal, tenant_id: uuid.UUID,
-                 month: dt.date) -> tuple[dict, int]:
+                 month: dt.date, compilations: run.Compilations | None = None) -> tuple[dict, int]:
     """The document's `tenant` answer, and the fiscal year of `month`, as `principal` reads them.
 
     The document is the visibility check, as in the API: a tenant the reader may not see (or not
     active) answers null, and is `NotFound`; its fiscal year start is read first (for the
-    variables) only for a tenant the reader's grants name."""
+    variables) only for a tenant the reader's grants name. `compilations` (the API process's)
+    keeps the document's compiled statement by the reader and the variables, as it keeps the
+    API's: a report opened again is not compiled again (compiling its 48,000 characters took
+    longer than rendering the page)."""
     start = None
     if principal.sees(tenant_id):
         start = (await session.execute(select(TENANTS.c.fiscal_year_start_month, GENERIC_PLAN)
@@ -74,15 +77,16 @@ async def answer(services: Services, session: AsyncSession, schema, principal: P
     if start is None:
         raise NotFound("Tenant")
     given = variables(tenant_id, month, start)
-    data = await document_answer(services, session, schema, principal, given)
+    data = await document_answer(services, session, schema, principal, given, compilations)
     if data["tenant"] is None:
         raise NotFound("Tenant")  # not visible to the reader, or not active
     return data["tenant"], given["fiscalYear"]
 
 
-async def document_answer(services: Services, session: AsyncSession, schema, principal: Principal, given: dict) -> dict:
+async def document_answer(services: Services, session: AsyncSession, schema, principal: Principal, given: dict,
+                          compilations: run.Compilations | None = None) -> dict:
     """The document's `data`: its compiled statement's, else the executor's."""
-    body = await run.execute(session, schema, principal, DOCUMENT, given, OPERATION, NOT_STORED)
+    body = await run.execute(session, schema, principal, DOCUMENT, given, OPERATION, NOT_STORED, compilations)
     if body is not None:
         return orjson.loads(body)["data"]
     context = Context(services, Db(session), principal)
@@ -98,6 +102,6 @@ async def document_answer(services: Services, session: AsyncSession, schema, pri
 
 
 async def gather(services: Services, session: AsyncSession, schema, principal: Principal, tenant_id: uuid.UUID,
-                 month: dt.date) -> Report:
-    data, fiscal_year = await answer(services, session, schema, principal, tenant_id, month)
+                 month: dt.date, compilations: run.Compilations | None = None) -> Report:
+    data, fiscal_year = await answer(services, session, schema, principal, tenant_id, month, compilations)
     return report_content(data, month, fiscal_year)
