@@ -25,12 +25,13 @@ from app.auth.models import ApiKey
 from app.auth.principal import Principal
 from app.auth.roster import Rosters, active_in, practice_tenants
 from app.db import citus, versions
-from app.db.scope import set_tenants
+from app.db.scope import GENERIC_PLANS, set_tenants
 from app.tenants.models import Grant, Role, Tenant, User
 
 
 async def user_principal(session: AsyncSession, user_id, *, rosters: Rosters, scope: bool = False,
-                         versioned: bool = False, generation: int | None = None) -> Principal | None:
+                         versioned: bool = False, generation: int | None = None,
+                         generic_plans: bool = False) -> Principal | None:
     """An enabled user with the tenants it sees, in one statement (it runs before every request).
 
     With `generation` (a token's), None unless it is the user's current session generation: a
@@ -41,9 +42,10 @@ async def user_principal(session: AsyncSession, user_id, *, rosters: Rosters, sc
     same statement sets the transaction's tenant scope (the practice for an admin, the granted
     ids for others, nothing for a disabled user): a round trip less on every request. With
     `versioned`, it also reads the change counter of what the user sees (`Principal.data_version`):
-    the practice's for an admin, else each of its tenants' (`Principal.tenant_versions`).
+    the practice's for an admin, else each of its tenants' (`Principal.tenant_versions`). With
+    `generic_plans`, it also sets `scope.GENERIC_PLANS` for the transaction (the report's).
     """
-    row = (await session.execute(user_statement(scope, versioned),
+    row = (await session.execute(user_statement(scope, versioned, generic_plans),
                                  {"user_id": user_id, "known": rosters.known_for(user_id)})).one_or_none()
     if row is None or row.disabled_at is not None or generation not in (None, row.session_generation):
         return None  # with `scope`, `resolve` clears the setting for a caller it does not know
@@ -90,7 +92,7 @@ async def _scope_on_citus(session: AsyncSession, principal: Principal) -> None:
 
 
 @functools.cache
-def user_statement(scope: bool, versioned: bool) -> Select:
+def user_statement(scope: bool, versioned: bool, generic_plans: bool = False) -> Select:
     """`user_principal`'s statement, built once: building it took longer than running it."""
     admin = User.role == Role.PRACTICE_ADMIN
     roster = versions.practice_counter(User.practice_id, "roster")
@@ -108,6 +110,8 @@ def user_statement(scope: bool, versioned: bool) -> Select:
     if versioned:
         columns.append(case((admin, versions.practice_counter(User.practice_id, "data"))).label("data_version"))
         columns.append(case((~admin, versions.versions_of(granted.c.ids))).label("tenant_versions"))
+    if generic_plans:
+        columns.append(GENERIC_PLANS)
     return select(*columns).select_from(User).join(granted, true()).where(User.id == bindparam("user_id", type_=Uuid))
 
 
@@ -144,8 +148,8 @@ async def _practice_set(session: AsyncSession, rosters: Rosters, row, practice_i
 
 
 async def resolve(session: AsyncSession, secret: str, authorization: str | None, *,
-                  versioned: bool = False, rosters: Rosters | None = None, enrolling: bool = False
-                  ) -> Principal | None:
+                  versioned: bool = False, rosters: Rosters | None = None, enrolling: bool = False,
+                  generic_plans: bool = False) -> Principal | None:
     """The caller behind an `Authorization: Bearer ...` header, or None for anyone else.
 
     The transaction's tenant scope is set to exactly what the caller sees (nothing for anyone
@@ -153,8 +157,9 @@ async def resolve(session: AsyncSession, secret: str, authorization: str | None,
     before any data. `rosters` keeps practices' tenant sets between requests (a fresh one: none).
     A token good only for enrolling in two-factor sign-in is a caller only where `enrolling` says
     the path knows to limit it (`POST /graphql`, app/auth/enrollment.py); anywhere else it is none.
+    With `generic_plans`, a user's authenticating statement also sets `scope.GENERIC_PLANS`.
     """
-    principal = await _caller(session, secret, authorization, versioned, rosters or Rosters())
+    principal = await _caller(session, secret, authorization, versioned, rosters or Rosters(), generic_plans)
     if principal is not None and principal.enroll_only and not enrolling:
         principal = None
     if principal is None:  # a user's and a key's own statements set the scope of those they find
@@ -163,7 +168,7 @@ async def resolve(session: AsyncSession, secret: str, authorization: str | None,
 
 
 async def _caller(session: AsyncSession, secret: str, authorization: str | None, versioned: bool,
-                  rosters: Rosters) -> Principal | None:
+                  rosters: Rosters, generic_plans: bool) -> Principal | None:
     if not authorization or not authorization.startswith("Bearer "):
         return None
     token = authorization[len("Bearer "):].strip()
@@ -173,7 +178,7 @@ async def _caller(session: AsyncSession, secret: str, authorization: str | None,
     if claims is None:
         return None
     principal = await user_principal(session, claims.user_id, rosters=rosters, scope=True, versioned=versioned,
-                                     generation=claims.generation)
+                                     generation=claims.generation, generic_plans=generic_plans)
     if principal is not None and claims.scope == tokens.ENROLL:
         principal = dataclasses.replace(principal, enroll_only=True)
     return principal

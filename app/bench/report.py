@@ -62,21 +62,26 @@ NOTES = """\
   statement: the fields derived by rules are written once in a form both paths run, the budget
   forecast and the roadmap's quarters as SQL the executor executes too (`app/budgets/forecast.py`,
   `app/planning/roadmap.py`), the suggested agenda as sections whose conditions and texts are
-  written for loaded rows and for SQL alike (`app/steering/agenda.py`, `app/rules.py`). Three
-  statements a report (authentication, the tenant's fiscal year start, the document), five with
-  BEGIN and COMMIT. The document's statement (48,000 characters, ~180 subqueries) took PostgreSQL
-  8 ms to plan on every execution, as it kept choosing a plan for the values, against ~2 ms to run
-  it: the report's transaction asks for the generic plan (set by the tenant's read), made once per
-  connection. Compiled reads go
+  written for loaded rows and for SQL alike (`app/steering/agenda.py`, `app/rules.py`). Two
+  statements a report (authentication, the document), four with BEGIN and COMMIT; three the first
+  time a process reports on a tenant, when it reads the tenant's fiscal year start (kept after
+  that, and checked against the answer, which holds it). The document's statement (46,000
+  characters, ~180 subqueries) took PostgreSQL 8 ms to plan on every execution, as it kept
+  choosing a plan for the values, against ~2-4 ms to run it: the statement that finds the reader
+  (authentication, or a link's read) asks for the generic plan, made once per connection. The
+  compiled statement is kept per reader and variables, as the API keeps its own (compiling it took
+  ~1.6 ms). Compiled reads go
   to the driver with their `$n` parameters as they are (through `text()` SQLAlchemy scanned the
   statement for bind names and processed each parameter on every request: over a millisecond for
-  the report's 340), and the page's markup is escaped in one pass (~2 ms to render, from ~5).
+  the report's 340). The page is rendered in ~1.5 ms (from ~5): escaping by `str.replace` (one
+  `str.translate` pass was slower), a chart's frame and the risk grid's cells kept per scale.
   Quick runs on the shared machine while other suites ran (2026-12-02, 250 tenants, `fcio serve
   --workers 2`, the report and the dashboard asked in turn, request by request): the page's p50
-  went from 4.95x and 4.63x the dashboard's to 2.39x and 2.39x; timed as the bench times them
-  (each path alone for a while) the ratio swung between 2.5x and 4.2x with the machine's load.
-  In process, the report alone: authentication ~1.3 ms, compiling ~1.6, the statement ~4,
-  rendering ~2.6 (the dashboard alone ~4.7 ms). Its target's reference is the same tenant's
+  went from 4.95x and 4.63x the dashboard's to 2.39x and 2.39x, then (same script, the code
+  before and after side by side, 15 rounds) from 4.94x and 3.52x to 2.43x and 1.88x; timed as the
+  bench times them (each path alone for a while) the ratio swung with the machine's load.
+  In process before the compiled statement was kept, the report alone: authentication ~1.3 ms,
+  compiling ~1.6, the statement ~4, rendering ~2.6 (the dashboard alone ~4.7 ms). Its target's reference is the same tenant's
   dashboard without stored answers (read by the 10-tenant CIO, who sees that tenant): the
   executive's own dashboard (`tenant dashboard`, `on`) is now served stored, next meeting and all,
   which measures the store rather than the gathering the report repeats for every request.

@@ -61,7 +61,8 @@ class SignedOut(Exception):
 
 
 async def reader(request: Request, session, tenant_id: uuid.UUID, month: dt.date) -> Principal | None:
-    """Whom the request reads the report as, its transaction's scope set to exactly that; None: 404.
+    """Whom the request reads the report as, its transaction's scope set to exactly that, and its
+    plans generic (`scope.GENERIC_PLANS`, set by the statement that finds the reader); None: 404.
     A link decides alone when given; a bearer must be a user (API keys read no reports)."""
     token = request.query_params.get("access")
     if token is not None:
@@ -69,7 +70,8 @@ async def reader(request: Request, session, tenant_id: uuid.UUID, month: dt.date
         await set_tenants(session, *(principal.scope() if principal else ((), None)))
         return principal
     principal = await access.resolve(session, request.app.state.services.settings.secret_key,
-                                     request.headers.get("authorization"), rosters=request.app.state.rosters)
+                                     request.headers.get("authorization"), rosters=request.app.state.rosters,
+                                     generic_plans=True)
     if principal is None:
         raise SignedOut
     return principal if principal.kind == "user" else None
@@ -87,7 +89,8 @@ async def report(request: Request) -> Response:
             if principal is None:
                 return not_found()
             try:
-                content = await gather(services, session, request.app.state.schema, principal, tenant_id, month)
+                content = await gather(services, session, request.app.state.schema, principal, tenant_id, month,
+                                       request.app.state.compilations, planned=True)
             except NotFound:
                 return not_found()
     except SignedOut:

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.api import ids
 from app.auth.principal import Principal
+from app.db.scope import GENERIC_PLANS
 from app.tenants.models import Practice, Role, Tenant, TenantStatus
 
 LINK_DAYS = 30
@@ -91,9 +92,10 @@ def link_reader(practice_id: uuid.UUID, tenant_id: uuid.UUID) -> Principal:
 
 async def reader(session: AsyncSession, tenant_id: uuid.UUID, month: dt.date, token: str) -> Principal | None:
     """The link's reader when `token` opens this tenant's report of `month`; None otherwise,
-    whether the tenant is missing, offboarded or the token is not good for it."""
+    whether the tenant is missing, offboarded or the token is not good for it. The statement sets
+    `scope.GENERIC_PLANS` for the report's transaction too."""
     found = (await session.execute(
-        select(Tenant.practice_id, Practice.report_secret).join(Practice, Practice.id == Tenant.practice_id)
+        select(Tenant.practice_id, Practice.report_secret, GENERIC_PLANS).join(Practice, Practice.id == Tenant.practice_id)
         .where(Tenant.id == tenant_id, Tenant.status == TenantStatus.ACTIVE)
     )).one_or_none()
     if found is None or verify(found.report_secret, tenant_id, month, token) is None:

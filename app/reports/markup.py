@@ -10,9 +10,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 
-# html.escape(text, quote=True)'s five replacements in one pass: a report page escapes some 2,500
-# texts and attribute values, and these three functions were most of its rendering time.
-ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"})
+
+def escape_text(text: str) -> str:
+    """`html.escape(text, quote=True)`'s five replacements, without its call: a report page
+    escapes some 2,500 texts and attribute values. (One `str.translate` pass was slower: 3 us for
+    30 characters against 0.3, and 19 us for a component's explanation.)"""
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+            .replace("'", "&#x27;"))
 
 
 class Markup(str):
@@ -22,7 +26,7 @@ class Markup(str):
 def escape(value: object) -> Markup:
     if isinstance(value, Markup):
         return value
-    return Markup(str(value).translate(ESCAPES))
+    return Markup(escape_text(str(value)))
 
 
 def raw(constant: str) -> Markup:
@@ -40,13 +44,13 @@ def add_children(out: list[str], items: Iterable) -> None:
         elif isinstance(item, list | tuple):
             add_children(out, item)
         else:
-            out.append(str(item).translate(ESCAPES))
+            out.append(escape_text(str(item)))
 
 
 @functools.cache
 def attribute(name: str) -> str:
-    """`class_` -> class, `data_month` -> data-month, `stroke_width` -> stroke-width; `viewBox` stays."""
-    return name.rstrip("_").replace("_", "-")
+    """` class="`, for `class_`; `data_month` -> data-month, `stroke_width` -> stroke-width; `viewBox` stays."""
+    return f' {name.rstrip("_").replace("_", "-")}="'
 
 
 def el(tag: str, *content, **attributes) -> Markup:
@@ -54,7 +58,7 @@ def el(tag: str, *content, **attributes) -> Markup:
     out = ["<", tag]
     for name, value in attributes.items():
         if value is not None:
-            out += (" ", attribute(name), '="', value if isinstance(value, Markup) else str(value).translate(ESCAPES), '"')
+            out += (attribute(name), value if isinstance(value, Markup) else escape_text(str(value)), '"')
     out.append(">")
     add_children(out, content)
     out += ("</", tag, ">")

@@ -7,6 +7,7 @@ in a `title` (the tooltip, and what a screen reader reads).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -47,18 +48,41 @@ def number(value: float | Decimal) -> str:
 
 def frame(title: str, marks: list[Markup], labels: Sequence[str], top: float, legend: list[Series]) -> Markup:
     """Axes, grid lines at quarters of `top`, one label per slot under the plot, then the marks."""
-    slot = PLOT_W / len(labels)
-    ticks = [el("g", el("line", x1=LEFT, x2=WIDTH - RIGHT, y1=f"{y_of(top * q / 4, top):.1f}", y2=f"{y_of(top * q / 4, top):.1f}",
-                        stroke=GRID), el("text", number(top * q / 4), x=LEFT - 6, y=f"{y_of(top * q / 4, top) + 4:.1f}",
-                                         text_anchor="end", class_="tick"))
-             for q in range(5)]
-    names = [el("text", label, x=f"{LEFT + slot * (i + 0.5):.1f}", y=HEIGHT - 10, text_anchor="middle", class_="tick")
-             for i, label in enumerate(labels)]
-    keys = [el("g", el("rect", x=LEFT + 130 * i, y=0, width=10, height=10, fill=s.colour),
-               el("text", s.name, x=LEFT + 130 * i + 14, y=9, class_="tick")) for i, s in enumerate(legend)]
-    svg = el("svg", el("title", title), ticks, names, marks, keys, viewBox=f"0 0 {WIDTH} {HEIGHT}", role="img",
-             aria_label=title, class_="chart")
+    keys = legend_keys(tuple((s.name, s.colour) for s in legend))
+    svg = el("svg", el("title", title), grid_lines(top), slot_labels(tuple(labels)), marks, keys,
+             viewBox=f"0 0 {WIDTH} {HEIGHT}", role="img", aria_label=title, class_="chart")
     return el("figure", svg, el("figcaption", title))
+
+
+# A chart's frame is the same for every report of the same months and scale: its parts are kept
+# (a few dozen elements each, about a third of the page's).
+KEPT = 256
+
+
+@functools.lru_cache(maxsize=KEPT)
+def grid_lines(top: float) -> Markup:
+    """A grid line and its value at each quarter of `top`."""
+    return Markup("".join(
+        el("g", el("line", x1=LEFT, x2=WIDTH - RIGHT, y1=f"{y_of(top * q / 4, top):.1f}", y2=f"{y_of(top * q / 4, top):.1f}",
+                   stroke=GRID), el("text", number(top * q / 4), x=LEFT - 6, y=f"{y_of(top * q / 4, top) + 4:.1f}",
+                                    text_anchor="end", class_="tick"))
+        for q in range(5)))
+
+
+@functools.lru_cache(maxsize=KEPT)
+def slot_labels(labels: tuple[str, ...]) -> Markup:
+    """One label under each slot."""
+    slot = PLOT_W / len(labels)
+    return Markup("".join(el("text", label, x=f"{LEFT + slot * (i + 0.5):.1f}", y=HEIGHT - 10, text_anchor="middle",
+                             class_="tick") for i, label in enumerate(labels)))
+
+
+@functools.lru_cache(maxsize=KEPT)
+def legend_keys(legend: tuple[tuple[str, str], ...]) -> Markup:
+    """A coloured square and the name of each (name, colour)."""
+    return Markup("".join(el("g", el("rect", x=LEFT + 130 * i, y=0, width=10, height=10, fill=colour),
+                             el("text", name, x=LEFT + 130 * i + 14, y=9, class_="tick"))
+                          for i, (name, colour) in enumerate(legend)))
 
 
 def bars(series: Sequence[Series], labels: Sequence[str], top: float) -> list[Markup]:
@@ -112,27 +136,38 @@ def chart(title: str, labels: Sequence[str], series: Sequence[Series], top: floa
     return frame(title, marks, labels, top, legend)
 
 
+GRID_CELL, GRID_LEFT, GRID_TOP = 44, 70, 10
+
+
 def risk_grid(cells: list[list[int]]) -> Markup:
     """The 5x5 likelihood (rows, 5 at the top) by impact (columns) grid, each cell its count of risks."""
-    size, left, top = 44, 70, 10
-    rects = []
-    for row, counts in enumerate(cells):
-        likelihood = 5 - row
-        for column, count in enumerate(counts):
-            impact = column + 1
-            colour = SEVERITY[min(4, (likelihood * impact - 1) // 5)]
-            x, y = left + column * size, top + row * size
-            rects.append(el("g", el("rect", el("title", f"Likelihood {likelihood}, impact {impact}: {count} risks"),
-                                    x=x, y=y, width=size - 2, height=size - 2, fill=colour, class_="cell",
-                                    data_likelihood=likelihood, data_impact=impact, data_count=count),
-                            el("text", count or "", x=x + size / 2 - 1, y=y + size / 2 + 4, text_anchor="middle")))
+    rects = [grid_cell(5 - row, column + 1, count) for row, counts in enumerate(cells) for column, count in enumerate(counts)]
+    title = "Open risks by likelihood and impact"
+    svg = el("svg", el("title", title), rects, grid_axes(), viewBox=f"0 0 {GRID_LEFT + 5 * GRID_CELL + 10} {GRID_TOP + 5 * GRID_CELL + 40}",
+             role="img", aria_label=title, class_="grid")
+    return el("figure", svg, el("figcaption", title))
+
+
+@functools.lru_cache(maxsize=KEPT)
+def grid_cell(likelihood: int, impact: int, count: int) -> Markup:
+    """One cell, coloured by likelihood x impact, with its count (most cells of most reports are 0)."""
+    size = GRID_CELL
+    colour = SEVERITY[min(4, (likelihood * impact - 1) // 5)]
+    x, y = GRID_LEFT + (impact - 1) * size, GRID_TOP + (5 - likelihood) * size
+    return el("g", el("rect", el("title", f"Likelihood {likelihood}, impact {impact}: {count} risks"),
+                      x=x, y=y, width=size - 2, height=size - 2, fill=colour, class_="cell",
+                      data_likelihood=likelihood, data_impact=impact, data_count=count),
+              el("text", count or "", x=x + size / 2 - 1, y=y + size / 2 + 4, text_anchor="middle"))
+
+
+@functools.cache
+def grid_axes() -> Markup:
+    """The numbers along both axes and their names: the same on every grid."""
+    size, left, top = GRID_CELL, GRID_LEFT, GRID_TOP
     axis = [el("text", n, x=left - 10, y=top + (5 - n) * size + size / 2 + 3, text_anchor="end", class_="tick") for n in range(1, 6)]
     axis += [el("text", n, x=left + (n - 1) * size + size / 2 - 1, y=top + 5 * size + 14, text_anchor="middle", class_="tick")
              for n in range(1, 6)]
     axis += [el("text", "Impact", x=left + 5 * size / 2, y=top + 5 * size + 30, text_anchor="middle", class_="tick"),
              el("text", "Likelihood", x=14, y=top + 5 * size / 2, text_anchor="middle", class_="tick",
                 transform=f"rotate(-90 14 {top + 5 * size / 2})")]
-    title = "Open risks by likelihood and impact"
-    svg = el("svg", el("title", title), rects, axis, viewBox=f"0 0 {left + 5 * size + 10} {top + 5 * size + 40}",
-             role="img", aria_label=title, class_="grid")
-    return el("figure", svg, el("figcaption", title))
+    return Markup("".join(axis))

@@ -93,6 +93,9 @@ class Compilations:
             self._entries.popitem(last=False)
         return compiled
 
+    def __len__(self) -> int:
+        return len(self._entries)
+
 
 async def execute(session: AsyncSession, schema, principal: Principal | None, query: str, variables: dict | None,
                   operation_name: str | None, stored: answers.Answers,
@@ -109,7 +112,7 @@ async def execute(session: AsyncSession, schema, principal: Principal | None, qu
         # infra/README.md), so there the executor answers.
         return None
     entry_key = answers.key(principal, query, variables, operation_name)
-    if compilations is None:  # read once (a report): not worth keeping
+    if compilations is None:  # read once (a mailed report, the CLI's): not worth keeping
         compiled = compile_request(schema, principal, query, variables, operation_name)
     else:
         compiled = compilations.get(schema, principal, entry_key, query, variables, operation_name)
