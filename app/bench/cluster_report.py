@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from app.bench.cluster import EVERY_SHARD, HOPS, READS, ROUTED, path_name
+from app.bench.cluster import EVERY_SHARD, FIRST_ENUM, HOPS, READS, ROUTED, path_name
 
 TITLE = "## On a Citus cluster, beside one node (same run)"
 
@@ -39,7 +39,7 @@ def section(cluster: dict | None) -> list[str]:
             rows.append(row(f"{read}, p50 at c=1 ({against})", one.p50, c_one.p50, "ms"))
             rows.append(row(f"{read}, rps at c=4 ({against})", four.rps, c_four.rps, "rps"))
     rows.append(row("ingestTickets, 1,000 a call, 2 connections", tickets["single"], tickets["cluster"], "tickets/s", 0))
-    for name in HOPS:
+    for name in (*HOPS, FIRST_ENUM):
         rows.append(row(f"hop: {name}, p50", hops[name]["single"], hops[name]["cluster"], "ms", 2))
     return [TITLE, "", *wrap(about(cluster)), "", *rows, "", *wrap(findings(cluster, scoring, tickets)), ""]
 
@@ -66,11 +66,17 @@ def findings(cluster: dict, scoring: dict, tickets: dict) -> str:
     routed, fanned = hops[ROUTED], hops[EVERY_SHARD]
     top = {server: reads[(path_name("top risks", server), 1)].p50 for server in ("single executor", "cluster")}
     dash = {server: reads[(path_name("tenant dashboard", server), 1)].p50 for server in ("single", "single executor")}
+    first = hops[FIRST_ENUM]
     return (f"What the hop costs: a statement naming one tenant is routed to its worker for "
             f"{routed['cluster'] - routed['single']:+.2f} ms over one node, one that reads every shard took "
-            f"{fmt_ratio(fanned['cluster'], fanned['single'])} ({fanned['cluster']:.1f} ms). The executor's reads fan out "
-            f"(its loaders name tenant sets, `tenant_id = ANY(...)`, which Citus sends to every shard): top risks "
-            f"took {fmt_ratio(top['cluster'], top['single executor'])} the one node's executor, and the cluster has no "
+            f"{fmt_ratio(fanned['cluster'], fanned['single'])} ({fanned['cluster']:.1f} ms). A new connection's first "
+            f"statement with an enum column took {first['cluster']:,.0f} ms against {first['single']:,.0f} ms: asyncpg "
+            f"asks the server about the type (once per connection and type), and on the coordinator its statement "
+            f"reads all of pg_type (infra/README.md); the reads were warmed past it (each "
+            f"path at c=4 first, unmeasured), as a long-running pool is, but a pool that grows pays it per "
+            f"connection. The executor's reads fan out "
+            f"(its loaders name tenant sets, `tenant_id = ANY(...)`, which Citus sends to every shard holding one "
+            f"of them: a CIO's {cluster['size'].cio_tenants} tenants are on every shard): top risks took {fmt_ratio(top['cluster'], top['single executor'])} the one node's executor, and the cluster has no "
             f"compiled reads yet (on one node the dashboard's executor took {fmt_ratio(dash['single executor'], dash['single'])} "
             f"its compiled read). Each write also commits on every node (the change counters are reference "
             f"tables: a two-phase commit), so ingestion ran at {fmt_ratio(tickets['cluster'], tickets['single'])} and "
