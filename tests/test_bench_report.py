@@ -43,7 +43,8 @@ def cluster_figures() -> dict:
     slower = {"single": 1, "single executor": 1.5, "cluster": 2}
     reads = {(path_name(read, server), c): result(10 * slower[server], c) for read in READS for server in SERVERS for c in (1, 4)}
     return {"size": Size(500, 24, 200, ()), "setup_seconds": 60.0, "wall_seconds": 300.0, "reads": reads,
-            "scoring": {"single": {"tenants": 500, "seconds": 0.5}, "cluster": {"tenants": 500, "seconds": 2.0}},
+            "scoring": {"single": {"tenants": 500, "seconds": 0.5, "split": {"inputs": 0.3, "upsert": 0.1}},
+                        "cluster": {"tenants": 500, "seconds": 2.0, "split": {"inputs": 1.5, "upsert": 0.4}}},
             "ingest": {"single": Result("i", 2, 10, 1.0, (200,) * 10), "cluster": Result("i", 2, 5, 1.0, (400,) * 10)},
             "hops": {name: {"single": 0.1, "cluster": 0.3} for name in (*HOPS, FIRST_ENUM)}}
 
@@ -57,7 +58,9 @@ def test_the_cluster_section_gives_each_figure_on_both_and_the_cluster_over_one_
     assert "| top risks, p50 at c=1 (the executor on both) | 15.0 ms | 20.0 ms | 1.33x |" in text
     assert "| tenant dashboard, rps at c=4 (compiled reads) | 400.0 rps | 200.0 rps | 0.50x |" in text
     assert "| ingestTickets, 1,000 a call, 2 connections | 10,000 tickets/s | 5,000 tickets/s | 0.50x |" in text
-    assert "routed to its worker for +0.20 ms over one node" in text.replace("\n", " ")
+    prose = text.replace("\n", " ")
+    assert "routed to its worker for +0.20 ms over one node" in prose
+    assert "gathered its inputs in 1.50 s against 0.30 s" in prose
 
 
 def test_without_citus_or_when_the_part_failed_the_section_says_so_and_the_report_goes_on():
