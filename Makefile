@@ -27,7 +27,7 @@ test: install
 
 # The suites that run on a Citus cluster (a coordinator and two workers the run starts on loopback).
 CITUS_SUITES := tests/citus tests/db/test_catalog.py tests/db/test_isolation.py tests/db/test_practice_scope.py tests/db/test_versions.py \
-  tests/tickets
+  tests/tickets tests/seed/test_synthetic.py
 test-citus: install
 	FCIO_TEST_CITUS=1 $(BIN)/pytest $(CITUS_SUITES)
 

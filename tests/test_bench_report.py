@@ -29,3 +29,44 @@ def test_the_deliveries_target_holds_only_when_every_delivery_is_sent_and_receiv
         assert not met, broken
     assert delivery_targets(None) == [] and delivery_rows(None) == []
     assert any("210 MB" in row for row in delivery_rows(deliveries()))
+
+
+def cluster_figures() -> dict:
+    """A cluster part's results: the cluster twice as slow as one node's compiled reads everywhere."""
+    from app.bench.cluster import FIRST_ENUM, HOPS, READS, SERVERS, path_name
+    from app.bench.database import Size
+    from app.bench.load import Result
+
+    def result(ms: float, concurrency: int) -> Result:
+        return Result("r", concurrency, 100, 100 * ms / 1000 / concurrency, (ms,) * 100)
+
+    slower = {"single": 1, "single executor": 1.5, "cluster": 2}
+    reads = {(path_name(read, server), c): result(10 * slower[server], c) for read in READS for server in SERVERS for c in (1, 4)}
+    return {"size": Size(500, 24, 200, ()), "setup_seconds": 60.0, "wall_seconds": 300.0, "reads": reads,
+            "scoring": {"single": {"tenants": 500, "seconds": 0.5, "split": {"inputs": 0.3, "upsert": 0.1}},
+                        "cluster": {"tenants": 500, "seconds": 2.0, "split": {"inputs": 1.5, "upsert": 0.4}}},
+            "ingest": {"single": Result("i", 2, 10, 1.0, (200,) * 10), "cluster": Result("i", 2, 5, 1.0, (400,) * 10)},
+            "hops": {name: {"single": 0.1, "cluster": 0.3} for name in (*HOPS, FIRST_ENUM)}}
+
+
+def test_the_cluster_section_gives_each_figure_on_both_and_the_cluster_over_one_node():
+    from app.bench.cluster_report import section
+
+    text = "\n".join(section(cluster_figures()))
+    assert "| month-end scoring, 500 tenants | 1,000 tenants/s | 250 tenants/s | 0.25x |" in text
+    assert "| top risks, p50 at c=1 (compiled reads) | 10.0 ms | 20.0 ms | 2.00x |" in text
+    assert "| top risks, p50 at c=1 (the executor on both) | 15.0 ms | 20.0 ms | 1.33x |" in text
+    assert "| tenant dashboard, rps at c=4 (compiled reads) | 400.0 rps | 200.0 rps | 0.50x |" in text
+    assert "| ingestTickets, 1,000 a call, 2 connections | 10,000 tickets/s | 5,000 tickets/s | 0.50x |" in text
+    prose = text.replace("\n", " ")
+    assert "routed to its worker for +0.20 ms over one node" in prose
+    assert "gathered its inputs in 1.50 s against 0.30 s" in prose
+
+
+def test_without_citus_or_when_the_part_failed_the_section_says_so_and_the_report_goes_on():
+    from app.bench.cluster_report import section
+    from app.db.embedded import CITUS_MISSING
+
+    assert CITUS_MISSING in "\n".join(section({"absent": CITUS_MISSING}))
+    assert "failed in this run (RuntimeError: no worker)" in "\n".join(section({"failed": "RuntimeError: no worker"}))
+    assert section(None) == []

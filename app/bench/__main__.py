@@ -3,8 +3,9 @@ itself at another size or setting.
 
 Seeds (once) and serves a bench database, drives `fcio serve` (as in production, without stored
 answers, and executor-only) and PostGraphile alternately from this process over loopback, counts
-statements, times scoring, ingestion, webhooks, the mixed workload and the month's report deliveries, then writes BENCHMARKS.md
-and the plot. Everything it starts is stopped before it returns.
+statements, times scoring, ingestion, webhooks, the mixed workload and the month's report deliveries,
+measures the same on a Citus cluster beside one node where Citus is installed (app/bench/cluster.py),
+then writes BENCHMARKS.md and the plot. Everything it starts is stopped before it returns.
 """
 
 from __future__ import annotations
@@ -13,19 +14,30 @@ import argparse
 import asyncio
 import datetime as dt
 import functools
-import json
 import os
 import secrets
-import subprocess
 import sys
 import time
+import traceback
 from pathlib import Path
 
 import httpx
 import orjson
 
 from app.api import ids
-from app.bench import database, deliveries, load, mixed, pgbench, processes, report, statements, workloads
+from app.bench import (
+    cluster,
+    database,
+    deliveries,
+    load,
+    mixed,
+    pgbench,
+    processes,
+    report,
+    scoring,
+    statements,
+    workloads,
+)
 from app.bench import peer as peer_module
 from app.integrations.processing import MAX_DELAY
 from app.months import add_months
@@ -67,18 +79,6 @@ def machine() -> dict:
             "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")}
 
 
-async def measure_reads(paths: dict, seconds: float, rounds: int = 2) -> dict:
-    """p50/p99/rps at c=1 and c=4 for every path; ours and the peer alternate round by round."""
-    results: dict = {}
-    for concurrency in (1, 4):
-        for _ in range(rounds):
-            for name, (url, make) in paths.items():
-                got = await load.run(name, url, make, concurrency=concurrency, seconds=seconds / rounds)
-                results.setdefault((name, concurrency), []).append(got)
-                say(f"{name:<20} c={concurrency}  p50 {got.p50:6.1f} ms  p99 {got.p99:6.1f} ms  {got.rps:7.1f} rps")
-    return {key: merge(parts) for key, parts in results.items()}
-
-
 WRITE_EVERY = 0.1  # seconds between two edits of a CIO's tenant's risks
 
 
@@ -96,12 +96,6 @@ async def while_writing(servers: database.Servers, actors, path: tuple, seconds:
     return {"rps": got.rps, "p50": got.p50, "p99": got.p99, "writes_per_s": writes / (time.perf_counter() - started)}
 
 
-def merge(parts: list[load.Result]) -> load.Result:
-    first = parts[0]
-    return load.Result(first.name, first.concurrency, sum(p.requests for p in parts), sum(p.seconds for p in parts),
-                       tuple(x for p in parts for x in p.latencies_ms))
-
-
 async def count_statements(servers: database.Servers, paths: dict) -> dict:
     if servers.log_path is None:
         return {}
@@ -116,12 +110,6 @@ async def count_statements(servers: database.Servers, paths: dict) -> dict:
             application = "peer" if "peer" in name else "fcio"
             counts[name] = await statements.count(servers.database_url, servers.log_path, application, 5, send)
     return counts
-
-
-def score_month(env: dict, month: dt.date) -> dict:
-    out = subprocess.run([sys.executable, "-m", "app.bench.scoring", "--month", f"{month:%Y-%m}"], env=env,
-                         check=True, capture_output=True, text=True).stdout
-    return json.loads(out.strip().splitlines()[-1])
 
 
 def main(argv=None) -> None:
@@ -154,16 +142,17 @@ def main(argv=None) -> None:
         # Scoring first, on a quiet database: after the HTTP runs, autovacuum and the checkpointer
         # are still busy with the webhook and ingestion writes.
         say("month-end scoring of every tenant ...")
-        scoring = {"scoring": score_month(env, month)}
-        say(f"scoring: {scoring['scoring']}")
+        scored = {"scoring": scoring.run(env, month)}
+        say(f"scoring: {scored['scoring']}")
         if not args.quick:
             say("month-end scoring at 10,000 tenants x 12 months ...")
-            scoring["scoring_10k"] = score_month(database.scoring_database(servers, env, say), month)
-            say(f"scoring 10,000: {scoring['scoring_10k']}")
+            scored["scoring_10k"] = scoring.run(database.scoring_database(servers, env, say), month)
+            say(f"scoring 10,000: {scored['scoring_10k']}")
         asyncio.run(database.settle(servers.database_url))
-        results = run_servers(args, servers, env, actors, size, month, seconds, mixed_seconds) | scoring
+        results = run_servers(args, servers, env, actors, size, month, seconds, mixed_seconds) | scored
         results["deliveries"] = deliveries.run(servers, env, month, args.data_dir, say)
         results["profile"] = profile_slowest(results, actors, size, month, args.quick)
+        results["cluster"] = on_cluster(args, env, servers, seconds)
     finally:
         servers.close()
     results.update(machine=machine(), size=size, seconds=seconds, mixed_seconds=mixed_seconds, month=month, quick=args.quick,
@@ -208,7 +197,7 @@ def run_servers(args, servers, env, actors, size, month, seconds, mixed_seconds)
             results["same_data"] = workloads.same_top_risks(ours, theirs)
             results["response_bytes"] = {"ours": len(orjson.dumps(ours)), "peer": len(orjson.dumps(theirs))}
             say(f"same data from both: {results['same_data']}")
-        results["reads"] = asyncio.run(measure_reads(paths, seconds))
+        results["reads"] = asyncio.run(load.measure_paths(paths, seconds, say))
         results["while_writing"] = asyncio.run(while_writing(servers, actors, paths["top risks"], seconds))
         say(f"top risks c=4 while risks change: {results['while_writing']}")
         results["statements"] = asyncio.run(count_statements(servers, paths))
@@ -301,6 +290,16 @@ def mixed_figures(got: mixed.Results, seconds: float) -> dict:
     kinds = sorted({kind for _, kind, _ in got.latencies})
     return {**overall, "rps": overall["n"] / seconds, "errors": len(got.errors), "first_errors": got.errors[:3],
             "kinds": {kind: got.percentiles(kind=kind) for kind in kinds}}
+
+
+def on_cluster(args, env: dict, servers: database.Servers, seconds: float) -> dict:
+    """The figures on a Citus cluster beside one node (app/bench/cluster.py), last, on a quiet
+    machine. A failure there is reported in BENCHMARKS.md instead of losing the run's other figures."""
+    try:
+        return cluster.run(args.data_dir, env, servers.redis_url, args.quick, seconds, say)
+    except (Exception, SystemExit) as error:
+        traceback.print_exc()
+        return {"failed": f"{type(error).__name__}: {error}"}
 
 
 def profile_slowest(results: dict, actors, size, month, quick: bool) -> dict:

@@ -73,13 +73,18 @@ class Connection:
     async def send(self, body: bytes | None, headers: dict, path: str | None = None) -> tuple[int, bytes]:
         """POST `body` to the connection's path, or to `path` on the same server; GET when `body` is
         None (the report files)."""
-        if self.writer is None:
+        reused = self.writer is not None
+        if not reused:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         start = f"GET {path or self.path} HTTP/1.1" if body is None else f"POST {path or self.path} HTTP/1.1"
         length = [] if body is None else [f"Content-Length: {len(body)}"]
         lines = [start, f"Host: {self.host}:{self.port}", *length, *(f"{k}: {v}" for k, v in headers.items())]
         self.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (body or b""))
-        status = int((await self.reader.readline()).split()[1])
+        line = await self.reader.readline()
+        if not line and reused:  # the server closed the idle connection (uvicorn does after 5 s): again on a new one
+            await self.close()
+            return await self.send(body, headers, path)
+        status = int(line.split()[1])
         length, chunked, close = 0, False, False
         while (line := await self.reader.readline()) not in (b"\r\n", b""):
             name, _, value = line.decode("latin-1").partition(":")
@@ -150,6 +155,26 @@ async def run(
         for connection in connections:
             await connection.close()
     return Result(name, concurrency, len(latencies), elapsed, tuple(latencies), answered)
+
+
+async def measure_paths(paths: dict, seconds: float, say: Callable[[str], None], rounds: int = 2) -> dict:
+    """(name, concurrency) -> Result at c=1 and c=4 for every path of `paths` (name -> (url, request
+    maker)), the paths taking turns round by round, so a machine busier for a while slows them alike."""
+    results: dict = {}
+    for concurrency in (1, 4):
+        for _ in range(rounds):
+            for name, (url, make) in paths.items():
+                got = await run(name, url, make, concurrency=concurrency, seconds=seconds / rounds)
+                results.setdefault((name, concurrency), []).append(got)
+                say(f"{name:<20} c={concurrency}  p50 {got.p50:6.1f} ms  p99 {got.p99:6.1f} ms  {got.rps:7.1f} rps")
+    return {key: merge(parts) for key, parts in results.items()}
+
+
+def merge(parts: list[Result]) -> Result:
+    """One result of the rounds of the same load."""
+    first = parts[0]
+    return Result(first.name, first.concurrency, sum(p.requests for p in parts), sum(p.seconds for p in parts),
+                  tuple(x for p in parts for x in p.latencies_ms), sum(p.answered for p in parts))
 
 
 def graphql_request(query: str, variables: dict | None, headers: dict) -> Callable[[int], tuple[bytes, dict]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+from app.bench import cluster_report
 from app.bench.mixed import CONCURRENCY
 from app.bench.workloads import COMPUTED, PEER, SCOPED, callers, portfolio_path, report_name, scoped_path
 
@@ -520,6 +521,7 @@ def markdown(results: dict, plot_name: str) -> str:
         *webhook_rows("the same for longer than the worker waits for a pause", results.get("webhook_sustained")),
         *delivery_rows(results.get("deliveries")),
         "",
+        *cluster_report.section(results.get("cluster")),
         f"## Profile of the slowest path: {results['profile']['path']} (pyinstrument, in process)",
         "",
         "```",

@@ -72,21 +72,43 @@ def dashboard_variables(tenant_id: str, month: dt.date) -> dict:
     return {"id": tenant_id, "from": f"{add_months(month, -11):%Y-%m}", "to": f"{month:%Y-%m}", "fiscalYear": month.year}
 
 
+def top_risks() -> tuple[str, dict]:
+    """The CIO's top risks: every granted tenant with its latest score and five worst risks."""
+    return operation("top_risks"), {"first": 200}
+
+
+def tenant_dashboard(actors: Actors, month: dt.date) -> tuple[str, dict]:
+    """The dashboard of the client executive's tenant, a year up to `month`."""
+    return operation("tenant_dashboard"), dashboard_variables(ids.encode("Tenant", actors.dashboard_tenant_id), month)
+
+
+def headline_reads(actors: Actors, month: dt.date, token: Callable[[str], str]) -> dict:
+    """name -> request maker of the two reads every comparison of servers starts with: top risks
+    (as the CIO) and the tenant dashboard (as its client executive)."""
+    return {"top risks": as_user(token, actors.cio_email, *top_risks()),
+            "tenant dashboard": as_user(token, actors.executive_email, *tenant_dashboard(actors, month))}
+
+
+def as_user(token: Callable[[str], str], email: str, query: str, variables: dict | None):
+    return graphql_request(query, variables, {"authorization": f"Bearer {token(email)}"})
+
+
 def reads(actors: Actors, size: Size, month: dt.date, token: Callable[[str], str], peer: bool) -> dict:
     """name -> (server, request maker) of every read path measured. The server is one of the API
     processes (`processes.API_SERVERS`: `computed` stores no answers, `executor` compiles none) or
     the peer; `token(email)` is a bearer token of that user."""
 
     def request(server: str, query: str, variables: dict | None, email: str) -> tuple:
-        return server, graphql_request(query, variables, {"authorization": f"Bearer {token(email)}"})
+        return server, as_user(token, email, query, variables)
 
-    dashboard = operation("tenant_dashboard"), dashboard_variables(ids.encode("Tenant", actors.dashboard_tenant_id), month)
+    dashboard = tenant_dashboard(actors, month)
     portfolio = operation("portfolio"), {"month": f"{month:%Y-%m}"}
     small, large = size.portfolios
+    headline = headline_reads(actors, month, token)
     paths = {
-        "top risks": request("api", operation("top_risks"), {"first": 200}, actors.cio_email),
-        COMPUTED: request("computed", operation("top_risks"), {"first": 200}, actors.cio_email),
-        "tenant dashboard": request("api", *dashboard, actors.executive_email),
+        "top risks": ("api", headline["top risks"]),
+        COMPUTED: request("computed", *top_risks(), actors.cio_email),
+        "tenant dashboard": ("api", headline["tenant dashboard"]),
         portfolio_path(small): request("computed", *portfolio, actors.portfolio_admin(small).email),
         portfolio_path(small, executor=True): request("executor", *portfolio, actors.portfolio_admin(small).email),
         portfolio_path(large): request("computed", *portfolio, actors.portfolio_admin(large).email),

@@ -5,6 +5,12 @@ security, and the seed must write through the same RLS scope as the app. Column 
 asyncpg's binary format come close: one statement, one round trip per table and batch, and the
 policy still checks every row. Statements run on the session's own connection, inside its
 transaction (and so inside its `app.tenant_ids` scope).
+
+On a Citus coordinator the statement also says `RETURNING 1`. Citus runs an INSERT ... SELECT
+whose rows come from the coordinator by COPY into each shard, which the worker refuses under row
+security ("COPY FROM not supported with row-level security"); with a RETURNING clause it sends
+the rows to the workers as intermediate results and runs an INSERT ... SELECT on each shard, under
+the policy as on one node.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import written
+from app.db.citus import on_citus
 
 DIALECT = postgresql.dialect()
 
@@ -48,13 +55,15 @@ def _column_plan(column) -> tuple[str, str, object]:
     return f"{kind.compile(dialect=DIALECT)}[]", "", None
 
 
-def insert_statement(table: Table, columns: list[str]) -> tuple[str, list]:
+def insert_statement(table: Table, columns: list[str], citus: bool = False) -> tuple[str, list]:
     plans = [_column_plan(table.c[name]) for name in columns]
     params = ", ".join(f"${i + 1}::{p[0]}" for i, p in enumerate(plans))
     select = ", ".join(f"u.c{i}{p[1]}" for i, p in enumerate(plans))
     aliases = ", ".join(f"c{i}" for i in range(len(columns)))
     names = ", ".join(f'"{c}"' for c in columns)
     sql = f"INSERT INTO {table.name} ({names}) SELECT {select} FROM unnest({params}) AS u({aliases})"
+    if citus:
+        sql += " RETURNING 1"
     return sql, [p[2] for p in plans]
 
 
@@ -63,7 +72,7 @@ async def insert_rows(session: AsyncSession, table: Table, rows: list[dict]) -> 
     if not rows:
         return 0
     columns = list(rows[0])
-    sql, converters = insert_statement(table, columns)
+    sql, converters = insert_statement(table, columns, citus=await on_citus(session))
     arrays = []
     for name, convert in zip(columns, converters, strict=True):
         values = [row[name] for row in rows]
