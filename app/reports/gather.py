@@ -46,7 +46,10 @@ NOT_STORED = Answers(0)  # a report is read once; it is not worth a stored answe
 # each execution's values and 3 to run it, and kept choosing a plan per execution. Its plan does
 # not depend on the values (every read goes by tenant and month through primary keys), so the
 # report's transaction plans it once per connection (the driver keeps it prepared). The setting
-# rides on the read of the tenant's fiscal year start: one round trip for both.
+# rides on the read of the tenant's fiscal year start: one round trip for both. Only where the
+# compiled statement answers: the executor's reads gain nothing from it, and on a Citus
+# coordinator (where the executor answers) a generic plan of a read that Citus must prune by its
+# parameters is refused ("could not create distributed plan").
 GENERIC_PLAN = func.set_config("plan_cache_mode", "force_generic_plan", True)
 TENANTS = Tenant.__table__
 
@@ -69,7 +72,8 @@ async def answer(services: Services, session: AsyncSession, schema, principal: P
     variables) only for a tenant the reader's grants name."""
     start = None
     if principal.sees(tenant_id):
-        start = (await session.execute(select(TENANTS.c.fiscal_year_start_month, GENERIC_PLAN)
+        plan = [GENERIC_PLAN] if await run.compiles_here(session) else []
+        start = (await session.execute(select(TENANTS.c.fiscal_year_start_month, *plan)
                                        .where(TENANTS.c.id == tenant_id))).scalar()
     if start is None:
         raise NotFound("Tenant")
