@@ -1,8 +1,10 @@
 """Opaque Relay global ids.
 
 A tenant-owned object's id carries its tenant (`Risk:<tenant>:<id>`), so a lookup hits the
-primary key `(tenant_id, id)` and a foreign tenant is refused before any SQL. Anything that does
-not decode is treated exactly like an id that does not exist.
+primary key `(tenant_id, id)` and a foreign tenant is refused before any SQL; without its tenant
+part it does not decode (no row has a null tenant, and a read keyed by one would name no shard of a
+Citus cluster, whose planner then fails on the read's grouping). Anything that does not decode is
+treated exactly like an id that does not exist.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ def decode(value: str | None) -> Key | None:
     try:
         raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
         parts = raw.split(":")
-        if len(parts) == 2:
+        if len(parts) == 2 and parts[0] in UNSCOPED_TYPES:
             return Key(parts[0], None, uuid.UUID(parts[1]))
         if len(parts) == 3 and parts[0] not in UNSCOPED_TYPES:
             return Key(parts[0], uuid.UUID(parts[1]), uuid.UUID(parts[2]))

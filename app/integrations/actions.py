@@ -469,8 +469,8 @@ async def reapply_mapping(session: AsyncSession, actor: Principal, integration_i
     if changes:
         await session.execute(
             text("""
-                UPDATE tickets t SET category = u.category::ticket_category, updated_at = now()
-                FROM unnest(CAST(:ids AS uuid[]), CAST(:categories AS text[])) AS u(id, category)
+                UPDATE tickets t SET category = u.category, updated_at = now()
+                FROM unnest(CAST(:ids AS uuid[]), CAST(:categories AS ticket_category[])) AS u(id, category)
                 WHERE t.tenant_id = :tenant_id AND t.id = u.id
             """),
             {"tenant_id": tenant_id, "ids": [c[0] for c in changes], "categories": [c[1] for c in changes]},

@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app.api import ids
+from app.api.compiled import run
 from app.api.http import problem
 from app.auth import access
 from app.auth.principal import Principal
@@ -63,15 +64,17 @@ class SignedOut(Exception):
 async def reader(request: Request, session, tenant_id: uuid.UUID, month: dt.date) -> Principal | None:
     """Whom the request reads the report as, its transaction's scope set to exactly that, and its
     plans generic (`scope.GENERIC_PLANS`, set by the statement that finds the reader); None: 404.
-    A link decides alone when given; a bearer must be a user (API keys read no reports)."""
+    A link decides alone when given; a bearer must be a user (API keys read no reports). Generic
+    plans only where the compiled statement answers (`run.compiles_here`)."""
+    generic = await run.compiles_here(session)
     token = request.query_params.get("access")
     if token is not None:
-        principal = await links.reader(session, tenant_id, month, token)
+        principal = await links.reader(session, tenant_id, month, token, generic_plans=generic)
         await set_tenants(session, *(principal.scope() if principal else ((), None)))
         return principal
     principal = await access.resolve(session, request.app.state.services.settings.secret_key,
                                      request.headers.get("authorization"), rosters=request.app.state.rosters,
-                                     generic_plans=True)
+                                     generic_plans=generic)
     if principal is None:
         raise SignedOut
     return principal if principal.kind == "user" else None

@@ -90,12 +90,13 @@ def link_reader(practice_id: uuid.UUID, tenant_id: uuid.UUID) -> Principal:
     return Principal("link", None, practice_id, Role.CLIENT_EXECUTIVE, frozenset({tenant_id}))
 
 
-async def reader(session: AsyncSession, tenant_id: uuid.UUID, month: dt.date, token: str) -> Principal | None:
+async def reader(session: AsyncSession, tenant_id: uuid.UUID, month: dt.date, token: str,
+                 generic_plans: bool = False) -> Principal | None:
     """The link's reader when `token` opens this tenant's report of `month`; None otherwise,
-    whether the tenant is missing, offboarded or the token is not good for it. The statement sets
-    `scope.GENERIC_PLANS` for the report's transaction too."""
+    whether the tenant is missing, offboarded or the token is not good for it. With `generic_plans`
+    the statement sets `scope.GENERIC_PLANS` for the report's transaction too."""
     found = (await session.execute(
-        select(Tenant.practice_id, Practice.report_secret, GENERIC_PLANS).join(Practice, Practice.id == Tenant.practice_id)
+        select(Tenant.practice_id, Practice.report_secret, *([GENERIC_PLANS] if generic_plans else [])).join(Practice, Practice.id == Tenant.practice_id)
         .where(Tenant.id == tenant_id, Tenant.status == TenantStatus.ACTIVE)
     )).one_or_none()
     if found is None or verify(found.report_secret, tenant_id, month, token) is None:

@@ -97,6 +97,13 @@ class Compilations:
         return len(self._entries)
 
 
+async def compiles_here(session: AsyncSession) -> bool:
+    """A compiled statement may answer on this session's connection: not on a Citus coordinator, for
+    any caller (the API's reads, the reports), since the compiled statements are not shaped for its
+    planner yet (the dashboard's crashes Citus 13.2's, infra/README.md), so there the executor answers."""
+    return not await citus.on_citus(session)
+
+
 async def execute(session: AsyncSession, schema, principal: Principal | None, query: str, variables: dict | None,
                   operation_name: str | None, stored: answers.Answers,
                   compilations: Compilations | None = None) -> bytes | None:
@@ -106,10 +113,7 @@ async def execute(session: AsyncSession, schema, principal: Principal | None, qu
     authentication) decides whether a stored answer is still true, and is what a new answer is
     stored under (app/api/compiled/answers.py).
     """
-    if principal is None or await citus.on_citus(session):
-        # Not on a Citus coordinator, for any caller (the API's reads, the reports): the compiled
-        # statements are not shaped for its planner yet (the dashboard's crashes Citus 13.2's,
-        # infra/README.md), so there the executor answers.
+    if principal is None or not await compiles_here(session):
         return None
     entry_key = answers.key(principal, query, variables, operation_name)
     if compilations is None:  # read once (a mailed report, the CLI's): not worth keeping
