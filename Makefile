@@ -32,7 +32,8 @@ test: install
 # page's count (its budget forecast is refused by Citus's planner), scoring with a SIGKILL
 # mid-batch, and the rest of tests/security and tests/integrations, for time.
 CITUS_SUITES := tests/citus tests/db/test_catalog.py tests/db/test_isolation.py tests/db/test_practice_scope.py tests/db/test_versions.py \
-  tests/tickets tests/seed/test_synthetic.py tests/security/test_cross_tenant.py tests/security/test_hostile_requests.py \
+  tests/tickets tests/seed/test_synthetic.py::test_benchmark_cio_is_granted_the_first_tenants_and_can_log_in \
+  tests/security/test_cross_tenant.py tests/security/test_hostile_requests.py \
   tests/security/test_accounts.py::test_the_reset_request_sends_the_same_statements_for_an_account_and_for_none \
   tests/api/test_contract.py tests/api/test_statement_counts.py tests/integrations/test_webhook.py \
   --deselect tests/api/test_statement_counts.py::test_roadmap_page_statements_do_not_grow_with_initiatives_spend_or_assets
