@@ -91,8 +91,8 @@ async def child_connection(
     async def batch(parents: list) -> list:
         return await fetch_pages(ctx, make_query(parents), parent_column, order_by, parents, offset, size, total)
 
-    rows, total = await ctx.loader((name, filters, offset, size), batch).load(parent_id)
-    return pagination.build(connection, rows, total, offset, size, token, make_node)
+    rows, counted = await ctx.loader((name, filters, offset, size), batch).load(parent_id)
+    return pagination.build(connection, rows, counted, offset, size, token, make_node)
 
 
 async def row_by_key(ctx: Context, model, tenant_id, id) -> Any:
