@@ -104,13 +104,28 @@ class Db:
             raise RequestClosed("The request has already been answered.")
 
 
+class SharedLoader(DataLoader):
+    """A DataLoader whose loads a cancelled caller leaves running.
+
+    The loader caches one future per key, so two parts of an answer asking the same page await the
+    same future. When an error nulls one of them, graphql-core cancels that part's siblings, and
+    cancelling a task cancels the future it awaits: the other part would get `CancelledError`
+    (which no field error handler catches, so the whole request fails), and with every future of a
+    batch cancelled the loader cancels the batch itself. Each caller awaits the future through a
+    shield instead: cancelling it abandons only its own wait.
+    """
+
+    def load(self, key):
+        return asyncio.shield(super().load(key))
+
+
 @dataclass
 class Context:
     services: Services
     db: Db
     principal: Principal | None
     client_address: str = ""
-    loaders: dict[Hashable, DataLoader] = field(default_factory=dict)
+    loaders: dict[Hashable, SharedLoader] = field(default_factory=dict)
     # Set when an operation was refused for rate: the response becomes 429 with Retry-After.
     retry_after: int | None = None
 
@@ -126,11 +141,11 @@ class Context:
             raise Forbidden("This operation needs a signed-in user, not an API key.")
         return viewer
 
-    def loader(self, name: Hashable, batch: Callable[[list], Awaitable[list]]) -> DataLoader:
+    def loader(self, name: Hashable, batch: Callable[[list], Awaitable[list]]) -> SharedLoader:
         """The request's DataLoader called `name`, created on first use."""
         found = self.loaders.get(name)
         if found is None:
-            found = self.loaders[name] = DataLoader(load_fn=batch)
+            found = self.loaders[name] = SharedLoader(load_fn=batch)
         return found
 
 

@@ -63,9 +63,9 @@ def enums(*names: str):
 
 RISK_STATUSES = ("OPEN", "MITIGATING", "ACCEPTED", "CLOSED")
 INITIATIVE_STATUSES = ("PROPOSED", "APPROVED", "IN_PROGRESS", "DONE", "DEFERRED", "CANCELLED")
-# Page sizes the resolvers accept only. One they refuse (-1, 201) is an error beside other fields
-# still loading, and the executor then often answers 503 (its transaction commits under their
-# queries): test_compiled_reads.py checks on its own that such a size goes to the executor.
+# Page sizes the resolvers accept only. One they refuse (-1, 201) sends the request to the
+# executor, which test_compiled_reads.py checks on its own; test_sibling_errors.py checks that the
+# error it raises beside lists still loading is answered.
 PAGE_SIZES = st.one_of(st.integers(0, 6), st.sampled_from([50, 199, 200]))
 
 TENANT_SCALARS = ("id", "version", "name", "slug", "industry", "employeeCount", "fiscalYearStartMonth", "currency")

@@ -32,3 +32,24 @@ async def test_an_error_beside_running_siblings_is_answered_every_time(api, worl
         assert codes == {"INVALID"}, response.text
     # The connection is still good: the next request reads normally.
     assert (await api.data(admin, "{ tenants { totalCount } }"))["tenants"]["totalCount"] == 4
+
+
+async def test_a_cancelled_sibling_does_not_cancel_the_same_list_asked_elsewhere(api, world):
+    """An error nulls one tenant (`a`) while its sibling list is loading; `b` asks the same page of
+    the same tenant, which the request's loader shares with `a`'s. `b` must still get its page."""
+    practice = await world.practice()
+    tenant = await world.tenant(practice)
+    admin = await world.user(practice, Role.PRACTICE_ADMIN)
+    tenant_id = ids.encode("Tenant", tenant.id)
+    query = (
+        f'{{ a: tenant(id: "{tenant_id}") {{ bad: decisions(first: -1) {{ totalCount }} '
+        "ok: decisions(first: 5) { totalCount } } "
+        f'b: tenant(id: "{tenant_id}") {{ decisions(first: 5) {{ totalCount }} }} }}'
+    )
+    for _ in range(10):
+        response = await api.http.post("/graphql", json={"query": query},
+                                       headers={"Authorization": f"Bearer {api.token(admin)}"})
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["data"] == {"a": None, "b": {"decisions": {"totalCount": 0}}}, response.text
+        assert {e["extensions"]["code"] for e in body["errors"]} == {"INVALID"}, response.text
