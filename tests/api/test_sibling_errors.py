@@ -15,6 +15,16 @@ from app.tenants.models import Role
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 
+async def answered_invalid(api, user, query: str) -> dict:
+    """The answer to `query`: a 200 whose only errors are the invalid argument's."""
+    response = await api.http.post("/graphql", json={"query": query},
+                                   headers={"Authorization": f"Bearer {api.token(user)}"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert {e["extensions"]["code"] for e in body["errors"]} == {"INVALID"}, response.text
+    return body
+
+
 async def test_an_error_beside_running_siblings_is_answered_every_time(api, world):
     practice = await world.practice()
     tenants = [await world.tenant(practice) for _ in range(4)]
@@ -25,11 +35,7 @@ async def test_an_error_beside_running_siblings_is_answered_every_time(api, worl
         f'tenant(id: "{ids.encode("Tenant", tenants[0].id)}") {{ budget(fiscalYear: 2025) {{ actual }} }} }}'
     )
     for _ in range(20):
-        response = await api.http.post("/graphql", json={"query": query},
-                                       headers={"Authorization": f"Bearer {api.token(admin)}"})
-        assert response.status_code == 200, response.text
-        codes = {e["extensions"]["code"] for e in response.json()["errors"]}
-        assert codes == {"INVALID"}, response.text
+        await answered_invalid(api, admin, query)
     # The connection is still good: the next request reads normally.
     assert (await api.data(admin, "{ tenants { totalCount } }"))["tenants"]["totalCount"] == 4
 
@@ -47,9 +53,5 @@ async def test_a_cancelled_sibling_does_not_cancel_the_same_list_asked_elsewhere
         f'b: tenant(id: "{tenant_id}") {{ decisions(first: 5) {{ totalCount }} }} }}'
     )
     for _ in range(10):
-        response = await api.http.post("/graphql", json={"query": query},
-                                       headers={"Authorization": f"Bearer {api.token(admin)}"})
-        assert response.status_code == 200, response.text
-        body = response.json()
-        assert body["data"] == {"a": None, "b": {"decisions": {"totalCount": 0}}}, response.text
-        assert {e["extensions"]["code"] for e in body["errors"]} == {"INVALID"}, response.text
+        body = await answered_invalid(api, admin, query)
+        assert body["data"] == {"a": None, "b": {"decisions": {"totalCount": 0}}}, body
