@@ -255,7 +255,8 @@ WITH input AS (
   ) AS i(id, external_id, name, kind, manufacturer, model, serial_number, purchased_on, warranty_end,
          end_of_support, retired_on, replacement_cost)
 ),
-old AS (  -- one probe of the unique index per input row, as the ticket upsert
+old AS MATERIALIZED (  -- one probe of the unique index per input row, as the ticket upsert;
+  -- MATERIALIZED: inlined, Citus reads it after running `up` as a subplan, and sees the new rows
   SELECT a.* FROM input i
   JOIN LATERAL (
     SELECT external_id, {FACT_COLUMNS.format(p="old_")} FROM assets a
