@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     max_requests_in_flight: int = 4
     health_batch_size: int = 500
     api_key_requests_per_minute: int = 600
+    # argon2id's cost (app/auth/passwords.py): "cheapest" only for test suites, production refuses it.
+    password_hash_profile: Literal["rfc9106-low-memory", "cheapest"] = "rfc9106-low-memory"
     log_level: str = "INFO"
     # Hot read documents answered by one compiled statement (app/api/compiled); off: the executor only.
     compiled_reads: bool = True
@@ -57,6 +59,11 @@ class Settings(BaseSettings):
             raise ValueError(
                 "FCIO_SECRET_KEY is unset or the development default; production refuses to start. "
                 "Set FCIO_SECRET_KEY to a long random value (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)."
+            )
+        if self.env == "production" and self.password_hash_profile == "cheapest":
+            raise ValueError(
+                "FCIO_PASSWORD_HASH_PROFILE=cheapest is for test suites; production refuses to start. "
+                "Unset it (the default is rfc9106-low-memory)."
             )
         if len(self.secret_key) < 32:
             raise ValueError("FCIO_SECRET_KEY must be at least 32 characters.")

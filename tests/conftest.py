@@ -48,6 +48,9 @@ from tests.apitools import PASSWORD, addressed_api, api, scene  # noqa: F401 -- 
 from tests.statements import recording
 
 os.environ.setdefault("FCIO_ENV", "test")
+# Argon2's cheapest cost for the suite's hundreds of users and logins (a full-cost hash is 0.13 s
+# each); the login timing test asks for the production cost itself.
+os.environ.setdefault("FCIO_PASSWORD_HASH_PROFILE", "cheapest")
 
 
 @pytest.fixture(scope="session")

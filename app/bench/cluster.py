@@ -43,6 +43,7 @@ from app.api import ids
 from app.bench import database, load, processes, scoring, workloads
 from app.bench.actors import Actors
 from app.db.embedded import CITUS_MISSING, CitusCluster, citus_bin_dir
+from app.db.engine import SERVER_SETTINGS
 
 QUICK = database.Size(30, 12, 20, ())
 FULL = database.Size(500, 24, 200, ())
@@ -63,8 +64,9 @@ HOPS = {  # the coordinator's hop, statement by statement ($1 a tenant, $2 one o
 }
 HOP_ROUNDS, HOP_EACH = 5, 20
 # A new connection's first statement with an enum column: asyncpg asks the server about the type
-# (its introspection statement), once per connection and type. That statement took ~1 s on the
-# coordinator against a few ms on one node here (its plan runs a subplan for every row of pg_type).
+# (its introspection statement), once per connection and type. Before the app's connections turned
+# Citus's shard hiding off (app/db/engine.py SERVER_SETTINGS) it took ~1 s on the coordinator
+# against a few ms on one node.
 FIRST_ENUM = "a new connection's first statement with an enum column"
 NEW_CONNECTIONS = 5
 
@@ -182,7 +184,7 @@ async def copy_rows(source_url: str, target_url: str) -> int:
 
 
 async def connect(url: str) -> asyncpg.Connection:
-    return await asyncpg.connect(database.plain_url(url), server_settings={"jit": "off"})  # as the app connects
+    return await asyncpg.connect(database.plain_url(url), server_settings=SERVER_SETTINGS)  # as the app connects
 
 
 async def hops(urls: dict, actors: Actors) -> dict:

@@ -70,6 +70,7 @@ def production_app(services):
     """The app as production builds it: introspection off, no suggestions, no GraphiQL."""
     app_settings = Settings(
         _env_file=None, env="production", secret_key=PRODUCTION_SECRET,
+        password_hash_profile="rfc9106-low-memory",  # not the suite's cheapest, which production refuses
         DATABASE_URL=services.settings.database_url, REDIS_URL=services.settings.redis_url,
     )
     production = Services(app_settings, services.engine, services.sessionmaker, services.redis)
