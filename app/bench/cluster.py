@@ -43,7 +43,7 @@ from app.api import ids
 from app.bench import database, load, processes, scoring, workloads
 from app.bench.actors import Actors
 from app.db.embedded import CITUS_MISSING, CitusCluster, citus_bin_dir
-from app.db.engine import SERVER_SETTINGS
+from app.db.engine import SERVER_SETTINGS, SHARDS_UNHIDDEN
 
 QUICK = database.Size(30, 12, 20, ())
 FULL = database.Size(500, 24, 200, ())
@@ -65,7 +65,7 @@ HOPS = {  # the coordinator's hop, statement by statement ($1 a tenant, $2 one o
 HOP_ROUNDS, HOP_EACH = 5, 20
 # A new connection's first statement with an enum column: asyncpg asks the server about the type
 # (its introspection statement), once per connection and type. Before the app's connections turned
-# Citus's shard hiding off (app/db/engine.py SERVER_SETTINGS) it took ~1 s on the coordinator
+# Citus's shard hiding off (app/db/engine.py SHARDS_UNHIDDEN) it took ~1 s on the coordinator
 # against a few ms on one node.
 FIRST_ENUM = "a new connection's first statement with an enum column"
 NEW_CONNECTIONS = 5
@@ -184,7 +184,8 @@ async def copy_rows(source_url: str, target_url: str) -> int:
 
 
 async def connect(url: str) -> asyncpg.Connection:
-    return await asyncpg.connect(database.plain_url(url), server_settings=SERVER_SETTINGS)  # as the app connects
+    # As the app's requests connect, but as the owner (the hops read every tenant's rows).
+    return await asyncpg.connect(database.plain_url(url), server_settings={**SERVER_SETTINGS, **SHARDS_UNHIDDEN})
 
 
 async def hops(urls: dict, actors: Actors) -> dict:

@@ -22,27 +22,28 @@ def async_url(url: str) -> str:
     raise ValueError(f"DATABASE_URL must be a postgresql:// URL, got {url.split(':', 1)[0]}://...")
 
 
-# What every app connection sets in its startup packet. The `citus.` ones are settings nothing reads
-# on a single node; on a Citus coordinator:
-# - `propagate_set_commands`: a `SET LOCAL` reaches the workers (app/db/scope.py);
-# - `override_table_visibility` off: Citus hides shards from catalog reads by filtering every scan
-#   of `pg_class` through a function, and asyncpg's type introspection (once per new connection and
-#   type it meets, an enum column's first statement) scans it per type: 0.4-0.8 s there against
-#   3 ms with the filter off (infra/README.md). The app reads no catalog of its own.
-SERVER_SETTINGS = {"jit": "off", "application_name": "fcio", "citus.propagate_set_commands": "local",
-                   "citus.override_table_visibility": "off"}
+# What every connection sets in its startup packet; `citus.propagate_set_commands` is a setting
+# nothing reads on a single node, on a Citus coordinator a `SET LOCAL` then reaches the workers
+# (app/db/scope.py).
+SERVER_SETTINGS = {"jit": "off", "application_name": "fcio", "citus.propagate_set_commands": "local"}
+# And the runtime role's, which reads no catalog of its own: Citus hides shards from catalog reads
+# by filtering every scan of `pg_class` through a function, and asyncpg's type introspection (once
+# per new connection and type it meets, an enum column's first statement) scans it per type: 0.4-
+# 1.1 s on a coordinator against 3 ms with the filter off (infra/README.md). The owner's
+# connections (migrations, catalog checks) keep it: the coordinator holds the reference tables'
+# shards, which they must not take for tables of the schema.
+SHARDS_UNHIDDEN = {"citus.override_table_visibility": "off"}
+RUNTIME_SETTINGS = {**SERVER_SETTINGS, **SHARDS_UNHIDDEN, "role": RUNTIME_ROLE}
 
 
 def make_engine(url: str, *, runtime_role: bool = True, pool_size: int = 10) -> AsyncEngine:
-    settings = dict(SERVER_SETTINGS)
-    if runtime_role:
-        settings["role"] = RUNTIME_ROLE
+    settings = RUNTIME_SETTINGS if runtime_role else SERVER_SETTINGS
     engine = create_async_engine(
         async_url(url),
         # JSONB columns (score components and inputs, audit snapshots) dominate bulk writes.
         json_serializer=lambda value: orjson.dumps(value).decode(),
         json_deserializer=orjson.loads,
-        connect_args={"server_settings": settings},
+        connect_args={"server_settings": dict(settings)},
         pool_size=pool_size,
         max_overflow=pool_size,
         # No pre-ping: with asyncpg it is a BEGIN and a ROLLBACK before every transaction (two

@@ -101,28 +101,33 @@ async def timed(http: httpx.AsyncClient, email: str) -> tuple[float, dict]:
 
 
 async def test_the_reset_answer_takes_the_same_time_for_an_account_and_for_none(accounts, world):
-    """Medians of interleaved requests (each pair in random order, each request from an address of
-    its own and for an address asked for the first time), after a warm-up: within 10 %."""
+    """Interleaved requests (each pair in random order, each request from an address of its own and
+    for an address asked for the first time), after a warm-up: the median of the pairs' differences
+    within 10 % of the median request. Paired, because the suite shares the machine (the cluster
+    suite runs beside it): a burst of load slows both requests of a pair, and the medians of each
+    kind alone were seen 20 % apart under it, 1-2 % on a quiet machine."""
     practice = await world.practice()
     warm_up, samples = 30, 150
     existing = [(await world.user(practice, Role.CIO)).email for _ in range(warm_up + samples)]
     missing = [f"nobody-{uuid.uuid4().hex}@example.com" for _ in existing]
     app = accounts.api.http._transport.app
-    times = {"existing": [], "missing": []}
+    pairs = []
     for index, pair in enumerate(zip(existing, missing, strict=True)):
         order = [("existing", pair[0]), ("missing", pair[1])]
         random.shuffle(order)
+        took = {}
         for kind, email in order:
             transport = httpx.ASGITransport(app=app, client=(client_address(), 50000))
             async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-                took, body = await timed(http, email)
+                took[kind], body = await timed(http, email)
             assert body == {"data": {"requestPasswordReset": {"ok": True, "userErrors": []}}}, body
-            if index >= warm_up:
-                times[kind].append(took)
-    found, none = statistics.median(times["existing"]), statistics.median(times["missing"])
-    print(f"\nreset timing: {samples} interleaved pairs, median {found * 1000:.2f} ms for an account, "
-          f"{none * 1000:.2f} ms for none ({abs(found - none) / max(found, none):.1%} apart)")
-    assert abs(found - none) <= 0.10 * max(found, none)
+        if index >= warm_up:
+            pairs.append(took)
+    typical = statistics.median([t for took in pairs for t in took.values()])
+    apart = statistics.median([took["existing"] - took["missing"] for took in pairs])
+    print(f"\nreset timing: {samples} interleaved pairs, median request {typical * 1000:.2f} ms, an account's "
+          f"{apart * 1000:+.2f} ms against none's in the median pair ({abs(apart) / typical:.1%})")
+    assert abs(apart) <= 0.10 * typical
 
 
 async def test_the_reset_request_sends_the_same_statements_for_an_account_and_for_none(accounts, scene,
