@@ -12,8 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 import strawberry
-from sqlalchemy import Date, Numeric, Select, and_, cast, func, select, tuple_
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy import Numeric, Select, and_, cast, func, select, tuple_
 
 from app.api import ids
 from app.api.context import Context, Info
@@ -27,7 +26,7 @@ from app.api.scalars import Month
 from app.api.vendors import Vendor, vendor_node
 from app.budgets import actions, forecast
 from app.budgets import models as m
-from app.db.key_rows import key_rows
+from app.db import citus
 from app.lifecycle import actions as lifecycle
 from app.planning.models import Initiative as InitiativeRow
 from app.tenants.models import Tenant as TenantRow
@@ -166,12 +165,8 @@ async def budget_forecast(ctx: Context, budget: Budget) -> list[ForecastMonth]:
     day = lifecycle.today()
 
     async def batch(keys: list) -> list:
-        years = key_rows("years", [("tenant_id", UUID()), ("year_first", Date()), ("year_last", Date()),
-                                   ("planned", Numeric(16, 2))],
-                         [(tenant_id, first, actions.fiscal_months(first.year, first.month)[1], planned)
-                          for tenant_id, first, planned in keys])
         found: dict[tuple, list] = {(tenant_id, first): [] for tenant_id, first, _ in keys}
-        for r in await ctx.db.rows(forecast.forecast_query(years, day)):
+        for r in await ctx.db.rows(forecast.of_budgets(keys, day, await ctx.db.read(citus.on_citus))):
             found[(r.tenant_id, r.year_first)].append(ForecastMonth(month=r.month, planned=r.planned, actual=r.actual,
                                                                     forecast=r.forecast))
         return [found[(tenant_id, first)] for tenant_id, first, _ in keys]

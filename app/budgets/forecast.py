@@ -27,11 +27,18 @@ a twelfth share (`twelfth`) and of the run rate. Every other figure is a sum of 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from collections.abc import Iterable
+from decimal import Decimal
 
-from sqlalchemy import Date, Select, and_, case, cast, func, literal, select
+from sqlalchemy import Date, Numeric, Select, and_, any_, case, cast, func, literal, select
+from sqlalchemy.dialects.postgresql import UUID
 
-from app.budgets.actions import NO_MONEY
+from app.budgets.actions import NO_MONEY, fiscal_months
 from app.budgets.models import SpendMonth
+from app.db.citus import tenant_part
+from app.db.key_rows import key_rows
+from app.db.scope import id_array
 from app.lifecycle.actions import month_index, replacements_by_month
 from app.months import month_start
 from app.planning.models import Initiative
@@ -50,14 +57,23 @@ def twelfth(amount, k):
     return cents(amount * k / 12) - cents(amount * (k - 1) / 12)
 
 
-def forecast_query(years, day: dt.date) -> Select:
+def forecast_query(years, day: dt.date, tenants, on_citus: bool = False) -> Select:
     """The twelve months (`k` 1..12, `month`, `planned`, `actual`, `forecast`) of every row of
     `years` (tenant_id, year_first, year_last, planned: a budget's fiscal year and its planned
-    total), as of the UTC day `day` (its month is the current one)."""
+    total), as of the UTC day `day` (its month is the current one). `tenants`: an array expression
+    of the tenants of `years`.
+
+    Each tenant table is read apart, by `tenant_id = ANY(tenants)` and nothing of `years`
+    (`citus.tenant_part`): on a Citus coordinator (`on_citus`) the statement of one tenant is
+    routed whole to its worker, and a batch's parts run on their tenants' shards."""
     current = cast(literal(month_start(day)), Date)
     k = func.generate_series(1, 12).table_valued("k").render_derived(name="k")
     month = cast(years.c.year_first + func.make_interval(0, k.c.k - 1), Date)
-    i = Initiative.__table__.alias("roadmap")
+    initiatives = Initiative.__table__
+    i = (select(initiatives.c.tenant_id, initiatives.c.target_month, initiatives.c.status,
+                initiatives.c.cost_estimate, initiatives.c.recurring_cost_per_year)
+         .where(initiatives.c.tenant_id == any_(tenants)))
+    i = tenant_part(i, "roadmap", on_citus)
     aimed = and_(i.c.tenant_id == years.c.tenant_id, *on_roadmap(i, years.c.year_first, years.c.year_last),
                  i.c.target_month <= month)
     # An initiative's recurring share of `month`: its months are counted from its target month,
@@ -66,9 +82,11 @@ def forecast_query(years, day: dt.date) -> Select:
     added = (select(func.coalesce(func.sum(
         case((i.c.target_month == month, func.coalesce(i.c.cost_estimate, ZERO)), else_=ZERO)
         + func.coalesce(share, ZERO)), ZERO)).where(aimed).scalar_subquery())
-    due = replacements_by_month(years, day).subquery("due")
-    spent = (select(func.coalesce(func.sum(SPEND_MONTHS.c.amount), ZERO))
-             .where(SPEND_MONTHS.c.tenant_id == years.c.tenant_id, SPEND_MONTHS.c.month == month).scalar_subquery())
+    spend = tenant_part(select(SPEND_MONTHS.c.tenant_id, SPEND_MONTHS.c.month, SPEND_MONTHS.c.amount)
+                        .where(SPEND_MONTHS.c.tenant_id == any_(tenants)), "spend", on_citus)
+    spent = (select(func.coalesce(func.sum(spend.c.amount), ZERO))
+             .where(spend.c.tenant_id == years.c.tenant_id, spend.c.month == month).scalar_subquery())
+    due = replacements_by_month(years, day, tenants, on_citus).subquery("due")
     months = (
         select(years.c.tenant_id, years.c.year_first, k.c.k, month.label("month"),
                twelfth(years.c.planned, k.c.k).label("planned"), (month < current).label("closed"),
@@ -87,3 +105,14 @@ def forecast_query(years, day: dt.date) -> Select:
         case((months.c.closed, months.c.spent),
              else_=func.coalesce(run_rate, months.c.planned) + months.c.added + months.c.due).label("forecast"),
     ).order_by(months.c.k)
+
+
+def of_budgets(budgets: Iterable[tuple[uuid.UUID, dt.date, Decimal]], day: dt.date, on_citus: bool) -> Select:
+    """`forecast_query` of the budgets (tenant id, first month, planned total), as the executor reads
+    a request's forecasts in one statement."""
+    budgets = list(budgets)
+    years = key_rows("years", [("tenant_id", UUID()), ("year_first", Date()), ("year_last", Date()),
+                               ("planned", Numeric(16, 2))],
+                     [(tenant_id, first, fiscal_months(first.year, first.month)[1], planned)
+                      for tenant_id, first, planned in budgets])
+    return forecast_query(years, day, id_array(sorted({tenant_id for tenant_id, _, _ in budgets})), on_citus)

@@ -53,6 +53,16 @@ async def on_citus(session: AsyncSession) -> bool:
     return bool((await session.connection()).info.get("citus"))
 
 
+def tenant_part(statement, name: str, on_citus: bool):
+    """`statement`, a read of one tenant table by the tenants of a batch (`tenant_id = ANY(...)`), as
+    a part of a larger read: a derived table on one node, where PostgreSQL pushes the larger
+    read's conditions into it (an index scan per use); a MATERIALIZED CTE on a coordinator, which
+    Citus runs first as a subplan on those tenants' shards, the rest then joining its rows on the
+    coordinator (Citus refuses a derived table over a distributed table joined to, or correlated
+    on, rows of its own such as key rows, once the batch spans shards)."""
+    return statement.cte(name).prefix_with("MATERIALIZED") if on_citus else statement.subquery(name)
+
+
 def enabled(conn: Connection) -> bool:
     """The database is a coordinator. FCIO_CITUS=true says it must be one: then a database without
     the extension is an error, not a single node migrated by mistake."""

@@ -148,9 +148,14 @@ async def set_tenants(session: AsyncSession, tenant_ids: Iterable[uuid.UUID],
     await write_scope(session, scope_values(tenant_ids, practice_id))
 
 
+def id_array(ids: list[uuid.UUID]):
+    """`ids` as one array parameter, whatever their number."""
+    return bindparam("ids", ids, type_=ARRAY(UUID(as_uuid=True)), unique=True)
+
+
 def in_batch(column, ids: list[uuid.UUID]):
     """`column` is one of `ids` (one array parameter, whatever their number)."""
-    return column == any_(bindparam("ids", ids, type_=ARRAY(UUID(as_uuid=True)), unique=True))
+    return column == any_(id_array(ids))
 
 
 def among(t, tenant_ids: Iterable[uuid.UUID], practice_id: uuid.UUID | None = None) -> list:

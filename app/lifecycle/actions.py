@@ -28,7 +28,20 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import Date, Integer, Select, Text, and_, cast, extract, func, literal_column, select, text
+from sqlalchemy import (
+    Date,
+    Integer,
+    Select,
+    Text,
+    and_,
+    any_,
+    cast,
+    extract,
+    func,
+    literal_column,
+    select,
+    text,
+)
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,6 +51,7 @@ from app.audit.actions import record
 from app.auth.principal import Principal
 from app.db import written
 from app.db.base import uuid7
+from app.db.citus import tenant_part
 from app.db.key_rows import key_rows
 from app.errors import Invalid
 from app.health.inputs import fiscal_year_of
@@ -415,12 +429,13 @@ def forecast_query(starts, day: dt.date, quarters: int) -> Select:
     )
 
 
-def replacements_by_month(years, day: dt.date) -> Select:
+def replacements_by_month(years, day: dt.date, tenants, on_citus: bool = False) -> Select:
     """Per tenant, fiscal year and month: the replacement cost of the assets in service on `day` whose
     replacement date falls in that month of the year, those already past it counted in the month of
     `day` (as `forecast_query` puts them in its first quarter). `years`: the rows of
-    `app.budgets.actions.year_spans` (tenant_id, year_first, year_last)."""
-    t = Asset.__table__
+    `app.budgets.actions.year_spans` (tenant_id, year_first, year_last); `tenants`, an array
+    expression of their tenants, by which the assets are read apart (`citus.tenant_part`)."""
+    t = tenant_part(select(Asset.__table__).where(Asset.__table__.c.tenant_id == any_(tenants)), "assets", on_citus)
     month = func.greatest(cast(func.date_trunc("month", asset_replacement(t)), Date), month_start(day))
     return (
         select(t.c.tenant_id, years.c.year_first, month.label("month"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sqlalchemy import Date, Integer, Numeric, func, literal, literal_column, select, union_all
+from sqlalchemy.dialects.postgresql import UUID, array
 
 from app.api import (
     decisions,
@@ -246,7 +247,8 @@ def _forecast(c: Compiler, row, node, args):
     day = lifecycle_actions.today()  # as of today: a stored answer is keyed by the UTC day
 
     def months():
-        return forecast.forecast_query(fiscal_year_row(value("__planned__", Numeric).label("planned")), day)
+        return forecast.forecast_query(fiscal_year_row(value("__planned__", Numeric).label("planned")), day,
+                                       array([value("__tenant__", UUID)]))
 
     key = (forecast.forecast_query, forecast.twelfth, forecast.cents, lifecycle_actions.replacements_by_month,
            lifecycle_rules.replacement_date, lifecycle_rules.in_service, lifecycle_actions.month_index, on_roadmap, day)

@@ -1,0 +1,35 @@
+"""The budget forecast on a cluster: what it reads of a tenant it reads on the tenant's worker.
+
+Its answers are tests/budgets' on the cluster (in `make test-citus`); here, how Citus runs it.
+"""
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+from app.budgets import forecast
+from app.db.scope import tenant_session
+from app.lifecycle.actions import today
+
+
+async def plan(conn, statement) -> str:
+    compiled = statement.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    rows = await conn.exec_driver_sql("EXPLAIN " + str(compiled), tuple(compiled.params[n] for n in compiled.positiontup))
+    return "\n".join(r[0] for r in rows.all())
+
+
+async def test_a_forecast_reads_each_tenant_on_its_worker_alone(world, sessionmaker):
+    practice = await world.practice()
+    tenant, other = await world.tenant(practice), await world.tenant(practice)
+    budgets = [(tenant.id, dt.date(2026, 7, 1), Decimal("1000.00")), (other.id, dt.date(2026, 1, 1), Decimal("5.00"))]
+    async with tenant_session(sessionmaker, [tenant.id, other.id]) as s:
+        conn = await s.connection()
+        # One tenant's (the roadmap page, the report): the whole statement runs on its worker.
+        one = await plan(conn, forecast.of_budgets(budgets[:1], today(), on_citus=True))
+        assert re.findall(r"Task Count: (\d+)", one) == ["1"] and "Subplan" not in one, one
+        # A batch over two tenants: each tenant table a subplan on the two tenants' shards alone
+        # (initiatives, spend, assets; then the assets due per month), the months joined on the
+        # coordinator.
+        two = await plan(conn, forecast.of_budgets(budgets, today(), on_citus=True))
+        assert sorted(re.findall(r"Task Count: (\d+)", two)) == ["1", "1", "2", "2", "2"], two
+        assert len(re.findall(r"Subplan \S+", two)) == 4, two
