@@ -16,7 +16,6 @@ trail goes too even though the runtime role may never delete audit rows itself.
 from __future__ import annotations
 
 import datetime as dt
-import graphlib
 import uuid
 from typing import Any
 
@@ -30,36 +29,24 @@ from app.db import written
 from app.db.scope import tenant_session
 from app.errors import Conflict, Forbidden, Invalid
 from app.guards import visible_tenant
+from app.models import Base
 from app.standards.actions import exported_standards, imported_standards
 
 FORMAT = "fcio-tenant-export"
 VERSION = 1
 
-TABLES_WITH_TENANT_ID = text(
-    """select c.table_name from information_schema.columns c
-       join information_schema.tables t using (table_schema, table_name)
-       where c.table_schema = 'public' and c.column_name = 'tenant_id' and t.table_type = 'BASE TABLE'"""
-)
-FOREIGN_KEYS = text(
-    """select con.conrelid::regclass::text as child, con.confrelid::regclass::text as parent
-       from pg_constraint con join pg_namespace n on n.oid = con.connamespace
-       where con.contype = 'f' and n.nspname = 'public'"""
-)
-WRITABLE_COLUMNS = text(
-    """select column_name from information_schema.columns
-       where table_schema = 'public' and table_name = :table and is_generated = 'NEVER'
-       order by ordinal_position"""
-)
+def tenant_tables() -> list[str]:
+    """`tenants` and every table with a tenant_id, parents before children (the order to insert in).
+
+    From the models, not the catalog (tests/db/test_migrations.py holds them equal): on a Citus
+    coordinator the runtime role sees the reference tables' shards in the catalog too (app/db/engine.py
+    RUNTIME_SETTINGS), which are no tables of the schema."""
+    return ["tenants", *(str(t.name) for t in Base.metadata.sorted_tables if "tenant_id" in t.c)]
 
 
-async def tenant_tables(session: AsyncSession) -> list[str]:
-    """`tenants` and every table with a tenant_id, parents before children (the order to insert in)."""
-    tables = set(await session.scalars(TABLES_WITH_TENANT_ID)) | {"tenants"}
-    order = graphlib.TopologicalSorter({t: set() for t in tables})
-    for child, parent in (await session.execute(FOREIGN_KEYS)).all():
-        if child in tables and parent in tables and child != parent:
-            order.add(child, parent)
-    return list(order.static_order())
+def writable_columns(table: str) -> list[str]:
+    """The columns an import writes: all but the generated ones."""
+    return [str(c.name) for c in Base.metadata.tables[table].c if c.computed is None]
 
 
 def _owned_by(table: str) -> str:
@@ -69,7 +56,7 @@ def _owned_by(table: str) -> str:
 async def tenant_rows(session: AsyncSession, tenant_id: uuid.UUID) -> dict[str, list[dict[str, Any]]]:
     """Every row of the tenant, table by table (the session must see the tenant)."""
     out = {}
-    for table in await tenant_tables(session):
+    for table in tenant_tables():
         rows = await session.scalars(
             text(f'select to_jsonb(t) from "{table}" t where {_owned_by(table)} = :t order by to_jsonb(t)::text'),
             {"t": tenant_id},
@@ -106,7 +93,7 @@ async def offboard_tenant(session: AsyncSession, actor: Principal, tenant_id: uu
     if confirm_slug != tenant.slug:
         raise Invalid("confirmSlug must be the tenant's slug, to confirm which client is removed.", ["confirmSlug"])
     counts = {}
-    for table in await tenant_tables(session):
+    for table in tenant_tables():
         counts[table] = await session.scalar(
             text(f'select count(*) from "{table}" where {_owned_by(table)} = :t'), {"t": tenant.id}
         )
@@ -120,6 +107,23 @@ async def offboard_tenant(session: AsyncSession, actor: Principal, tenant_id: uu
     return counts
 
 
+IMPORT_CHUNK = 100  # rows per INSERT (one parameter each; the statement names every column of each)
+
+
+def insert_rows(table: str, columns: list[str], count: int):
+    """`INSERT INTO table (columns) VALUES (...), ...` of `count` exported rows (JSON objects `:r0`,
+    `:r1`, ...), each column read off its row by `jsonb_populate_record`, so every value is cast to
+    its column's type as the export wrote it. Multi-row VALUES, not `INSERT ... SELECT FROM
+    jsonb_populate_recordset(...)`: Citus runs an INSERT ... SELECT from a function through the
+    coordinator and COPYs its rows into the shards, which PostgreSQL refuses under row security;
+    VALUES rows are routed to their tenant's shard."""
+    names = ", ".join(f'"{c}"' for c in columns)
+    values = ", ".join(
+        "(" + ", ".join(f'(jsonb_populate_record(null::"{table}", :r{n}))."{c}"' for c in columns) + ")" for n in range(count))
+    return text(f'insert into "{table}" ({names}) values {values}').bindparams(
+        *(bindparam(f"r{n}", type_=JSONB) for n in range(count)))
+
+
 async def import_tenant(session: AsyncSession, document: dict[str, Any]) -> tuple[uuid.UUID, int]:
     """Insert an export back (the session must see the tenant); returns (tenant id, rows inserted).
 
@@ -131,7 +135,7 @@ async def import_tenant(session: AsyncSession, document: dict[str, Any]) -> tupl
     tables = document["tables"]
     if await session.scalar(text("select 1 from tenants where id = :t"), {"t": tenant_id}):
         raise Conflict("This tenant exists; offboard it before importing it again.")
-    unknown = set(tables) - set(await tenant_tables(session))
+    unknown = set(tables) - set(tenant_tables())
     if unknown:
         raise Invalid(f"The export has tables this database does not: {', '.join(sorted(unknown))}.")
     owner = tables.get("tenants") or []
@@ -140,21 +144,18 @@ async def import_tenant(session: AsyncSession, document: dict[str, Any]) -> tupl
     tables = await imported_standards(session, uuid.UUID(str(owner[0]["practice_id"])), document.get("standards") or [], tables)
     inserted = 0
     # The kept figures come back as exported, beside their rows: inserted as rows, no delta held.
-    for table in await tenant_tables(session):
+    for table in tenant_tables():
         rows = tables.get(table) or []
         if any(str(row.get(_owned_by(table))) != str(tenant_id) for row in rows):
             raise Invalid(f"{table} holds rows of another tenant.")
         if not rows:
             continue
-        columns = ", ".join(f'"{c}"' for c in await session.scalars(WRITABLE_COLUMNS, {"table": table}))
-        await session.execute(
-            text(
-                f'insert into "{table}" ({columns}) select {columns} '
-                f'from jsonb_populate_recordset(null::"{table}", :rows)'
-            ).bindparams(bindparam("rows", type_=JSONB)),
-            {"rows": rows},
-            execution_options=written.declare([tenant_id], [row["practice_id"] for row in rows] if table == "tenants" else ()),
-        )
+        columns = writable_columns(table)
+        practices = [row["practice_id"] for row in rows] if table == "tenants" else ()
+        for start in range(0, len(rows), IMPORT_CHUNK):
+            chunk = rows[start:start + IMPORT_CHUNK]
+            await session.execute(insert_rows(table, columns, len(chunk)), {f"r{n}": row for n, row in enumerate(chunk)},
+                                  execution_options=written.declare([tenant_id], practices))
         inserted += len(rows)
     await record(session, Principal.system([tenant_id]), tenant_id, "tenant.import", "Tenant", tenant_id, None,
                  {"rows": inserted})
