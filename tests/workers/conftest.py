@@ -36,12 +36,14 @@ def run_burst(settings, queue_name):
     """Run a burst worker on the test's queue until it is empty; returns the finished worker.
 
     No cron jobs unless a test passes them: a 5-minute sweep must not fire in the middle of a test.
+    `database_url`: another database than the run's (a test's own).
     """
 
-    async def run(**overrides):
+    async def run(database_url: str | None = None, **overrides):
         options = {"queue_name": queue_name, "burst": True, "handle_signals": False, "poll_delay": 0.05,
                    "cron_jobs": [], **overrides}
-        worker = create_worker(settings, **options)
+        on = settings.model_copy(update={"database_url": database_url}) if database_url else settings
+        worker = create_worker(on, **options)
         try:
             await worker.async_run()
         finally:

@@ -32,6 +32,7 @@ from app.health.recompute import (
 )
 from app.tenants.models import Role, TenantStatus
 from app.tickets.models import TicketMonth
+from tests.conftest import World
 from tests.health.rows import (
     add,
     change_tenant,
@@ -78,13 +79,17 @@ async def all_scores(sessionmaker, month):
 
 
 async def test_the_monthly_fan_out_scores_every_active_tenant_once_and_a_rerun_changes_nothing(
-    world, sessionmaker, queue, run_burst
+    own_database_url, own_sessionmaker, queue, run_burst
 ):
-    closed = dt.date(2019, 3, 1)  # a month no other test scores
-    _, tenants = await tenants_with_tickets(world, sessionmaker, 7, closed)
+    sessionmaker = own_sessionmaker
+    closed = dt.date(2019, 3, 1)
+    _, tenants = await tenants_with_tickets(World(sessionmaker), sessionmaker, 7, closed)
     await change_tenant(sessionmaker, tenants[-1].id, status=TenantStatus.OFFBOARDED)
 
-    worker = await run_monthly(queue, run_burst, dt.datetime(2019, 4, 1, 2, 0, tzinfo=UTC))
+    def run_here(**options):
+        return run_burst(database_url=own_database_url, **options)
+
+    worker = await run_monthly(queue, run_here, dt.datetime(2019, 4, 1, 2, 0, tzinfo=UTC))
 
     active, count, first = await all_scores(sessionmaker, closed)
     assert tenants[-1].id not in active and set(t.id for t in tenants[:-1]) <= set(active)
@@ -92,7 +97,7 @@ async def test_the_monthly_fan_out_scores_every_active_tenant_once_and_a_rerun_c
     assert (worker.jobs_complete, worker.jobs_failed) == (1 + -(-len(active) // 3), 0)  # the cron + one job per batch of 3
     assert (await stored_scores(sessionmaker, [tenants[-1].id], closed)) == {}
 
-    await run_monthly(queue, run_burst, dt.datetime(2019, 4, 1, 2, 0, tzinfo=UTC))
+    await run_monthly(queue, run_here, dt.datetime(2019, 4, 1, 2, 0, tzinfo=UTC))
 
     _, count_again, second = await all_scores(sessionmaker, closed)
     assert count_again == count and without_computed_at(second) == without_computed_at(first)
