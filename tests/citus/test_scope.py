@@ -79,6 +79,26 @@ async def test_no_setting_means_no_rows_on_every_shard(world, owner_engine, data
     assert home_port in {port for _, port in shards}
 
 
+async def test_the_listed_tenants_are_matched_whole_and_only_as_written(world, database_url, owner_engine):
+    """The cluster's policy finds a listed tenant as text in the setting (app/db/citus.py
+    `TENANT_MATCH`): its whole canonical id, never a part of it; a setting that is no list of
+    canonical ids shows nothing (where `::uuid[]` would raise or read uppercase)."""
+    _, (a, b) = await tenants_with_risks(world)
+    _, shard, port = await shards_of(owner_engine, "risks", b.id)
+    conn = await as_runtime_role_on(port, database_url)
+    try:
+        ids = str(b.id)
+        other_last = ids[:-1] + ("1" if ids[-1] != "1" else "2")
+        for setting, seen in (("{" + ids + "}", 2), ("{" + str(a.id) + "," + ids + "}", 2),
+                              ("{" + ids[:-1] + "}", 0), ("{" + ids[1:] + "}", 0), ("{" + other_last + "}", 0),
+                              ("{" + ids.upper() + "}", 0), ("{" + ids.replace("-", "") + "}", 0), ("garbage", 0)):
+            async with conn.transaction():
+                await conn.execute("select set_config('app.tenant_ids', $1, true)", setting)
+                assert await conn.fetchval(f"select count(*) from {shard} where tenant_id = $1", b.id) == seen, setting
+    finally:
+        await conn.close()
+
+
 async def test_set_config_on_the_coordinator_does_not_reach_the_workers(world, engine):
     """Why the scope is a SET LOCAL on Citus: the coordinator's set_config alone answers nothing."""
     _, (a, _) = await tenants_with_risks(world)
