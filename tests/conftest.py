@@ -167,10 +167,15 @@ def own_database_url(fresh_database) -> str:
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def own_sessionmaker(own_database_url):
+async def own_engine(own_database_url):
     engine = make_engine(own_database_url)
-    yield make_sessionmaker(engine)
+    yield engine
     await engine.dispose()
+
+
+@pytest.fixture
+def own_sessionmaker(own_engine):
+    return make_sessionmaker(own_engine)
 
 
 async def install_oracle(url: str) -> None:

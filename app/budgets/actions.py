@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -49,11 +49,12 @@ def fiscal_months(fiscal_year: int, start_month: int) -> tuple[dt.date, dt.date]
     return first, add_months(first, 11)
 
 
-def year_spans(keys: Iterable[tuple[uuid.UUID, dt.date]]):
-    """Rows (tenant_id, year_first, year_last): the fiscal years starting at each key's first month,
-    for a read batched over tenants and years to join."""
-    return key_rows("years", [("tenant_id", UUID()), ("year_first", Date()), ("year_last", Date())],
-                    [(tenant_id, first, fiscal_months(first.year, first.month)[1]) for tenant_id, first in keys])
+def year_spans(keys: Iterable[tuple], extra: Sequence[tuple[str, Any]] = ()):
+    """Rows (tenant_id, year_first, year_last, and the `extra` (name, type) columns): the fiscal years
+    starting at each key's first month, for a read batched over tenants and years to join. A key is
+    (tenant id, first month, a value per extra column)."""
+    return key_rows("years", [("tenant_id", UUID()), ("year_first", Date()), ("year_last", Date()), *extra],
+                    [(tenant_id, first, fiscal_months(first.year, first.month)[1], *rest) for tenant_id, first, *rest in keys])
 
 
 async def mark_closed_months_stale(session: AsyncSession, tenant_id: uuid.UUID, first: dt.date, last: dt.date) -> None:

@@ -32,12 +32,10 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from sqlalchemy import Date, Numeric, Select, and_, any_, case, cast, func, literal, select
-from sqlalchemy.dialects.postgresql import UUID
 
-from app.budgets.actions import NO_MONEY, fiscal_months
+from app.budgets.actions import NO_MONEY, year_spans
 from app.budgets.models import SpendMonth
 from app.db.citus import tenant_part
-from app.db.key_rows import key_rows
 from app.db.scope import id_array
 from app.lifecycle.actions import month_index, replacements_by_month
 from app.months import month_start
@@ -70,10 +68,9 @@ def forecast_query(years, day: dt.date, tenants, on_citus: bool = False) -> Sele
     k = func.generate_series(1, 12).table_valued("k").render_derived(name="k")
     month = cast(years.c.year_first + func.make_interval(0, k.c.k - 1), Date)
     initiatives = Initiative.__table__
-    i = (select(initiatives.c.tenant_id, initiatives.c.target_month, initiatives.c.status,
-                initiatives.c.cost_estimate, initiatives.c.recurring_cost_per_year)
-         .where(initiatives.c.tenant_id == any_(tenants)))
-    i = tenant_part(i, "roadmap", on_citus)
+    i = tenant_part(select(initiatives.c.tenant_id, initiatives.c.target_month, initiatives.c.status,
+                           initiatives.c.cost_estimate, initiatives.c.recurring_cost_per_year)
+                    .where(initiatives.c.tenant_id == any_(tenants)), "roadmap", on_citus)
     aimed = and_(i.c.tenant_id == years.c.tenant_id, *on_roadmap(i, years.c.year_first, years.c.year_last),
                  i.c.target_month <= month)
     # An initiative's recurring share of `month`: its months are counted from its target month,
@@ -111,8 +108,5 @@ def of_budgets(budgets: Iterable[tuple[uuid.UUID, dt.date, Decimal]], day: dt.da
     """`forecast_query` of the budgets (tenant id, first month, planned total), as the executor reads
     a request's forecasts in one statement."""
     budgets = list(budgets)
-    years = key_rows("years", [("tenant_id", UUID()), ("year_first", Date()), ("year_last", Date()),
-                               ("planned", Numeric(16, 2))],
-                     [(tenant_id, first, fiscal_months(first.year, first.month)[1], planned)
-                      for tenant_id, first, planned in budgets])
+    years = year_spans(budgets, [("planned", Numeric(16, 2))])
     return forecast_query(years, day, id_array(sorted({tenant_id for tenant_id, _, _ in budgets})), on_citus)

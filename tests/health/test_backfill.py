@@ -41,12 +41,12 @@ async def test_one_slug_is_scored_for_every_month_of_the_range(world, sessionmak
     assert "Scoring" in capsys.readouterr().out  # the progress bar
 
 
-async def test_every_active_tenant_is_scored_without_a_slug(own_database_url, own_sessionmaker, services):
+async def test_every_active_tenant_is_scored_without_a_slug(own_database_url, own_engine, own_sessionmaker, services):
     sessionmaker, world = own_sessionmaker, World(own_sessionmaker)
     practice = await world.practice()
     tenants = [await world.tenant(practice) for _ in range(3)]
     here = Services(services.settings.model_copy(update={"database_url": own_database_url}),
-                    sessionmaker.kw["bind"], sessionmaker, services.redis)
+                    own_engine, sessionmaker, services.redis)
 
     counts = await recompute_months(here, dt.date(2017, 6, 1), dt.date(2017, 6, 1), progress=False)
 
