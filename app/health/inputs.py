@@ -78,6 +78,14 @@ def fiscal_year_of(month: dt.date, start_month) -> tuple:
     return year - shift, number - start_month + 1 + 12 * shift
 
 
+def fiscal_year_names(month: dt.date) -> tuple[int, int]:
+    """The two years a fiscal year containing `month` can be named by, whatever its first month: a
+    bound of constants that row security lets the index apply before it checks each row (it checks a
+    row before any condition that is not leakproof, such as the arithmetic of `fiscal_year_of` on a
+    column), so a tenant's other budgets are never read."""
+    return month.year - 1, month.year
+
+
 def batch_tenants(t, ids: Iterable[uuid.UUID], practice_id: uuid.UUID | None = None) -> list:
     """The tenants of a batch that are scored (and shown in the portfolio): those among `ids` (or of
     the whole practice `practice_id`), in the transaction's scope and ACTIVE, on the tenants table
@@ -192,7 +200,11 @@ def budget_figures(month, tenants: Callable, years: Callable, start_month=None):
 
     Spend is recorded only in a month of its line's fiscal year (app/budgets/actions.py), so the
     actual to date is the tenant's spend per month (`spend_months`, kept by the database) from the
-    fiscal year's first month to `month`: a dozen rows a tenant instead of every line's months.
+    fiscal year's first month to `month`: a dozen rows a tenant instead of every line's months. It
+    is the actual to date of a fiscal year containing `month`, the only year either caller reads (a
+    year ended before it would take in the spend of the years after): such a year began in the 12
+    months up to `month`, a bound of constants the index applies before row security checks each row
+    (`make_date` is not leakproof, so its bound is checked after the policy, on every row it reads).
     """
     spent = exists().where(BudgetSpend.tenant_id == BudgetLine.tenant_id, BudgetSpend.budget_line_id == BudgetLine.id,
                            BudgetSpend.month <= month, BudgetSpend.amount > 0)
@@ -209,7 +221,8 @@ def budget_figures(month, tenants: Callable, years: Callable, start_month=None):
     actual = (
         select(func.coalesce(func.sum(SpendMonth.amount), 0))
         .where(SpendMonth.tenant_id == lines.c.tenant_id,
-               SpendMonth.month >= func.make_date(lines.c.fiscal_year, start_month, 1), SpendMonth.month <= month)
+               SpendMonth.month > add_months(month, -12), SpendMonth.month <= month,
+               SpendMonth.month >= func.make_date(lines.c.fiscal_year, start_month, 1))
         .correlate_except(SpendMonth)
         .scalar_subquery()
     )

@@ -69,6 +69,8 @@ tenant_specs = st.fixed_dictionaries({
     "start": st.sampled_from([1, 4, 7, 10, 11, 12]),
     "score": st.one_of(st.none(), st.sampled_from([0, 39, 55, 55, 70, 100])),
     "before": st.one_of(st.none(), st.integers(0, 100)),  # the month before's score, for `change`
+    "gap": st.booleans(),  # `before` two months before instead (no month before: no change)
+    "last_year": st.booleans(),  # spend on the fiscal year before's budget, not to date in this one
     "tickets": st.one_of(st.none(), st.tuples(st.integers(0, 4), st.integers(0, 4), st.integers(0, 4))),
     "risks": st.lists(st.tuples(st.sampled_from(RISKS), st.sampled_from(STATUSES)), max_size=4),
     "budget": budgets,
@@ -91,7 +93,7 @@ async def make_tenant(pair: Pair, world, token: str, practice, n: int, spec: dic
     if spec["score"] is not None:
         await store_score(world, tenant, MONTH, spec["score"])
     if spec["before"] is not None:
-        await store_score(world, tenant, add_months(MONTH, -1), spec["before"])
+        await store_score(world, tenant, add_months(MONTH, -2 if spec["gap"] else -1), spec["before"])
     if spec["tickets"] is not None:
         support, change, alert = spec["tickets"]
         await mutate(pair, token, TICKETS, tenantId=gid, month=month_label(MONTH), support=support, change=change,
@@ -122,6 +124,12 @@ async def make_tenant(pair: Pair, world, token: str, practice, n: int, spec: dic
         if elapsed < 12:  # spend after the month is not to date
             await mutate(pair, token, SPEND, budgetLineId=line["budgetLine"]["id"],
                          month=month_label(add_months(MONTH, 1)), amount="7.00")
+    if spec["last_year"]:
+        year, elapsed = fiscal_year_of(MONTH, spec["start"])
+        line = await mutate(pair, token, LINE, tenantId=gid, fiscalYear=year - 1, name="Last year", kind="OPEX",
+                            category="Software", planned="600.00")
+        await mutate(pair, token, SPEND, budgetLineId=line["budgetLine"]["id"],
+                     month=month_label(add_months(MONTH, -elapsed)), amount="55.00")
     if spec["meeting"]:
         await mutate(pair, token, MEETING, tenantId=gid, scheduledAt=spec["meeting"])
     if spec["offboarded"]:
@@ -212,13 +220,13 @@ async def test_the_contract_operation_and_the_figures(pair, world):
         dict(employees=12, start=1, score=55, before=50, tickets=(0, 0, 0), risks=[((2, 5), "OPEN"), ((3, 3), "OPEN"),
              ((5, 5), "MITIGATING"), ((4, 4), "CLOSED"), ((4, 4), "ACCEPTED"), ((4, 4), "ACCEPTED-1"),
              ((5, 5), "ACCEPTED+1"), ((2, 5), "ACCEPTED+0")], budget=("boundary", Decimal("1.25")),
-             meeting="2027-03-01T10:00:00Z", offboarded=False),
+             meeting="2027-03-01T10:00:00Z", offboarded=False, gap=False, last_year=True),
         dict(employees=3, start=7, score=55, before=None, tickets=None, risks=[], budget=("zero plan", Decimal("15.00")),
-             meeting=None, offboarded=False),
+             meeting=None, offboarded=False, gap=False, last_year=False),
         dict(employees=40, start=10, score=None, before=None, tickets=(1, 2, 3), risks=[],
-             budget=("boundary", Decimal("-1.25")), meeting=None, offboarded=False),
-        dict(employees=40, start=4, score=70, before=None, tickets=None, risks=[], budget=None, meeting=None,
-             offboarded=False),
+             budget=("boundary", Decimal("-1.25")), meeting=None, offboarded=False, gap=False, last_year=False),
+        dict(employees=40, start=4, score=70, before=62, tickets=None, risks=[], budget=None, meeting=None,
+             offboarded=False, gap=True, last_year=False),
     ]
     made = [await make_tenant(pair, world, token, practice, n, spec) for n, spec in enumerate(specs)]
     portfolio = (await compare(pair, PORTFOLIO, {"month": month_label(MONTH)}, token))["data"]["portfolio"]
@@ -226,6 +234,7 @@ async def test_the_contract_operation_and_the_figures(pair, world):
     rows = {r["tenant"]["id"]: r for r in portfolio["rows"]}
     first, second, third, fourth = (rows[ids.encode("Tenant", t.id)] for t in made)
     assert [r["tenant"]["id"] for r in portfolio["rows"]][-1] == ids.encode("Tenant", made[2].id)  # no score: last
+    # The first tenant's spend of the fiscal year before (2025-12) is not to date in 2026.
     # 10, 25, the 16 accepted until yesterday and the 10 until today (over today); not the 16 accepted for
     # good nor the 25 accepted until tomorrow.
     assert (first["openHighRisks"], first["ticketsLastMonth"], first["ticketTarget"]) == (4, 0, 2)
@@ -234,6 +243,7 @@ async def test_the_contract_operation_and_the_figures(pair, world):
     assert (second["ticketsLastMonth"], second["budgetVariancePercent"], second["ticketTarget"]) == (None, None, 1)
     assert third["ticketsLastMonth"] == 6 and third["health"] is None
     assert fourth["budgetVariancePercent"] is None
+    assert fourth["health"]["change"] is None  # a score two months before is not the month before's
     await store_score(world, made[2], MONTH, 57)
     assert (await compare(pair, PORTFOLIO, {"month": month_label(MONTH)}, token))["data"]["portfolio"][
         "averageScore"] == 59.3  # (55 + 55 + 57 + 70) / 4 = 59.25, which round() made 59.2

@@ -58,25 +58,29 @@ columns(
     "HealthScore",
     month=col("month", sql.month), score=col("score"), band=col("band"), formulaVersion=col("formula_version"),
     computedAt=col("computed_at", sql.datetime),
-    change=lambda h: (f"{h}.score - (SELECT p.score FROM health_scores p WHERE p.tenant_id = {h}.tenant_id "
-                      f"AND p.month = CAST({h}.month - interval '1 month' AS date))"),
+    # The latest score before the month, kept if it is the month before's. Row security checks a
+    # row before any condition that is not leakproof (`h.month - interval`), so an equality on the
+    # month before would have every month of the tenant's scores checked; `p.month < h.month` is
+    # leakproof, so the index finds the one row first.
+    change=lambda h: (f"{h}.score - (SELECT p.score FROM (SELECT p.month, p.score FROM health_scores p "
+                      f"WHERE p.tenant_id = {h}.tenant_id AND p.month < {h}.month ORDER BY p.month DESC LIMIT 1) AS p "
+                      f"WHERE p.month = CAST({h}.month - interval '1 month' AS date))"),
 )
 
 
 @compiles("HealthScore", "components")
 def _components(c: Compiler, row, node, args):
     e = c.alias()
+    # Each component's fields are read from the JSON once, typed (a field read as `value ->> 'weight'`
+    # was looked up and parsed again by each of the several uses its float's text makes of it).
     return (f"(SELECT {sql.json_list(c.object('HealthComponent', e, node), f'{e}.n')} "
-            f"FROM jsonb_array_elements({row}.components) WITH ORDINALITY AS {e}(value, n))")
+            f"FROM ROWS FROM (jsonb_to_recordset({row}.components) "
+            f"AS (key text, score integer, weight float8, explanation text)) "
+            f"WITH ORDINALITY AS {e}(key, score, weight, explanation, n))")
 
 
-columns(
-    "HealthComponent",
-    key=lambda e: f"{e}.value ->> 'key'",
-    score=lambda e: f"CAST({e}.value ->> 'score' AS integer)",
-    weight=lambda e: sql.float_value(f"CAST({e}.value ->> 'weight' AS float8)"),
-    explanation=lambda e: f"{e}.value ->> 'explanation'",
-)
+columns("HealthComponent", key=col("key"), score=col("score"), weight=col("weight", sql.float_value),
+        explanation=col("explanation"))
 
 columns(
     "Risk",
