@@ -157,9 +157,13 @@ async def run(
     return Result(name, concurrency, len(latencies), elapsed, tuple(latencies), answered)
 
 
-async def measure_paths(paths: dict, seconds: float, say: Callable[[str], None], rounds: int = 2) -> dict:
+async def measure_paths(paths: dict, seconds: float, say: Callable[[str], None], rounds: int = 6) -> dict:
     """(name, concurrency) -> Result at c=1 and c=4 for every path of `paths` (name -> (url, request
-    maker)), the paths taking turns round by round, so a machine busier for a while slows them alike."""
+    maker)), the paths taking turns round by round, so a machine busier for a while slows them alike.
+
+    Six short rounds rather than two long ones: a shared machine's speed drifts over seconds (a fixed
+    Python loop took 28 to 54 ms on one of these, run after run), and the ratios compare paths that
+    would otherwise each meet a different few seconds of it."""
     results: dict = {}
     for concurrency in (1, 4):
         for _ in range(rounds):
