@@ -135,8 +135,8 @@ NOTES = """\
   (production settings) and PostGraphile v5 (Node 22, `.bench/peer`) side by side, and drives both
   from the bench process over loopback with closed-loop keep-alive connections (a minimal HTTP/1.1
   client, `app/bench/load.py`: httpx spent about a millisecond of CPU per request, CPU the servers
-  under test need on 2 cores). Ours and the peer
-  alternate in six rounds within each concurrency (every path measured takes its turn in each); every answer is checked (HTTP status, no GraphQL
+  under test need on 2 cores). Ours and the peer alternate in six rounds within each concurrency
+  (every path measured takes its turn in each); every answer is checked (HTTP status, no GraphQL
   errors). The load generator shares the 2 cores with the servers, for both systems alike.
 - The peer answers the peer workload under the same runtime role (`fcio_app`) and the same
   transaction-local `app.tenant_ids`, so the same RLS applies; it reaches the CIO's tenants

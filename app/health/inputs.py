@@ -78,14 +78,6 @@ def fiscal_year_of(month: dt.date, start_month) -> tuple:
     return year - shift, number - start_month + 1 + 12 * shift
 
 
-def fiscal_year_names(month: dt.date) -> tuple[int, int]:
-    """The two years a fiscal year containing `month` can be named by, whatever its first month: a
-    bound of constants that row security lets the index apply before it checks each row (it checks a
-    row before any condition that is not leakproof, such as the arithmetic of `fiscal_year_of` on a
-    column), so a tenant's other budgets are never read."""
-    return month.year - 1, month.year
-
-
 def batch_tenants(t, ids: Iterable[uuid.UUID], practice_id: uuid.UUID | None = None) -> list:
     """The tenants of a batch that are scored (and shown in the portfolio): those among `ids` (or of
     the whole practice `practice_id`), in the transaction's scope and ACTIVE, on the tenants table
@@ -202,9 +194,11 @@ def budget_figures(month, tenants: Callable, years: Callable, start_month=None):
     actual to date is the tenant's spend per month (`spend_months`, kept by the database) from the
     fiscal year's first month to `month`: a dozen rows a tenant instead of every line's months. It
     is the actual to date of a fiscal year containing `month`, the only year either caller reads (a
-    year ended before it would take in the spend of the years after): such a year began in the 12
-    months up to `month`, a bound of constants the index applies before row security checks each row
-    (`make_date` is not leakproof, so its bound is checked after the policy, on every row it reads).
+    year ended before it would take in the spend of the years after). Such a year is named by the
+    month's calendar year or the one before, and began in the 12 months up to `month`: bounds of
+    constants the index applies before row security checks each row. The exact conditions stay beside
+    them, but they are not leakproof (`make_date`, the fiscal year's arithmetic on a column), so the
+    policy is checked first on every row they would otherwise let the index read.
     """
     spent = exists().where(BudgetSpend.tenant_id == BudgetLine.tenant_id, BudgetSpend.budget_line_id == BudgetLine.id,
                            BudgetSpend.month <= month, BudgetSpend.amount > 0)
@@ -212,7 +206,7 @@ def budget_figures(month, tenants: Callable, years: Callable, start_month=None):
         select(BudgetLine.tenant_id, Budget.fiscal_year, BudgetLine.planned,
                and_(BudgetLine.planned == 0, spent).label("unplanned"))
         .join(Budget, and_(Budget.tenant_id == BudgetLine.tenant_id, Budget.id == BudgetLine.budget_id))
-        .where(tenants(Budget.tenant_id), years(Budget.fiscal_year))
+        .where(tenants(Budget.tenant_id), Budget.fiscal_year.in_((month.year - 1, month.year)), years(Budget.fiscal_year))
         .subquery("lines")
     )
     if start_month is None:

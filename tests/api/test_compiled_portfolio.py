@@ -234,10 +234,10 @@ async def test_the_contract_operation_and_the_figures(pair, world):
     rows = {r["tenant"]["id"]: r for r in portfolio["rows"]}
     first, second, third, fourth = (rows[ids.encode("Tenant", t.id)] for t in made)
     assert [r["tenant"]["id"] for r in portfolio["rows"]][-1] == ids.encode("Tenant", made[2].id)  # no score: last
-    # The first tenant's spend of the fiscal year before (2025-12) is not to date in 2026.
     # 10, 25, the 16 accepted until yesterday and the 10 until today (over today); not the 16 accepted for
     # good nor the 25 accepted until tomorrow.
     assert (first["openHighRisks"], first["ticketsLastMonth"], first["ticketTarget"]) == (4, 0, 2)
+    # The first tenant's spend of the fiscal year before (2025-12) is not to date in 2026.
     assert first["budgetVariancePercent"] == 1.3 and third["budgetVariancePercent"] == -1.3  # half away from zero
     assert first["health"]["change"] == 5 and first["nextSteeringMeeting"] is not None
     assert (second["ticketsLastMonth"], second["budgetVariancePercent"], second["ticketTarget"]) == (None, None, 1)

@@ -3,7 +3,7 @@ figures computed by the health inputs' and the portfolio's own definitions."""
 
 from __future__ import annotations
 
-from sqlalchemy import Integer, and_, func, select
+from sqlalchemy import Integer, func, select
 
 from app.api import (
     permissions,
@@ -71,16 +71,13 @@ def portfolio_figures(c: Compiler, t: str, month) -> str:
     def variance():
         start = value(f"{t}.fiscal_year_start_month", Integer)
         year, elapsed = inputs.fiscal_year_of(month, start)
-        named = inputs.fiscal_year_names(month)
-        figures = inputs.budget_figures(month, lambda column: column == tenant,
-                                        lambda column: and_(column.in_(named), column == year), start)
+        figures = inputs.budget_figures(month, lambda column: column == tenant, lambda column: column == year, start)
         b = figures.subquery("figures")
         return select(portfolio.variance_percent(b.c.planned, b.c.actual, elapsed)).scalar_subquery()
 
     # Each key names every definition its rule is made of, so a changed one is a new text.
     high_key = (inputs.risk_level, inputs.active_risk, risk_rules.open_on, risk_rules.acceptance_expired, t, today)
-    variance_key = (portfolio.variance_percent, portfolio.tenth, inputs.budget_figures, inputs.fiscal_year_of,
-                    inputs.fiscal_year_names, t, month)
+    variance_key = (portfolio.variance_percent, portfolio.tenth, inputs.budget_figures, inputs.fiscal_year_of, t, month)
     return ", ".join([
         f"{render.rule(c, high_key, high)} AS _high",
         f"{render.rule(c, (inputs.month_tickets, t, month), tickets)} AS _tickets",
