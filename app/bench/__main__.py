@@ -197,17 +197,17 @@ def run_servers(args, servers, env, actors, size, month, seconds, mixed_seconds)
             results["same_data"] = workloads.same_top_risks(ours, theirs)
             results["response_bytes"] = {"ours": len(orjson.dumps(ours)), "peer": len(orjson.dumps(theirs))}
             say(f"same data from both: {results['same_data']}")
-        results["reads"] = asyncio.run(load.measure_paths(paths, seconds, say))
+        url, portfolio_admin = database.plain_url(servers.database_url), actors.portfolio_admin(size.portfolios[0])
+        ideals = {"ideal": pgbench.top_risks(actors.cio_tenant_ids),
+                  "ideal_portfolio": pgbench.portfolio(portfolio_admin.practice_id, month)}
+        results["reads"] = asyncio.run(load.measure_paths(paths, seconds, say, statements={
+            name: functools.partial(pgbench.run, url, transaction) for name, transaction in ideals.items()}))
+        for name in ideals:
+            results[name] = {c: pgbench.figures(results["reads"].pop((name, c), None)) for c in (1, 4)}
         results["while_writing"] = asyncio.run(while_writing(servers, actors, paths["top risks"], seconds))
         say(f"top risks c=4 while risks change: {results['while_writing']}")
         results["statements"] = asyncio.run(count_statements(servers, paths))
         say(f"statements per request: {results['statements']}")
-        url, run_for = database.plain_url(servers.database_url), max(2, int(seconds))
-        portfolio_admin = actors.portfolio_admin(size.portfolios[0])
-        for name, transaction in (("ideal", pgbench.top_risks(actors.cio_tenant_ids)),
-                                  ("ideal_portfolio", pgbench.portfolio(portfolio_admin.practice_id, month))):
-            results[name] = {c: pgbench.run(url, transaction, c, run_for) for c in (1, 4)}
-            say(f"{name} SQL (pgbench): {results[name]}")
         # The worker runs from here on, as in production: it processes what ingestion and the
         # webhooks write (stale months, deliveries) on the cores the API answers on.
         stack.enter_context(processes.worker(env, servers.redis_url, log=args.data_dir / "worker.log"))

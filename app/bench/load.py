@@ -157,20 +157,29 @@ async def run(
     return Result(name, concurrency, len(latencies), elapsed, tuple(latencies), answered)
 
 
-async def measure_paths(paths: dict, seconds: float, say: Callable[[str], None], rounds: int = 6) -> dict:
+async def measure_paths(paths: dict, seconds: float, say: Callable[[str], None], rounds: int = 6,
+                        statements: dict | None = None) -> dict:
     """(name, concurrency) -> Result at c=1 and c=4 for every path of `paths` (name -> (url, request
-    maker)), the paths taking turns round by round, so a machine busier for a while slows them alike.
+    maker)) and every statement of `statements` (name -> a blocking run(concurrency, seconds) ->
+    Result or None: pgbench's), all taking turns round by round, so a machine busier for a while
+    slows them alike.
 
     Six short rounds rather than two long ones: a shared machine's speed drifts over seconds (a fixed
-    Python loop took 28 to 54 ms on one of these, run after run), and the ratios compare paths that
-    would otherwise each meet a different few seconds of it."""
+    Python loop took 28 to 54 ms run after run), and the ratios compare paths (and a path with its
+    ideal statement) that would otherwise each meet a different few seconds of it."""
     results: dict = {}
+
+    def record(got: Result | None, name: str, concurrency: int) -> None:
+        if got is not None:
+            results.setdefault((name, concurrency), []).append(got)
+            say(f"{name:<20} c={concurrency}  p50 {got.p50:6.1f} ms  p99 {got.p99:6.1f} ms  {got.rps:7.1f} rps")
+
     for concurrency in (1, 4):
         for _ in range(rounds):
             for name, (url, make) in paths.items():
-                got = await run(name, url, make, concurrency=concurrency, seconds=seconds / rounds)
-                results.setdefault((name, concurrency), []).append(got)
-                say(f"{name:<20} c={concurrency}  p50 {got.p50:6.1f} ms  p99 {got.p99:6.1f} ms  {got.rps:7.1f} rps")
+                record(await run(name, url, make, concurrency=concurrency, seconds=seconds / rounds), name, concurrency)
+            for name, statement in (statements or {}).items():
+                record(await asyncio.to_thread(statement, concurrency, seconds / rounds), name, concurrency)
     return {key: merge(parts) for key, parts in results.items()}
 
 

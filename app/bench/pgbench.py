@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 import shutil
-import statistics
 import subprocess
 import tempfile
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from app.bench.load import Result
 from app.health.formula import HIGH
 from app.months import add_months
 
@@ -120,24 +119,29 @@ def libpq_args(url: str) -> tuple[list[str], dict]:
     return args, env
 
 
-def run(url: str, transaction: str, clients: int, seconds: int) -> dict | None:
-    """{'tps', 'latency_ms', 'p50_ms'} of the transaction; None without pgbench. The p50 is read
-    from pgbench's log of every transaction (`-l`), as ours is from every request."""
+def run(url: str, transaction: str, clients: int, seconds: float) -> Result | None:
+    """The transaction run by `clients` for `seconds` (whole seconds, at least one); None without
+    pgbench. Its latencies are read from pgbench's log of every transaction (`-l`), as ours are
+    from every request, so both are a load.Result and take the same turns (load.measure_paths)."""
     exe = binary()
     if exe is None:
         return None
     args, env = libpq_args(url)
+    run_for = max(1, round(seconds))
     with tempfile.TemporaryDirectory(prefix="fcio-pgbench-") as folder:
         script = Path(folder) / "ideal.sql"
         script.write_text(transaction)
-        out = subprocess.run(
-            [exe, "-n", "-M", "prepared", "-c", str(clients), "-j", str(min(clients, 2)), "-T", str(seconds),
+        subprocess.run(
+            [exe, "-n", "-M", "prepared", "-c", str(clients), "-j", str(min(clients, 2)), "-T", str(run_for),
              "-l", f"--log-prefix={folder}/tx", "-f", str(script), *args],
             env=env, capture_output=True, text=True, check=True,
-        ).stdout
+        )
         # One line per transaction: client, transaction number, latency in microseconds, ...
-        latencies = [int(line.split()[2]) / 1000 for log in Path(folder).glob("tx.*")
-                     for line in log.read_text().splitlines()]
-    tps = float(re.search(r"tps = ([\d.]+)", out)[1])
-    latency = float(re.search(r"latency average = ([\d.]+) ms", out)[1])
-    return {"tps": tps, "latency_ms": latency, "p50_ms": statistics.median(latencies)}
+        latencies = tuple(int(line.split()[2]) / 1000 for log in Path(folder).glob("tx.*")
+                          for line in log.read_text().splitlines())
+    return Result("pgbench", clients, len(latencies), run_for, latencies, len(latencies))
+
+
+def figures(result: Result | None) -> dict | None:
+    """{'tps', 'p50_ms'} of a statement's merged runs, as BENCHMARKS.md shows them."""
+    return None if result is None else {"tps": result.rps, "p50_ms": result.p50}

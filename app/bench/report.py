@@ -146,8 +146,10 @@ NOTES = """\
   requests, by `application_name`), BEGIN and COMMIT included.
 - The ideal SQL is one statement building the same JSON, run by `pgbench -M prepared` in a
   transaction with the same role and tenant setting: the CIO's tenant ids for top risks, the
-  practice (and no tenant ids) for an admin's portfolio. Its p50 is read from pgbench's log of
-  every transaction.
+  practice (and no tenant ids) for an admin's portfolio. It takes its turns in the same rounds as
+  the HTTP paths (a second of each, six times at each concurrency), so a path and its ideal meet
+  the same stretches of this machine's speed; its p50 is read from pgbench's log of every
+  transaction.
 - Scale: the bench database holds, beside the bench practice, two practices of {small:,} and {large:,}
   tenants seeded the same way; the portfolio is read by their admins from an API that stores no
   answers (`FCIO_ANSWER_CACHE_MB=0`) and, for {small:,}, from one that compiles none
@@ -425,7 +427,7 @@ def ideal_note(results: dict) -> str:
             f"requests/s at c=4 against its {ideal[4]['tps']:.0f} ({ratio(four.rps, ideal[4]['tps'])})"
             + (f"; PostGraphile {peer.rps:.0f} ({ratio(peer.rps, ideal[4]['tps'])})." if peer else ".")
             + " The ideal is the bare statement under pgbench: no HTTP, no authentication, no ids or cursors, "
-              "no JSON handed to a client, and pgbench runs alone, while at c=4 the API processes, PostgreSQL "
+              "no JSON handed to a client, and pgbench runs with nothing else, while at c=4 the API processes, PostgreSQL "
               "and the load generator share the 2 cores.")
     return textwrap.fill(note, width=100, initial_indent="- ", subsequent_indent="  ")
 
