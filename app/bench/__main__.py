@@ -144,11 +144,14 @@ def main(argv=None) -> None:
         say("month-end scoring of every tenant ...")
         scored = {"scoring": scoring.run(env, month)}
         say(f"scoring: {scored['scoring']}")
+        written = [servers.database_url]
         if not args.quick:
             say("month-end scoring at 10,000 tenants x 12 months ...")
-            scored["scoring_10k"] = scoring.run(database.scoring_database(servers, env, say), month)
+            scale_env = database.scoring_database(servers, env, say)
+            scored["scoring_10k"] = scoring.run(scale_env, month)
             say(f"scoring 10,000: {scored['scoring_10k']}")
-        asyncio.run(database.settle(servers.database_url))
+            written.append(scale_env["DATABASE_URL"])
+        asyncio.run(database.settle(*written))
         results = run_servers(args, servers, env, actors, size, month, seconds, mixed_seconds) | scored
         results["deliveries"] = deliveries.run(servers, env, month, args.data_dir, say)
         results["profile"] = profile_slowest(results, actors, size, month, args.quick)

@@ -194,12 +194,20 @@ async def keep_changing_risks(url: str, tenant_ids: str, every: float, stop: asy
     return writes
 
 
-async def settle(url: str) -> None:
-    """VACUUM (ANALYZE) after the writing steps, so autovacuum does not wake up during the read
-    measurements (it took a core in the middle of one run's reads, peer and ideal SQL included)."""
-    connection = await asyncpg.connect(plain_url(url))
+async def settle(*urls: str) -> None:
+    """VACUUM (ANALYZE) each database after the writing steps, then a CHECKPOINT, so neither
+    autovacuum nor the checkpointer wakes up during the read measurements (autovacuum took a core
+    in the middle of one run's reads, peer and ideal SQL included; the server's autovacuum serves
+    every database on it, the 10,000-tenant one scored just before the reads among them)."""
+    for url in urls:
+        connection = await asyncpg.connect(plain_url(url))
+        try:
+            await connection.execute("VACUUM (ANALYZE)")
+        finally:
+            await connection.close()
+    connection = await asyncpg.connect(plain_url(urls[0]))
     try:
-        await connection.execute("VACUUM (ANALYZE)")
+        await connection.execute("CHECKPOINT")
     finally:
         await connection.close()
 
