@@ -37,12 +37,13 @@ test: install
 # the catalog, isolation (pooled connections among them), counters and tickets; the whole attack
 # suite (tests/security: the generated cross-tenant suite, hostile requests, the role matrix,
 # audit, schemathesis, login and reset timing, the report's paths, dumps, offboarding) and every
-# PSA integration; the contract and statement counts; the scoring jobs, a worker SIGKILLed
-# mid-batch among them; the budgets and their forecast. What else is not proven there, and why, is
-# in infra/README.md ("Not working on a cluster yet").
+# PSA integration; the contract and statement counts; the compiled reads' equality with the
+# executor; the scoring jobs, a worker SIGKILLed mid-batch among them; the budgets and their
+# forecast. What else is not proven there, and why, is in infra/README.md ("Not working on a cluster yet").
 CITUS_SUITES := tests/citus tests/db/test_catalog.py tests/db/test_isolation.py tests/db/test_practice_scope.py tests/db/test_versions.py \
   tests/tickets tests/seed/test_synthetic.py::test_benchmark_cio_is_granted_the_first_tenants_and_can_log_in \
   tests/security tests/integrations tests/api/test_contract.py tests/api/test_statement_counts.py \
+  tests/api/test_compiled_reads.py tests/api/test_compiled_generated.py \
   tests/workers/test_health_jobs.py tests/budgets
 test-citus: install
 	FCIO_TEST_CITUS=1 $(BIN)/pytest $(CITUS_SUITES)

@@ -174,8 +174,10 @@ async def budget_forecast(ctx: Context, budget: Budget) -> list[ForecastMonth]:
     return await ctx.loader(("ForecastByYear", day), batch).load((budget.tenant_id, budget.first_month, budget.planned))
 
 
-def budget_totals() -> Select:
-    of_budget = and_(LINES.c.tenant_id == BUDGETS.c.tenant_id, LINES.c.budget_id == BUDGETS.c.id)
+def budget_totals(tenant=BUDGETS.c.tenant_id) -> Select:
+    """Budgets with their planned and actual totals; `tenant`: the budgets' tenant as their lines
+    name it (a compiled read names its one tenant's parameter: `Compiler.tenant_of`)."""
+    of_budget = and_(LINES.c.tenant_id == tenant, LINES.c.budget_id == BUDGETS.c.id)
     planned = select(money_sum(LINES.c.planned)).where(of_budget).scalar_subquery()
     actual = (
         select(money_sum(SPEND.c.amount))

@@ -15,9 +15,10 @@ as on one node here (100 tenants: 19 s and 42 s against 6 s and 4 s), minutes of
 measure the seed, not fcio; the month-end scoring measured below runs the app on both.
 
 Measured on both: month-end scoring of every tenant (`scoring.run`), top risks and the tenant
-dashboard through `fcio serve` (p50 at c=1, rps at c=4; on the cluster the executor answers every
-read, as compiled reads fall back there, so the one node is also measured executor-only: the same
-statements with and without the coordinator in between), `ingestTickets` (tickets/s), and the
+dashboard through `fcio serve` (p50 at c=1, rps at c=4, no stored answers; on the cluster the
+dashboard, one tenant's, is compiled as on one node and routed whole to its worker, and the executor
+answers top risks, so the one node is also measured executor-only: the same statements with and
+without the coordinator in between), `ingestTickets` (tickets/s), and the
 coordinator hop itself: a statement naming one tenant (routed to its worker), one touching every
 shard, and `SELECT 1`, which Citus never sees, from one connection as the owner; and what a new
 connection's first statement with an enum column costs (FIRST_ENUM), which the reads are warmed past.
@@ -48,12 +49,12 @@ from app.db.engine import SERVER_SETTINGS, SHARDS_UNHIDDEN
 QUICK = database.Size(30, 12, 20, ())
 FULL = database.Size(500, 24, 200, ())
 NODES = {"single": "fcio_single", "cluster": "fcio_cluster"}  # a database of each on the coordinator's server
-# The API processes: the one node as in production (compiled reads, stored answers off so that
-# every request does its work) and executor-only; the cluster as in production (there the executor
-# answers every read, and nothing is stored).
+# The API processes: the one node and the cluster as in production but with stored answers off, so
+# that every request does its work (on the cluster a tenant's read is compiled, the others executed:
+# app/api/compiled/compiler.py `Compiler.routed`), and the one node executor-only.
 SERVERS = {"single": ("single", processes.API_SERVERS["computed"]),
            "single executor": ("single", processes.API_SERVERS["executor"]),
-           "cluster": ("cluster", processes.API_SERVERS["api"])}
+           "cluster": ("cluster", processes.API_SERVERS["computed"])}
 READS = ("top risks", "tenant dashboard")
 ROUTED, EVERY_SHARD = "one tenant's risks (routed to one worker)", "every tenant's risks (every shard)"
 HOPS = {  # the coordinator's hop, statement by statement ($1 a tenant, $2 one of its risks)

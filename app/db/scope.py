@@ -32,10 +32,9 @@ SET_SCOPE = text("select set_config('app.tenant_ids', :ids, true), set_config('a
 # A column for the statement that opens a transaction about to run a statement whose plan does not
 # depend on its values (the executive report's, ~180 subqueries: PostgreSQL took 8 ms to plan it for
 # each execution's values, kept choosing that, and 3 to run it): it is planned once per connection,
-# the driver keeping it prepared. Local to the transaction, like the scope. Only where that
-# compiled statement answers (`run.compiles_here`): on a Citus coordinator, where the executor
-# answers, a generic plan of a read Citus must prune by its parameters is refused ("could not
-# create distributed plan").
+# the driver keeping it prepared. Local to the transaction, like the scope. Not on a Citus
+# coordinator (`run.generic_plans_here`): a generic plan of a read Citus must route by its
+# parameters is refused there ("could not create distributed plan").
 GENERIC_PLANS = func.set_config("plan_cache_mode", "force_generic_plan", True)
 
 

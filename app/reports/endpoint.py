@@ -65,8 +65,8 @@ async def reader(request: Request, session, tenant_id: uuid.UUID, month: dt.date
     """Whom the request reads the report as, its transaction's scope set to exactly that, and its
     plans generic (`scope.GENERIC_PLANS`, set by the statement that finds the reader); None: 404.
     A link decides alone when given; a bearer must be a user (API keys read no reports). Generic
-    plans only where the compiled statement answers (`run.compiles_here`)."""
-    generic = await run.compiles_here(session)
+    plans only where the compiled statement answers (`run.generic_plans_here`)."""
+    generic = await run.generic_plans_here(session)
     token = request.query_params.get("access")
     if token is not None:
         principal = await links.reader(session, tenant_id, month, token, generic_plans=generic)

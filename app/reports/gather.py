@@ -87,7 +87,7 @@ async def answer(services: Services, session: AsyncSession, schema, principal: P
         raise NotFound("Tenant")
     start = _starts.get(tenant_id) if planned else None
     if start is None:
-        plan = [GENERIC_PLANS] if await run.compiles_here(session) else []
+        plan = [GENERIC_PLANS] if await run.generic_plans_here(session) else []
         start = (await session.execute(select(TENANTS.c.fiscal_year_start_month, *plan)
                                        .where(TENANTS.c.id == tenant_id))).scalar()
         if start is None:

@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from app.api.compiled.compiler import ROUTED_ROOTS
 from app.settings import Settings
 from app.web import create_app
-from tests.statements import recording
+from graphql import FieldNode, OperationDefinitionNode, parse
+from tests.statements import on_cluster, recording
 
 REQUEST_ID = "compiled-pair"  # the same on both requests, so error bodies that quote it compare equal
 
@@ -22,6 +24,17 @@ REQUEST_ID = "compiled-pair"  # the same on both requests, so error bodies that 
 def app_with(services, **settings):
     return create_app(Settings(database_url=services.settings.database_url, redis_url=services.settings.redis_url,
                                env="test", **settings), services)
+
+
+def compiled_here(query: str, operation_name: str | None = None) -> bool:
+    """Whether this run's engine has the compiler build a document it builds: every one on one node;
+    on a Citus coordinator those whose every root field is one tenant's (`ROUTED_ROOTS`), the executor
+    answering the rest (app/api/compiled/compiler.py `Compiler.routed`)."""
+    if not on_cluster():
+        return True
+    operations = [d for d in parse(query).definitions if isinstance(d, OperationDefinitionNode)]
+    operation = next(o for o in operations if operation_name is None or (o.name and o.name.value == operation_name))
+    return all(isinstance(f, FieldNode) and f.name.value in ROUTED_ROOTS for f in operation.selection_set.selections)
 
 
 def is_compiled(statement: str) -> bool:

@@ -20,6 +20,7 @@ from app.auth.principal import Principal
 from app.errors import Invalid
 from graphql import FieldNode, GraphQLSchema
 
+ROUTED_ROOTS = frozenset({"tenant"})  # the root fields compiled on a Citus coordinator (`Compiler.routed`)
 MAX_KEYS = 50  # response keys of one object (the executor's limits allow no more either)
 
 
@@ -65,8 +66,12 @@ def fixed_object(node, choices: dict[str, Callable[[FieldNode], str]]) -> str:
 
 
 class Compiler:
-    def __init__(self, schema: GraphQLSchema, variables: dict[str, Any], viewer: Principal):
+    def __init__(self, schema: GraphQLSchema, variables: dict[str, Any], viewer: Principal, routed: bool = False):
         self.schema = schema
+        # On a Citus coordinator: only `tenant(id:)` compiles, its statement naming its tenant in
+        # every subquery (`tenant_of`), which Citus routes whole to the tenant's node; the executor
+        # answers the rest (their rows are on every node).
+        self.routed = routed
         self.variables = variables
         self.viewer = viewer
         self.params: list[Any] = []  # the statement's $1, $2, ... (run.execute hands them to the driver as they are)
@@ -74,6 +79,9 @@ class Compiler:
         # The tenants the root's fields read when each names its tenant (`root_reads`); None: any.
         self.footprint: set | None = set()
         self._root_tenants: set | None = None
+        # While `tenant(id:)` compiles: its id's parameter, which every subquery over a tenant's rows
+        # names for itself (`tenant_of`) rather than correlating to the row above.
+        self.pinned: str | None = None
         self._aliases = itertools.count()
 
     def param(self, value: Any, sql_type: str) -> str:
@@ -92,10 +100,14 @@ class Compiler:
                 raise Unsupported(f"{type_name}.{name}")
             root = type_name == "Query"
             if root:
+                if self.routed and name not in ROUTED_ROOTS:
+                    raise Unsupported(f"{name}: not about one tenant, the executor answers on a coordinator")
                 self._root_tenants = None
             parts.append((key, compile_field(self, row, child, self.arguments(type_name, child))))
             if root and self.footprint is not None:
                 self.footprint = None if self._root_tenants is None else self.footprint | self._root_tenants
+            if root and self.routed and len(self.footprint or ()) > 1:
+                raise Unsupported("two tenants' reads in one statement: Citus would route it nowhere")
         return sql.json_object(parts)
 
     def root_reads(self, *tenant_ids) -> None:
@@ -103,6 +115,14 @@ class Compiler:
         none when the caller does not see it): a stored answer then depends on their counters
         only, not on everything the caller sees."""
         self._root_tenants = set(tenant_ids)
+
+    def tenant_of(self, row: str, column: str = "tenant_id") -> str:
+        """The tenant of `row`'s rows as SQL: `row.column`, or below `tenant(id:)` the one tenant's
+        parameter. The same rows either way; the second is what a distributed engine routes: Citus
+        sends a statement to the one node holding a tenant only when each of its tables is filtered
+        by that tenant's value itself, and a subquery correlated to the row above is not
+        (tests/citus/test_scope.py). On one PostgreSQL it reads the same index entries."""
+        return self.pinned or f"{row}.{column}"
 
     def arguments(self, type_name: str, node: FieldNode) -> dict[str, Any]:
         field = self.schema.get_type(type_name).fields[node.name.value]

@@ -33,15 +33,16 @@ class Compiled:
 
 
 def compile_request(schema, principal: Principal, query: str, variables: dict | None,
-                    operation_name: str | None) -> Compiled | None:
-    """The request's statement, or None when the executor must answer it."""
+                    operation_name: str | None, routed: bool = False) -> Compiled | None:
+    """The request's statement, or None when the executor must answer it. `routed` (on a Citus
+    coordinator): only a statement about one tenant, which Citus sends whole to its node."""
     graphql_schema = schema._schema
     parsed = document.valid_document(graphql_schema, schema.compiled_validation_rules, query)
     operation = document.query_operation(parsed, operation_name) if parsed else None
     values = document.coerced_variables(graphql_schema, operation, variables) if operation else None
     if values is None:
         return None
-    compiler = Compiler(graphql_schema, values, principal)
+    compiler = Compiler(graphql_schema, values, principal, routed)
     try:
         body = compiler.object("Query", "", operation)
     except Unsupported:
@@ -81,11 +82,12 @@ class Compilations:
         self._entries: OrderedDict[Hashable, Compiled | None] = OrderedDict()
 
     def get(self, schema, principal: Principal, entry_key: Hashable, query: str, variables: dict | None,
-            operation_name: str | None) -> Compiled | None:
+            operation_name: str | None, routed: bool) -> Compiled | None:
+        """`routed` is the same for every request of a process: its database is one engine."""
         if entry_key in self._entries:
             self._entries.move_to_end(entry_key)
             return self._entries[entry_key]
-        compiled = compile_request(schema, principal, query, variables, operation_name)
+        compiled = compile_request(schema, principal, query, variables, operation_name, routed)
         if compiled is not None:  # one copy of each statement's text (a report's is 48 kB)
             compiled = dataclasses.replace(compiled, statement=sys.intern(compiled.statement))
         self._entries[entry_key] = compiled
@@ -97,10 +99,10 @@ class Compilations:
         return len(self._entries)
 
 
-async def compiles_here(session: AsyncSession) -> bool:
-    """A compiled statement may answer on this session's connection: not on a Citus coordinator, for
-    any caller (the API's reads, the reports), since the compiled statements are not shaped for its
-    planner yet (the dashboard's crashes Citus 13.2's, infra/README.md), so there the executor answers."""
+async def generic_plans_here(session: AsyncSession) -> bool:
+    """A generic plan may serve the compiled statements on this session's connection (the
+    report's: app/db/scope.py `GENERIC_PLANS`): not on a Citus coordinator, which refuses one for
+    a read it must route by its parameters ("could not create distributed plan")."""
     return not await citus.on_citus(session)
 
 
@@ -113,13 +115,14 @@ async def execute(session: AsyncSession, schema, principal: Principal | None, qu
     authentication) decides whether a stored answer is still true, and is what a new answer is
     stored under (app/api/compiled/answers.py).
     """
-    if principal is None or not await compiles_here(session):
+    if principal is None:
         return None
+    routed = await citus.on_citus(session)
     entry_key = answers.key(principal, query, variables, operation_name)
     if compilations is None:  # read once (a mailed report, the CLI's): not worth keeping
-        compiled = compile_request(schema, principal, query, variables, operation_name)
+        compiled = compile_request(schema, principal, query, variables, operation_name, routed)
     else:
-        compiled = compilations.get(schema, principal, entry_key, query, variables, operation_name)
+        compiled = compilations.get(schema, principal, entry_key, query, variables, operation_name, routed)
     if compiled is None:
         return None
     version = principal.version_of(compiled.footprint)

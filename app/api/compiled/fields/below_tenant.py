@@ -48,7 +48,7 @@ from app.steering import agenda
 # so the statement encodes them (app/db/global_ids.py) over the lines' own columns.
 BUDGET_LINES = "SELECT l.*, {gid} AS gid FROM ({lines}) AS l".format(
     gid=global_ids.expression("BudgetLine"),
-    lines=sql.core(lines_with_actual().where(LINES.c.tenant_id == literal_column("__parent__.tenant_id"),
+    lines=sql.core(lines_with_actual().where(LINES.c.tenant_id == literal_column("__tenant__"),
                                              LINES.c.budget_id == literal_column("__parent__.id"))),
 )
 
@@ -58,14 +58,18 @@ columns(
     "HealthScore",
     month=col("month", sql.month), score=col("score"), band=col("band"), formulaVersion=col("formula_version"),
     computedAt=col("computed_at", sql.datetime),
-    # The latest score before the month, kept if it is the month before's. Row security checks a
-    # row before any condition that is not leakproof (`h.month - interval`), so an equality on the
-    # month before would have every month of the tenant's scores checked; `p.month < h.month` is
-    # leakproof, so the index finds the one row first.
-    change=lambda h: (f"{h}.score - (SELECT p.score FROM (SELECT p.month, p.score FROM health_scores p "
-                      f"WHERE p.tenant_id = {h}.tenant_id AND p.month < {h}.month ORDER BY p.month DESC LIMIT 1) AS p "
-                      f"WHERE p.month = CAST({h}.month - interval '1 month' AS date))"),
 )
+
+
+@compiles("HealthScore", "change")
+def _change(c: Compiler, h, node, args):
+    """The latest score before the month, kept if it is the month before's. Row security checks a
+    row before any condition that is not leakproof (`h.month - interval`), so an equality on the
+    month before would have every month of the tenant's scores checked; `p.month < h.month` is
+    leakproof, so the index finds the one row first."""
+    return sql.value(f"{h}.score - (SELECT p.score FROM (SELECT p.month, p.score FROM health_scores p "
+                     f"WHERE p.tenant_id = {c.tenant_of(h)} AND p.month < {h}.month ORDER BY p.month DESC LIMIT 1) AS p "
+                     f"WHERE p.month = CAST({h}.month - interval '1 month' AS date))")
 
 
 @compiles("HealthScore", "components")
@@ -105,7 +109,7 @@ def _risk_decision(c: Compiler, row, node, args):
     d = aliased(decisions.DECISIONS, c.alias())
     order = render.rule(c, (decisions.register_order, d), lambda: decisions.register_order(d), ", ")
     return (f"(SELECT {c.object('Decision', d.name, node)} FROM decisions {d.name} "
-            f"WHERE {d.name}.tenant_id = {row}.tenant_id AND {d.name}.risk_id = {row}.id ORDER BY {order} LIMIT 1)")
+            f"WHERE {d.name}.tenant_id = {c.tenant_of(row)} AND {d.name}.risk_id = {row}.id ORDER BY {order} LIMIT 1)")
 
 
 columns(
@@ -144,7 +148,7 @@ def named(owner: str, field: str, type_name: str, table, column: str):
     def compile_field(c: Compiler, row, node, args):
         n = c.alias()
         return (f"(SELECT {c.object(type_name, n, node)} FROM {table.name} {n} "
-                f"WHERE {n}.tenant_id = {row}.tenant_id AND {n}.id = {row}.{column})")
+                f"WHERE {n}.tenant_id = {c.tenant_of(row)} AND {n}.id = {row}.{column})")
 
     compiles(owner, field)(compile_field)
 
@@ -163,7 +167,7 @@ def _quarter_initiatives(c: Compiler, row, node, args):
         *roadmap.on_roadmap(t, first, last), roadmap.quarter_of(t.c.target_month, first) == n])
     order = render.rule(c, (planning.initiative_list, t), lambda: planning.initiative_list(t, None, None).order, ", ")
     return (f"(SELECT {sql.json_list(c.object('Initiative', t.name, node), order)} FROM initiatives {t.name} "
-            f"WHERE {t.name}.tenant_id = {row}.tenant_id AND {where})")
+            f"WHERE {t.name}.tenant_id = {c.tenant_of(row)} AND {where})")
 
 
 columns("RoadmapQuarter", quarter=col("quarter"), oneTimeCost=col("one_time_cost", sql.decimal),
@@ -191,7 +195,7 @@ def _answers(c: Compiler, row, node, args):
     order = render.rule(c, (library_order, s), lambda: library_order(s), ", ")
     return (f"(SELECT {sql.json_list(c.object('ReviewAnswer', a, node), order)} FROM review_answers {a} "
             f"JOIN standards {s.name} ON {s.name}.id = {a}.standard_id "
-            f"WHERE {a}.tenant_id = {row}.tenant_id AND {a}.review_id = {row}.id)")
+            f"WHERE {a}.tenant_id = {c.tenant_of(row)} AND {a}.review_id = {row}.id)")
 
 
 columns("ReviewAnswer", alignment=col("alignment"), note=col("note"))
@@ -256,7 +260,7 @@ def _forecast(c: Compiler, row, node, args):
 
     key = (forecast.forecast_query, forecast.twelfth, forecast.cents, lifecycle_actions.replacements_by_month,
            lifecycle_rules.replacement_date, lifecycle_rules.in_service, lifecycle_actions.month_index, on_roadmap, day)
-    found = on_fiscal_year(render.rule(c, key, months, ", "), f"{row}.tenant_id",
+    found = on_fiscal_year(render.rule(c, key, months, ", "), c.tenant_of(row),
                            f"make_date({row}.fiscal_year, {row}.fiscal_year_start_month, 1)", planned=f"{row}.planned")
     f = c.alias()
     return f"(SELECT {sql.json_list(c.object('ForecastMonth', f, node), f'{f}.k')} FROM ({found}) AS {f})"
@@ -269,7 +273,7 @@ columns("ForecastMonth", month=col("month", sql.month), planned=col("planned", s
 @compiles("Budget", "lines")
 def _budget_lines(c: Compiler, row, node, args):
     line = c.alias()
-    rows = sql.fill(BUDGET_LINES, parent=row)
+    rows = sql.fill(BUDGET_LINES, tenant=c.tenant_of(row), parent=row)
     return f"(SELECT {sql.json_list(c.object('BudgetLine', line, node), f'{line}.name, {line}.id')} FROM ({rows}) AS {line})"
 
 
@@ -321,13 +325,15 @@ def _suggested_agenda(c: Compiler, row, node, args):
     fiscal year start, one after the other in the sections' order and each in its candidates'."""
     if c.viewer.kind == "api_key":
         raise Unsupported("suggestedAgenda: the executor answers FORBIDDEN (standards.require_user)")
+    if c.routed:  # its candidates' subqueries correlate on each other's rows: Citus plans them apart
+        raise Unsupported("suggestedAgenda: not routed whole by Citus, the executor answers on a coordinator")
     key = (agenda.SECTIONS, agenda.in_fiscal_quarter, agenda.acceptance_ending, steering.agenda_candidates,
            standards.open_findings, standards.latest_completed, inputs.fiscal_year_of, planning.initiative_list,
            risks.risk_list)
     items = render.once(key, lambda: render.text_of(agenda_items(), ", "))
     a = c.alias()
-    found = sql.fill(items.into(c), tenant=f"{row}.tenant_id", day=f"CAST(({row}.scheduled_at AT TIME ZONE 'UTC') AS date)",
-                     start=f"(SELECT t.fiscal_year_start_month FROM tenants t WHERE t.id = {row}.tenant_id)")
+    found = sql.fill(items.into(c), tenant=c.tenant_of(row), day=f"CAST(({row}.scheduled_at AT TIME ZONE 'UTC') AS date)",
+                     start=f"(SELECT t.fiscal_year_start_month FROM tenants t WHERE t.id = {c.tenant_of(row)})")
     return f"(SELECT {sql.json_list(c.object('AgendaItem', a, node), f'{a}.section, {a}.position')} FROM ({found}) AS {a})"
 
 

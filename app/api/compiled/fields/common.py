@@ -59,8 +59,8 @@ def nested_page(c: Compiler, node, args: dict, type_name: str, *, parent: str, t
     first = page_bounds(args.get("first"))
     where, _, key = listing(aliased(table, "r"))
     token = json.dumps(key, default=str)  # a parameter where a cursor is asked for
-    owner = [f"r.tenant_id = {parent}.id"] if of == "tenant_id" else [f"r.tenant_id = {parent}.tenant_id",
-                                                                     f"r.{of} = {parent}.id"]
+    owner = [f"r.tenant_id = {c.tenant_of(parent, 'id')}"] if of == "tenant_id" else [
+        f"r.tenant_id = {c.tenant_of(parent)}", f"r.{of} = {parent}.id"]
     conditions = " AND ".join([*owner, *([where.into(c)] if where.text else [])])
     return c.connection(
         type_name, node, source=f"FROM {table.name} r WHERE {conditions}",
@@ -73,7 +73,7 @@ def owned_list(c: Compiler, node, type_name: str, table, parent: str, order, whe
     """A tenant's rows of `table` as a JSON list of `type_name` objects; `order(alias)` and
     `where(alias, *args)` are the area's rules."""
     t = aliased(table, c.alias())
-    conditions = [f"{t.name}.tenant_id = {parent}.id"]
+    conditions = [f"{t.name}.tenant_id = {c.tenant_of(parent, 'id')}"]
     if where is not None:
         found = render.rule(c, (where, t, *args), lambda: where(t, *args))
         conditions += [found] if found else []

@@ -50,12 +50,12 @@ TENANTS = aliased(tenants.TENANTS, "r")
 
 TICKET_MONTHS = sql.core(
     select(MonthRow.month, *month_figures())
-    .where(MonthRow.tenant_id == literal_column("__parent__.id"),
+    .where(MonthRow.tenant_id == literal_column("__tenant__"),
            MonthRow.month.between(literal_column("__from__"), literal_column("__to__")))
     .group_by(MonthRow.month)
 )
 BUDGET = sql.core(
-    budget_totals().where(BUDGETS.c.tenant_id == literal_column("__parent__.id"),
+    budget_totals(literal_column("__tenant__")).where(BUDGETS.c.tenant_id == literal_column("__tenant__"),
                           BUDGETS.c.fiscal_year == literal_column("__fiscal_year__"))
 )
 
@@ -86,8 +86,13 @@ def _tenant(c: Compiler, row, node, args):
         return "NULL"
     c.root_reads(key.id)
     t = aliased(tenants.TENANTS, c.alias())
-    return (f"(SELECT {c.object('Tenant', t.name, node)} FROM tenants {t.name} "
-            f"WHERE {t.name}.id = {c.param(key.id, 'uuid')} AND {render.rule(c, (tenants.active, t), lambda: tenants.active(t))})")
+    pinned = c.pinned = c.param(key.id, "uuid")
+    try:
+        tenant = c.object("Tenant", t.name, node)
+    finally:
+        c.pinned = None
+    return (f"(SELECT {tenant} FROM tenants {t.name} "
+            f"WHERE {t.name}.id = {pinned} AND {render.rule(c, (tenants.active, t), lambda: tenants.active(t))})")
 
 
 columns(
@@ -103,7 +108,7 @@ def _health(c: Compiler, row, node, args):
     h = c.alias()
     month = f" AND {h}.month = {c.param(args['month'], 'date')}" if args.get("month") else ""
     return (f"(SELECT {c.object('HealthScore', h, node)} FROM health_scores {h} "
-            f"WHERE {h}.tenant_id = {row}.id{month} ORDER BY {h}.month DESC LIMIT 1)")
+            f"WHERE {h}.tenant_id = {c.tenant_of(row, 'id')}{month} ORDER BY {h}.month DESC LIMIT 1)")
 
 
 @compiles("Tenant", "healthHistory")
@@ -144,7 +149,8 @@ def _policies(c: Compiler, row, node, args):
     return (
         f"(SELECT {sql.json_list(c.object('Policy', p, node), f'{p}.n')} FROM (SELECT k.n, k.kind, {recorded} "
         f"FROM unnest({kinds}) WITH ORDINALITY AS k(kind, n) "
-        f"LEFT JOIN policies x ON x.tenant_id = {row}.id AND CAST(x.kind AS text) = k.kind) AS {p})"
+        f"LEFT JOIN (SELECT * FROM policies x WHERE x.tenant_id = {c.tenant_of(row, 'id')}) AS x "
+        f"ON CAST(x.kind AS text) = k.kind) AS {p})"
     )
 
 
@@ -154,7 +160,7 @@ def _budget(c: Compiler, row, node, args):
     if not FIRST_FISCAL_YEAR <= year <= LAST_FISCAL_YEAR:
         return "NULL"
     b = c.alias()
-    totals = sql.fill(BUDGET, parent=row, fiscal_year=c.param(year, "integer"))
+    totals = sql.fill(BUDGET, tenant=c.tenant_of(row, "id"), fiscal_year=c.param(year, "integer"))
     return f"(SELECT {c.object('Budget', b, node)} FROM ({totals}) AS {b})"
 
 
@@ -167,7 +173,7 @@ def _roadmap(c: Compiler, row, node, args):
     key = (roadmap.quarters_query, roadmap.quarter_of, roadmap.on_roadmap, lifecycle_actions.fiscal_quarter_label,
            lifecycle_actions.month_index)
     quarters = render.rule(c, key, lambda: roadmap.quarters_query(fiscal_year_row()), ", ")
-    found = on_fiscal_year(quarters, f"{row}.id", f"make_date({c.param(year, 'integer')}, {row}.fiscal_year_start_month, 1)")
+    found = on_fiscal_year(quarters, c.tenant_of(row, "id"), f"make_date({c.param(year, 'integer')}, {row}.fiscal_year_start_month, 1)")
     q = c.alias()
     return f"(SELECT {sql.json_list(c.object('RoadmapQuarter', q, node), f'{q}.n')} FROM ({found}) AS {q})"
 
@@ -178,7 +184,7 @@ def _ticket_metrics(c: Compiler, row, node, args):
     if end < start or add_months(start, MAX_MONTHS) <= end:
         return sql.EMPTY_LIST
     m = c.alias()
-    figures = sql.fill(TICKET_MONTHS, parent=row, **{"from": c.param(start, "date"), "to": c.param(end, "date")})
+    figures = sql.fill(TICKET_MONTHS, tenant=c.tenant_of(row, "id"), **{"from": c.param(start, "date"), "to": c.param(end, "date")})
     return (f"(SELECT {sql.json_list(c.object('TicketMonth', m, node), f'{m}.month')} FROM (SELECT f.*, "
             f"{ticket_target(c, row)} AS target FROM ({figures}) AS f) AS {m})")
 
@@ -189,7 +195,7 @@ def _next_meeting(c: Compiler, row, node, args):
     c.clock = True
     s = aliased(steering.MEETINGS, c.alias())
     return (f"(SELECT {c.object('SteeringMeeting', s.name, node)} FROM steering_meetings {s.name} "
-            f"WHERE {s.name}.tenant_id = {row}.id AND {render.rule(c, (steering.upcoming, s), lambda: steering.upcoming(s))} "
+            f"WHERE {s.name}.tenant_id = {c.tenant_of(row, 'id')} AND {render.rule(c, (steering.upcoming, s), lambda: steering.upcoming(s))} "
             f"ORDER BY {render.rule(c, (steering.meeting_order, s), lambda: steering.meeting_order(s), ', ')} LIMIT 1)")
 
 
@@ -198,10 +204,9 @@ def next_meeting_change(c: Compiler, tenant_ids) -> str:
     (NULL when none has one: then none ever will). Until then each tenant's next meeting stays
     next, so an answer holding them is stored until then (app/api/compiled/answers.py)."""
     s = aliased(steering.MEETINGS, c.alias())
-    return (f"(SELECT min(n.scheduled_at) FROM unnest({c.param(sorted(tenant_ids), 'uuid[]')}) AS f(id) "
-            f"CROSS JOIN LATERAL (SELECT {s.name}.scheduled_at FROM steering_meetings {s.name} "
-            f"WHERE {s.name}.tenant_id = f.id AND {render.rule(c, (steering.upcoming, s), lambda: steering.upcoming(s))} "
-            f"ORDER BY {render.rule(c, (steering.meeting_order, s), lambda: steering.meeting_order(s), ', ')} LIMIT 1) AS n)")
+    return (f"(SELECT min({s.name}.scheduled_at) FROM steering_meetings {s.name} "
+            f"WHERE {s.name}.tenant_id = ANY({c.param(sorted(tenant_ids), 'uuid[]')}) "
+            f"AND {render.rule(c, (steering.upcoming, s), lambda: steering.upcoming(s))})")
 
 
 @compiles("Tenant", "goals")
@@ -245,7 +250,7 @@ def _lifecycle_forecast(c: Compiler, row, node, args):
 
     key = (lifecycle_actions.forecast_query, lifecycle_rules.replacement_date, lifecycle_rules.in_service,
            lifecycle_actions.month_index, day, quarters)
-    found = render.rule(c, key, figures, ", ").replace("__tenant__", f"{row}.id").replace("__first__", f"({firsts})[{start}]")
+    found = render.rule(c, key, figures, ", ").replace("__tenant__", c.tenant_of(row, "id")).replace("__first__", f"({firsts})[{start}]")
     q = c.alias()
     return (f"(SELECT {sql.json_list(c.object('LifecycleQuarter', q, node), f'{q}.i')} FROM (SELECT g.i, "
             f"({labels})[({start} - 1) * {count} + g.i + 1] AS quarter, coalesce(f.assets, 0) AS assets, "
