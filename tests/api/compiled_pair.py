@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from app.api.compiled.compiler import ROUTED_ROOTS
+from app.api.compiled.compiler import NOT_ROUTED, ROUTED_ROOTS
 from app.settings import Settings
 from app.web import create_app
 from graphql import FieldNode, OperationDefinitionNode, parse
@@ -28,13 +28,21 @@ def app_with(services, **settings):
 
 def compiled_here(query: str, operation_name: str | None = None) -> bool:
     """Whether this run's engine has the compiler build a document it builds: every one on one node;
-    on a Citus coordinator those whose every root field is one tenant's (`ROUTED_ROOTS`), the executor
+    on a Citus coordinator those whose every root field is one tenant's (`ROUTED_ROOTS`) and that
+    ask no field Citus does not route (`NOT_ROUTED`, by name: each is one type's), the executor
     answering the rest (app/api/compiled/compiler.py `Compiler.routed`)."""
     if not on_cluster():
         return True
-    operations = [d for d in parse(query).definitions if isinstance(d, OperationDefinitionNode)]
+    parsed = parse(query)
+    operations = [d for d in parsed.definitions if isinstance(d, OperationDefinitionNode)]
     operation = next(o for o in operations if operation_name is None or (o.name and o.name.value == operation_name))
-    return all(isinstance(f, FieldNode) and f.name.value in ROUTED_ROOTS for f in operation.selection_set.selections)
+    unrouted, asked, below = {name for _, name in NOT_ROUTED}, [], list(operation.selection_set.selections)
+    while below:  # every field of the selection, at any depth
+        node = below.pop()
+        asked.append(node)
+        below += node.selection_set.selections if getattr(node, "selection_set", None) else []
+    return (all(isinstance(f, FieldNode) and f.name.value in ROUTED_ROOTS for f in operation.selection_set.selections)
+            and not any(isinstance(f, FieldNode) and f.name.value in unrouted for f in asked))
 
 
 def is_compiled(statement: str) -> bool:

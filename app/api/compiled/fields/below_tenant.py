@@ -325,8 +325,6 @@ def _suggested_agenda(c: Compiler, row, node, args):
     fiscal year start, one after the other in the sections' order and each in its candidates'."""
     if c.viewer.kind == "api_key":
         raise Unsupported("suggestedAgenda: the executor answers FORBIDDEN (standards.require_user)")
-    if c.routed:  # its candidates' subqueries correlate on each other's rows: Citus plans them apart
-        raise Unsupported("suggestedAgenda: not routed whole by Citus, the executor answers on a coordinator")
     key = (agenda.SECTIONS, agenda.in_fiscal_quarter, agenda.acceptance_ending, steering.agenda_candidates,
            standards.open_findings, standards.latest_completed, inputs.fiscal_year_of, planning.initiative_list,
            risks.risk_list)
