@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 class StatementLog:
     def __init__(self):
-        self.statements: list[str] = []
+        self.statements: list[str] = []  # white space folded, for reading and counting
+        self.sent: list[tuple[str, object]] = []  # each as sent, with its parameters (to run it again)
 
     def __len__(self):
         return len(self.statements)
@@ -50,6 +51,7 @@ def recording(engine: AsyncEngine) -> Iterator[StatementLog]:
 
     def before(conn, cursor, statement, parameters, context, executemany):
         log.statements.append(" ".join(statement.split()))
+        log.sent.append((statement, parameters))
 
     event.listen(engine.sync_engine, "before_cursor_execute", before)
     try:

@@ -56,7 +56,8 @@ def about(cluster: dict) -> str:
             f"seeded by the bench's generator, the same rows in both (`app/bench/cluster.py`), a CIO granted "
             f"{size.cio_tenants}. Reads through `fcio serve --workers 2` without stored answers; on the cluster the "
             f"dashboard, one tenant's, is one compiled statement routed whole to its worker, and the executor "
-            f"answers top risks (its rows are on every worker), so the one node is measured executor-only too. The hop: one statement at a time from one connection as the owner. The part took "
+            f"answers top risks (its rows are on every worker), so the one node is measured executor-only too. "
+            f"The hop: one statement at a time from one connection as the owner. The part took "
             f"{cluster['wall_seconds']:.0f} s ({cluster['setup_seconds']:.0f} s of it starting, seeding and copying).")
 
 

@@ -199,17 +199,14 @@ async def settle(*urls: str) -> None:
     autovacuum nor the checkpointer wakes up during the read measurements (autovacuum took a core
     in the middle of one run's reads, peer and ideal SQL included; the server's autovacuum serves
     every database on it, the 10,000-tenant one scored just before the reads among them)."""
-    for url in urls:
+    for n, url in enumerate(urls, 1):
         connection = await asyncpg.connect(plain_url(url))
         try:
             await connection.execute("VACUUM (ANALYZE)")
+            if n == len(urls):  # the server's, once all are vacuumed
+                await connection.execute("CHECKPOINT")
         finally:
             await connection.close()
-    connection = await asyncpg.connect(plain_url(urls[0]))
-    try:
-        await connection.execute("CHECKPOINT")
-    finally:
-        await connection.close()
 
 
 def scored_months(end: dt.date) -> tuple[dt.date, dt.date]:

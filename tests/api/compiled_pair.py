@@ -33,16 +33,17 @@ def compiled_here(query: str, operation_name: str | None = None) -> bool:
     answering the rest (app/api/compiled/compiler.py `Compiler.routed`)."""
     if not on_cluster():
         return True
-    parsed = parse(query)
-    operations = [d for d in parsed.definitions if isinstance(d, OperationDefinitionNode)]
+    operations = [d for d in parse(query).definitions if isinstance(d, OperationDefinitionNode)]
     operation = next(o for o in operations if operation_name is None or (o.name and o.name.value == operation_name))
-    unrouted, asked, below = {name for _, name in NOT_ROUTED}, [], list(operation.selection_set.selections)
+    below = list(operation.selection_set.selections)
+    one_tenants = all(isinstance(f, FieldNode) and f.name.value in ROUTED_ROOTS for f in below)
+    unrouted = {name for _, name in NOT_ROUTED}
     while below:  # every field of the selection, at any depth
         node = below.pop()
-        asked.append(node)
+        if isinstance(node, FieldNode) and node.name.value in unrouted:
+            return False
         below += node.selection_set.selections if getattr(node, "selection_set", None) else []
-    return (all(isinstance(f, FieldNode) and f.name.value in ROUTED_ROOTS for f in operation.selection_set.selections)
-            and not any(isinstance(f, FieldNode) and f.name.value in unrouted for f in asked))
+    return one_tenants
 
 
 def is_compiled(statement: str) -> bool:

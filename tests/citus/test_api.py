@@ -9,12 +9,10 @@ both, that what they read and write is right, and that a tenant's data stays its
 
 from __future__ import annotations
 
-import contextlib
 import re
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event
 
 from app.api import ids
 from app.db.scope import tenant_session
@@ -29,22 +27,7 @@ CREATE_RISK = "mutation($i: CreateRiskInput!) { createRisk(input: $i) { risk { i
 TENANT_PAGE = "query { tenants(first: 20) { edges { node { name risks(first: 5) { nodes { title } } } } } }"
 
 
-@contextlib.contextmanager
-def sent(engine):
-    """`with sent(engine) as got:` the (statement, parameters) the app sends meanwhile."""
-    got = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        got.append((statement, parameters))
-
-    event.listen(engine.sync_engine, "before_cursor_execute", before)
-    try:
-        yield got
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", before)
-
-
-async def test_the_dashboard_is_one_statement_sent_whole_to_its_tenants_worker(api, world, engine, sessionmaker):
+async def test_the_dashboard_is_one_statement_sent_whole_to_its_tenants_worker(api, world, count_statements, sessionmaker):
     practice = await world.practice()
     tenant, other = await world.tenant(practice, "Alpha"), await world.tenant(practice, "Beta")
     cio = await world.user(practice, Role.CIO, tenants=[tenant, other])
@@ -55,11 +38,11 @@ async def test_the_dashboard_is_one_statement_sent_whole_to_its_tenants_worker(a
                                                   "category": "SECURITY", "likelihood": 5, "impact": 4}}, token)
         assert data["createRisk"]["userErrors"] == []
     variables = {"id": ids.encode("Tenant", tenant.id), "from": "2026-01", "to": "2026-10", "fiscalYear": 2026}
-    with sent(engine) as got:
+    with count_statements() as log:
         data = await api.data(DASHBOARD, variables, token)
     assert data["tenant"]["name"] == "Alpha"
     assert [e["node"]["title"] for e in data["tenant"]["risks"]["edges"]] == ["Backups untested"]
-    statement, parameters = next((s, p) for s, p in got if is_compiled(s))
+    statement, parameters = next((s, p) for s, p in log.sent if is_compiled(s))
     async with tenant_session(sessionmaker, [tenant.id, other.id]) as s:
         plan = "\n".join(r[0] for r in (await (await s.connection()).exec_driver_sql(
             "EXPLAIN " + statement, parameters)).all())
