@@ -9,8 +9,9 @@ practices it did not write itself (their rows' `xmin` is the transaction's). Eve
 test makes through the app is checked: a path that bypassed the session's sight of writes fails
 its test with "not counted at commit". The kept figures likewise: each month a statement wrote
 tickets or spend of is recounted at COMMIT from the rows and must equal its figure ("figures
-differ"). Citus cannot run such triggers: the single-node run is the proof for both engines,
-which share the mechanism.
+differ"), and each budget a statement wrote lines of is summed again ("planned totals differ").
+Citus cannot run such triggers: the single-node run is the proof for both engines, which share
+the mechanism.
 """
 
 from __future__ import annotations
@@ -100,6 +101,27 @@ INSTALL = [
         END $$""",
     f"CREATE CONSTRAINT TRIGGER figured AFTER INSERT ON {SCHEMA}.months DEFERRABLE INITIALLY DEFERRED "
     f"FOR EACH ROW EXECUTE FUNCTION {SCHEMA}.check_figures()",
+    # The budgets whose lines a statement of the runtime role wrote, old and new.
+    f"CREATE TABLE {SCHEMA}.budgets (xact xid8 NOT NULL, tenant uuid NOT NULL, budget uuid NOT NULL)",
+    RECORDER.format(name="expect_planned") + f"""
+          EXECUTE format('INSERT INTO {SCHEMA}.budgets SELECT DISTINCT pg_current_xact_id(), tenant_id, budget_id '
+                         'FROM %s AS r', rows);
+          RETURN NULL;
+        END $$""",
+    f"""CREATE FUNCTION {SCHEMA}.check_planned() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+        SET search_path = public, pg_temp AS $$
+        DECLARE kept numeric; counted numeric;
+        BEGIN
+          SELECT planned INTO kept FROM budgets WHERE tenant_id = NEW.tenant AND id = NEW.budget;
+          SELECT coalesce(sum(planned), 0) INTO counted FROM budget_lines WHERE tenant_id = NEW.tenant AND budget_id = NEW.budget;
+          IF kept IS NOT NULL AND kept <> counted THEN  -- a budget deleted with its lines has no total to keep
+            RAISE EXCEPTION 'planned totals differ at commit: tenant %, budget %: kept %, counted %',
+              NEW.tenant, NEW.budget, kept, counted;
+          END IF;
+          RETURN NULL;
+        END $$""",
+    f"CREATE CONSTRAINT TRIGGER planned AFTER INSERT ON {SCHEMA}.budgets DEFERRABLE INITIALLY DEFERRED "
+    f"FOR EACH ROW EXECUTE FUNCTION {SCHEMA}.check_planned()",
 ]
 
 
@@ -115,5 +137,6 @@ async def install(engine) -> None:
     """The oracle in the database of `engine` (its owner's)."""
     async with engine.begin() as conn:
         figured = [s for table in ("tickets", "budget_spend") for s in watch(table, "expect_figures")]
+        figured += watch("budget_lines", "expect_planned")
         for sql in INSTALL + [s for table in sorted(WATCHED) for s in watch(table)] + figured:
             await conn.execute(text(sql))

@@ -1,7 +1,8 @@
 """The IT budget: `Budget` per fiscal year, its `BudgetLine`s with planned and actual, monthly spend.
 
-Totals are SQL aggregates: one statement gives every requested budget its planned and actual,
-one gives every requested line its actual, whatever the number of tenants, lines or months.
+Totals are read in one statement for every requested budget (its planned total as kept with its
+lines, its actual summed), one gives every requested line its actual, whatever the number of
+tenants, lines or months.
 """
 
 from __future__ import annotations
@@ -175,10 +176,10 @@ async def budget_forecast(ctx: Context, budget: Budget) -> list[ForecastMonth]:
 
 
 def budget_totals(tenant=BUDGETS.c.tenant_id) -> Select:
-    """Budgets with their planned and actual totals; `tenant`: the budgets' tenant as their lines
-    name it (a compiled read names its one tenant's parameter: `Compiler.tenant_of`)."""
+    """Budgets with their planned totals (kept as the lines are written: `budgets.planned`) and
+    actual totals; `tenant`: the budgets' tenant as their lines name it (a compiled read names its
+    one tenant's parameter: `Compiler.tenant_of`)."""
     of_budget = and_(LINES.c.tenant_id == tenant, LINES.c.budget_id == BUDGETS.c.id)
-    planned = select(money_sum(LINES.c.planned)).where(of_budget).scalar_subquery()
     actual = (
         select(money_sum(SPEND.c.amount))
         .select_from(SPEND.join(LINES, SPEND_OF_LINE))
@@ -186,7 +187,7 @@ def budget_totals(tenant=BUDGETS.c.tenant_id) -> Select:
         .scalar_subquery()
     )
     return select(
-        BUDGETS, TENANTS.c.fiscal_year_start_month, planned.label("planned"), actual.label("actual")
+        BUDGETS, TENANTS.c.fiscal_year_start_month, actual.label("actual")
     ).join(TENANTS, TENANTS.c.id == BUDGETS.c.tenant_id)
 
 

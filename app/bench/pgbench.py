@@ -45,8 +45,8 @@ select coalesce(json_agg(x order by x.name, x.id), '[]') from (
 # month before's, for `change`), risks open today scored HIGH or more (open, mitigating, or accepted
 # until a day that has come), the month's tickets (hand-entered figures win over the PSAs'), the
 # ticket target, spend to date (the tenant's spend per month, from the fiscal year's first month)
-# against plan to date in the fiscal year containing the month, the next scheduled steering
-# meeting; worst score first.
+# against plan to date (the budget's planned total) in the fiscal year containing the month, the
+# next scheduled steering meeting; worst score first.
 PORTFOLIO = """\
 select json_build_object('month', '{month}', 'tenantCount', count(*), 'averageScore', round(avg(x.score), 1),
   'rows', coalesce(json_agg(json_build_object(
@@ -72,8 +72,7 @@ from (
                                 where s.tenant_id = t.id and s.month >= make_date(f.year, t.fiscal_year_start_month, 1)
                                   and s.month <= '{month}'), 0) * 12 - p.planned * f.elapsed) * 100
                     / (p.planned * f.elapsed), 1) end
-       from (select sum(l.planned) as planned from budget_lines l join budgets b on b.tenant_id = l.tenant_id and b.id = l.budget_id
-              where b.tenant_id = t.id and b.fiscal_year = f.year) p) as variance,
+       from budgets p where p.tenant_id = t.id and p.fiscal_year = f.year) as variance,
     (select json_build_object('id', s.id, 'scheduledAt', s.scheduled_at, 'status', s.status) from steering_meetings s
       where s.tenant_id = t.id and s.status = 'SCHEDULED' and s.scheduled_at >= now()
       order by s.scheduled_at, s.id limit 1) as meeting

@@ -125,9 +125,19 @@ async def set_budget_line(
     budget = await _budget_for_year(session, tenant, fiscal_year)
     existing = await _line_named(session, tenant_id, budget.id, fields["name"])
     if existing is not None:
-        line, _ = await editing.update(session, actor, BudgetLine, tenant_id, existing.id, fields)
-        return line
-    return await editing.create(session, actor, tenant_id, BudgetLine(budget_id=budget.id, **fields))
+        return await _replanned(session, existing, editing.update(session, actor, BudgetLine, tenant_id, existing.id, fields))
+    line = await editing.create(session, actor, tenant_id, BudgetLine(budget_id=budget.id, **fields))
+    figures.planned_changed(session, tenant_id, budget.id, line.planned)
+    return line
+
+
+async def _replanned(session: AsyncSession, line: BudgetLine, updating) -> BudgetLine:
+    """The line `updating` (an `editing.update` of it) leaves, its budget's planned total moved by
+    the change. The amount it replaced is the one the update's version check found."""
+    before = line.planned
+    line, _ = await updating
+    figures.planned_changed(session, line.tenant_id, line.budget_id, line.planned - before)
+    return line
 
 
 async def update_budget_line(
@@ -149,8 +159,8 @@ async def update_budget_line(
     if "name" in changes and changes["name"] != line.name:
         if await _line_named(session, tenant_id, line.budget_id, changes["name"]) is not None:
             raise Conflict(f"This budget already has a line named {changes['name']!r}.", ["name"])
-    line, _ = await editing.update(session, actor, BudgetLine, tenant_id, line_id, changes, expected_version)
-    return line
+    return await _replanned(session, line, editing.update(session, actor, BudgetLine, tenant_id, line_id, changes,
+                                                          expected_version))
 
 
 async def _fiscal_year_of_line(session: AsyncSession, line: BudgetLine) -> tuple[int, dt.date, dt.date]:
@@ -234,6 +244,7 @@ async def delete_budget_line(
     first_spend = min((month for month, amount in spend if amount > 0), default=None)
     _, _, last = await _fiscal_year_of_line(session, line)
     line = await editing.delete(session, actor, BudgetLine, tenant_id, line_id)
+    figures.planned_changed(session, tenant_id, line.budget_id, -line.planned)
     for month, amount in spend:
         figures.spend_changed(session, tenant_id, month, -amount)
     if first_spend is not None:

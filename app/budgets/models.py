@@ -7,7 +7,7 @@ import enum
 import uuid
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Index, Numeric, SmallInteger, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, Numeric, SmallInteger, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base, TenantEntity, TenantOwned, Timestamps, Versioned, tenant_fk
@@ -28,6 +28,9 @@ class Budget(TenantEntity, Versioned, Base):
 
     fiscal_year: Mapped[int] = mapped_column(SmallInteger)
     currency: Mapped[str] = mapped_column(String(3))
+    # The sum of the lines' planned amounts, kept by their write paths at commit (app/db/figures.py,
+    # migration 0021): what the portfolio and the health score read instead of every line.
+    planned: Mapped[Decimal] = mapped_column(Numeric(16, 2), server_default=text("0"))
 
 
 class BudgetLine(TenantEntity, Versioned, Base):

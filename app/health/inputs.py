@@ -190,8 +190,13 @@ def budget_figures(month, tenants: Callable, years: Callable, start_month=None):
     spend to date). `start_month`: the tenant's first fiscal month where the caller has it at hand
     (the portfolio's row), else read from the tenant.
 
+    Planned is the budget's total, kept as its lines are written (`budgets.planned`, migration
+    0021): one row a tenant. The lines are counted only where a caller reads `lines` or `unplanned`
+    (the health score); PostgreSQL drops the counts of a reader that does not (the portfolio's
+    variance), and the lines are not read at all.
+
     Spend is recorded only in a month of its line's fiscal year (app/budgets/actions.py), so the
-    actual to date is the tenant's spend per month (`spend_months`, kept by the database) from the
+    actual to date is the tenant's spend per month (`spend_months`, kept by the app) from the
     fiscal year's first month to `month`: a dozen rows a tenant instead of every line's months. It
     is the actual to date of a fiscal year containing `month`, the only year either caller reads (a
     year ended before it would take in the spend of the years after). Such a year is named by the
@@ -200,36 +205,27 @@ def budget_figures(month, tenants: Callable, years: Callable, start_month=None):
     them, but they are not leakproof (`make_date`, the fiscal year's arithmetic on a column), so the
     policy is checked first on every row they would otherwise let the index read.
     """
+    of_budget = and_(BudgetLine.tenant_id == Budget.tenant_id, BudgetLine.budget_id == Budget.id)
     spent = exists().where(BudgetSpend.tenant_id == BudgetLine.tenant_id, BudgetSpend.budget_line_id == BudgetLine.id,
                            BudgetSpend.month <= month, BudgetSpend.amount > 0)
-    lines = (
-        select(BudgetLine.tenant_id, Budget.fiscal_year, BudgetLine.planned,
-               and_(BudgetLine.planned == 0, spent).label("unplanned"))
-        .join(Budget, and_(Budget.tenant_id == BudgetLine.tenant_id, Budget.id == BudgetLine.budget_id))
-        .where(tenants(Budget.tenant_id), Budget.fiscal_year.in_((month.year - 1, month.year)), years(Budget.fiscal_year))
-        .subquery("lines")
-    )
+    lines = select(func.count()).where(of_budget).correlate_except(BudgetLine).scalar_subquery()
+    unplanned = (select(func.count()).where(of_budget, BudgetLine.planned == 0, spent)
+                 .correlate_except(BudgetLine).scalar_subquery())
     if start_month is None:
-        start_month = (select(Tenant.fiscal_year_start_month).where(Tenant.id == lines.c.tenant_id)
+        start_month = (select(Tenant.fiscal_year_start_month).where(Tenant.id == Budget.tenant_id)
                        .correlate_except(Tenant).scalar_subquery())
     actual = (
         select(func.coalesce(func.sum(SpendMonth.amount), 0))
-        .where(SpendMonth.tenant_id == lines.c.tenant_id,
+        .where(SpendMonth.tenant_id == Budget.tenant_id,
                SpendMonth.month > add_months(month, -12), SpendMonth.month <= month,
-               SpendMonth.month >= func.make_date(lines.c.fiscal_year, start_month, 1))
+               SpendMonth.month >= func.make_date(Budget.fiscal_year, start_month, 1))
         .correlate_except(SpendMonth)
         .scalar_subquery()
     )
     return (
-        select(
-            lines.c.tenant_id,
-            lines.c.fiscal_year,
-            func.count().label("lines"),
-            func.sum(lines.c.planned).label("planned"),
-            actual.label("actual"),
-            count_where(lines.c.unplanned).label("unplanned"),
-        )
-        .group_by(lines.c.tenant_id, lines.c.fiscal_year)
+        select(Budget.tenant_id, Budget.fiscal_year, lines.label("lines"), Budget.planned.label("planned"),
+               actual.label("actual"), unplanned.label("unplanned"))
+        .where(tenants(Budget.tenant_id), Budget.fiscal_year.in_((month.year - 1, month.year)), years(Budget.fiscal_year))
     )
 
 

@@ -251,6 +251,7 @@ class TenantGenerator(StrategyRows, RoadmapRows):
                 line = self.line(budget, created, name, kind, category, Decimal("0.00"))
                 self.spend(line, self.rng.sample(months, min(len(months), 2)), self.rng.uniform(1500, 12000), monthly=False)
         self.spend_months()
+        self.planned_totals()
 
     def spend_months(self) -> None:
         """The spend per month that the database keeps (migration 0009): the seed brings it, as an import does."""
@@ -260,6 +261,15 @@ class TenantGenerator(StrategyRows, RoadmapRows):
         for month, amount in sorted(totals.items()):
             if amount:
                 self.add("spend_months", {"month": month, "amount": amount})
+
+    def planned_totals(self) -> None:
+        """Each budget's planned total, which the write paths of lines keep (migration 0021): the seed
+        brings it, as it brings the spend per month."""
+        totals: dict = {}
+        for line in self.rows.get("budget_lines", []):
+            totals[line["budget_id"]] = totals.get(line["budget_id"], Decimal(0)) + line["planned"]
+        for budget in self.rows.get("budgets", []):
+            budget["planned"] = totals.get(budget["id"], Decimal(0))
 
     def project_initiatives(self, year: int) -> list[dict]:
         return [

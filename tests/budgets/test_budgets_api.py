@@ -290,3 +290,54 @@ async def test_a_writer_of_spend_commits_while_another_is_still_open_and_both_ar
 
     await asyncio.gather(first(), second())
     assert await spend_months(api, tenant) == {this_month: Decimal("15.00")}
+
+
+async def planned_total(api, tenant, fiscal_year: int = 2026) -> Decimal | None:
+    """The budget's kept planned total (what the portfolio and the health score read)."""
+    rows = await api.rows([tenant.id], select(Budget.planned).where(Budget.tenant_id == tenant.id,
+                                                                   Budget.fiscal_year == fiscal_year))
+    return rows[0][0] if rows else None
+
+
+async def test_the_planned_total_follows_every_write_of_lines(api, scene: Scene):
+    """Kept with the lines (budgets.planned): added, re-planned by name and by id, deleted; the API's
+    budget total is the same figure."""
+    tenant = scene.tenant
+    first = await make_line(api, tenant, planned=Decimal("1000.50"))
+    await make_line(api, tenant, name="Firewall", planned=Decimal("200"))
+    assert await planned_total(api, tenant) == Decimal("1200.50")
+
+    await make_line(api, tenant, name="Firewall", planned=Decimal("250.25"))  # the same line, by name
+    await api.act(tenant, actions.update_budget_line, first.id, planned=Decimal("900"))
+    assert await planned_total(api, tenant) == Decimal("1150.25")
+    body = await api.run(scene.cio, BUDGET, {"id": scene.gid(tenant), "year": 2026})
+    assert body["data"]["tenant"]["budget"]["planned"] == "1150.25"
+
+    await api.act(tenant, actions.update_budget_line, first.id, name="Renamed")  # planned unchanged
+    await api.act(tenant, actions.delete_budget_line, first.id)
+    assert await planned_total(api, tenant) == Decimal("250.25")
+
+
+async def test_two_writers_of_one_budgets_lines_are_both_counted(api, scene: Scene, world):
+    """The budget's row is locked only while a writer commits: the second writer adds its line and
+    commits while the first is still open, and the first's line is added to the total after."""
+    tenant = await world.tenant(scene.practice)
+    await make_line(api, tenant, planned=Decimal("1"))
+    first_written, second_committed = asyncio.Event(), asyncio.Event()
+    system = Principal.system([tenant.id], tenant.practice_id)
+
+    async def first():
+        async with tenant_session(api.services.sessionmaker, [tenant.id]) as session:
+            await actions.set_budget_line(session, system, tenant.id, fiscal_year=2026, name="Laptops",
+                                          kind=BudgetKind.CAPEX, category="Hardware", planned=Decimal("10"))
+            first_written.set()
+            await asyncio.wait_for(second_committed.wait(), 10)  # times out if the second waits for us
+
+    async def second():
+        await first_written.wait()
+        await make_line(api, tenant, name="Firewall", planned=Decimal("5"))
+        assert await planned_total(api, tenant) == Decimal("6.00")
+        second_committed.set()
+
+    await asyncio.gather(first(), second())
+    assert await planned_total(api, tenant) == Decimal("16.00")

@@ -10,6 +10,7 @@ import uuid
 from sqlalchemy import select
 
 from app.auth.principal import Principal
+from app.db import figures
 from app.db.scope import tenant_session
 from app.health.models import HealthScore, StaleHealthMonth
 from app.tenants.models import Role, Tenant
@@ -18,6 +19,14 @@ from app.tenants.models import Role, Tenant
 async def add(sessionmaker, tenant_id: uuid.UUID, *rows) -> None:
     async with tenant_session(sessionmaker, [tenant_id]) as session:
         session.add_all(rows)
+
+
+async def add_lines(sessionmaker, tenant_id: uuid.UUID, *lines) -> None:
+    """Budget lines added as the app adds them: each budget's planned total moves with them at commit."""
+    async with tenant_session(sessionmaker, [tenant_id]) as session:
+        session.add_all(lines)
+        for line in lines:
+            figures.planned_changed(session, tenant_id, line.budget_id, line.planned)
 
 
 async def change_tenant(sessionmaker, tenant_id: uuid.UUID, **fields) -> None:

@@ -31,7 +31,7 @@ from app.standards.models import (
 from app.steering.models import MeetingStatus, SteeringMeeting
 from app.tenants.models import Tenant, TenantStatus
 from app.tickets.models import TicketMonth
-from tests.health.rows import add, change_tenant
+from tests.health.rows import add, add_lines, change_tenant
 
 MONTH = dt.date(2026, 10, 1)
 UTC = dt.UTC
@@ -55,7 +55,7 @@ async def rich_tenant(world, sm, practice):
         BudgetLine(tenant_id=t.id, budget_id=budget.id, name="Unused", kind=BudgetKind.OPEX, category="SaaS", planned=Decimal("0")),
         BudgetLine(tenant_id=t.id, budget_id=old_budget.id, name="Old", kind=BudgetKind.OPEX, category="SaaS", planned=Decimal("999")),
     ]
-    await add(sm, t.id, *lines)
+    await add_lines(sm, t.id, *lines)
     # Spend falls in its line's fiscal year, as set_spend requires (the old year's line in 2025).
     spend = [(lines[0], 2026, 1, "2000"), (lines[0], 2026, 10, "2500.25"), (lines[0], 2026, 11, "9999"),
              (lines[1], 2026, 3, "30000"), (lines[2], 2026, 10, "150"), (lines[3], 2026, 11, "75"),
@@ -182,7 +182,7 @@ async def july_fiscal_tenant(world, sm, practice):
     fy2025, fy2026 = Budget(tenant_id=t.id, fiscal_year=2025, currency="EUR"), Budget(tenant_id=t.id, fiscal_year=2026, currency="EUR")
     await add(sm, t.id, fy2025, fy2026)
     line = BudgetLine(tenant_id=t.id, budget_id=fy2026.id, name="MSP", kind=BudgetKind.OPEX, category="Services", planned=Decimal("12000"))
-    await add(sm, t.id, line, BudgetLine(tenant_id=t.id, budget_id=fy2025.id, name="MSP", kind=BudgetKind.OPEX, category="Services", planned=Decimal("1")))
+    await add_lines(sm, t.id, line, BudgetLine(tenant_id=t.id, budget_id=fy2025.id, name="MSP", kind=BudgetKind.OPEX, category="Services", planned=Decimal("1")))
     await add_spend(sm, t.id, [(line, dt.date(2026, m, 1), Decimal("1100")) for m in (7, 8, 9, 10)])
     await add(sm, t.id, TicketMonth(tenant_id=t.id, month=MONTH, source="halopsa", support=0, change=0, alert=0))
     await add(sm, t.id, SteeringMeeting(tenant_id=t.id, scheduled_at=at(2026, 9, 20), status=MeetingStatus.HELD),

@@ -55,11 +55,13 @@ def float_value(column: str) -> str:
 
     PostgreSQL's shortest text has the same digits but switches to an exponent outside 1e-4 up to
     1e15, so its e-05 and e+15 are written out in decimal here; integral values under 1e15 go
-    through numeric, which is exact there."""
+    through numeric, which is exact there. A value with a fraction and no exponent, the common one,
+    is its text as it stands, tested first: the other tests cost three times the rest."""
     text = f"CAST({column} AS text)"
     sign = f"CASE WHEN {column} < 0 THEN '-' ELSE '' END"
     digits = f"replace(split_part(ltrim({text}, '-'), 'e', 1), '.', '')"  # the mantissa's digits
-    return (f"CAST(CASE WHEN {text} = '-0' THEN '-0.0' "  # numeric has no negative zero
+    return (f"CAST(CASE WHEN {column} <> trunc({column}) AND strpos({text}, 'e') = 0 THEN {text} "  # most: as is
+            f"WHEN {text} = '-0' THEN '-0.0' "  # numeric has no negative zero
             f"WHEN {column} = trunc({column}) AND abs({column}) < 1e15 "
             f"THEN CAST(CAST({column} AS numeric) AS text) || '.0' "
             f"WHEN {text} LIKE '%e-05' THEN {sign} || '0.0000' || {digits} "
