@@ -54,8 +54,10 @@ async def test_generated_documents_answer_like_the_executor(pair, scene, data):
     if document.refused:
         assert not answers.compiled, f"compiled although the compiler should refuse it ({document.refused})"
     else:
-        assert answers.compiled == compiled_here(document.query, document.operation_name), \
-            "the executor answered a document the compiler accepts" if answers.compiled else "compiled on a coordinator"
+        assert answers.compiled == compiled_here(document.query, document.operation_name, document.variables,
+                                                 viewer.principal.sees), \
+            ("compiled where the executor answers it (a coordinator)" if answers.compiled
+             else "the executor answered a document the compiler accepts")
     event("executed: " + document.refused[0] if document.refused else "compiled")
 
 
