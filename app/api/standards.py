@@ -283,10 +283,13 @@ FINDINGS_ORDER = [FINDINGS.c.tenant_id, *LIBRARY_ORDER]
 
 def open_findings(tenants: Callable[[Any], Any]):
     """The findings of each tenant's latest completed review (`latest_completed`) that no initiative
-    closes yet, in the library's order, with their standard's title (`standard_title`)."""
+    closes yet, in the library's order, with their standard's title (`standard_title`). The
+    findings are chosen by `tenants` too, not only through their review: Citus routes a read by the
+    tenant condition on each of its tables."""
     latest = latest_completed([REVIEWS.c.tenant_id, REVIEWS.c.id], tenants).subquery()
     return (findings_query(tuple_(FINDINGS.c.tenant_id, FINDINGS.c.review_id).in_(select(latest.c.tenant_id, latest.c.id)))
-            .where(FINDINGS.c.initiative_id.is_(None)).add_columns(STANDARDS.c.title.label("standard_title")))
+            .where(tenants(FINDINGS.c.tenant_id), FINDINGS.c.initiative_id.is_(None))
+            .add_columns(STANDARDS.c.title.label("standard_title")))
 
 
 async def latest_review(ctx: Context, tenant_id: uuid.UUID) -> Review | None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from app.api import ids
-from app.api.compiled.compiler import NOT_ROUTED, ROUTED_ROOTS
+from app.api.compiled.compiler import ROUTED_ROOTS
 from app.settings import Settings
 from app.web import create_app
 from graphql import FieldNode, OperationDefinitionNode, VariableNode, parse
@@ -29,25 +29,16 @@ def app_with(services, **settings):
 
 def compiled_here(query: str, operation_name: str | None = None, variables: dict | None = None, sees=None) -> bool:
     """Whether this run's engine has the compiler build a document it builds: every one on one node;
-    on a Citus coordinator those whose every root field is one tenant's (`ROUTED_ROOTS`), that
+    on a Citus coordinator those whose every root field is one tenant's (`ROUTED_ROOTS`) and that
     read no more than one tenant the viewer sees (`sees`, the principal's; without it every tenant
-    named counts) and that ask no field Citus does not route (`NOT_ROUTED`, by name: each is one
-    type's), the executor answering the rest (app/api/compiled/compiler.py `Compiler.routed`)."""
+    named counts), the executor answering the rest (app/api/compiled/compiler.py `Compiler.routed`)."""
     if not on_cluster():
         return True
     operations = [d for d in parse(query).definitions if isinstance(d, OperationDefinitionNode)]
     operation = next(o for o in operations if operation_name is None or (o.name and o.name.value == operation_name))
     below = list(operation.selection_set.selections)
     one_tenants = all(isinstance(f, FieldNode) and f.name.value in ROUTED_ROOTS for f in below)
-    if one_tenants and len(tenants_read(below, variables or {}, sees)) > 1:
-        return False
-    unrouted = {name for _, name in NOT_ROUTED}
-    while below:  # every field of the selection, at any depth
-        node = below.pop()
-        if isinstance(node, FieldNode) and node.name.value in unrouted:
-            return False
-        below += node.selection_set.selections if getattr(node, "selection_set", None) else []
-    return one_tenants
+    return one_tenants and len(tenants_read(below, variables or {}, sees)) <= 1
 
 
 def tenants_read(roots: list, variables: dict, sees) -> set:

@@ -9,6 +9,7 @@ both, that what they read and write is right, and that a tenant's data stays its
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -92,3 +93,36 @@ async def test_a_tenants_stored_answer_lasts_until_that_tenant_changes(api, worl
     await add_risk(tenant, "No MFA")
     assert await read() == (1, ["Backups untested", "No MFA"]), "the tenant's own write"
     assert await read() == (0, ["Backups untested", "No MFA"])
+
+
+SCHEDULE = ("mutation($i: ScheduleSteeringMeetingInput!) { scheduleSteeringMeeting(input: $i) { steeringMeeting { id } "
+            "userErrors { message } } }")
+MEETING_AGENDA = """query($id: ID!) { tenant(id: $id) { name steeringMeetings { scheduledAt suggestedAgenda { kind summary } } } }"""
+
+
+async def test_a_meetings_suggested_agenda_is_compiled_and_sent_whole_to_its_tenants_worker(api, world, count_statements,
+                                                                                          sessionmaker):
+    """Every candidate of the agenda (goals, initiatives, risks, findings) names the tenant, so Citus
+    routes the meeting's agenda with the rest of the tenant's read."""
+    practice = await world.practice()
+    tenant, other = await world.tenant(practice, "Alpha"), await world.tenant(practice, "Beta")
+    token = await api.login((await world.user(practice, Role.CIO, tenants=[tenant, other])).email)
+    soon = (dt.datetime.now(dt.UTC) + dt.timedelta(days=7)).replace(microsecond=0)
+    for target, title in ((tenant, "Backups untested"), (other, "Beta's own")):
+        gid = ids.encode("Tenant", target.id)
+        data = await api.data(CREATE_RISK, {"i": {"tenantId": gid, "title": title, "category": "SECURITY", "likelihood": 5,
+                                                  "impact": 4, "reviewDue": (soon - dt.timedelta(days=30)).date().isoformat()}},
+                              token)
+        assert data["createRisk"]["userErrors"] == []
+        data = await api.data(SCHEDULE, {"i": {"tenantId": gid, "scheduledAt": soon.isoformat()}}, token)
+        assert data["scheduleSteeringMeeting"]["userErrors"] == []
+    with count_statements() as log:
+        data = await api.data(MEETING_AGENDA, {"id": ids.encode("Tenant", tenant.id)}, token)
+    [meeting] = data["tenant"]["steeringMeetings"]
+    assert [i["kind"] for i in meeting["suggestedAgenda"]] == ["RISK_REVIEW_DUE"]
+    assert "Backups untested" in meeting["suggestedAgenda"][0]["summary"]  # its own risk, not Beta's
+    statement, parameters = next((s, p) for s, p in log.sent if is_compiled(s))
+    async with tenant_session(sessionmaker, [tenant.id, other.id]) as s:
+        plan = "\n".join(r[0] for r in (await (await s.connection()).exec_driver_sql(
+            "EXPLAIN " + statement, parameters)).all())
+    assert re.findall(r"Task Count: (\d+)", plan) == ["1"] and "Subplan" not in plan, plan

@@ -21,9 +21,6 @@ from app.errors import Invalid
 from graphql import FieldNode, GraphQLSchema
 
 ROUTED_ROOTS = frozenset({"tenant"})  # the root fields compiled on a Citus coordinator (`Compiler.routed`)
-# Fields below them that Citus does not route whole, which the executor answers on a coordinator: the
-# suggested agenda's candidates correlate on each other's rows, and Citus plans them apart.
-NOT_ROUTED = frozenset({("SteeringMeeting", "suggestedAgenda")})
 MAX_KEYS = 50  # response keys of one object (the executor's limits allow no more either)
 
 
@@ -101,8 +98,6 @@ class Compiler:
             compile_field = FIELDS.get((type_name, name))
             if compile_field is None:
                 raise Unsupported(f"{type_name}.{name}")
-            if self.routed and (type_name, name) in NOT_ROUTED:
-                raise Unsupported(f"{type_name}.{name}: not routed whole by Citus, the executor answers on a coordinator")
             root = type_name == "Query"
             if root:
                 if self.routed and name not in ROUTED_ROOTS:
