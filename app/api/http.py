@@ -94,21 +94,23 @@ class Undone(Exception):
     """Leaves the request's transaction by rolling it back (`Db.undo`)."""
 
 
+def compiled_query(request: Request, parsed, operation_name: str | None) -> bool:
+    """A query the compiled path may answer (it is on, and the document is a valid query)."""
+    return (request.app.state.compiled_reads and parsed is not None
+            and document.query_operation(parsed, operation_name) is not None)
+
+
 async def generic_plans(request: Request, session, parsed, operation_name: str | None) -> bool:
     """A query the compiled path may answer runs on generic plans (`scope.GENERIC_PLANS`, set by the
     authenticating statement): its one statement is then planned once per connection, not for each
     execution's values (3 of the 200-tenant portfolio's 20 ms), as the report's is. Not on a Citus
     coordinator (`run.generic_plans_here`)."""
-    return (request.app.state.compiled_reads and parsed is not None
-            and document.query_operation(parsed, operation_name) is not None
-            and await compiled_run.generic_plans_here(session))
+    return compiled_query(request, parsed, operation_name) and await compiled_run.generic_plans_here(session)
 
 
 def may_be_stored(request: Request, parsed, operation_name: str | None) -> bool:
     """A query the compiled path may answer from the answer cache: worth reading the tenants' counter."""
-    state = request.app.state
-    return (state.compiled_reads and state.answers.enabled and parsed is not None
-            and document.query_operation(parsed, operation_name) is not None)
+    return request.app.state.answers.enabled and compiled_query(request, parsed, operation_name)
 
 
 async def graphql_endpoint(request: Request) -> Response:

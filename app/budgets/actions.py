@@ -125,18 +125,16 @@ async def set_budget_line(
     budget = await _budget_for_year(session, tenant, fiscal_year)
     existing = await _line_named(session, tenant_id, budget.id, fields["name"])
     if existing is not None:
-        return await _replanned(session, existing, editing.update(session, actor, BudgetLine, tenant_id, existing.id, fields))
+        return _replanned(session, *await editing.update(session, actor, BudgetLine, tenant_id, existing.id, fields))
     line = await editing.create(session, actor, tenant_id, BudgetLine(budget_id=budget.id, **fields))
     figures.planned_changed(session, tenant_id, budget.id, line.planned)
     return line
 
 
-async def _replanned(session: AsyncSession, line: BudgetLine, updating) -> BudgetLine:
-    """The line `updating` (an `editing.update` of it) leaves, its budget's planned total moved by
-    the change. The amount it replaced is the one the update's version check found."""
-    before = line.planned
-    line, _ = await updating
-    figures.planned_changed(session, line.tenant_id, line.budget_id, line.planned - before)
+def _replanned(session: AsyncSession, line: BudgetLine, before: dict) -> BudgetLine:
+    """The updated `line`, its budget's planned total moved by the change from `before` (the
+    update's snapshot: what its version check found)."""
+    figures.planned_changed(session, line.tenant_id, line.budget_id, line.planned - Decimal(before["planned"]))
     return line
 
 
@@ -159,8 +157,8 @@ async def update_budget_line(
     if "name" in changes and changes["name"] != line.name:
         if await _line_named(session, tenant_id, line.budget_id, changes["name"]) is not None:
             raise Conflict(f"This budget already has a line named {changes['name']!r}.", ["name"])
-    return await _replanned(session, line, editing.update(session, actor, BudgetLine, tenant_id, line_id, changes,
-                                                          expected_version))
+    return _replanned(session, *await editing.update(session, actor, BudgetLine, tenant_id, line_id, changes,
+                                                     expected_version))
 
 
 async def _fiscal_year_of_line(session: AsyncSession, line: BudgetLine) -> tuple[int, dt.date, dt.date]:

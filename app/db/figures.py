@@ -7,8 +7,9 @@ rows' old state read under their locks, or checked by the line's version, so a c
 of the same row is counted against the state it left), and just before COMMIT each tenant's
 deltas are added by one call (`add_ticket_months`, `add_spend_months`, migration 0020;
 `add_budget_planned`, 0021), rows in key order: a figure row is locked only while its writer
-commits, never across its round trips, and concurrent writers all add up (increments commute). The same on one node and on Citus, where triggers cannot keep them. A write that brings
-its figures along (an import, the seed) or takes them with its rows (an offboarding) holds none.
+commits, never across its round trips, and concurrent writers all add up (increments commute).
+The same on one node and on Citus, where triggers cannot keep them. A write that brings its
+figures along (an import, the seed) or takes them with its rows (an offboarding) holds none.
 """
 
 from __future__ import annotations
