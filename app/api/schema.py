@@ -18,6 +18,7 @@ from app.api.decisions import DecisionMutations
 from app.api.deliveries import DeliveryMutations, DeliveryQueries
 from app.api.goals import GoalMutations, StrategyMutations
 from app.api.health import HealthMutations, HealthQueries
+from app.api.inputs import plan_inputs
 from app.api.integrations import IntegrationMutations, IntegrationQueries
 from app.api.lifecycle import LifecycleMutations
 from app.api.limits import MAX_ALIASES, MAX_TOKENS
@@ -115,6 +116,7 @@ def build_schema(production: bool) -> strawberry.Schema:
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=production, scalar_map=SCALAR_MAP),
     )
+    plan_inputs(schema)
     if production:
         schema.compiled_validation_rules = (*Schema.compiled_validation_rules, *DisableIntrospection().validation_rules)
     return schema

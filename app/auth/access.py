@@ -24,7 +24,7 @@ from app.auth import apikeys, tokens
 from app.auth.models import ApiKey
 from app.auth.principal import Principal
 from app.auth.roster import Rosters, active_in, practice_tenants
-from app.db import citus, versions
+from app.db import citus, driver, versions
 from app.db.scope import GENERIC_PLANS, set_tenants
 from app.tenants.models import Grant, Role, Tenant, User
 
@@ -45,11 +45,11 @@ async def user_principal(session: AsyncSession, user_id, *, rosters: Rosters, sc
     the practice's for an admin, else each of its tenants' (`Principal.tenant_versions`). With
     `generic_plans`, it also sets `scope.GENERIC_PLANS` for the transaction (the report's).
     """
-    row = (await session.execute(user_statement(scope, versioned, generic_plans),
-                                 {"user_id": user_id, "known": rosters.known_for(user_id)})).one_or_none()
+    row = await driver.fetch_row(session, user_statement(scope, versioned, generic_plans),
+                                 {"user_id": user_id, "known": rosters.known_for(user_id)})
     if row is None or row.disabled_at is not None or generation not in (None, row.session_generation):
         return None  # with `scope`, `resolve` clears the setting for a caller it does not know
-    principal = await _principal_of(session, rosters, row, "user", row.role, versioned)
+    principal = await _principal_of(session, rosters, row, "user", Role(row.role), versioned)
     if scope:
         await _scope_on_citus(session, principal)
     return principal
@@ -64,8 +64,8 @@ async def key_principal(session: AsyncSession, token: str, *, rosters: Rosters, 
     if parsed is None:
         return None
     key_id, secret = parsed
-    row = (await session.execute(key_statement(versioned), {
-        "key_id": key_id, "secret_hash": apikeys.hash_of(secret), "known": rosters.known_for(key_id)})).one_or_none()
+    row = await driver.fetch_row(session, key_statement(versioned), {
+        "key_id": key_id, "secret_hash": apikeys.hash_of(secret), "known": rosters.known_for(key_id)})
     if row is None or not apikeys.opens(row, secret):
         return None  # the statement set no scope for it; `resolve` clears the setting anyway
     await apikeys.note_use(session, row)

@@ -6,6 +6,7 @@ rows are set up the way an operator would, through the ORM.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import datetime as dt
 import json
@@ -138,3 +139,17 @@ async def test_revoked_tampered_and_foreign_api_keys_are_refused(gql, cast):
     assert [name for name, ok in refused.items() if not ok] == []
     assert foreign_read["tenant"] is None and cast.a1.tenant.name not in str(foreign_read)
     assert push["accepted"] == 0 and [e["code"] for e in push["userErrors"]] == ["NOT_FOUND"]
+
+
+
+async def test_a_token_accepted_before_is_refused_once_it_expires(gql, services, sessionmaker):
+    """Verified tokens are remembered (app/auth/tokens.py); the expiry is still checked on every request."""
+    world = World(sessionmaker)
+    user = await world.user(await world.practice(), Role.PRACTICE_ADMIN)
+    token = tokens.issue(services.settings.secret_key, user.id, 2, now=time.time() - 1)  # about a second left
+    assert (await gql.data(WHO, token=token))["me"]["id"]
+    assert (await gql.data(WHO, token=token))["me"]["id"]  # the remembered verification
+
+    await asyncio.sleep(max(0.0, jwt.decode(token, options={"verify_signature": False})["exp"] - time.time()) + 0.05)
+
+    assert await unauthenticated(gql, WHO, token)

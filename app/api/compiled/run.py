@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.api.compiled import answers, document, fields  # noqa: F401  (fields registers the compilers)
 from app.api.compiled.compiler import Compiler, Unsupported
 from app.auth.principal import Principal
-from app.db import citus
+from app.db import citus, driver
 
 COMPILED_KEPT = 2048  # requests' compilations kept per process (each statement's text once)
 
@@ -132,9 +132,8 @@ async def execute(session: AsyncSession, schema, principal: Principal | None, qu
             return body
     # Straight to the driver, its $n parameters as they are: through text() SQLAlchemy scanned the
     # statement for bind names and processed each parameter on every request (the executive
-    # report's 48,000 characters and 340 parameters: over a millisecond).
-    connection = await session.connection()
-    row = (await connection.exec_driver_sql(compiled.statement, compiled.params)).one()  # JSON text (sql.py)
+    # report's 48,000 characters and 340 parameters: over a millisecond); app/db/driver.py.
+    row = await driver.fetch_record(session, compiled.statement, compiled.params)  # JSON text (sql.py)
     body = b'{"data":' + row[0].encode() + b"}"
     if version is not None and compiled.storable:
         stored.put(entry_key, version, body, row[1] if compiled.expiring else None)
