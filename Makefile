@@ -44,7 +44,7 @@ test: install
 # PSA integration; the contract and statement counts; the compiled reads' equality with the
 # executor; the scoring jobs, a worker SIGKILLed mid-batch among them; the budgets and their
 # forecast. What else is not proven there, and why, is in infra/README.md ("Not working on a cluster yet").
-CITUS_SUITES := tests/api/test_answer_cache.py tests/api/test_compiled_generated.py tests/api/test_compiled_reads.py tests/citus tests/db/test_catalog.py tests/db/test_isolation.py tests/db/test_practice_scope.py tests/db/test_versions.py \
+CITUS_SUITES := tests/api/test_answer_cache.py tests/api/test_compiled_generated.py tests/api/test_compiled_reads.py tests/citus tests/db/test_catalog.py tests/db/test_driver.py tests/db/test_isolation.py tests/db/test_practice_scope.py tests/db/test_versions.py \
   tests/tickets tests/seed/test_synthetic.py::test_benchmark_cio_is_granted_the_first_tenants_and_can_log_in \
   tests/security tests/integrations tests/api/test_contract.py tests/api/test_statement_counts.py \
   tests/workers/test_health_jobs.py tests/budgets
