@@ -80,7 +80,11 @@ async def fetch_record(session: AsyncSession, sql: str, arguments: tuple):
         async with adapter._execute_mutex:
             if adapter._transaction is None:
                 await adapter._start_transaction()
-            return await adapter._connection.fetchrow(sql, *arguments)
+            # The adapter's prepared statements, as its cursor uses them: asyncpg's own cache keeps
+            # none over 15 kB, and the portfolio's and the report's statements (40-50 kB) were then
+            # parsed and planned again on every request.
+            statement, _ = await adapter._prepare(sql, connection.dialect._invalidate_schema_cache_asof)
+            return await statement.fetchrow(*arguments)
     except Exception as error:
         translated = _translated(adapter, error)
         lost = connection.dialect.is_disconnect(translated, adapter, None)

@@ -70,3 +70,14 @@ async def test_a_built_statement_reads_by_attribute_and_listeners_see_it(session
     assert len(log) == 2 and "users" in log.statements[0]
     with pytest.raises(AttributeError):
         _ = one.missing
+
+
+async def test_a_long_statement_is_prepared_once_per_connection(sessionmaker):
+    """asyncpg's own cache keeps no statement over 15 kB: the portfolio's and the report's (40-50 kB)
+    would be parsed and planned again on every request."""
+    long = "SELECT $1::int + 1 AS n /* " + "kept " * 5_000 + "*/"
+    async with sessionmaker() as session, session.begin():
+        answers = [(await driver.fetch_record(session, long, (n,)))[0] for n in range(3)]
+        prepared = await session.scalar(text("SELECT count(*) FROM pg_prepared_statements WHERE statement = :s"),
+                                        {"s": long})
+    assert answers == [1, 2, 3] and prepared == 1
