@@ -8,7 +8,7 @@ before generations existed, i.e. at generation 0.
 A token may carry a `scope`: ENROLL marks one good only for enrolling in two-factor sign-in (its
 user's practice requires it of their role and they have not enrolled, app/auth/enrollment.py).
 
-A token once verified is remembered with its expiry (`VERIFIED`): checking the signature and the
+A token once verified is remembered with its expiry (up to VERIFIED_MAX of them): checking the signature and the
 claims again costs about 0.1 ms, a few per cent of a stored answer's request, and every request of
 a signed-in user brings the same token again. Only valid tokens are kept, so forged ones cannot
 fill it; what the claims cannot know (a raised generation, a disabled user) is checked per request

@@ -2,12 +2,13 @@
 
 Why: the authenticating statement runs before every request, and the compiled read's statement
 after it. Through the ORM the first cost about 0.5 ms of the API's CPU and through
-`exec_driver_sql` 0.34 ms, against 0.13 ms for asyncpg's own `fetchrow` (measured on the bench
-data): a stored answer's whole request is about 2 ms. What the layers above did that these
-statements need is done here: the transaction SQLAlchemy would begin is begun first (the
-statements set transaction-local settings), a failure comes out as SQLAlchemy's `DBAPIError`, and
-a lost connection invalidates the pooled one, and listeners of `before_cursor_execute` see the
-statement (the suite counts statements so), so callers, the pool and the suite see what they saw before.
+`exec_driver_sql` 0.34 ms, against 0.13 ms straight from asyncpg (measured on the bench data): a
+stored answer's whole request is about 2 ms. What the layers above did that these statements need
+is done here, so callers, the pool and the suite see what they saw before: the transaction
+SQLAlchemy would begin is begun first (the statements set transaction-local settings), the
+statement is prepared once per connection in the adapter's cache, a failure comes out as
+SQLAlchemy's `DBAPIError`, a lost connection invalidates the pooled one, and listeners of
+`before_cursor_execute` see the statement (the suite counts statements so).
 Only reads go this way: writes pass through the session, which holds their tenants (app/db/written.py).
 """
 
@@ -20,7 +21,7 @@ from typing import Any
 
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql import ClauseElement
 
 
@@ -65,13 +66,16 @@ async def fetch_row(session: AsyncSession, statement: ClauseElement, values: Map
     """The first row of `statement` (built once) with `values` for its parameters, or None."""
     connection = await session.connection()
     plan = prepared(statement, connection.dialect)
-    record = await fetch_record(session, plan.sql, plan.arguments(values))
+    record = await _fetch(connection, plan.sql, plan.arguments(values))
     return None if record is None else Record(record)
 
 
 async def fetch_record(session: AsyncSession, sql: str, arguments: tuple):
     """asyncpg's first row of `sql` ($1, $2, ... are `arguments`, passed as they are), or None."""
-    connection = await session.connection()
+    return await _fetch(await session.connection(), sql, arguments)
+
+
+async def _fetch(connection: AsyncConnection, sql: str, arguments: tuple):
     adapter = (await connection.get_raw_connection()).dbapi_connection
     sync = connection.sync_connection
     if sync._has_events or sync.engine._has_events:  # what listens to statements sees this one too
@@ -80,9 +84,8 @@ async def fetch_record(session: AsyncSession, sql: str, arguments: tuple):
         async with adapter._execute_mutex:
             if adapter._transaction is None:
                 await adapter._start_transaction()
-            # The adapter's prepared statements, as its cursor uses them: asyncpg's own cache keeps
-            # none over 15 kB, and the portfolio's and the report's statements (40-50 kB) were then
-            # parsed and planned again on every request.
+            # The adapter's cache, as its cursor uses it: asyncpg's own keeps no statement over
+            # 15 kB, and the portfolio's and the report's (40-50 kB) were then planned every time.
             statement, _ = await adapter._prepare(sql, connection.dialect._invalidate_schema_cache_asof)
             return await statement.fetchrow(*arguments)
     except Exception as error:
