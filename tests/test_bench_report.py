@@ -70,3 +70,62 @@ def test_without_citus_or_when_the_part_failed_the_section_says_so_and_the_repor
     assert CITUS_MISSING in "\n".join(section({"absent": CITUS_MISSING}))
     assert "failed in this run (RuntimeError: no worker)" in "\n".join(section({"failed": "RuntimeError: no worker"}))
     assert section(None) == []
+
+
+def reference_figures(dashboard_ms: float = 2.0, pushed_per_s: float = 8.0, hook_p99_ms: float = 60.0, **hook) -> dict:
+    """What reference_targets reads: the dashboard and /healthz at c=1, the pushes and the one
+    INSERT (1,000 tickets each), the webhook's load and /healthz at 50 connections."""
+    from app.bench.load import Result
+    from app.bench.workloads import HTTP_FLOOR
+
+    def result(ms: float, requests: int = 100, seconds: float = 1.0) -> Result:
+        return Result("r", 1, requests, seconds, (ms,) * requests, requests)
+
+    webhook = {"load": result(hook_p99_ms), "lost": 0, "statuses": {"PROCESSED": 100}, "drained_s": 1.0} | hook
+    return {"reads": {("tenant dashboard", 1): result(dashboard_ms), (HTTP_FLOOR, 1): result(1.0)},
+            "ingest": result(200, requests=int(pushed_per_s)), "ideal_ingest": result(50, requests=20),
+            "webhook": webhook, "webhook_floor": result(20.0),
+            "scoring": {"tenants": 7200, "seconds": 7.2}}
+
+
+def test_the_dashboard_ingestion_and_webhooks_are_held_to_their_same_run_references():
+    from app.bench.report import (
+        DASHBOARD_OVER_FLOOR,
+        INGEST_OVER_INSERT,
+        WEBHOOK_OVER_FLOOR,
+        reference_targets,
+    )
+
+    def met(**figures) -> list[bool]:
+        return [holds for _, holds, _, _ in reference_targets(reference_figures(**figures))]
+
+    assert met() == [True, True, True]
+    # Each one just past its bound fails alone: the dashboard against /healthz's 1 ms, the pushes'
+    # 1,000-ticket calls against the INSERT's 20,000 tickets/s, the webhook's p99 against 20 ms.
+    assert met(dashboard_ms=DASHBOARD_OVER_FLOOR * 1.01) == [False, True, True]
+    assert met(pushed_per_s=20 * INGEST_OVER_INSERT * 0.9) == [True, False, True]
+    assert met(hook_p99_ms=20 * WEBHOOK_OVER_FLOOR * 1.01) == [True, True, False]
+    # A fast webhook that lost a delivery, or left one unprocessed, does not pass.
+    assert met(lost=1) == met(statuses={"PROCESSED": 99, "FAILED": 1}) == [True, True, False]
+    (dash, ingest, hook), = [reference_targets(reference_figures())]
+    assert dash[2] == "2.00x" and "2.0 vs 1.00 ms (/healthz)" in dash[3]
+    assert ingest[2] == "0.40x" and "8,000 vs 20,000 tickets/s" in ingest[3]
+    assert hook[2] == "3.00x" and "p99 60.0 vs 20.0 ms (/healthz)" in hook[3]
+
+
+def test_without_pgbench_the_ingestion_target_is_not_met_and_says_why():
+    from app.bench.report import reference_targets
+
+    figures = reference_figures() | {"ideal_ingest": None}
+    _, (_, met, value, measured), _ = reference_targets(figures)
+    assert not met and value == "n/a" and "vs n/a tickets/s" in measured
+
+
+def test_the_absolute_bounds_of_earlier_issues_are_shown_as_information_with_this_runs_figures():
+    from app.bench.report import absolute_rows
+
+    rows = absolute_rows(reference_figures(dashboard_ms=16.0))
+    assert "| Tenant dashboard p50 at c=1 | < 15 ms | 16.0 ms | no |" in rows
+    assert "| Scoring, one month of every tenant | >= 2,000 tenants/s | 1,000 tenants/s | no |" in rows
+    assert "| Ingestion | >= 5,000 tickets/s | 8,000 tickets/s | yes |" in rows
+    assert "| Webhook p99 at 50 connections | < 50 ms | 60.0 ms | no |" in rows

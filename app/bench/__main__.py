@@ -80,6 +80,9 @@ def machine() -> dict:
 
 
 WRITE_EVERY = 0.1  # seconds between two edits of a CIO's tenant's risks
+INGEST_BATCH, INGEST_CONNECTIONS = 1000, 2  # tickets per ingestTickets call; connections pushing
+WEBHOOK_CONNECTIONS = 50
+HTTP_FLOOR_PATH = "/healthz"  # the API's bare answer: no database, no token, no GraphQL
 
 
 async def while_writing(servers: database.Servers, actors, path: tuple, seconds: float) -> dict:
@@ -189,18 +192,22 @@ def run_servers(args, servers, env, actors, size, month, seconds, mixed_seconds)
         def token(email: str) -> str:
             return workloads.login(urls["api"], email, actors.password)
 
+        url = database.plain_url(servers.database_url)
         reads = workloads.reads(actors, size, month, token, peer="peer" in urls)
         paths = {name: (urls[server], make) for name, (server, make) in reads.items()}
         results: dict = {"same_data": None, "servers": {name: server for name, (server, _) in reads.items()}}
         api_base = urls["api"].removesuffix("/graphql")
         for name, (path, make) in workloads.reports(actors, month, token).items():
             paths[name], results["servers"][name] = (api_base + path, make), "api"
+        # The reference of the dashboard as served: the same API's bare answer, taking turns with it.
+        paths[workloads.HTTP_FLOOR], results["servers"][workloads.HTTP_FLOOR] = (api_base + HTTP_FLOOR_PATH,
+                                                                                workloads.get_request), "api"
         if "peer" in urls:
             ours, theirs = answer(paths["top risks"]), answer(paths[workloads.PEER])
             results["same_data"] = workloads.same_top_risks(ours, theirs)
             results["response_bytes"] = {"ours": len(orjson.dumps(ours)), "peer": len(orjson.dumps(theirs))}
             say(f"same data from both: {results['same_data']}")
-        url, portfolio_admin = database.plain_url(servers.database_url), actors.portfolio_admin(size.portfolios[0])
+        portfolio_admin = actors.portfolio_admin(size.portfolios[0])
         ideals = {"ideal": pgbench.top_risks(actors.cio_tenant_ids),
                   "ideal_portfolio": pgbench.portfolio(portfolio_admin.practice_id, month)}
         results["reads"] = asyncio.run(load.measure_paths(paths, seconds, say, statements={
@@ -215,10 +222,17 @@ def run_servers(args, servers, env, actors, size, month, seconds, mixed_seconds)
         # webhooks write (stale months, deliveries) on the cores the API answers on.
         stack.enter_context(processes.worker(env, servers.redis_url, log=args.data_dir / "worker.log"))
         run_id = f"{time.time_ns():x}"
-        push = workloads.ticket_push([actors.api_key], ids.encode("Tenant", actors.ingest_tenant_id), month, run_id, 1000)
-        results["ingest"] = asyncio.run(load.run("ingestTickets", urls["api"], push, concurrency=2, seconds=seconds,
-                                                 warmup=0.3))
-        say(f"ingestTickets: {results['ingest'].rps * 1000:.0f} tickets/s")
+        push = workloads.ticket_push([actors.api_key], ids.encode("Tenant", actors.ingest_tenant_id), month, run_id,
+                                     INGEST_BATCH)
+        results["ingest"], results["ideal_ingest"] = measure_ingest(
+            urls["api"], push, functools.partial(pgbench.run, url, pgbench.ingest(actors.ingest_tenant_id, month,
+                                                                                  INGEST_BATCH)), seconds)
+        say(f"ingestTickets: {results['ingest'].rps * INGEST_BATCH:.0f} tickets/s, the one INSERT "
+            f"{fmt_rate(results['ideal_ingest'], INGEST_BATCH)} tickets/s")
+        # The webhook's reference: the API's bare answer from as many connections, the worker running.
+        results["webhook_floor"] = asyncio.run(load.run("healthz", api_base + HTTP_FLOOR_PATH, workloads.get_request,
+                                                        concurrency=WEBHOOK_CONNECTIONS, seconds=seconds, warmup=0.3))
+        say(f"/healthz c={WEBHOOK_CONNECTIONS}: p99 {results['webhook_floor'].p99:.1f} ms")
         webhook = f"http://127.0.0.1:{ports['api']}{webhook_path(actors)}"
         results["webhook"] = measure_webhook(servers, actors, month, webhook, seconds)
         # A PSA that never pauses long enough: the worker processes alongside after MAX_DELAY.
@@ -226,6 +240,21 @@ def run_servers(args, servers, env, actors, size, month, seconds, mixed_seconds)
                                                        MAX_DELAY.total_seconds() + 5)
         results["mixed"] = measure_mixed(servers, actors, month, urls, token, mixed_seconds)
     return results
+
+
+def measure_ingest(api: str, push, ideal, seconds: float, rounds: int = 3) -> tuple[load.Result, load.Result | None]:
+    """ingestTickets from 2 connections and its one INSERT (pgbench, as many clients), taking turns
+    round by round; each merged. The INSERT's tickets are removed with the pushes' (`forget`)."""
+    pushed, inserted = [], []
+    for _ in range(rounds):
+        pushed.append(asyncio.run(load.run("ingestTickets", api, push, concurrency=INGEST_CONNECTIONS,
+                                           seconds=seconds / rounds, warmup=0.3)))
+        inserted.append(ideal(INGEST_CONNECTIONS, seconds / rounds))
+    return load.merge(pushed), None if None in inserted else load.merge(inserted)
+
+
+def fmt_rate(result: load.Result | None, batch: int) -> str:
+    return "n/a" if result is None else f"{result.rps * batch:.0f}"
 
 
 def answer(path: tuple) -> dict:
@@ -251,7 +280,8 @@ def measure_webhook(servers: database.Servers, actors, month: dt.date, url: str,
     its deliveries (and whatever an interrupted run left before it)."""
     forget(servers, actors, month)
     deliveries = workloads.webhook_request(actors.integration_secret, add_months(month, 1), f"{time.time_ns():x}")
-    sent = asyncio.run(load.run("webhook", url, deliveries, concurrency=50, seconds=seconds, warmup=0.3, expect=202))
+    sent = asyncio.run(load.run("webhook", url, deliveries, concurrency=WEBHOOK_CONNECTIONS, seconds=seconds,
+                                warmup=0.3, expect=202))
     statuses, drained = asyncio.run(database.processed(servers.database_url, actors.integration_id))
     forget(servers, actors, month)
     measured = {"load": sent, "lost": sent.answered - sum(statuses.values()), "statuses": statuses, "drained_s": drained}

@@ -4,7 +4,8 @@ Each builds the JSON the API answers with, in one statement under the runtime ro
 caller's tenant setting, in a transaction like ours: top risks for the CIO (200 tenants, latest
 score, five highest risks) and the portfolio for a practice admin. An admin's transaction names
 its practice and no tenant ids (`app.practice_id`, `app.tenant_ids` empty): row security then
-allows the practice's active tenants, whatever their number.
+allows the practice's active tenants, whatever their number. The write's limit is the same: the
+1,000 new tickets of an ingestTickets call stored by one INSERT, and nothing else.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import tempfile
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from app.bench.database import PUSH_SOURCE
 from app.bench.load import Result
 from app.health.formula import HIGH
 from app.months import add_months
@@ -83,6 +85,17 @@ from (
   left join health_scores h on h.tenant_id = t.id and h.month = '{month}'
   where t.practice_id = '{practice_id}' and t.status = 'ACTIVE') x"""
 
+# The tickets of one ingestTickets call (app/bench/workloads.py, ticket_push) as one INSERT: new
+# external ids every transaction, the categories in turn, opened on the month's first 28 days. What
+# ingestion does besides (locking the batch's stored tickets, the month's figures, the change
+# counters and the audit of the call) is the difference the bench measures against this.
+INGEST = """\
+insert into tickets (tenant_id, id, source, external_id, category, title, priority, opened_at)
+select '{tenant_id}', gen_random_uuid(), '{source}', b.run || '-' || n,
+  (array['SUPPORT', 'CHANGE', 'ALERT'])[n % 3 + 1]::ticket_category, 'Bench ticket ' || n, 'P3', timestamptz '{month} 09:00:00+00' + (n % 28) * interval '1 day'
+from (select gen_random_uuid()::text as run) b, generate_series(0, {tickets} - 1) n
+on conflict (tenant_id, source, external_id) do nothing"""
+
 
 def top_risks(tenant_ids: str) -> str:
     """The peer workload's transaction for a CIO whose scope is `tenant_ids` (an array literal)."""
@@ -97,6 +110,14 @@ def portfolio(practice_id: str, month: dt.date) -> str:
     statement = PORTFOLIO.format(month=month, previous=add_months(month, -1), high=HIGH, year=month.year,
                                  month_number=month.month, practice_id=practice_id)
     return TRANSACTION.format(scope=scope, statement=statement)
+
+
+def ingest(tenant_id: str, month: dt.date, tickets: int) -> str:
+    """`tickets` new tickets of source PUSH_SOURCE (the bench removes them with its pushes') into
+    `month` of the tenant, under its scope as an API key's request has it."""
+    scope = f"select set_config('app.tenant_ids', '{{{tenant_id}}}', true)"
+    return TRANSACTION.format(scope=scope, statement=INGEST.format(tenant_id=tenant_id, source=PUSH_SOURCE, month=month,
+                                                                   tickets=tickets))
 
 
 def binary() -> str | None:

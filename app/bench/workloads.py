@@ -52,6 +52,12 @@ def login(url: str, email: str, password: str) -> str:
 COMPUTED = "top risks (no stored answers)"
 PEER = "top risks (peer)"
 SCOPED = ("me", "tenant dashboard", "tenant page")  # read by a 10-tenant CIO and by the bench practice's admin
+HTTP_FLOOR = "healthz (no database, no token)"  # the API's bare answer: the floor of every path
+
+
+def get_request(_i: int) -> tuple[None, dict]:
+    """A GET with no headers of its own (load.run sends a GET for a None body)."""
+    return None, {}
 
 
 def portfolio_path(tenants: int, executor: bool = False) -> str:
