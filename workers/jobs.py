@@ -20,7 +20,7 @@ from app.db import versions
 from app.db.errors import transient
 from app.db.scope import tenant_session
 from app.health.actions import score_batch
-from app.health.recompute import batches, enqueue_month, sweep_stale
+from app.health.recompute import enqueue_month, sweep_stale, tenant_batches
 from app.mail.send import MailError
 from app.months import add_months, last_full_month, parse_month
 from app.reports.delivery import queue_scored_batch, sweep_queued
@@ -75,7 +75,7 @@ async def recompute_requested_health(ctx, tenant_ids: list[str], month: str) -> 
     """A user's request: may name every tenant they see, so it is scored batch by batch."""
     s = services(ctx)
     scored = 0
-    for batch in batches(tenant_uuids(tenant_ids), s.settings.health_batch_size):
+    for batch in await tenant_batches(s.sessionmaker, s.settings.health_batch_size, tenant_uuids(tenant_ids)):
         scored += await score_batch(s.sessionmaker, batch, parse_month(month))
     return scored
 

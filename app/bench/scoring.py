@@ -21,7 +21,7 @@ from sqlalchemy import text
 from app.db.engine import make_engine
 from app.health.actions import score_batch
 from app.health.formula import CRITICAL, HIGH, MEDIUM, STEERING_WINDOW
-from app.health.recompute import active_tenant_ids, batches
+from app.health.recompute import tenant_batches
 from app.lifecycle.rules import EXPIRING_DAYS, HARDWARE, LIFECYCLE_YEARS
 from app.months import parse_month
 from app.services import Services
@@ -123,25 +123,26 @@ async def score_all(services: Services, month, limit: bool = True) -> dict:
     """Score every active tenant twice, timing the second pass (the limit statement it is compared
     with runs on a warm cache too: a cold first pass after seeding another database took 1.5x).
     Without `limit` the statement is not run (Citus plans none of its lateral joins)."""
-    ids = await active_tenant_ids(services.sessionmaker)
-    await score_batches(services, ids, month, {})
+    groups = await tenant_batches(services.sessionmaker, services.settings.health_batch_size)
+    ids = [t for batch in groups for t in batch]
+    await score_batches(services, groups, month, {})
     split: dict[str, float] = {}
     started = time.perf_counter()
-    scored = await score_batches(services, ids, month, split)
+    scored = await score_batches(services, groups, month, split)
     seconds = time.perf_counter() - started
     limit = await limit_seconds(services, ids, month) if limit else None
     return {"tenants": scored, "seconds": seconds, "limit_seconds": limit, "split": split,
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
-async def score_batches(services: Services, ids: list, month, split: dict[str, float]) -> int:
+async def score_batches(services: Services, groups: list[list], month, split: dict[str, float]) -> int:
     running = asyncio.Semaphore(JOBS_AT_ONCE)
 
     async def job(batch) -> int:
         async with running:
             return await score_batch(services.sessionmaker, batch, month, split)
 
-    return sum(await asyncio.gather(*(job(b) for b in batches(ids, services.settings.health_batch_size))))
+    return sum(await asyncio.gather(*(job(b) for b in groups)))
 
 
 async def limit_seconds(services: Services, ids: list, month) -> float:

@@ -26,6 +26,7 @@ migration brings its new tables in too:
 from __future__ import annotations
 
 import os
+import uuid
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
@@ -114,6 +115,19 @@ def set_null_links(target=None) -> list[tuple[str, str]]:
     return sorted((table.name, key.ondelete.removeprefix("SET NULL (").removesuffix(")"))
                   for table in Base.metadata.tables.values() for key in table.foreign_key_constraints
                   if (key.ondelete or "").startswith("SET NULL (") and (target is None or key.referred_table is target))
+
+
+# The tenants of a list by the shard group holding their rows (every tenant table is co-located,
+# so any one's shard names the group), groups in shard order, each in id order.
+SHARD_GROUPS = text("SELECT array_agg(t ORDER BY t) FROM unnest(CAST(:ids AS uuid[])) AS t "
+                    "GROUP BY get_shard_id_for_distribution_column(CAST(:table AS regclass), t) "
+                    "ORDER BY get_shard_id_for_distribution_column(CAST(:table AS regclass), t)")
+
+
+async def shard_groups(session: AsyncSession, tenant_ids: list[uuid.UUID]) -> list[list[uuid.UUID]]:
+    """`tenant_ids` grouped by the shard group holding their rows, on a Citus coordinator."""
+    groups = await session.scalars(SHARD_GROUPS, {"ids": tenant_ids, "table": layout()[1][0]})
+    return [list(group) for group in groups]
 
 
 def layout() -> tuple[list[str], list[str]]:

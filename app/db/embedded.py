@@ -122,8 +122,6 @@ class CitusCluster:
             except subprocess.CalledProcessError:  # a node that never started has nothing to stop
                 logging.getLogger(__name__).warning("could not stop the Citus node in %s", node)
 
-
-
     def node_url(self, port: int, database: str = "postgres") -> str:
         return f"postgresql+asyncpg://postgres@127.0.0.1:{port}/{database}"
 

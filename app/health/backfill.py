@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from app.errors import Invalid, NotFound
 from app.health.actions import score_batch
-from app.health.recompute import active_tenant_ids, batches
+from app.health.recompute import tenant_batches
 from app.months import add_months, month_label
 from app.services import Services
 
@@ -46,7 +46,8 @@ async def recompute_months(
     A slug is unique within a practice only; every active tenant with that slug is scored.
     """
     months = months_between(month_from, month_to)
-    ids = await active_tenant_ids(services.sessionmaker, tenant_slug)
+    groups = await tenant_batches(services.sessionmaker, services.settings.health_batch_size, slug=tenant_slug)
+    ids = [t for batch in groups for t in batch]
     if tenant_slug is not None and not ids:
         raise NotFound(f"No active tenant has the slug {tenant_slug!r}.", ["tenant"])
     scored = 0
@@ -55,7 +56,7 @@ async def recompute_months(
         task = bar.add_task("Scoring", total=len(months) * len(ids))
         for month in months:
             bar.update(task, description=f"Scoring {month_label(month)}")
-            for batch in batches(ids, services.settings.health_batch_size):
+            for batch in groups:
                 scored += await score_batch(services.sessionmaker, batch, month)
                 bar.advance(task, len(batch))
     return BackfillCounts(len(months), len(ids), scored)

@@ -26,11 +26,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Date, Integer, and_, case, cast, exists, extract, func, select
+from sqlalchemy import Date, Integer, and_, case, cast, exists, extract, func, select, true
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.budgets.models import Budget, BudgetLine, BudgetSpend, SpendMonth
+from app.db import citus
 from app.db.scope import among, in_batch, in_scope
 from app.health.formula import CRITICAL, HIGH, MEDIUM, STEERING_WINDOW, HealthInputs
 from app.lifecycle.models import Asset, LifecycleStatus
@@ -184,7 +185,7 @@ async def _tickets(session, ids, month) -> dict[uuid.UUID, int]:
     return {tenant_id: int(total) for tenant_id, total in rows}
 
 
-def budget_figures(month, tenants: Callable, years: Callable, start_month=None):
+def budget_figures(month, tenants: Callable, years: Callable, start_month=None, routed: bool = False):
     """Per tenant and fiscal year (those `tenants(column)` and `years(column)` choose): lines,
     planned, actual to date (spend up to and including `month`), unplanned lines (nothing planned,
     spend to date). `start_month`: the tenant's first fiscal month where the caller has it at hand
@@ -204,10 +205,19 @@ def budget_figures(month, tenants: Callable, years: Callable, start_month=None):
     constants the index applies before row security checks each row. The exact conditions stay beside
     them, but they are not leakproof (`make_date`, the fiscal year's arithmetic on a column), so the
     policy is checked first on every row they would otherwise let the index read.
+
+    `routed` (a Citus coordinator): each subquery names the tenants on its own tenant column as
+    well as its budget's. There a subquery correlated on `tenant_id` alone is planned on every
+    shard, whatever the outer query names (32 tasks for a batch of one shard's tenants, 119 ms
+    against 4.7); a statement whose every table names the batch goes to the shards holding it. Not
+    on one node, where it is a filter matched against the list on every row read.
     """
-    of_budget = and_(BudgetLine.tenant_id == Budget.tenant_id, BudgetLine.budget_id == Budget.id)
-    spent = exists().where(BudgetSpend.tenant_id == BudgetLine.tenant_id, BudgetSpend.budget_line_id == BudgetLine.id,
-                           BudgetSpend.month <= month, BudgetSpend.amount > 0)
+    def named(column):  # the tenants again, on a subquery's own column, where Citus routes by it
+        return tenants(column) if routed else true()
+
+    of_budget = and_(BudgetLine.tenant_id == Budget.tenant_id, named(BudgetLine.tenant_id), BudgetLine.budget_id == Budget.id)
+    spent = exists().where(BudgetSpend.tenant_id == BudgetLine.tenant_id, named(BudgetSpend.tenant_id),
+                           BudgetSpend.budget_line_id == BudgetLine.id, BudgetSpend.month <= month, BudgetSpend.amount > 0)
     lines = select(func.count()).where(of_budget).correlate_except(BudgetLine).scalar_subquery()
     unplanned = (select(func.count()).where(of_budget, BudgetLine.planned == 0, spent)
                  .correlate_except(BudgetLine).scalar_subquery())
@@ -216,7 +226,7 @@ def budget_figures(month, tenants: Callable, years: Callable, start_month=None):
                        .correlate_except(Tenant).scalar_subquery())
     actual = (
         select(func.coalesce(func.sum(SpendMonth.amount), 0))
-        .where(SpendMonth.tenant_id == Budget.tenant_id,
+        .where(SpendMonth.tenant_id == Budget.tenant_id, named(SpendMonth.tenant_id),
                SpendMonth.month > add_months(month, -12), SpendMonth.month <= month,
                SpendMonth.month >= func.make_date(Budget.fiscal_year, start_month, 1))
         .correlate_except(SpendMonth)
@@ -231,9 +241,8 @@ def budget_figures(month, tenants: Callable, years: Callable, start_month=None):
 
 async def _budgets(session, ids, month, years) -> dict[tuple[uuid.UUID, int], tuple]:
     """Per tenant and candidate fiscal year: lines, planned, actual to date, unplanned lines."""
-    rows = await session.execute(
-        budget_figures(month, lambda column: in_batch(column, ids), lambda column: column.in_(sorted(years)))
-    )
+    rows = await session.execute(budget_figures(month, lambda column: in_batch(column, ids),
+                                                lambda column: column.in_(sorted(years)), routed=await citus.on_citus(session)))
     return {(tenant_id, year): tuple(rest) for tenant_id, year, *rest in rows}
 
 

@@ -25,7 +25,7 @@ from app.db.scope import after_commit, in_batch, tenant_session
 from app.errors import Forbidden, Invalid, Limit
 from app.guards import visible_tenant
 from app.health.models import HealthScore
-from app.health.recompute import active_tenant_ids, batches
+from app.health.recompute import tenant_batches
 from app.reports.models import DeliveryState, ReportDelivery
 from app.tenants.models import Grant, Practice, Role, Tenant, TenantStatus, User
 from app.validation import ADDRESS
@@ -159,7 +159,7 @@ async def sweep_queued(redis: ArqRedis, sessionmaker: async_sessionmaker, batch_
     are row-secured); returns how many were enqueued anew. A job still queued, deferred for a retry
     or running holds the delivery's id, so the sweep never doubles one."""
     enqueued = 0
-    for batch in batches(await active_tenant_ids(sessionmaker), batch_size):
+    for batch in await tenant_batches(sessionmaker, batch_size):
         async with tenant_session(sessionmaker, batch) as session:
             waiting = (await session.execute(
                 select(ReportDelivery.tenant_id, ReportDelivery.id)

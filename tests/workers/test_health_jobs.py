@@ -29,10 +29,11 @@ from app.health.recompute import (
     mark_stale,
     stale_job_id,
     sweep_stale,
+    tenant_batches,
 )
 from app.tenants.models import Role, TenantStatus
 from app.tickets.models import TicketMonth
-from tests.conftest import World
+from tests.conftest import World, on_citus
 from tests.health.rows import (
     add,
     change_tenant,
@@ -94,7 +95,12 @@ async def test_the_monthly_fan_out_scores_every_active_tenant_once_and_a_rerun_c
     active, count, first = await all_scores(sessionmaker, closed)
     assert tenants[-1].id not in active and set(t.id for t in tenants[:-1]) <= set(active)
     assert set(first) == set(active) and count == len(active)  # every active tenant, once
-    assert (worker.jobs_complete, worker.jobs_failed) == (1 + -(-len(active) // 3), 0)  # the cron + one job per batch of 3
+    # The cron and one job per batch of 3: in id order, or on a cluster per shard group too.
+    expected = await tenant_batches(sessionmaker, 3)
+    assert sorted(t for batch in expected for t in batch) == sorted(active) and all(len(b) <= 3 for b in expected)
+    if not on_citus():
+        assert expected == [active[i:i + 3] for i in range(0, len(active), 3)]
+    assert (worker.jobs_complete, worker.jobs_failed) == (1 + len(expected), 0)
     assert (await stored_scores(sessionmaker, [tenants[-1].id], closed)) == {}
 
     await run_monthly(queue, run_here, dt.datetime(2019, 4, 1, 2, 0, tzinfo=UTC))
