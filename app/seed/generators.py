@@ -367,12 +367,14 @@ class TenantGenerator(StrategyRows, RoadmapRows):
             })
 
     def steering(self) -> None:
-        """A monthly meeting on a fixed weekday: the kick-off held, then mostly held, the next one scheduled."""
+        """A monthly meeting on a fixed weekday: the kick-off held, then mostly held; this month's and
+        the next month's scheduled, so that a client has a meeting ahead on every day of the month
+        (with this month's alone, none from the hour it began to the month's end)."""
         weekday, nth, hour = self.rng.choice((1, 2, 3)), self.rng.randint(1, 3), self.rng.choice((14, 15, 16))
-        for n, month in enumerate(self.months + [self.as_of]):
+        for n, month in enumerate(self.months + [self.as_of, add_months(self.as_of, 1)]):
             # The kick-off cannot precede the client's arrival.
             when = max(at(nth_weekday(month, weekday, nth), hour), self.spec.created_at + dt.timedelta(days=3))
-            if month == self.as_of:
+            if month >= self.as_of:
                 self.meeting(when, MeetingStatus.SCHEDULED)
             elif n == 0 or self.chance(0.5 + 0.48 * self.q):
                 self.meeting(when, MeetingStatus.HELD)

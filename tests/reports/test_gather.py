@@ -6,11 +6,9 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
 
 from app.api.compiled import run
 from app.api.schema import build_schema
-from app.api.steering import upcoming
 from app.auth import access
 from app.auth.principal import Principal
 from app.db.scope import tenant_session
@@ -23,7 +21,6 @@ from app.reports.gather import document_answer, gather, variables
 from app.risks import actions as risks
 from app.risks.models import RiskCategory
 from app.steering import actions as steering
-from app.steering.models import SteeringMeeting
 from app.tenants.models import Role, Tenant
 from tests.api.compiled_pair import is_compiled
 from tests.reports.cases import api_answer
@@ -157,22 +154,10 @@ async def test_the_statements_do_not_grow_with_the_tenants_data(api, clients, co
     assert len(after.statements) == len(before.statements), "\n".join(after.statements)
 
 
-async def upcoming_meeting(api, tenant) -> None:
-    """A meeting ahead, if the seeded one has begun: the demo schedules this month's on a weekday at
-    14-16 UTC (app/seed/generators.py), which has passed for the rest of the month once that day's
-    hour has (the first Thursday of December 2026, from 15:00, for Harbor)."""
-    async with tenant_session(api.services.sessionmaker, [tenant.id]) as s:
-        meetings = SteeringMeeting.__table__
-        ahead = select(meetings.c.id).where(meetings.c.tenant_id == tenant.id, *upcoming(meetings)).limit(1)
-        if await s.scalar(ahead) is None:
-            await steering.schedule_meeting(s, Principal.system([tenant.id], tenant.practice_id), tenant.id,
-                                            scheduled_at=dt.datetime.now(dt.UTC) + dt.timedelta(days=3))
-
-
 async def test_a_report_with_every_section_takes_a_fixed_number_of_statements(api, demo, count_statements):
-    """The demo's first client has data in every section, so every statement the report can take runs."""
+    """The demo's first client has data in every section, so every statement the report can take
+    runs: its next meeting among them, which the demo schedules for this month and the next."""
     harbor, _, users = demo
-    await upcoming_meeting(api, harbor)
     with count_statements() as log:
         report = await read(api, users[Role.PRACTICE_ADMIN], harbor.id)
     assert report.alignment and report.lifecycle and report.roadmap and report.goals and report.budget

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 
 import pytest
@@ -95,8 +96,10 @@ async def test_steering_meets_most_months_and_schedules_the_next(seeded):
     assert held <= active
     assert len(held) >= 0.6 * len(active)
     scheduled = [m for m in meetings if m.status == MeetingStatus.SCHEDULED]
-    assert sorted(m.tenant_id for m in scheduled) == sorted(tenants)
+    assert sorted(m.tenant_id for m in scheduled) == sorted([*tenants, *tenants])  # this month's and the next's
     assert all(m.scheduled_at.date() > END_MONTH.replace(day=28) for m in scheduled)
+    ahead = {t: sorted(m.scheduled_at for m in scheduled if m.tenant_id == t) for t in tenants}
+    assert all(later - first >= dt.timedelta(days=21) for first, later in ahead.values())
     assert all({"name", "function"} <= set(a) for m in meetings for a in m.attendees)
     held_ids = {m.id for m in meetings if m.status == MeetingStatus.HELD}
     assert all(a.meeting_id in held_ids for a in await rows(sm, ActionItem))
