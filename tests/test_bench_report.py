@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import string
 
-from app.bench.report import NOTES, delivery_rows, delivery_targets
+from app.bench.notes import NOTES
+from app.bench.tables import delivery_rows
+from app.bench.targets import delivery_targets
 
 GIVEN = {"scale", "ideal", "concurrency", "mixed_seconds", "small", "large"}
 
@@ -89,7 +91,7 @@ def reference_figures(dashboard_ms: float = 2.0, pushed_per_s: float = 8.0, hook
 
 
 def test_the_dashboard_ingestion_and_webhooks_are_held_to_their_same_run_references():
-    from app.bench.report import (
+    from app.bench.targets import (
         DASHBOARD_OVER_FLOOR,
         INGEST_OVER_INSERT,
         WEBHOOK_OVER_FLOOR,
@@ -114,7 +116,7 @@ def test_the_dashboard_ingestion_and_webhooks_are_held_to_their_same_run_referen
 
 
 def test_without_pgbench_the_ingestion_target_is_not_met_and_says_why():
-    from app.bench.report import reference_targets
+    from app.bench.targets import reference_targets
 
     figures = reference_figures() | {"ideal_ingest": None}
     _, (_, met, value, measured), _ = reference_targets(figures)
@@ -122,7 +124,7 @@ def test_without_pgbench_the_ingestion_target_is_not_met_and_says_why():
 
 
 def test_the_absolute_bounds_of_earlier_issues_are_shown_as_information_with_this_runs_figures():
-    from app.bench.report import absolute_rows
+    from app.bench.targets import absolute_rows
 
     rows = absolute_rows(reference_figures(dashboard_ms=16.0))
     assert "| Tenant dashboard p50 at c=1 | < 15 ms | 16.0 ms | no |" in rows

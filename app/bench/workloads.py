@@ -49,6 +49,7 @@ def login(url: str, email: str, password: str) -> str:
     return token
 
 
+OURS = "top risks"  # the peer workload on our API as production serves it
 COMPUTED = "top risks (no stored answers)"
 PEER = "top risks (peer)"
 SCOPED = ("me", "tenant dashboard", "tenant page")  # read by a 10-tenant CIO and by the bench practice's admin
