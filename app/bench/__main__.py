@@ -39,6 +39,7 @@ from app.bench import (
     workloads,
 )
 from app.bench import peer as peer_module
+from app.bench.numbers import fmt
 from app.integrations.processing import MAX_DELAY
 from app.months import add_months
 
@@ -227,8 +228,9 @@ def run_servers(args, servers, env, actors, size, month, seconds, mixed_seconds)
         results["ingest"], results["ideal_ingest"] = measure_ingest(
             urls["api"], push, functools.partial(pgbench.run, url, pgbench.ingest(actors.ingest_tenant_id, month,
                                                                                   INGEST_BATCH)), seconds)
-        say(f"ingestTickets: {results['ingest'].rps * INGEST_BATCH:.0f} tickets/s, the one INSERT "
-            f"{fmt_rate(results['ideal_ingest'], INGEST_BATCH)} tickets/s")
+        inserted = results["ideal_ingest"]
+        say(f"ingestTickets: {fmt(results['ingest'].rps * INGEST_BATCH, 0)} tickets/s, the one INSERT "
+            f"{fmt(inserted and inserted.rps * INGEST_BATCH, 0)} tickets/s")
         # The webhook's reference: the API's bare answer from as many connections, the worker running.
         results["webhook_floor"] = asyncio.run(load.run("healthz", api_base + HTTP_FLOOR_PATH, workloads.get_request,
                                                         concurrency=WEBHOOK_CONNECTIONS, seconds=seconds, warmup=0.3))
@@ -251,10 +253,6 @@ def measure_ingest(api: str, push, ideal, seconds: float, rounds: int = 3) -> tu
                                            seconds=seconds / rounds, warmup=0.3)))
         inserted.append(ideal(INGEST_CONNECTIONS, seconds / rounds))
     return load.merge(pushed), None if None in inserted else load.merge(inserted)
-
-
-def fmt_rate(result: load.Result | None, batch: int) -> str:
-    return "n/a" if result is None else f"{result.rps * batch:.0f}"
 
 
 def answer(path: tuple) -> dict:

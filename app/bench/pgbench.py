@@ -92,15 +92,20 @@ from (
 INGEST = """\
 insert into tickets (tenant_id, id, source, external_id, category, title, priority, opened_at)
 select '{tenant_id}', gen_random_uuid(), '{source}', b.run || '-' || n,
-  (array['SUPPORT', 'CHANGE', 'ALERT'])[n % 3 + 1]::ticket_category, 'Bench ticket ' || n, 'P3', timestamptz '{month} 09:00:00+00' + (n % 28) * interval '1 day'
+  (array['SUPPORT', 'CHANGE', 'ALERT'])[n % 3 + 1]::ticket_category, 'Bench ticket ' || n, 'P3',
+  timestamptz '{month} 09:00:00+00' + (n % 28) * interval '1 day'
 from (select gen_random_uuid()::text as run) b, generate_series(0, {tickets} - 1) n
 on conflict (tenant_id, source, external_id) do nothing"""
 
 
+def tenant_scope(tenant_ids: str) -> str:
+    """The scope of a caller who sees `tenant_ids` (an array literal), as the app writes it."""
+    return f"select set_config('app.tenant_ids', '{tenant_ids}', true)"
+
+
 def top_risks(tenant_ids: str) -> str:
     """The peer workload's transaction for a CIO whose scope is `tenant_ids` (an array literal)."""
-    return TRANSACTION.format(scope=f"select set_config('app.tenant_ids', '{tenant_ids}', true)",
-                              statement=TOP_RISKS.format(tenant_ids=tenant_ids))
+    return TRANSACTION.format(scope=tenant_scope(tenant_ids), statement=TOP_RISKS.format(tenant_ids=tenant_ids))
 
 
 def portfolio(practice_id: str, month: dt.date) -> str:
@@ -115,9 +120,8 @@ def portfolio(practice_id: str, month: dt.date) -> str:
 def ingest(tenant_id: str, month: dt.date, tickets: int) -> str:
     """`tickets` new tickets of source PUSH_SOURCE (the bench removes them with its pushes') into
     `month` of the tenant, under its scope as an API key's request has it."""
-    scope = f"select set_config('app.tenant_ids', '{{{tenant_id}}}', true)"
-    return TRANSACTION.format(scope=scope, statement=INGEST.format(tenant_id=tenant_id, source=PUSH_SOURCE, month=month,
-                                                                   tickets=tickets))
+    return TRANSACTION.format(scope=tenant_scope(f"{{{tenant_id}}}"),
+                              statement=INGEST.format(tenant_id=tenant_id, source=PUSH_SOURCE, month=month, tickets=tickets))
 
 
 def binary() -> str | None:

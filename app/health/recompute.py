@@ -57,20 +57,18 @@ async def tenant_batches(sessionmaker: async_sessionmaker, size: int, ids: list[
     holding them: a batch across shards is a task on every shard for each of its statements,
     a batch of one shard's tenants one task (month-end scoring of 500 tenants on the test
     cluster: 2.45 s against 3.8 s in batches of 500 by id)."""
-    if ids is None:
-        ids = await active_tenant_ids(sessionmaker, slug)
     async with tenant_session(sessionmaker, ()) as session:
+        if ids is None:
+            ids = list(await session.scalars(active_tenants(slug)))
         groups = await citus.shard_groups(session, ids) if await citus.on_citus(session) else [ids]
     return [batch for group in groups for batch in batches(group, size)]
 
 
-async def active_tenant_ids(sessionmaker: async_sessionmaker, slug: str | None = None) -> list[uuid.UUID]:
-    """Every active tenant across practices, in id order (the tenants table has no row security)."""
+def active_tenants(slug: str | None = None):
+    """Every active tenant's id across practices (with `slug`, when given), in id order (the
+    tenants table has no row security)."""
     query = select(Tenant.id).where(Tenant.status == TenantStatus.ACTIVE).order_by(Tenant.id)
-    if slug is not None:
-        query = query.where(Tenant.slug == slug)
-    async with tenant_session(sessionmaker, ()) as session:
-        return list(await session.scalars(query))
+    return query if slug is None else query.where(Tenant.slug == slug)
 
 
 # --- the monthly fan-out --------------------------------------------------------------------

@@ -22,7 +22,7 @@ from app.health.models import HealthScore
 from app.health.recompute import (
     SCORE_BATCH,
     RecomputeState,
-    active_tenant_ids,
+    active_tenants,
     batch_job_id,
     enqueue_recompute,
     job_status,
@@ -73,7 +73,8 @@ async def run_monthly(queue: ArqRedis, run_burst, scheduled: dt.datetime):
 
 
 async def all_scores(sessionmaker, month):
-    active = await active_tenant_ids(sessionmaker)
+    async with tenant_session(sessionmaker, ()) as session:
+        active = list(await session.scalars(active_tenants()))
     async with tenant_session(sessionmaker, active) as session:
         count = await session.scalar(select(func.count()).select_from(HealthScore).where(HealthScore.month == month))
     return active, count, await stored_scores(sessionmaker, active, month)
