@@ -172,8 +172,7 @@ async def graphql_endpoint(request: Request) -> Response:
                     if answer is None and parsed is not None:  # validated above: not again
                         result = await schema.execute_validated(parsed, variables, context, operation_name)
                     elif answer is None:  # strawberry answers what does not validate, as it words it
-                        result = await schema.execute(query, variables, context_value=context,
-                                                      operation_name=operation_name)
+                        result = await schema.execute_refused(query, variables, context, operation_name)
                     if answer is None:
                         await db.close()  # siblings of an error may still be reading
                         if db.undo:

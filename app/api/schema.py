@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 import strawberry
 from strawberry.exceptions import MissingQueryError
 from strawberry.execution import optimized_is_awaitable
@@ -9,6 +11,7 @@ from strawberry.extensions import DisableIntrospection, MaxAliasesLimiter, MaxTo
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.exceptions import CannotGetOperationTypeError
 from strawberry.types import ExecutionResult
+from strawberry.types.execution import PreExecutionError
 
 from app.api.accounts import AccountMutations
 from app.api.audit import AuditQueries
@@ -21,7 +24,7 @@ from app.api.health import HealthMutations, HealthQueries
 from app.api.inputs import plan_inputs
 from app.api.integrations import IntegrationMutations, IntegrationQueries
 from app.api.lifecycle import LifecycleMutations
-from app.api.limits import MAX_ALIASES, MAX_TOKENS
+from app.api.limits import MAX_ALIASES, MAX_TOKENS, REMEMBERED_TEXT
 from app.api.offboarding import OffboardingMutations
 from app.api.planning import PlanningMutations
 from app.api.policies import PolicyMutations
@@ -82,8 +85,35 @@ class Schema(strawberry.Schema):
     # run by `execute_validated`.
     compiled_validation_rules = (*DepthLimit().validation_rules, *AliasLimit().validation_rules)
 
+    REFUSALS_KEPT = 512  # the refused documents remembered (`execute_refused`), the last ones
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._refused: OrderedDict[tuple[str, str | None], tuple] = OrderedDict()
+
     def process_errors(self, errors, execution_context=None) -> None:
         return None
+
+    async def execute_refused(self, query: str, variables, context, operation_name: str | None) -> ExecutionResult:
+        """The answer to a document that does not validate (`compiled.document.valid_document`), as
+        `execute` words it: its parser's or validation's errors, which depend on the text and the
+        operation's name alone, so they are remembered by both (texts up to REMEMBERED_TEXT).
+
+        Why: `execute` parses and validates the text again on every request, and a hostile
+        document's refusal then took up to 8x a `{ __typename }` (tests/security/test_hostile_requests.py).
+        Only a refusal before execution is remembered (strawberry's PreExecutionError): nothing of
+        the request ran."""
+        key = (query, operation_name)
+        kept = self._refused.get(key)
+        if kept is not None:
+            self._refused.move_to_end(key)
+            return ExecutionResult(data=None, errors=list(kept))
+        result = await self.execute(query, variables, context_value=context, operation_name=operation_name)
+        if isinstance(result, PreExecutionError) and len(query) <= REMEMBERED_TEXT:
+            self._refused[key] = tuple(result.errors)
+            if len(self._refused) > self.REFUSALS_KEPT:
+                self._refused.popitem(last=False)
+        return result
 
     async def execute(self, query, *args, **kwargs) -> ExecutionResult:
         """An unknown `operationName` or an empty document is the client's error (400), not a 500."""

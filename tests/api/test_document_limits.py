@@ -72,3 +72,23 @@ async def test_a_graphql_body_over_one_mebibyte_is_refused_with_413(api):
     response = await api.http.post("/graphql", content=body, headers={"Content-Type": "application/json"})
     assert response.status_code == 413
     assert response.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
+
+
+async def test_a_refused_document_is_answered_the_same_every_time_it_is_sent(api, world):
+    """The refusal of a document that does not validate is remembered by its text (app/api/schema.py
+    `execute_refused`): the second and third answers are the first's, and what a document says still
+    decides, sent in any order."""
+    practice = await world.practice()
+    admin = await world.user(practice, Role.PRACTICE_ADMIN)
+    token = await api.login(admin.email)
+    unknown = "{ me { emial } }"
+    misused = '{ tenants(first: "many") { totalCount } }'
+    answers = []
+    for query in (unknown, misused, unknown, misused, unknown):
+        response = await post(api, token, query)
+        assert response.status_code == 400, response.text
+        answers.append([{k: v for k, v in e.items() if k != "extensions"} | {"code": e["extensions"]["code"]}
+                        for e in response.json()["errors"]])
+    assert answers[0] == answers[2] == answers[4] and answers[1] == answers[3] and answers[0] != answers[1]
+    assert "emial" in answers[0][0]["message"] and answers[0][0]["locations"] == [{"line": 1, "column": 8}]
+    assert (await api.data("{ me { email } }", token=token))["me"]["email"] == admin.email
